@@ -1,0 +1,74 @@
+// The router inventory: junos-mcp-server's devices.json format, read once at start-up.
+//
+// Contract: load() validates the whole file and throws inventory_error naming the router
+// and the field at fault; a loaded inventory is immutable and safe to share across threads.
+// Passwords are held in `secret`, which never formats its value (logs print "***").
+//
+// Format: a JSON object keyed by router name. Each value has `ip` (string), `port`
+// (integer, default 22), `username` (string) and either
+//   "auth": {"type": "password", "password": "..."}   or
+//   "auth": {"type": "ssh_key", "private_key_path": "...", "passphrase": "..."?}
+// or, the legacy form, a top-level "password". Unknown keys (such as `ssh_config`) are
+// accepted and ignored, so an existing junos-mcp-server file loads unchanged.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fanout::daemon {
+
+class secret {
+public:
+    secret() = default;
+    explicit secret(std::string value) : value_(std::move(value)) {}
+    const std::string& reveal() const { return value_; }
+    bool empty() const { return value_.empty(); }
+
+private:
+    std::string value_;
+};
+
+struct device {
+    enum class auth_type { password, ssh_key };
+
+    std::string name;
+    std::string ip;
+    std::uint16_t port = 22;
+    std::string username;
+    auth_type auth = auth_type::password;
+    secret password;                   // auth_type::password
+    std::string private_key_path;      // auth_type::ssh_key
+    secret passphrase;                 // optional, for an encrypted private key
+};
+
+class inventory_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class inventory {
+public:
+    inventory() = default;
+
+    // Throws inventory_error (unreadable file, bad JSON, bad router entry).
+    static inventory load(const std::filesystem::path& path);
+    static inventory parse(std::string_view json_text, std::string_view source = "devices.json");
+
+    // nullptr when the router is not in the inventory.
+    const device* find(std::string_view name) const;
+    // Sorted by name.
+    const std::vector<device>& devices() const { return devices_; }
+    bool holds_passwords() const;
+
+private:
+    std::vector<device> devices_;
+    std::map<std::string, std::size_t, std::less<>> index_;
+};
+
+}  // namespace fanout::daemon

@@ -1,0 +1,43 @@
+// msgpack encoding and decoding of protocol v1 messages.
+//
+// Contract: every function here is pure (no I/O, no globals) and thread-safe. Decoding
+// never throws on bad bytes: untrusted input is parsed with explicit msgpack unpack limits
+// and every failure comes back as an error_reply whose message says what was wrong
+// (code bad_request, or too_large for input beyond the limits). Encoders produce exactly
+// one msgpack map per message, with a string `type` first.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "protocol/limits.hpp"
+#include "protocol/messages.hpp"
+
+namespace fanout::protocol {
+
+// ---- daemon side ----
+
+// Decodes and validates one request frame (see protocol/limits.hpp for what is checked).
+std::variant<request, error_reply> decode_request(std::string_view frame,
+                                                  const request_limits& limits = {});
+
+std::string encode_reply(const reply& r);
+std::string encode_router_result(const router_result& r);
+std::string encode_job_result(const job_result& r);
+
+// PUB topics: `result.<job_id>.<router_name>` and `job.<job_id>`.
+std::string router_result_topic(const router_result& r);
+std::string job_result_topic(std::string_view job_id);
+
+// ---- client side (fanoutctl, tests) ----
+
+std::string encode_request(const request& r);
+
+// Replies and published messages come from a trusted daemon, but are still decoded with
+// limits; a malformed one yields error_reply{bad_request, ...} describing the problem.
+std::variant<reply, error_reply> decode_reply(std::string_view frame);
+std::variant<router_result, job_result, error_reply> decode_published(std::string_view frame);
+
+}  // namespace fanout::protocol

@@ -1,0 +1,28 @@
+// Explicit limits on what a request may contain. Every limit is documented in PROTOCOL.md.
+//
+// Contract: the defaults are the daemon's defaults; the daemon overrides them from its
+// configuration (for example --max-routers-per-job). Validation that needs no daemon state
+// (types, shapes, sizes, the job_id charset) lives in the protocol library; checks against
+// daemon state (unknown routers, duplicate job ids, busy) live in the daemon.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace fanout::protocol {
+
+struct request_limits {
+    std::size_t max_frame_bytes = 4 * 1024 * 1024;  // one request frame; larger is too_large
+    std::size_t max_routers_per_job = 10000;        // --max-routers-per-job
+    std::size_t max_commands_per_job = 64;
+    std::size_t max_command_bytes = 4096;      // one command string
+    std::size_t max_router_name_bytes = 255;  // one router name
+    double max_timeout_seconds = 86400.0;     // `timeout` must be > 0 and <= this
+};
+
+inline constexpr std::size_t max_job_id_bytes = 64;
+
+// 1-64 chars of [A-Za-z0-9._:-]; job ids appear in PUB topics, so the charset is strict.
+bool is_valid_job_id(std::string_view id);
+
+}  // namespace fanout::protocol

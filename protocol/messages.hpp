@@ -1,0 +1,151 @@
+// Protocol v1 message types, as plain C++ values.
+//
+// Contract: these structs mirror protocol/PROTOCOL.md one to one. They carry no I/O, no
+// msgpack and no ZeroMQ; protocol/codec.hpp turns them into bytes and back. Field names
+// follow the wire names (stderr is spelled stderr_output only because `stderr` is a macro).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace fanout::protocol {
+
+inline constexpr std::string_view protocol_version = "1";
+
+// ---- requests (client -> daemon, on the ROUTER socket) ----
+
+struct submit_request {
+    std::optional<std::string> job_id;
+    // Exactly one of `command` / `commands` is on the wire; `single_command` remembers which,
+    // so the job summary echoes the same key back.
+    std::vector<std::string> commands;
+    bool single_command = true;
+    std::vector<std::string> routers;
+    std::optional<double> timeout;  // seconds per router per command
+    bool wait = false;
+};
+
+struct status_request {
+    std::string job_id;
+};
+struct result_request {
+    std::string job_id;
+};
+struct cancel_request {
+    std::string job_id;
+};
+struct ping_request {};
+struct routers_request {};
+
+using request = std::variant<submit_request, status_request, result_request, cancel_request,
+                             ping_request, routers_request>;
+
+// ---- shared value types ----
+
+enum class job_state { queued, running, done, cancelled };
+enum class router_status { success, failed, cancelled };
+enum class error_kind { connect, auth, host_key, timeout, channel, exit_status, internal };
+enum class error_code { bad_request, unknown_routers, duplicate_job, busy, not_found, too_large };
+
+std::string_view to_string(job_state);
+std::string_view to_string(router_status);
+std::string_view to_string(error_kind);
+std::string_view to_string(error_code);
+std::optional<job_state> job_state_from(std::string_view);
+std::optional<router_status> router_status_from(std::string_view);
+std::optional<error_kind> error_kind_from(std::string_view);
+std::optional<error_code> error_code_from(std::string_view);
+
+struct router_error {
+    error_kind kind = error_kind::internal;
+    std::string message;
+};
+
+// One router's answer to one command. Published on `result.<job_id>.<router_name>`.
+struct router_result {
+    std::string job_id;
+    std::string router_name;
+    std::string command;
+    std::uint32_t command_index = 0;
+    router_status status = router_status::failed;
+    std::string output;
+    std::string stderr_output;
+    std::optional<int> exit_status;  // nil on the wire when the command never ran to completion
+    std::optional<router_error> error;
+    bool truncated = false;
+    double execution_duration = 0.0;  // seconds
+    std::string start_time;           // ISO-8601 UTC with milliseconds, e.g. 2026-11-26T10:00:00.123Z
+    std::string end_time;
+    std::uint64_t seq = 0;
+};
+
+struct job_summary {
+    std::vector<std::string> commands;
+    bool single_command = true;       // echo `command` (a string) rather than `commands`
+    std::uint64_t total_routers = 0;  // routers in the job
+    std::uint64_t total = 0;          // router results: routers x commands
+    std::uint64_t successful = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t cancelled = 0;
+    double total_duration = 0.0;  // seconds from acceptance to end
+};
+
+// ---- replies (daemon -> client, on the ROUTER socket) and the job aggregate (PUB) ----
+
+// Published on `job.<job_id>` when the job ends; also the reply to `result` and `wait: true`.
+struct job_result {
+    std::string job_id;
+    job_state state = job_state::done;
+    job_summary summary;
+    std::vector<router_result> results;  // router order, then command order
+};
+
+struct accepted_reply {
+    std::string job_id;
+    std::uint64_t total = 0;
+};
+
+struct status_reply {
+    std::string job_id;
+    job_state state = job_state::queued;
+    std::uint64_t total = 0;
+    std::uint64_t completed = 0;
+    std::uint64_t successful = 0;
+    std::uint64_t failed = 0;
+};
+
+struct pong_reply {
+    std::string version;
+    std::uint64_t workers = 0;
+    std::uint64_t busy_workers = 0;
+    std::uint64_t queued_jobs = 0;
+    std::uint64_t running_jobs = 0;
+    double uptime = 0.0;  // seconds
+};
+
+struct router_info {
+    std::string name;
+    std::string ip;
+    std::uint16_t port = 22;
+    std::string username;
+};
+
+struct routers_reply {
+    std::vector<router_info> routers;
+};
+
+struct error_reply {
+    error_code code = error_code::bad_request;
+    std::string message;
+    std::optional<std::string> job_id;
+    std::vector<std::string> routers;  // offenders, for unknown_routers; omitted when empty
+};
+
+using reply = std::variant<accepted_reply, status_reply, job_result, pong_reply, routers_reply,
+                           error_reply>;
+
+}  // namespace fanout::protocol

@@ -1,0 +1,70 @@
+// A child process for integration tests: started with fork/exec, one of its output streams
+// captured through a pipe so a test can wait for a readiness line instead of sleeping.
+//
+// Contract: the destructor sends SIGTERM, waits up to 10 s, then SIGKILLs; no child
+// outlives its test. The stream that is not captured is inherited, so logs stay visible.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fanout::testing {
+
+class child_process {
+public:
+    enum class capture { stdout_stream, stderr_stream };
+
+    explicit child_process(std::vector<std::string> argv,
+                           capture which = capture::stdout_stream);
+    child_process(const child_process&) = delete;
+    child_process& operator=(const child_process&) = delete;
+    ~child_process();
+
+    // Reads captured lines until one contains `needle`; returns that line. Throws
+    // std::runtime_error on end of stream or when `timeout` passes first.
+    std::string wait_for_line(std::string_view needle,
+                              std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+    // Every captured line read so far (by wait_for_line or drain).
+    const std::vector<std::string>& lines() const { return lines_; }
+
+    // Sends `sig` and waits for exit; returns the exit status (128+signal when killed).
+    int stop(int sig, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // Waits for the child to exit by itself; nullopt on timeout.
+    std::optional<int> wait(std::chrono::milliseconds timeout);
+    // Reads the rest of the captured stream (until EOF or timeout) into lines().
+    void drain(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+    pid_t pid() const { return pid_; }
+    bool running() const { return !exit_status_.has_value(); }
+
+private:
+    bool read_line(std::string& line, std::chrono::steady_clock::time_point deadline);
+
+    pid_t pid_ = -1;
+    int fd_ = -1;
+    std::string buffer_;
+    std::vector<std::string> lines_;
+    std::optional<int> exit_status_;
+};
+
+// A fresh temporary directory, removed with its contents on destruction.
+class temp_dir {
+public:
+    temp_dir();
+    ~temp_dir();
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    const std::string& path() const { return path_; }
+    std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
+
+private:
+    std::string path_;
+};
+
+}  // namespace fanout::testing
