@@ -1,1 +1,226 @@
-// stub: being written
+#include "daemon/intake.hpp"
+
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+
+#include "daemon/version.hpp"
+#include "protocol/codec.hpp"
+
+namespace fanout::daemon {
+
+using protocol::error_code;
+using protocol::error_reply;
+
+struct intake::sockets {
+    zmq::socket_t router;
+    zmq::socket_t completions;
+};
+
+namespace {
+
+std::string unique_completions_endpoint(const void* owner) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "inproc://fanoutd.completions.%p", owner);
+    return buf;
+}
+
+}  // namespace
+
+intake::intake(zmq::context_t& context, const config& settings, scheduler& tasks,
+               std::shared_ptr<const inventory> devices, std::function<std::size_t()> busy_workers,
+               std::size_t workers)
+    : settings_(settings),
+      tasks_(tasks),
+      devices_(std::move(devices)),
+      busy_workers_(std::move(busy_workers)),
+      workers_(workers),
+      started_at_(std::chrono::steady_clock::now()),
+      completions_endpoint_(unique_completions_endpoint(this)),
+      sockets_(std::make_unique<sockets>(
+          sockets{zmq::socket_t(context, zmq::socket_type::router),
+                  zmq::socket_t(context, zmq::socket_type::pull)})) {
+    auto& router = sockets_->router;
+    router.set(zmq::sockopt::linger, 1000);
+    router.set(zmq::sockopt::router_mandatory, 1);
+    router.set(zmq::sockopt::maxmsgsize,
+               static_cast<int64_t>(settings.limits.max_frame_bytes) * 4);
+    router.bind(settings.jobs_endpoint);
+    sockets_->completions.set(zmq::sockopt::linger, 0);
+    sockets_->completions.set(zmq::sockopt::rcvhwm, 0);
+    sockets_->completions.bind(completions_endpoint_);
+}
+
+intake::~intake() { stop(); }
+
+void intake::start() { thread_ = std::thread([this] { run(); }); }
+
+void intake::stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+}
+
+void intake::run() {
+    zmq::pollitem_t items[] = {{sockets_->router.handle(), 0, ZMQ_POLLIN, 0},
+                               {sockets_->completions.handle(), 0, ZMQ_POLLIN, 0}};
+    while (!stopping_) {
+        try {
+            zmq::poll(items, 2, std::chrono::milliseconds(100));
+            if (items[1].revents & ZMQ_POLLIN) drain_completions();
+            // Bounded batch, so completions are not starved by a flood of requests.
+            for (int i = 0; i < 256 && (items[0].revents & ZMQ_POLLIN); ++i) {
+                if (!(sockets_->router.get(zmq::sockopt::events) & ZMQ_POLLIN)) break;
+                receive_request();
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("intake: {}", e.what());
+        }
+    }
+    try {
+        drain_completions();
+    } catch (const std::exception& e) {
+        spdlog::error("intake: {}", e.what());
+    }
+}
+
+void intake::receive_request() {
+    envelope frames;
+    std::size_t count = 0;
+    bool more = true;
+    while (more) {
+        zmq::message_t frame;
+        if (!sockets_->router.recv(frame, zmq::recv_flags::dontwait)) return;
+        more = frame.more();
+        // Keep the identity and the first frames; count (and discard) the rest.
+        if (++count <= max_request_frames) frames.emplace_back(frame.to_string());
+    }
+    if (frames.size() < 2) {
+        spdlog::warn("intake: dropped a request with no body frame");
+        return;
+    }
+    std::string body = std::move(frames.back());
+    frames.pop_back();
+    if (count > max_request_frames) {
+        reply(frames, protocol::encode_reply(error_reply{
+                          error_code::bad_request,
+                          "request has " + std::to_string(count) + " frames; at most " +
+                              std::to_string(max_request_frames) + " are allowed",
+                          std::nullopt,
+                          {}}));
+        return;
+    }
+    handle(frames, body);
+}
+
+void intake::handle(const envelope& to, std::string_view body) {
+    auto decoded = protocol::decode_request(body, settings_.limits);
+    if (auto* error = std::get_if<error_reply>(&decoded)) {
+        spdlog::debug("intake: refused a request: {}: {}", protocol::to_string(error->code),
+                      error->message);
+        return reply(to, protocol::encode_reply(*error));
+    }
+    auto& request = std::get<protocol::request>(decoded);
+    auto not_found = [](const std::string& id) {
+        return error_reply{error_code::not_found, "no job '" + id + "' (unknown or expired)", id,
+                           {}};
+    };
+
+    if (auto* submit = std::get_if<protocol::submit_request>(&request))
+        return handle_submit(to, *submit);
+    if (auto* status = std::get_if<protocol::status_request>(&request)) {
+        auto s = tasks_.status(status->job_id);
+        return reply(to, protocol::encode_reply(s ? protocol::reply(*s)
+                                                  : protocol::reply(not_found(status->job_id))));
+    }
+    if (auto* cancel = std::get_if<protocol::cancel_request>(&request)) {
+        auto s = tasks_.cancel(cancel->job_id);
+        return reply(to, protocol::encode_reply(s ? protocol::reply(*s)
+                                                  : protocol::reply(not_found(cancel->job_id))));
+    }
+    if (auto* result = std::get_if<protocol::result_request>(&request)) {
+        auto r = tasks_.result(result->job_id);
+        if (auto* aggregate = std::get_if<std::shared_ptr<const protocol::job_result>>(&r))
+            return reply(to, protocol::encode_job_result(**aggregate));
+        if (auto* s = std::get_if<protocol::status_reply>(&r))
+            return reply(to, protocol::encode_reply(*s));
+        return reply(to, protocol::encode_reply(not_found(result->job_id)));
+    }
+    if (std::holds_alternative<protocol::ping_request>(request)) {
+        auto stats = tasks_.stats();
+        protocol::pong_reply pong{
+            std::string(fanout_version), workers_, busy_workers_(), stats.queued_jobs,
+            stats.running_jobs,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count()};
+        return reply(to, protocol::encode_reply(pong));
+    }
+    protocol::routers_reply routers;
+    for (const auto& d : devices_->devices())
+        routers.routers.push_back({d.name, d.ip, d.port, d.username});
+    reply(to, protocol::encode_reply(routers));
+}
+
+void intake::handle_submit(const envelope& to, protocol::submit_request& request) {
+    if (!accepting_) {
+        return reply(to, protocol::encode_reply(error_reply{
+                             error_code::busy, "fanoutd is shutting down", request.job_id, {}}));
+    }
+    job_spec spec;
+    spec.id = request.job_id;
+    spec.single_command = request.single_command;
+    spec.devices = devices_;
+    spec.timeout = request.timeout
+                       ? std::chrono::milliseconds(static_cast<long long>(*request.timeout * 1000))
+                       : settings_.command_timeout;
+    std::vector<std::string> unknown;
+    spec.routers.reserve(request.routers.size());
+    for (const auto& name : request.routers) {
+        if (const device* d = devices_->find(name)) spec.routers.push_back(d);
+        else unknown.push_back(name);
+    }
+    if (!unknown.empty()) {
+        std::string message = std::to_string(unknown.size()) +
+                              " router(s) not found in the inventory; the job was rejected";
+        return reply(to, protocol::encode_reply(error_reply{error_code::unknown_routers, message,
+                                                            request.job_id, std::move(unknown)}));
+    }
+    spec.commands = std::move(request.commands);
+    bool wait = request.wait;
+    auto outcome = tasks_.submit(std::move(spec));
+    if (auto* error = std::get_if<error_reply>(&outcome))
+        return reply(to, protocol::encode_reply(*error));
+    auto& accepted = std::get<protocol::accepted_reply>(outcome);
+    // The job cannot end before this thread next drains completions, so no race here.
+    if (wait) waiters_[accepted.job_id].push_back(to);
+    else reply(to, protocol::encode_reply(accepted));
+}
+
+void intake::drain_completions() {
+    zmq::message_t job_id;
+    while (sockets_->completions.recv(job_id, zmq::recv_flags::dontwait)) {
+        auto it = waiters_.find(job_id.to_string());
+        if (it == waiters_.end()) continue;
+        auto r = tasks_.result(it->first);
+        std::string body;
+        if (auto* aggregate = std::get_if<std::shared_ptr<const protocol::job_result>>(&r))
+            body = protocol::encode_job_result(**aggregate);
+        else
+            body = protocol::encode_reply(error_reply{
+                error_code::not_found, "job ended but its result has already expired",
+                it->first, {}});
+        for (const auto& to : it->second) reply(to, body);
+        waiters_.erase(it);
+    }
+}
+
+void intake::reply(const envelope& to, const std::string& body) {
+    auto& router = sockets_->router;
+    try {
+        for (const auto& frame : to)
+            if (!router.send(zmq::buffer(frame), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+                throw zmq::error_t();
+        if (!router.send(zmq::buffer(body), zmq::send_flags::dontwait)) throw zmq::error_t();
+    } catch (const zmq::error_t&) {
+        spdlog::debug("intake: reply dropped: the client is gone or not reading");
+    }
+}
+
+}  // namespace fanout::daemon

@@ -1,1 +1,85 @@
-int main() { return 0; }
+// fanoutd's entry point: configuration, logging, inventory, then run until SIGTERM/SIGINT.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+
+#include "daemon/config.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/inventory.hpp"
+#include "daemon/version.hpp"
+
+namespace {
+
+using fanout::daemon::config;
+
+bool is_loopback_endpoint(const std::string& endpoint) {
+    if (endpoint.rfind("tcp://", 0) != 0) return true;  // ipc:// and inproc:// stay local
+    auto host = endpoint.substr(6, endpoint.rfind(':') - 6);
+    return host.rfind("127.", 0) == 0 || host == "localhost" || host == "[::1]";
+}
+
+void warn_about_exposure(const config& c, const fanout::daemon::inventory& devices) {
+    for (const auto& endpoint : {c.jobs_endpoint, c.results_endpoint})
+        if (!is_loopback_endpoint(endpoint))
+            spdlog::warn("{} is not a loopback address: anyone who can reach it can submit jobs "
+                         "or read results",
+                         endpoint);
+    struct stat st{};
+    if (devices.holds_passwords() && ::stat(c.inventory_path.c_str(), &st) == 0 &&
+        (st.st_mode & S_IROTH))
+        spdlog::warn("{} holds passwords and is world-readable; chmod 600 it",
+                     c.inventory_path.string());
+    if (c.transport.host_keys == fanout::daemon::host_key_policy::off)
+        spdlog::warn("--host-key-policy off: router identities are not verified");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto parsed = fanout::daemon::parse_command_line(argc, argv);
+    if (auto* code = std::get_if<int>(&parsed)) return *code;
+    auto& settings = std::get<config>(parsed);
+
+    auto logger = spdlog::stderr_color_mt("fanoutd");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::from_str(settings.log_level));
+
+    std::shared_ptr<const fanout::daemon::inventory> devices;
+    try {
+        devices = std::make_shared<const fanout::daemon::inventory>(
+            fanout::daemon::inventory::load(settings.inventory_path));
+    } catch (const fanout::daemon::inventory_error& e) {
+        spdlog::error("invalid inventory: {}", e.what());
+        return 2;
+    }
+    warn_about_exposure(settings, *devices);
+
+    // Every thread inherits this mask, so the signals reach only the sigwait below.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    try {
+        fanout::daemon::daemon running(settings, devices);
+        spdlog::info("fanoutd {} ready: jobs on {}, results on {}, {} workers, {} routers",
+                     fanout::daemon::fanout_version, settings.jobs_endpoint,
+                     settings.results_endpoint, settings.workers, devices->devices().size());
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        spdlog::info("received {}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        running.shutdown();
+    } catch (const zmq::error_t& e) {
+        spdlog::error("cannot start: {} (check --jobs/--results endpoints)", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,1 +1,252 @@
-// stub: being written
+#include "daemon/scheduler.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/clock.hpp"
+
+namespace fanout::daemon {
+
+using protocol::error_code;
+using protocol::error_reply;
+using protocol::job_state;
+using protocol::router_status;
+
+scheduler::scheduler(scheduler_limits limits, result_sink& sink) : limits_(limits), sink_(sink) {}
+
+std::string scheduler::new_job_id() {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "job-%012llx-%llu",
+                  static_cast<unsigned long long>(rng() & 0xffffffffffffULL),
+                  static_cast<unsigned long long>(++id_counter_));
+    return buf;
+}
+
+std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec spec) {
+    lock guard(mutex_);
+    if (stopping_) return error_reply{error_code::busy, "fanoutd is shutting down", spec.id, {}};
+    std::string id = spec.id ? *spec.id : new_job_id();
+    if (active_.count(id) || finished_.count(id))
+        return error_reply{error_code::duplicate_job, "job_id '" + id + "' is already known", id, {}};
+    if (active_.size() >= limits_.max_queued_jobs)
+        return error_reply{error_code::busy,
+                           "too many jobs in progress (--max-queued-jobs " +
+                               std::to_string(limits_.max_queued_jobs) + "); retry later",
+                           id,
+                           {}};
+    if (pending_tasks_ + spec.routers.size() > limits_.max_pending_tasks)
+        return error_reply{error_code::busy,
+                           "too many router tasks pending (--max-pending-tasks " +
+                               std::to_string(limits_.max_pending_tasks) + "); retry later",
+                           id,
+                           {}};
+
+    auto j = std::make_shared<job>();
+    j->id = id;
+    j->commands = std::move(spec.commands);
+    j->single_command = spec.single_command;
+    j->routers = std::move(spec.routers);
+    j->devices = std::move(spec.devices);
+    j->timeout = spec.timeout;
+    j->accepted_at = std::chrono::steady_clock::now();
+    j->results.resize(j->total_results());
+    for (std::size_t i = 0; i < j->routers.size(); ++i) j->pending.push_back(i);
+    pending_tasks_ += j->routers.size();
+    active_.emplace(id, j);
+    ring_.push_back(j);
+
+    spdlog::info("job {} accepted: {} routers x {} commands, timeout {:.1f}s", id,
+                 j->routers.size(), j->commands.size(),
+                 std::chrono::duration<double>(j->timeout).count());
+    work_ready_.notify_all();
+    return protocol::accepted_reply{id, j->total_results()};
+}
+
+protocol::status_reply scheduler::status_of(const job& j) const {
+    return protocol::status_reply{j.id,         j.state,    j.total_results(), j.recorded,
+                                  j.successful, j.failed};
+}
+
+std::optional<protocol::status_reply> scheduler::status(const std::string& job_id) {
+    lock guard(mutex_);
+    if (auto it = active_.find(job_id); it != active_.end()) return status_of(*it->second);
+    evict_finished_locked();
+    if (auto it = finished_.find(job_id); it != finished_.end()) return it->second.status;
+    return std::nullopt;
+}
+
+std::variant<std::monostate, std::shared_ptr<const protocol::job_result>, protocol::status_reply>
+scheduler::result(const std::string& job_id) {
+    lock guard(mutex_);
+    if (auto it = active_.find(job_id); it != active_.end()) return status_of(*it->second);
+    evict_finished_locked();
+    if (auto it = finished_.find(job_id); it != finished_.end()) return it->second.result;
+    return std::monostate{};
+}
+
+std::optional<protocol::status_reply> scheduler::cancel(const std::string& job_id) {
+    lock guard(mutex_);
+    auto it = active_.find(job_id);
+    if (it == active_.end()) {
+        evict_finished_locked();
+        if (auto f = finished_.find(job_id); f != finished_.end()) return f->second.status;
+        return std::nullopt;
+    }
+    auto j = it->second;  // cancel_locked may end the job and erase it from active_
+    cancel_locked(j);
+    if (auto f = finished_.find(job_id); f != finished_.end()) return f->second.status;
+    return status_of(*j);
+}
+
+void scheduler::cancel_all() {
+    lock guard(mutex_);
+    std::vector<std::shared_ptr<job>> jobs;
+    for (auto& [id, j] : active_) jobs.push_back(j);
+    for (auto& j : jobs) cancel_locked(j);
+}
+
+void scheduler::cancel_locked(const std::shared_ptr<job>& j) {
+    if (j->cancelled.exchange(true)) return;
+    spdlog::info("job {} cancel requested: {} routers not started, {} in flight", j->id,
+                 j->pending.size(), j->in_flight);
+    ring_.erase(std::remove(ring_.begin(), ring_.end(), j), ring_.end());
+    auto now = iso8601_utc(std::chrono::system_clock::now());
+    auto never_started = std::move(j->pending);
+    j->pending.clear();
+    pending_tasks_ -= never_started.size();
+    for (auto router_index : never_started) {
+        for (std::size_t c = 0; c < j->commands.size(); ++c) {
+            protocol::router_result r;
+            r.status = router_status::cancelled;
+            r.start_time = r.end_time = now;
+            record_locked(*j, router_index, c, std::move(r));
+        }
+    }
+    idle_.notify_all();
+}
+
+std::optional<router_task> scheduler::next_task() {
+    lock guard(mutex_);
+    work_ready_.wait(guard, [this] { return stopping_ || !ring_.empty(); });
+    if (stopping_) return std::nullopt;
+    auto j = ring_.front();
+    ring_.pop_front();
+    std::size_t router_index = j->pending.front();
+    j->pending.pop_front();
+    if (!j->pending.empty()) ring_.push_back(j);
+    ++j->in_flight;
+    if (j->state == job_state::queued) j->state = job_state::running;
+    return router_task{j, router_index};
+}
+
+void scheduler::record(const router_task& task, std::size_t command_index,
+                       protocol::router_result r) {
+    lock guard(mutex_);
+    record_locked(*task.owner, task.router_index, command_index, std::move(r));
+}
+
+void scheduler::record_locked(job& j, std::size_t router_index, std::size_t command_index,
+                              protocol::router_result r) {
+    auto& slot = j.results.at(router_index * j.commands.size() + command_index);
+    if (slot) {
+        spdlog::error("job {}: result for router {} command {} recorded twice; keeping the first",
+                      j.id, j.routers[router_index]->name, command_index);
+        return;
+    }
+    r.job_id = j.id;
+    r.router_name = j.routers[router_index]->name;
+    r.command = j.commands[command_index];
+    r.command_index = static_cast<std::uint32_t>(command_index);
+    r.seq = next_seq_++;
+    switch (r.status) {
+        case router_status::success: ++j.successful; break;
+        case router_status::failed: ++j.failed; break;
+        case router_status::cancelled: ++j.cancelled_results; break;
+    }
+    ++j.recorded;
+    sink_.router_result_ready(r);
+    slot = std::move(r);
+    if (j.recorded == j.total_results()) end_job_locked(j);
+}
+
+void scheduler::task_finished(const router_task& task) {
+    lock guard(mutex_);
+    --task.owner->in_flight;
+    --pending_tasks_;
+    idle_.notify_all();
+}
+
+void scheduler::end_job_locked(job& j) {
+    auto ended = std::chrono::steady_clock::now();
+    j.state = j.cancelled ? job_state::cancelled : job_state::done;
+
+    auto aggregate = std::make_shared<protocol::job_result>();
+    aggregate->job_id = j.id;
+    aggregate->state = j.state;
+    auto& s = aggregate->summary;
+    s.commands = j.commands;
+    s.single_command = j.single_command;
+    s.total_routers = j.routers.size();
+    s.total = j.total_results();
+    s.successful = j.successful;
+    s.failed = j.failed;
+    s.cancelled = j.cancelled_results;
+    s.total_duration = seconds_between(j.accepted_at, ended);
+    aggregate->results.reserve(j.results.size());
+    for (auto& r : j.results) aggregate->results.push_back(std::move(*r));
+    j.results.clear();
+
+    spdlog::info("job {} {} in {:.3f}s: {} results, {} successful, {} failed, {} cancelled",
+                 j.id, protocol::to_string(j.state), s.total_duration, s.total, s.successful,
+                 s.failed, s.cancelled);
+    sink_.job_ended(aggregate);
+
+    finished_[j.id] = finished_job{aggregate, status_of(j), ended};
+    finished_order_.push_back(j.id);
+    evict_finished_locked();
+    // The job object may still be referenced by workers finishing their tasks; drop ours.
+    active_.erase(j.id);
+    idle_.notify_all();
+}
+
+void scheduler::evict_finished_locked() {
+    auto now = std::chrono::steady_clock::now();
+    while (!finished_order_.empty()) {
+        auto it = finished_.find(finished_order_.front());
+        bool too_many = finished_.size() > limits_.keep_jobs;
+        bool too_old = it != finished_.end() && now - it->second.ended_at > limits_.keep_time;
+        if (it != finished_.end() && !too_many && !too_old) break;
+        if (it != finished_.end()) finished_.erase(it);
+        finished_order_.pop_front();
+    }
+}
+
+bool scheduler::wait_idle(std::chrono::steady_clock::time_point deadline) {
+    lock guard(mutex_);
+    return idle_.wait_until(guard, deadline,
+                            [this] { return active_.empty() && pending_tasks_ == 0; });
+}
+
+void scheduler::shutdown() {
+    {
+        lock guard(mutex_);
+        stopping_ = true;
+    }
+    work_ready_.notify_all();
+}
+
+scheduler_stats scheduler::stats() const {
+    lock guard(mutex_);
+    scheduler_stats s;
+    for (const auto& [id, j] : active_) {
+        if (j->state == job_state::queued) ++s.queued_jobs;
+        else ++s.running_jobs;
+    }
+    s.pending_tasks = pending_tasks_;
+    return s;
+}
+
+}  // namespace fanout::daemon

@@ -1,0 +1,40 @@
+// fanoutd's configuration: every tunable, its default, and the command line that sets it.
+//
+// Contract: parse_command_line() either returns a complete, range-checked config or an
+// exit code (0 after --help/--version, 2 for a usage error, with the message already printed).
+// Defaults are safe: loopback binds, strict host keys.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <variant>
+
+#include "daemon/ssh_transport.hpp"
+#include "protocol/limits.hpp"
+
+namespace fanout::daemon {
+
+struct config {
+    std::string jobs_endpoint = "tcp://127.0.0.1:5555";
+    std::string results_endpoint = "tcp://127.0.0.1:5556";
+    std::filesystem::path inventory_path = "devices.json";
+
+    std::size_t workers = 64;
+    std::size_t max_queued_jobs = 1000;     // jobs accepted and not yet ended
+    std::size_t max_pending_tasks = 50000;  // router tasks accepted and not yet finished
+    std::size_t keep_jobs = 1000;           // ended jobs whose job_result `result` can fetch
+    std::chrono::seconds keep_time{3600};   // ... and for how long
+    std::chrono::milliseconds command_timeout{60'000};  // when a job gives no `timeout`
+    std::chrono::milliseconds shutdown_grace{30'000};
+
+    transport_options transport;       // connect timeout, known_hosts, host key policy, output cap
+    protocol::request_limits limits;   // per-request limits (--max-routers-per-job, ...)
+
+    std::string log_level = "info";
+};
+
+std::variant<config, int> parse_command_line(int argc, char** argv);
+
+}  // namespace fanout::daemon

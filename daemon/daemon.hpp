@@ -1,0 +1,31 @@
+// The daemon: wires intake, scheduler, worker pool and publisher together, and stops them
+// in the order that loses nothing.
+//
+// Contract: the constructor binds both sockets (throws zmq::error_t on failure) and starts
+// every thread. shutdown() is the SIGTERM path: stop taking jobs, let running jobs finish
+// within the grace period, cancel what remains, publish every aggregate, answer every
+// `wait: true` client, then join all threads.
+#pragma once
+
+#include <memory>
+
+#include "daemon/config.hpp"
+#include "daemon/inventory.hpp"
+
+namespace fanout::daemon {
+
+class daemon {
+public:
+    daemon(config settings, std::shared_ptr<const inventory> devices);
+    daemon(const daemon&) = delete;
+    daemon& operator=(const daemon&) = delete;
+    ~daemon();
+
+    void shutdown();
+
+private:
+    struct parts;
+    std::unique_ptr<parts> parts_;
+};
+
+}  // namespace fanout::daemon

@@ -1,0 +1,81 @@
+// Intake: owns the ROUTER socket that jobs and control requests arrive on, and its thread.
+//
+// Contract:
+// - Every request frame is decoded and validated (protocol/codec.hpp) and gets exactly one
+//   reply on the same envelope: a REQ client's empty delimiter and any proxy identities are
+//   mirrored. Unroutable replies (client gone, pipe full) are dropped with a debug log,
+//   never retried, so one stuck client cannot stall the others.
+// - Requests with more than max_request_frames frames are refused with bad_request; frames
+//   larger than 4x the request frame limit make ZeroMQ drop the connection (maxmsgsize).
+// - `wait: true` submitters are answered when the publisher reports the job ended, i.e. after
+//   the job's aggregate was published.
+// - The loop wakes at least every 100 ms to notice stop(); stop() joins it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/config.hpp"
+#include "daemon/inventory.hpp"
+#include "daemon/scheduler.hpp"
+
+namespace zmq {
+class context_t;
+}
+
+namespace fanout::daemon {
+
+inline constexpr std::size_t max_request_frames = 16;
+
+class intake {
+public:
+    // Binds the jobs endpoint and the inproc completions endpoint; throws zmq::error_t when
+    // a bind fails.
+    intake(zmq::context_t& context, const config& settings, scheduler& tasks,
+           std::shared_ptr<const inventory> devices, std::function<std::size_t()> busy_workers,
+           std::size_t workers);
+    intake(const intake&) = delete;
+    intake& operator=(const intake&) = delete;
+    ~intake();
+
+    // Where the publisher connects to report ended jobs.
+    const std::string& completions_endpoint() const { return completions_endpoint_; }
+
+    void start();
+    // New submits are answered `busy`; everything else keeps working.
+    void stop_accepting() { accepting_ = false; }
+    // Answers the waiters of every job already reported, then joins.
+    void stop();
+
+private:
+    struct sockets;
+    using envelope = std::vector<std::string>;
+
+    void run();
+    void receive_request();
+    void handle(const envelope& to, std::string_view body);
+    void handle_submit(const envelope& to, protocol::submit_request& request);
+    void drain_completions();
+    void reply(const envelope& to, const std::string& body);
+
+    const config& settings_;
+    scheduler& tasks_;
+    std::shared_ptr<const inventory> devices_;
+    std::function<std::size_t()> busy_workers_;
+    const std::size_t workers_;
+    const std::chrono::steady_clock::time_point started_at_;
+    std::string completions_endpoint_;
+    std::unique_ptr<sockets> sockets_;
+    std::map<std::string, std::vector<envelope>> waiters_;  // job_id -> `wait: true` clients
+    std::atomic<bool> accepting_{true};
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;  // last: joins before the members it uses go away
+};
+
+}  // namespace fanout::daemon

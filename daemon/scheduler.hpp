@@ -1,0 +1,107 @@
+// The scheduler: turns accepted jobs into router tasks and hands them to workers fairly.
+//
+// Contract:
+// - Thread-safe. Intake calls submit/status/result/cancel; workers call next_task, record
+//   and task_finished; the daemon calls cancel_all/wait_idle/shutdown when stopping.
+// - Fairness: jobs with routers waiting form a ring; each next_task() takes one router from
+//   the job at the front and moves that job to the back, so a small job submitted during a
+//   huge one is served within a few dispatches rather than after it.
+// - Bounded: beyond max_queued_jobs active jobs or max_pending_tasks unfinished router tasks,
+//   submit answers `busy` and accepts nothing. Nothing accepted is dropped: every router of
+//   every accepted job ends with a recorded result (success, failed or cancelled).
+// - Results reach the result_sink under the lock in recording order, each with the next
+//   daemon-wide `seq`, and a job's aggregate follows its last router_result.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "daemon/job.hpp"
+#include "daemon/result_sink.hpp"
+#include "protocol/messages.hpp"
+
+namespace fanout::daemon {
+
+struct scheduler_limits {
+    std::size_t max_queued_jobs = 1000;
+    std::size_t max_pending_tasks = 50000;
+    std::size_t keep_jobs = 1000;
+    std::chrono::seconds keep_time{3600};
+};
+
+struct scheduler_stats {
+    std::size_t queued_jobs = 0;   // accepted, no router started yet
+    std::size_t running_jobs = 0;  // at least one router started, not ended
+    std::size_t pending_tasks = 0;
+};
+
+class scheduler {
+public:
+    scheduler(scheduler_limits limits, result_sink& sink);
+
+    std::variant<protocol::accepted_reply, protocol::error_reply> submit(job_spec spec);
+    std::optional<protocol::status_reply> status(const std::string& job_id);
+    // The aggregate once the job has ended, its status while it runs, nullopt if unknown.
+    std::variant<std::monostate, std::shared_ptr<const protocol::job_result>,
+                 protocol::status_reply>
+    result(const std::string& job_id);
+    std::optional<protocol::status_reply> cancel(const std::string& job_id);
+
+    // Blocks until a router task is available; nullopt once shutdown() was called.
+    std::optional<router_task> next_task();
+    // Records one command's result for the task's router (job_id, router_name, command and
+    // command_index are filled in here) and publishes it.
+    void record(const router_task& task, std::size_t command_index, protocol::router_result r);
+    // Every command of the task has been recorded; the worker is free again.
+    void task_finished(const router_task& task);
+
+    void cancel_all();
+    // True when no job is active any more; false when the deadline passed first.
+    bool wait_idle(std::chrono::steady_clock::time_point deadline);
+    void shutdown();
+
+    scheduler_stats stats() const;
+
+private:
+    using lock = std::unique_lock<std::mutex>;
+
+    std::string new_job_id();
+    protocol::status_reply status_of(const job& j) const;
+    void record_locked(job& j, std::size_t router_index, std::size_t command_index,
+                       protocol::router_result r);
+    void cancel_locked(const std::shared_ptr<job>& j);
+    void end_job_locked(job& j);
+    void evict_finished_locked();
+
+    const scheduler_limits limits_;
+    result_sink& sink_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable work_ready_;
+    std::condition_variable idle_;
+    bool stopping_ = false;
+    std::uint64_t next_seq_ = 1;
+    std::uint64_t id_counter_ = 0;
+    std::size_t pending_tasks_ = 0;  // queued + in flight, across jobs
+
+    std::map<std::string, std::shared_ptr<job>, std::less<>> active_;
+    std::deque<std::shared_ptr<job>> ring_;  // active jobs with routers waiting
+
+    struct finished_job {
+        std::shared_ptr<const protocol::job_result> result;
+        protocol::status_reply status;
+        std::chrono::steady_clock::time_point ended_at;
+    };
+    std::map<std::string, finished_job, std::less<>> finished_;
+    std::deque<std::string> finished_order_;
+};
+
+}  // namespace fanout::daemon

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything fanout needs to build, test, demo and benchmark, from Debian 12 packages.
+# Run as root (or with sudo). Safe to run again.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ pkg-config clang-format
+  libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev libssh-dev libspdlog-dev libfmt-dev
+  nlohmann-json3-dev libcli11-dev
+  # tests: GoogleTest, real OpenSSH, the Python wire-format client
+  googletest libgtest-dev libgmock-dev openssh-server openssh-client
+  python3 python3-zmq python3-msgpack
+  # benchmarks: the peers fanoutd is measured against
+  pdsh clustershell python3-paramiko python3-anyio procps
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then exec sudo "$0" "$@"; fi
+  echo "install-deps.sh: run as root (apt-get needs it)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
