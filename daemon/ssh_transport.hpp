@@ -4,6 +4,13 @@
 // throws for router behaviour: refused connections, timeouts, bad host keys, failed auth,
 // dropped channels and non-zero exits all come back as values carrying a router_error.
 // Exceptions are reserved for programming errors. No libssh type appears in this header.
+//
+// Error kinds from open(): connect (refused, unreachable, banner or key exchange failure,
+// no common algorithm), timeout (connect_timeout expired anywhere in TCP connect, banner,
+// key exchange or authentication), host_key, auth (including an unreadable private key).
+// When `cancelled` is set, open() returns kind connect with a message starting "cancelled";
+// the caller checks its own flag to report the router as cancelled.
+// Secrets (passwords, passphrases, key material) never appear in messages or logs.
 #pragma once
 
 #include <atomic>
@@ -20,17 +27,39 @@
 
 namespace fanout::daemon {
 
+// strict: the key must be in the known_hosts file. accept_new: an unknown host's key is
+// appended to the file (a changed key is still refused). off: nothing is checked.
 enum class host_key_policy { strict, accept_new, off };
+
+// libssh algorithm names, comma-separated, preferred first. Cheap key exchanges first; the
+// diffie-hellman ones remain for older routers (group14-sha1 / ssh-rsa must be added
+// explicitly for very old ones).
+inline constexpr const char* default_key_exchange =
+    "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,"
+    "ecdh-sha2-nistp521,diffie-hellman-group14-sha256,diffie-hellman-group16-sha512,"
+    "diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha256";
+inline constexpr const char* default_host_key_algorithms =
+    "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,"
+    "rsa-sha2-256";
 
 struct transport_options {
     std::chrono::milliseconds connect_timeout{10'000};  // TCP connect + banner + key exchange + auth
     std::filesystem::path known_hosts;                   // OpenSSH known_hosts format
     host_key_policy host_keys = host_key_policy::strict;
     std::size_t max_output_bytes = 8 * 1024 * 1024;     // per command, stdout + stderr together
+    std::string key_exchange = default_key_exchange;
+    std::string host_key_algorithms = default_host_key_algorithms;  // reordered per host
 };
 
-// What one command produced. `error` is set when status is not success: a non-zero exit is
-// error_kind::exit_status with the output still captured.
+// What one command produced. `error` is set when status is failed:
+//   exit_status: the command ran and exited non-zero ("exit status N") or was killed by a
+//                signal ("terminated by signal X"); output is still captured.
+//   timeout:     the command's timeout passed; the output gathered so far is kept.
+//   channel:     no channel or exec (see `started`), or the connection or channel dropped
+//                before an exit status arrived.
+// Cancelled: status cancelled, no error, output gathered so far.
+// Output cap: once stdout + stderr exceed max_output_bytes, reading stops at the cap, the
+// channel is closed and the outcome is status success, truncated, exit_status empty.
 struct command_outcome {
     protocol::router_status status = protocol::router_status::failed;
     std::string output;
@@ -38,6 +67,9 @@ struct command_outcome {
     std::optional<int> exit_status;
     std::optional<protocol::router_error> error;
     bool truncated = false;
+    // False when the router never accepted the command (channel open or exec refused, or
+    // the session was already dead): retrying on a fresh connection is safe.
+    bool started = false;
 };
 
 class ssh_connection {
@@ -56,7 +88,8 @@ public:
     command_outcome run(const std::string& command, std::chrono::milliseconds timeout,
                         const std::atomic<bool>& cancelled);
 
-    // False once the session is known to be dead (disconnect, protocol error).
+    // False once the session is known to be dead (disconnect, protocol error) or was left in
+    // an unknown state (a timeout or cancel while a channel was being opened).
     bool alive() const;
 
 private:

@@ -1,1 +1,182 @@
-// stub: being written
+// Daemon-side encoders: replies on the ROUTER socket, router_result and job_result on PUB.
+#include "protocol/codec.hpp"
+
+#include "protocol/msgpack_writer.hpp"
+
+namespace fanout::protocol {
+namespace {
+
+using detail::pack_key;
+using detail::pack_string;
+using detail::packer;
+
+void pack_type(packer& p, std::string_view type) {
+    pack_key(p, "type");
+    pack_string(p, type);
+}
+
+void pack_field(packer& p, std::string_view key, std::string_view value) {
+    pack_key(p, key);
+    pack_string(p, value);
+}
+
+void pack_field(packer& p, std::string_view key, std::uint64_t value) {
+    pack_key(p, key);
+    p.pack_uint64(value);
+}
+
+void pack_field(packer& p, std::string_view key, double value) {
+    pack_key(p, key);
+    detail::pack_float64(p, value);
+}
+
+void pack_router_result(packer& p, const router_result& r) {
+    p.pack_map(15);
+    pack_type(p, "router_result");
+    pack_field(p, "job_id", r.job_id);
+    pack_field(p, "router_name", r.router_name);
+    pack_field(p, "command", r.command);
+    pack_field(p, "command_index", std::uint64_t{r.command_index});
+    pack_field(p, "status", to_string(r.status));
+    pack_field(p, "output", r.output);
+    pack_field(p, "stderr", r.stderr_output);
+    pack_key(p, "exit_status");
+    if (r.exit_status) {
+        p.pack_int64(*r.exit_status);
+    } else {
+        p.pack_nil();
+    }
+    pack_key(p, "error");
+    if (r.error) {
+        p.pack_map(2);
+        pack_field(p, "kind", to_string(r.error->kind));
+        pack_field(p, "message", r.error->message);
+    } else {
+        p.pack_nil();
+    }
+    pack_key(p, "truncated");
+    p.pack(r.truncated);
+    pack_field(p, "execution_duration", r.execution_duration);
+    pack_field(p, "start_time", r.start_time);
+    pack_field(p, "end_time", r.end_time);
+    pack_field(p, "seq", r.seq);
+}
+
+void pack_summary(packer& p, const job_summary& s) {
+    p.pack_map(7);
+    if (s.single_command && s.commands.size() == 1) {
+        pack_field(p, "command", s.commands.front());
+    } else {
+        pack_key(p, "commands");
+        p.pack_array(static_cast<std::uint32_t>(s.commands.size()));
+        for (const auto& c : s.commands) pack_string(p, c);
+    }
+    pack_field(p, "total_routers", s.total_routers);
+    pack_field(p, "total", s.total);
+    pack_field(p, "successful", s.successful);
+    pack_field(p, "failed", s.failed);
+    pack_field(p, "cancelled", s.cancelled);
+    pack_field(p, "total_duration", s.total_duration);
+}
+
+void pack_job_result(packer& p, const job_result& r) {
+    p.pack_map(5);
+    pack_type(p, "job_result");
+    pack_field(p, "job_id", r.job_id);
+    pack_field(p, "state", to_string(r.state));
+    pack_key(p, "summary");
+    pack_summary(p, r.summary);
+    pack_key(p, "results");
+    p.pack_array(static_cast<std::uint32_t>(r.results.size()));
+    for (const auto& result : r.results) pack_router_result(p, result);
+}
+
+struct reply_encoder {
+    packer& p;
+
+    void operator()(const accepted_reply& r) const {
+        p.pack_map(3);
+        pack_type(p, "accepted");
+        pack_field(p, "job_id", r.job_id);
+        pack_field(p, "total", r.total);
+    }
+    void operator()(const status_reply& r) const {
+        p.pack_map(7);
+        pack_type(p, "status");
+        pack_field(p, "job_id", r.job_id);
+        pack_field(p, "state", to_string(r.state));
+        pack_field(p, "total", r.total);
+        pack_field(p, "completed", r.completed);
+        pack_field(p, "successful", r.successful);
+        pack_field(p, "failed", r.failed);
+    }
+    void operator()(const job_result& r) const { pack_job_result(p, r); }
+    void operator()(const pong_reply& r) const {
+        p.pack_map(7);
+        pack_type(p, "pong");
+        pack_field(p, "version", r.version);
+        pack_field(p, "workers", r.workers);
+        pack_field(p, "busy_workers", r.busy_workers);
+        pack_field(p, "queued_jobs", r.queued_jobs);
+        pack_field(p, "running_jobs", r.running_jobs);
+        pack_field(p, "uptime", r.uptime);
+    }
+    void operator()(const routers_reply& r) const {
+        p.pack_map(2);
+        pack_type(p, "routers");
+        pack_key(p, "routers");
+        p.pack_array(static_cast<std::uint32_t>(r.routers.size()));
+        for (const auto& info : r.routers) {
+            p.pack_map(4);
+            pack_field(p, "name", info.name);
+            pack_field(p, "ip", info.ip);
+            pack_field(p, "port", std::uint64_t{info.port});
+            pack_field(p, "username", info.username);
+        }
+    }
+    void operator()(const error_reply& r) const {
+        p.pack_map(3 + (r.job_id ? 1 : 0) + (r.routers.empty() ? 0 : 1));
+        pack_type(p, "error");
+        pack_field(p, "code", to_string(r.code));
+        pack_field(p, "message", r.message);
+        if (r.job_id) pack_field(p, "job_id", *r.job_id);
+        if (!r.routers.empty()) {
+            pack_key(p, "routers");
+            p.pack_array(static_cast<std::uint32_t>(r.routers.size()));
+            for (const auto& name : r.routers) pack_string(p, name);
+        }
+    }
+};
+
+}  // namespace
+
+std::string encode_reply(const reply& r) {
+    msgpack::sbuffer buffer;
+    packer p(buffer);
+    std::visit(reply_encoder{p}, r);
+    return detail::to_bytes(buffer);
+}
+
+std::string encode_router_result(const router_result& r) {
+    msgpack::sbuffer buffer;
+    packer p(buffer);
+    pack_router_result(p, r);
+    return detail::to_bytes(buffer);
+}
+
+std::string encode_job_result(const job_result& r) {
+    msgpack::sbuffer buffer;
+    packer p(buffer);
+    pack_job_result(p, r);
+    return detail::to_bytes(buffer);
+}
+
+std::string router_result_topic(const router_result& r) {
+    return "result." + r.job_id + "." + r.router_name;
+}
+
+std::string job_result_topic(std::string_view job_id) {
+    return "job." + std::string(job_id);
+}
+
+}  // namespace fanout::protocol

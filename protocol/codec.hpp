@@ -4,7 +4,8 @@
 // never throws on bad bytes: untrusted input is parsed with explicit msgpack unpack limits
 // and every failure comes back as an error_reply whose message says what was wrong
 // (code bad_request, or too_large for input beyond the limits). Encoders produce exactly
-// one msgpack map per message, with a string `type` first.
+// one msgpack map per message, with a string `type` first; floats are always float64 and
+// strings are made valid UTF-8 (invalid bytes become U+FFFD, see protocol/utf8.hpp).
 #pragma once
 
 #include <cstddef>
@@ -37,6 +38,9 @@ std::string encode_request(const request& r);
 
 // Replies and published messages come from a trusted daemon, but are still decoded with
 // limits; a malformed one yields error_reply{bad_request, ...} describing the problem.
+// Unknown keys are ignored (forward compatibility). Note the two kinds of error_reply from
+// decode_reply: the daemon's `error` reply is the error_reply alternative *inside* `reply`;
+// the outer error_reply means the frame itself could not be decoded.
 std::variant<reply, error_reply> decode_reply(std::string_view frame);
 std::variant<router_result, job_result, error_reply> decode_published(std::string_view frame);
 

@@ -1,1 +1,89 @@
-// stub: being written
+// Wire names of the protocol v1 enums (PROTOCOL.md lists the same strings).
+#include "protocol/messages.hpp"
+
+#include <array>
+#include <utility>
+
+namespace fanout::protocol {
+namespace {
+
+template <typename Enum, std::size_t N>
+using name_table = std::array<std::pair<Enum, std::string_view>, N>;
+
+constexpr name_table<job_state, 4> job_state_names{{
+    {job_state::queued, "queued"},
+    {job_state::running, "running"},
+    {job_state::done, "done"},
+    {job_state::cancelled, "cancelled"},
+}};
+
+constexpr name_table<router_status, 3> router_status_names{{
+    {router_status::success, "success"},
+    {router_status::failed, "failed"},
+    {router_status::cancelled, "cancelled"},
+}};
+
+constexpr name_table<error_kind, 7> error_kind_names{{
+    {error_kind::connect, "connect"},
+    {error_kind::auth, "auth"},
+    {error_kind::host_key, "host_key"},
+    {error_kind::timeout, "timeout"},
+    {error_kind::channel, "channel"},
+    {error_kind::exit_status, "exit_status"},
+    {error_kind::internal, "internal"},
+}};
+
+constexpr name_table<error_code, 6> error_code_names{{
+    {error_code::bad_request, "bad_request"},
+    {error_code::unknown_routers, "unknown_routers"},
+    {error_code::duplicate_job, "duplicate_job"},
+    {error_code::busy, "busy"},
+    {error_code::not_found, "not_found"},
+    {error_code::too_large, "too_large"},
+}};
+
+template <typename Enum, std::size_t N>
+std::string_view name_of(const name_table<Enum, N>& table, Enum value) {
+    for (const auto& [candidate, name] : table) {
+        if (candidate == value) return name;
+    }
+    return "unknown";  // only reachable through a cast of an out-of-range integer
+}
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> value_of(const name_table<Enum, N>& table, std::string_view name) {
+    for (const auto& [candidate, candidate_name] : table) {
+        if (candidate_name == name) return candidate;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view to_string(job_state v) {
+    return name_of(job_state_names, v);
+}
+std::string_view to_string(router_status v) {
+    return name_of(router_status_names, v);
+}
+std::string_view to_string(error_kind v) {
+    return name_of(error_kind_names, v);
+}
+std::string_view to_string(error_code v) {
+    return name_of(error_code_names, v);
+}
+
+std::optional<job_state> job_state_from(std::string_view s) {
+    return value_of(job_state_names, s);
+}
+std::optional<router_status> router_status_from(std::string_view s) {
+    return value_of(router_status_names, s);
+}
+std::optional<error_kind> error_kind_from(std::string_view s) {
+    return value_of(error_kind_names, s);
+}
+std::optional<error_code> error_code_from(std::string_view s) {
+    return value_of(error_code_names, s);
+}
+
+}  // namespace fanout::protocol

@@ -1,1 +1,61 @@
-int main() { return 0; }
+// fleetsim: N fake Junos routers over real SSH in one process (see --help).
+// Prints "ready <N> routers" on stdout once every listener is bound and the files are
+// written; exits 0 on SIGTERM or SIGINT.
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "tools/fleetsim/fleet.hpp"
+#include "tools/fleetsim/options.hpp"
+
+namespace {
+
+void raise_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto parsed = fanout::fleetsim::parse_options(argc, argv);
+    if (!parsed.options) return parsed.exit_code;
+    const int routers = parsed.options->routers;
+
+    raise_file_limit();
+    ::signal(SIGPIPE, SIG_IGN);
+    // A shell's background job inherits SIGINT as ignored; fleetsim must still stop on it.
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    // Blocked before any thread starts, so only sigwait() below ever sees them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+    try {
+        fanout::fleetsim::fleet fleet(std::move(*parsed.options));
+        fleet.start();
+        std::printf("ready %d routers\n", routers);
+        std::fflush(stdout);
+
+        int signal_number = 0;
+        sigwait(&stop_signals, &signal_number);
+        if (!fleet.stop()) {
+            // Some connection thread did not finish in time: leave without destructors.
+            std::fflush(stdout);
+            ::_exit(0);
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,43 @@
+#include "daemon/ssh_wait.hpp"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+
+namespace fanout::daemon::ssh {
+
+std::chrono::milliseconds remaining(clock::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    return std::max(left, std::chrono::milliseconds{0});
+}
+
+protocol::router_error interrupted(wait_status why, std::string_view phase,
+                                   std::chrono::milliseconds budget) {
+    if (why == wait_status::cancelled)
+        return {protocol::error_kind::connect, "cancelled during " + std::string(phase)};
+    return {protocol::error_kind::timeout, "timed out after " + std::to_string(budget.count()) +
+                                               " ms during " + std::string(phase)};
+}
+
+wait_result wait_for_socket(ssh_session session, clock::time_point deadline,
+                            const std::atomic<bool>& cancelled, bool want_write) {
+    if (cancelled.load()) return {wait_status::cancelled, false};
+    auto left = remaining(deadline);
+    if (left.count() <= 0) return {wait_status::timed_out, false};
+    int timeout_ms = static_cast<int>(std::min(left, cancel_poll_interval).count());
+    // Round sub-millisecond remainders up so we do not spin at the very end.
+    if (timeout_ms == 0) timeout_ms = 1;
+
+    socket_t fd = ssh_get_fd(session);
+    pollfd p{fd, static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};
+    // A session without a socket yet (or any more) cannot be polled; libssh reports why.
+    int ready = fd == SSH_INVALID_SOCKET ? poll(nullptr, 0, timeout_ms) : poll(&p, 1, timeout_ms);
+    if (ready < 0 && errno != EINTR) return {wait_status::ready, true};
+    bool writable = ready > 0 && (p.revents & (POLLOUT | POLLERR | POLLHUP | POLLNVAL)) != 0;
+    if (cancelled.load()) return {wait_status::cancelled, writable};
+    return {wait_status::ready, writable};
+}
+
+}  // namespace fanout::daemon::ssh

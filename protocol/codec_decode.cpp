@@ -1,0 +1,222 @@
+// Client-side decoders: replies from the ROUTER socket and messages from the PUB socket.
+//
+// Unknown keys are ignored (a later daemon may add fields); known keys must have the right
+// type, and every field the encoders always write is required.
+#include <limits>
+#include <new>
+
+#include "protocol/codec.hpp"
+#include "protocol/msgpack_reader.hpp"
+
+namespace fanout::protocol {
+namespace {
+
+using detail::decode_failure;
+using detail::fail;
+using detail::map_reader;
+
+// Generous but finite: each array entry needs at least one byte of frame, each map entry two.
+detail::unpack_policy trusted_unpack_policy(std::size_t frame_size) {
+    constexpr std::size_t max_array = 10'000'000;
+    constexpr std::size_t max_map = 4096;
+    constexpr std::size_t max_bytes = std::size_t{1} << 30;
+    constexpr std::size_t max_depth = 16;
+    return {
+        msgpack::unpack_limit(std::min(max_array, frame_size), std::min(max_map, frame_size / 2),
+                              max_bytes, max_bytes, max_bytes, max_depth),
+        "at most " + std::to_string(max_array)};
+}
+
+std::string get_string(const map_reader& m, std::string_view key) {
+    return std::string(detail::read_string(m.require(key), m.field(key)));
+}
+
+std::uint64_t get_uint(const map_reader& m, std::string_view key,
+                       std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) {
+    return detail::read_uint(m.require(key), m.field(key), max);
+}
+
+double get_number(const map_reader& m, std::string_view key) {
+    return detail::read_number(m.require(key), m.field(key));
+}
+
+template <typename Enum>
+Enum get_enum(const map_reader& m, std::string_view key,
+              std::optional<Enum> (*parse)(std::string_view)) {
+    const std::string_view text = detail::read_string(m.require(key), m.field(key));
+    const std::optional<Enum> value = parse(text);
+    if (!value) {
+        fail(error_code::bad_request,
+             m.field(key) + ": unknown value " + detail::quote_untrusted(text));
+    }
+    return *value;
+}
+
+std::vector<std::string> get_string_list(const msgpack::object& o, const std::string& field) {
+    std::vector<std::string> out;
+    const auto list = detail::read_array(o, field);
+    out.reserve(list.size());
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        out.emplace_back(detail::read_string(list[i], field + "[" + std::to_string(i) + "]"));
+    }
+    return out;
+}
+
+router_result read_router_result(const map_reader& m) {
+    router_result r;
+    r.job_id = get_string(m, "job_id");
+    r.router_name = get_string(m, "router_name");
+    r.command = get_string(m, "command");
+    r.command_index = static_cast<std::uint32_t>(
+        get_uint(m, "command_index", std::numeric_limits<std::uint32_t>::max()));
+    r.status = get_enum(m, "status", &router_status_from);
+    r.output = get_string(m, "output");
+    r.stderr_output = get_string(m, "stderr");
+    if (const auto* exit_status = m.find_non_nil("exit_status")) {
+        const std::int64_t value = detail::read_int(*exit_status, m.field("exit_status"));
+        if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
+            fail(error_code::bad_request, m.field("exit_status") + ": out of range");
+        }
+        r.exit_status = static_cast<int>(value);
+    }
+    if (const auto* error = m.find_non_nil("error")) {
+        const map_reader e(*error, m.field("error"), m.field("error"));
+        r.error = router_error{get_enum(e, "kind", &error_kind_from), get_string(e, "message")};
+    }
+    r.truncated = detail::read_bool(m.require("truncated"), m.field("truncated"));
+    r.execution_duration = get_number(m, "execution_duration");
+    r.start_time = get_string(m, "start_time");
+    r.end_time = get_string(m, "end_time");
+    r.seq = get_uint(m, "seq");
+    return r;
+}
+
+job_summary read_summary(const msgpack::object& o) {
+    const map_reader m(o, "summary", "summary");
+    job_summary s;
+    const msgpack::object* command = m.find("command");
+    const msgpack::object* commands = m.find("commands");
+    if ((command == nullptr) == (commands == nullptr)) {
+        fail(error_code::bad_request, "summary: needs exactly one of `command` and `commands`");
+    }
+    if (command != nullptr) {
+        s.single_command = true;
+        s.commands = {std::string(detail::read_string(*command, "summary.command"))};
+    } else {
+        s.single_command = false;
+        s.commands = get_string_list(*commands, "summary.commands");
+    }
+    s.total_routers = get_uint(m, "total_routers");
+    s.total = get_uint(m, "total");
+    s.successful = get_uint(m, "successful");
+    s.failed = get_uint(m, "failed");
+    s.cancelled = get_uint(m, "cancelled");
+    s.total_duration = get_number(m, "total_duration");
+    return s;
+}
+
+job_result read_job_result(const map_reader& m) {
+    job_result r;
+    r.job_id = get_string(m, "job_id");
+    r.state = get_enum(m, "state", &job_state_from);
+    r.summary = read_summary(m.require("summary"));
+    const auto results = detail::read_array(m.require("results"), "results");
+    r.results.reserve(results.size());
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const std::string prefix = "results[" + std::to_string(i) + "]";
+        r.results.push_back(read_router_result(map_reader(results[i], prefix, prefix)));
+    }
+    return r;
+}
+
+status_reply read_status(const map_reader& m) {
+    return status_reply{get_string(m, "job_id"),   get_enum(m, "state", &job_state_from),
+                        get_uint(m, "total"),      get_uint(m, "completed"),
+                        get_uint(m, "successful"), get_uint(m, "failed")};
+}
+
+pong_reply read_pong(const map_reader& m) {
+    return pong_reply{get_string(m, "version"),    get_uint(m, "workers"),
+                      get_uint(m, "busy_workers"), get_uint(m, "queued_jobs"),
+                      get_uint(m, "running_jobs"), get_number(m, "uptime")};
+}
+
+routers_reply read_routers(const map_reader& m) {
+    routers_reply r;
+    const auto list = detail::read_array(m.require("routers"), "routers");
+    r.routers.reserve(list.size());
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string prefix = "routers[" + std::to_string(i) + "]";
+        const map_reader entry(list[i], prefix, prefix);
+        r.routers.push_back(
+            router_info{get_string(entry, "name"), get_string(entry, "ip"),
+                        static_cast<std::uint16_t>(
+                            get_uint(entry, "port", std::numeric_limits<std::uint16_t>::max())),
+                        get_string(entry, "username")});
+    }
+    return r;
+}
+
+error_reply read_error(const map_reader& m) {
+    error_reply r;
+    r.code = get_enum(m, "code", &error_code_from);
+    r.message = get_string(m, "message");
+    if (const auto* id = m.find_non_nil("job_id")) {
+        r.job_id = std::string(detail::read_string(*id, "job_id"));
+    }
+    if (const auto* routers = m.find_non_nil("routers")) {
+        r.routers = get_string_list(*routers, "routers");
+    }
+    return r;
+}
+
+reply read_reply(const map_reader& m) {
+    const std::string_view type = detail::read_string(m.require("type"), "type");
+    if (type == "accepted") return accepted_reply{get_string(m, "job_id"), get_uint(m, "total")};
+    if (type == "status") return read_status(m);
+    if (type == "job_result") return read_job_result(m);
+    if (type == "pong") return read_pong(m);
+    if (type == "routers") return read_routers(m);
+    if (type == "error") return read_error(m);
+    fail(error_code::bad_request, "type: unknown reply type " + detail::quote_untrusted(type));
+}
+
+template <typename Result, typename Read>
+Result decode_trusted(std::string_view frame, std::string_view what, Read read) {
+    try {
+        const msgpack::object_handle handle =
+            detail::unpack_exactly_one(frame, trusted_unpack_policy(frame.size()));
+        const map_reader m(handle.get(), "", what);
+        return read(m);
+    } catch (const decode_failure& failure) {
+        return error_reply{failure.code(), failure.what(), std::nullopt, {}};
+    } catch (const std::bad_alloc&) {
+        return error_reply{
+            error_code::too_large, std::string(what) + ": too large to decode", std::nullopt, {}};
+    } catch (const std::exception& e) {
+        return error_reply{error_code::bad_request,
+                           std::string(what) + ": could not be decoded: " + e.what(),
+                           std::nullopt,
+                           {}};
+    }
+}
+
+}  // namespace
+
+std::variant<reply, error_reply> decode_reply(std::string_view frame) {
+    return decode_trusted<std::variant<reply, error_reply>>(
+        frame, "reply", [](const map_reader& m) { return read_reply(m); });
+}
+
+std::variant<router_result, job_result, error_reply> decode_published(std::string_view frame) {
+    using published = std::variant<router_result, job_result, error_reply>;
+    return decode_trusted<published>(frame, "published message", [](const map_reader& m) {
+        const std::string_view type = detail::read_string(m.require("type"), "type");
+        if (type == "router_result") return published{read_router_result(m)};
+        if (type == "job_result") return published{read_job_result(m)};
+        fail(error_code::bad_request,
+             "type: expected router_result or job_result, got " + detail::quote_untrusted(type));
+    });
+}
+
+}  // namespace fanout::protocol

@@ -1,0 +1,278 @@
+// Requests: decode_request (strict validation of untrusted frames) and encode_request.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <new>
+
+#include "protocol/codec.hpp"
+#include "protocol/msgpack_reader.hpp"
+#include "protocol/msgpack_writer.hpp"
+#include "protocol/utf8.hpp"
+
+namespace fanout::protocol {
+namespace {
+
+using detail::decode_failure;
+using detail::fail;
+using detail::map_reader;
+using detail::quote_untrusted;
+
+constexpr std::size_t max_request_map_entries = 16;  // a request has at most 7 keys
+constexpr std::size_t max_request_depth = 8;
+
+detail::unpack_policy request_unpack_policy(const request_limits& limits, std::size_t frame_size) {
+    // Each array entry needs at least one byte, each map entry two, so bounding the declared
+    // sizes by the frame size caps what msgpack allocates up front at ~24x the frame.
+    const std::size_t max_array =
+        std::min(std::max(limits.max_routers_per_job, limits.max_commands_per_job), frame_size);
+    const std::size_t max_map = std::min(max_request_map_entries, frame_size / 2);
+    // Strings need their bytes inside the frame, so the frame limit bounds them; the per-field
+    // limits are checked after parsing, where the error can name the field.
+    const std::size_t max_bytes = limits.max_frame_bytes;
+    return {msgpack::unpack_limit(max_array, max_map, max_bytes, max_bytes, max_bytes,
+                                  max_request_depth),
+            "routers: at most " + std::to_string(limits.max_routers_per_job) +
+                ", commands: at most " + std::to_string(limits.max_commands_per_job)};
+}
+
+std::string read_job_id(const msgpack::object& o, std::string_view field) {
+    const std::string_view id = detail::read_string(o, field);
+    if (!is_valid_job_id(id)) {
+        fail(error_code::bad_request, std::string(field) +
+                                          ": must be 1-64 characters of [A-Za-z0-9._:-], got " +
+                                          quote_untrusted(id));
+    }
+    return std::string(id);
+}
+
+std::string read_command(const msgpack::object& o, const std::string& field,
+                         const request_limits& limits) {
+    const std::string_view command = detail::read_string(o, field);
+    if (command.empty()) fail(error_code::bad_request, field + ": must not be empty");
+    if (command.size() > limits.max_command_bytes) {
+        fail(error_code::too_large, field + ": " + std::to_string(command.size()) +
+                                        " bytes, more than max_command_bytes (" +
+                                        std::to_string(limits.max_command_bytes) + ")");
+    }
+    if (!is_valid_utf8(command)) fail(error_code::bad_request, field + ": not valid UTF-8");
+    return std::string(command);
+}
+
+void read_commands(const map_reader& m, submit_request& submit, const request_limits& limits) {
+    const msgpack::object* command = m.find("command");
+    const msgpack::object* commands = m.find("commands");
+    if (command != nullptr && commands != nullptr) {
+        fail(error_code::bad_request, "command, commands: give exactly one of them, not both");
+    }
+    if (command != nullptr) {
+        submit.single_command = true;
+        submit.commands = {read_command(*command, "command", limits)};
+        return;
+    }
+    if (commands == nullptr) {
+        fail(error_code::bad_request,
+             "command: missing required field (give `command` or `commands`)");
+    }
+    const auto list = detail::read_array(*commands, "commands");
+    if (list.empty()) fail(error_code::bad_request, "commands: must not be empty");
+    if (list.size() > limits.max_commands_per_job) {
+        fail(error_code::too_large, "commands: " + std::to_string(list.size()) +
+                                        " entries, more than max_commands_per_job (" +
+                                        std::to_string(limits.max_commands_per_job) + ")");
+    }
+    submit.single_command = false;
+    submit.commands.reserve(list.size());
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        submit.commands.push_back(
+            read_command(list[i], "commands[" + std::to_string(i) + "]", limits));
+    }
+}
+
+void read_routers(const map_reader& m, submit_request& submit, const request_limits& limits) {
+    const auto list = detail::read_array(m.require("routers"), "routers");
+    if (list.empty()) fail(error_code::bad_request, "routers: must not be empty");
+    if (list.size() > limits.max_routers_per_job) {
+        fail(error_code::too_large, "routers: " + std::to_string(list.size()) +
+                                        " entries, more than max_routers_per_job (" +
+                                        std::to_string(limits.max_routers_per_job) + ")");
+    }
+    submit.routers.reserve(list.size());
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string field = "routers[" + std::to_string(i) + "]";
+        const std::string_view name = detail::read_string(list[i], field);
+        if (name.empty()) fail(error_code::bad_request, field + ": must not be empty");
+        if (name.size() > limits.max_router_name_bytes) {
+            fail(error_code::too_large, field + ": " + std::to_string(name.size()) +
+                                            " bytes, more than max_router_name_bytes (" +
+                                            std::to_string(limits.max_router_name_bytes) + ")");
+        }
+        if (!is_valid_utf8(name)) fail(error_code::bad_request, field + ": not valid UTF-8");
+        submit.routers.emplace_back(name);
+    }
+    std::vector<std::string_view> sorted(submit.routers.begin(), submit.routers.end());
+    std::sort(sorted.begin(), sorted.end());
+    const auto duplicate = std::adjacent_find(sorted.begin(), sorted.end());
+    if (duplicate != sorted.end()) {
+        fail(error_code::bad_request,
+             "routers: duplicate router " + quote_untrusted(*duplicate) + " (each router once)");
+    }
+}
+
+std::string format_number(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value);
+    return text;
+}
+
+double read_timeout(const msgpack::object& o, const request_limits& limits) {
+    const double timeout = detail::read_number(o, "timeout");
+    if (std::isnan(timeout) || timeout <= 0.0) {
+        fail(error_code::bad_request,
+             "timeout: must be a number of seconds greater than 0, got " + format_number(timeout));
+    }
+    if (timeout > limits.max_timeout_seconds) {
+        fail(error_code::bad_request, "timeout: must be at most max_timeout_seconds (" +
+                                          format_number(limits.max_timeout_seconds) + "), got " +
+                                          format_number(timeout));
+    }
+    return timeout;
+}
+
+submit_request read_submit(const map_reader& m, const request_limits& limits) {
+    m.reject_unknown_keys({"type", "job_id", "command", "commands", "routers", "timeout", "wait"},
+                          "submit");
+    submit_request submit;
+    if (const auto* id = m.find_non_nil("job_id")) submit.job_id = read_job_id(*id, "job_id");
+    read_commands(m, submit, limits);
+    read_routers(m, submit, limits);
+    if (const auto* timeout = m.find_non_nil("timeout")) {
+        submit.timeout = read_timeout(*timeout, limits);
+    }
+    if (const auto* wait = m.find_non_nil("wait")) submit.wait = detail::read_bool(*wait, "wait");
+    return submit;
+}
+
+template <typename Request>
+Request read_job_request(const map_reader& m, std::string_view type) {
+    m.reject_unknown_keys({"type", "job_id"}, type);
+    return Request{read_job_id(m.require("job_id"), "job_id")};
+}
+
+request read_request(const map_reader& m, const request_limits& limits) {
+    const std::string_view type = detail::read_string(m.require("type"), "type");
+    if (type == "submit") return read_submit(m, limits);
+    if (type == "status") return read_job_request<status_request>(m, type);
+    if (type == "result") return read_job_request<result_request>(m, type);
+    if (type == "cancel") return read_job_request<cancel_request>(m, type);
+    if (type == "ping") {
+        m.reject_unknown_keys({"type"}, type);
+        return ping_request{};
+    }
+    if (type == "routers") {
+        m.reject_unknown_keys({"type"}, type);
+        return routers_request{};
+    }
+    fail(error_code::bad_request,
+         "type: unknown request type " + quote_untrusted(type) +
+             " (expected submit, status, result, cancel, ping or routers)");
+}
+
+// The request's job_id when it is present and valid, so an error reply can carry it.
+std::optional<std::string> valid_job_id_of(const map_reader& m) {
+    const msgpack::object* id = m.find("job_id");
+    if (id == nullptr || id->type != msgpack::type::STR) return std::nullopt;
+    std::string_view text(id->via.str.ptr, id->via.str.size);
+    if (!is_valid_job_id(text)) return std::nullopt;
+    return std::string(text);
+}
+
+}  // namespace
+
+std::variant<request, error_reply> decode_request(std::string_view frame,
+                                                  const request_limits& limits) {
+    std::optional<std::string> job_id;
+    try {
+        if (frame.size() > limits.max_frame_bytes) {
+            fail(error_code::too_large, "request: frame of " + std::to_string(frame.size()) +
+                                            " bytes, more than max_frame_bytes (" +
+                                            std::to_string(limits.max_frame_bytes) + ")");
+        }
+        const msgpack::object_handle handle =
+            detail::unpack_exactly_one(frame, request_unpack_policy(limits, frame.size()));
+        const map_reader m(handle.get(), "", "request");
+        job_id = valid_job_id_of(m);
+        return read_request(m, limits);
+    } catch (const decode_failure& failure) {
+        return error_reply{failure.code(), failure.what(), job_id, {}};
+    } catch (const std::bad_alloc&) {
+        return error_reply{error_code::too_large, "request: too large to decode", job_id, {}};
+    } catch (const std::exception& e) {
+        return error_reply{error_code::bad_request,
+                           std::string("request: could not be decoded: ") + e.what(),
+                           job_id,
+                           {}};
+    }
+}
+
+namespace {
+
+struct request_encoder {
+    detail::packer& p;
+
+    void type_only(std::string_view type) const {
+        p.pack_map(1);
+        detail::pack_key(p, "type");
+        detail::pack_string(p, type);
+    }
+    void with_job_id(std::string_view type, std::string_view job_id) const {
+        p.pack_map(2);
+        detail::pack_key(p, "type");
+        detail::pack_string(p, type);
+        detail::pack_key(p, "job_id");
+        detail::pack_string(p, job_id);
+    }
+
+    void operator()(const submit_request& r) const {
+        const bool single = r.single_command && r.commands.size() == 1;
+        p.pack_map(4 + (r.job_id ? 1 : 0) + (r.timeout ? 1 : 0));
+        detail::pack_key(p, "type");
+        detail::pack_string(p, "submit");
+        if (r.job_id) {
+            detail::pack_key(p, "job_id");
+            detail::pack_string(p, *r.job_id);
+        }
+        if (single) {
+            detail::pack_key(p, "command");
+            detail::pack_string(p, r.commands.front());
+        } else {
+            detail::pack_key(p, "commands");
+            p.pack_array(static_cast<std::uint32_t>(r.commands.size()));
+            for (const auto& c : r.commands) detail::pack_string(p, c);
+        }
+        detail::pack_key(p, "routers");
+        p.pack_array(static_cast<std::uint32_t>(r.routers.size()));
+        for (const auto& name : r.routers) detail::pack_string(p, name);
+        if (r.timeout) {
+            detail::pack_key(p, "timeout");
+            detail::pack_float64(p, *r.timeout);
+        }
+        detail::pack_key(p, "wait");
+        p.pack(r.wait);
+    }
+    void operator()(const status_request& r) const { with_job_id("status", r.job_id); }
+    void operator()(const result_request& r) const { with_job_id("result", r.job_id); }
+    void operator()(const cancel_request& r) const { with_job_id("cancel", r.job_id); }
+    void operator()(const ping_request&) const { type_only("ping"); }
+    void operator()(const routers_request&) const { type_only("routers"); }
+};
+
+}  // namespace
+
+std::string encode_request(const request& r) {
+    msgpack::sbuffer buffer;
+    detail::packer p(buffer);
+    std::visit(request_encoder{p}, r);
+    return detail::to_bytes(buffer);
+}
+
+}  // namespace fanout::protocol

@@ -1,0 +1,187 @@
+"""Start fleetsim + fanoutd and talk protocol v1 to them, using only pyzmq and msgpack.
+
+Contract: every wait is bounded (a poll timeout raises AssertionError, never hangs);
+every socket has linger=0; processes are stopped with SIGTERM and their exit code is kept.
+"""
+import os
+import select
+import signal
+import subprocess
+import time
+import uuid
+
+import msgpack
+import zmq
+
+REPLY_TIMEOUT_S = 20.0
+
+
+def pack(message):
+    return msgpack.packb(message, use_bin_type=True)
+
+
+def unpack(raw):
+    return msgpack.unpackb(raw, raw=False)
+
+
+class Fleet:
+    """fleetsim serving routers r1..rN; faults maps router name -> fault kind."""
+
+    def __init__(self, binary, out_dir, routers, faults=None):
+        self.out_dir = out_dir
+        self.devices = os.path.join(out_dir, "devices.json")
+        self.known_hosts = os.path.join(out_dir, "known_hosts")
+        args = [binary, "--routers", str(routers), "--out-dir", out_dir]
+        for name, kind in (faults or {}).items():
+            args += ["--fault", f"{name}={kind}"]
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            wait_for_line(self.process, f"ready {routers} routers", timeout_s=30)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self):
+        return stop_process(self.process)
+
+
+class Daemon:
+    """fanoutd on ipc:// endpoints inside run_dir; its stderr goes to run_dir/fanoutd.log."""
+
+    def __init__(self, binary, fleet, run_dir, extra_args=()):
+        self.jobs = f"ipc://{run_dir}/jobs.sock"
+        self.results = f"ipc://{run_dir}/results.sock"
+        self.log_path = os.path.join(run_dir, "fanoutd.log")
+        args = [binary, "--inventory", fleet.devices, "--known-hosts", fleet.known_hosts,
+                "--jobs", self.jobs, "--results", self.results, *extra_args]
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log)
+
+    def wait_ready(self, timeout_s=REPLY_TIMEOUT_S):
+        """Pings until the pong: ZeroMQ queues the ping until the daemon binds."""
+        context = zmq.Context()
+        dealer = context.socket(zmq.DEALER)
+        dealer.setsockopt(zmq.LINGER, 0)
+        try:
+            dealer.connect(self.jobs)
+            dealer.send(pack({"type": "ping"}))
+            deadline = time.monotonic() + timeout_s
+            while not dealer.poll(100):
+                if self.process.poll() is not None:
+                    raise AssertionError(f"fanoutd exited {self.process.returncode} at start")
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"fanoutd did not answer a ping within {timeout_s}s")
+            assert unpack(dealer.recv())["type"] == "pong"
+        finally:
+            dealer.close()
+            context.term()
+
+    def stop(self):
+        return stop_process(self.process)
+
+    def log_tail(self, lines=40):
+        with open(self.log_path, "r", errors="replace") as log:
+            return "".join(log.readlines()[-lines:])
+
+
+def wait_for_line(process, expected, timeout_s):
+    deadline = time.monotonic() + timeout_s
+    buffered = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], deadline - time.monotonic())
+        if not ready:
+            break
+        chunk = os.read(process.stdout.fileno(), 4096)
+        if not chunk:
+            raise AssertionError(f"{process.args[0]} exited before printing {expected!r}")
+        buffered += chunk
+        if expected.encode() in buffered.splitlines():
+            return
+    raise AssertionError(f"{process.args[0]} did not print {expected!r} within {timeout_s}s")
+
+
+def stop_process(process, timeout_s=30):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise AssertionError(f"{process.args[0]} ignored SIGTERM for {timeout_s}s")
+    return process.returncode
+
+
+class Client:
+    """Sockets to one daemon; close() releases them all."""
+
+    def __init__(self, daemon):
+        self.daemon = daemon
+        self.context = zmq.Context()
+        self.sockets = []
+
+    def close(self):
+        for socket in self.sockets:
+            socket.close(linger=0)
+        self.context.term()
+
+    def socket(self, kind):
+        socket = self.context.socket(kind)
+        socket.setsockopt(zmq.LINGER, 0)
+        self.sockets.append(socket)
+        return socket
+
+    def dealer(self):
+        socket = self.socket(zmq.DEALER)
+        socket.connect(self.daemon.jobs)
+        return socket
+
+    def request(self, socket, message, timeout_s=REPLY_TIMEOUT_S):
+        """Sends one frame (a dict is msgpack-encoded, bytes go as they are); returns
+        (decoded reply, raw reply bytes)."""
+        socket.send(message if isinstance(message, bytes) else pack(message))
+        raw = receive_frames(socket, timeout_s, "a reply")
+        if socket.getsockopt(zmq.TYPE) == zmq.DEALER:
+            assert len(raw) == 1, f"reply has {len(raw)} frames, expected 1: {raw!r}"
+        return unpack(raw[-1]), raw[-1]
+
+    def subscriber(self, dealer, *prefixes):
+        """A SUB socket subscribed to prefixes that has provably joined: warm-up jobs are
+        submitted until one of their job.<id> messages arrives on it."""
+        sub = self.socket(zmq.SUB)
+        sub.connect(self.daemon.results)
+        warm_prefix = f"warm-{uuid.uuid4().hex[:12]}-"
+        for prefix in (*prefixes, f"job.{warm_prefix}"):
+            sub.setsockopt(zmq.SUBSCRIBE, prefix.encode())
+        for attempt in range(50):
+            job_id = f"{warm_prefix}{attempt}"
+            reply, _ = self.request(dealer, {"type": "submit", "job_id": job_id, "wait": True,
+                                             "command": "show version", "routers": ["r1"]})
+            assert reply["type"] == "job_result", reply
+            while sub.poll(200):
+                topic, _ = receive_frames(sub, 1, "a warm-up message")
+                if topic.decode().startswith(f"job.{warm_prefix}"):
+                    return sub
+        raise AssertionError("SUB socket never saw a warm-up job.<id> message")
+
+
+def receive_frames(socket, timeout_s, what):
+    if not socket.poll(int(timeout_s * 1000)):
+        raise AssertionError(f"nothing received ({what}) within {timeout_s}s")
+    return socket.recv_multipart()
+
+
+def read_published(sub, count, timeout_s=REPLY_TIMEOUT_S, skip_prefix="job.warm-"):
+    """The next `count` [topic, map] messages, warm-up leftovers skipped, as (topic, map)."""
+    messages = []
+    deadline = time.monotonic() + timeout_s
+    while len(messages) < count:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"got {len(messages)} of {count} published messages: {messages}")
+        frames = receive_frames(sub, remaining, f"published message {len(messages) + 1}")
+        assert len(frames) == 2, f"published message has {len(frames)} frames: {frames!r}"
+        topic = frames[0].decode()
+        if not topic.startswith(skip_prefix):
+            messages.append((topic, unpack(frames[1])))
+    return messages

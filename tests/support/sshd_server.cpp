@@ -1,0 +1,176 @@
+#include "tests/support/sshd_server.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace fanout::testing {
+namespace {
+
+constexpr const char* junos_script = R"sh(#!/bin/sh
+# A tiny Junos CLI for transport tests: answers $SSH_ORIGINAL_COMMAND.
+cmd="$SSH_ORIGINAL_COMMAND"
+case "$cmd" in
+"show version")
+    printf 'Hostname: fanout-sshd\nModel: mx960\nJunos: 23.4R1.9\n'
+    printf 'JUNOS OS Kernel 64-bit  [20231213.0c5ef7b_builder_stable_13]\n' ;;
+"show system uptime")
+    printf 'Current time: 2026-01-01 00:00:00 UTC\nSystem booted: 2025-12-01 00:00:00 UTC (4w3d ago)\n' ;;
+"sleep "*)
+    end=$(( $(date +%s) + ${cmd#sleep } ))
+    while [ "$(date +%s)" -lt "$end" ]; do printf . || exit 1; sleep 0.2; done ;;
+"flood "*)
+    head -c "${cmd#flood }" /dev/zero | tr '\0' x ;;
+"exit "*)
+    echo "exiting with ${cmd#exit }" >&2
+    exit "${cmd#exit }" ;;
+*)
+    printf '\nerror: syntax error, expecting <command>: %s\n' "$cmd" >&2
+    exit 1 ;;
+esac
+)sh";
+
+std::uint16_t free_loopback_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error("socket failed");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        ::close(fd);
+        throw std::runtime_error("cannot find a free port");
+    }
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string trimmed(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+}
+
+}  // namespace
+
+std::string run_tool(std::vector<std::string> argv) {
+    std::string name = argv.front();
+    child_process tool(std::move(argv));
+    tool.drain(std::chrono::seconds(30));
+    auto status = tool.wait(std::chrono::seconds(30));
+    if (!status || *status != 0)
+        throw std::runtime_error(name + " failed with status " +
+                                 (status ? std::to_string(*status) : std::string("(timeout)")));
+    std::string output;
+    for (const auto& line : tool.lines()) output += line + "\n";
+    return output;
+}
+
+sshd_server::sshd_server() {
+    std::filesystem::create_directories("/run/sshd");  // sshd's privilege separation directory
+    known_hosts_path_ = dir_.file("known_hosts");
+    client_key_path_ = generate_key("client_key");
+    std::filesystem::copy_file(client_key_path_ + ".pub", dir_.file("authorized_keys"));
+    run_tool({"/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fanout-test-host",
+              "-f", dir_.file("host_key")});
+    write_file(dir_.file("junos.sh"), junos_script);
+    std::filesystem::permissions(dir_.file("junos.sh"), std::filesystem::perms::owner_all);
+
+    for (int attempt = 0;; ++attempt) {
+        port_ = free_loopback_port();
+        try {
+            start();
+            break;
+        } catch (const std::runtime_error&) {
+            // Another process took the port between our probe and sshd's bind.
+            if (attempt == 4) throw;
+        }
+    }
+    write_file(known_hosts_path_, host_key_line() + "\n");
+}
+
+sshd_server::~sshd_server() = default;
+
+void sshd_server::write_files() {
+    std::ostringstream config;
+    config << "ListenAddress 127.0.0.1\n"
+           << "Port " << port_ << "\n"
+           << "HostKey " << dir_.file("host_key") << "\n"
+           << "PidFile " << dir_.file("sshd.pid") << "\n"
+           << "AuthorizedKeysFile " << dir_.file("authorized_keys") << "\n"
+           << "PasswordAuthentication no\n"
+           << "KbdInteractiveAuthentication no\n"
+           << "PermitRootLogin prohibit-password\n"
+           << "StrictModes no\n"
+           << "UsePAM no\n"
+           << "PrintMotd no\n"
+           << "MaxStartups 100\n"
+           << "ForceCommand " << dir_.file("junos.sh") << "\n";
+    write_file(dir_.file("sshd_config"), config.str());
+}
+
+void sshd_server::start() {
+    write_files();
+    sshd_.reset();
+    sshd_ = std::make_unique<child_process>(
+        std::vector<std::string>{"/usr/sbin/sshd", "-D", "-e", "-f", dir_.file("sshd_config")},
+        child_process::capture::stderr_stream);
+    try {
+        sshd_->wait_for_line("Server listening", std::chrono::seconds(20));
+    } catch (const std::runtime_error& e) {
+        std::string log;
+        for (const auto& line : sshd_->lines()) log += "\n  " + line;
+        sshd_.reset();
+        throw std::runtime_error(std::string("sshd did not start: ") + e.what() + log);
+    }
+}
+
+std::string sshd_server::host_key_line() const {
+    return "[127.0.0.1]:" + std::to_string(port_) + " " +
+           trimmed(read_file(dir_.file("host_key.pub")));
+}
+
+std::string sshd_server::host_key_fingerprint() const {
+    std::istringstream fields(run_tool({"/usr/bin/ssh-keygen", "-l", "-E", "sha256", "-f",
+                                        dir_.file("host_key.pub")}));
+    std::string bits, fingerprint;
+    fields >> bits >> fingerprint;
+    return fingerprint;
+}
+
+void sshd_server::replace_host_key() {
+    sshd_.reset();
+    std::filesystem::remove(dir_.file("host_key"));
+    std::filesystem::remove(dir_.file("host_key.pub"));
+    run_tool({"/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fanout-test-host-2",
+              "-f", dir_.file("host_key")});
+    start();
+}
+
+std::string sshd_server::generate_key(std::string_view name, std::string_view passphrase) const {
+    std::string path = dir_.file(name);
+    run_tool({"/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", std::string(passphrase), "-C",
+              std::string(name), "-f", path});
+    return path;
+}
+
+}  // namespace fanout::testing

@@ -1,0 +1,163 @@
+#include "tools/fanoutctl/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "tools/fanoutctl/commands.hpp"
+#include "tools/fanoutctl/exit_codes.hpp"
+#include "tools/fanoutctl/options.hpp"
+
+namespace fanout::ctl {
+namespace {
+
+const char* const exit_codes_help =
+    "\nExit codes: 0 all routers succeeded, 1 a router failed or was cancelled (or the job has\n"
+    "not ended), 2 usage or request error (fanoutd's error reply is printed), 3 no reply or\n"
+    "connection trouble.\n";
+
+const char* const global_note =
+    "\nGlobal options (--jobs, --results, --timeout-reply) may come before or after the\n"
+    "subcommand; see `fanoutctl --help`.\n";
+
+const char* const main_footer =
+    "\nEnvironment: FANOUT_JOBS and FANOUT_RESULTS set the default endpoints.\n"
+    "\nExamples:\n"
+    "  fanoutctl ping\n"
+    "  fanoutctl routers\n"
+    "  fanoutctl run -r r1,r2 'show version'\n"
+    "  fanoutctl run -r all --brief 'show system uptime'\n"
+    "  fanoutctl --jobs tcp://10.0.0.5:5555 --results tcp://10.0.0.5:5556 status JOB_ID\n"
+    "\nRun `fanoutctl SUBCOMMAND --help` for details.\n";
+
+const char* const run_footer =
+    "\nEach positional argument is one command: quote commands that contain spaces.\n"
+    "Results are printed as they arrive; a summary table follows. On a terminal a live\n"
+    "progress line is drawn on stderr. Ctrl-C cancels the job (a second Ctrl-C quits).\n"
+    "With --json, stdout holds one JSON object per router result, then the job_result.\n"
+    "\nExamples:\n"
+    "  fanoutctl run -r r1,r2 'show version'\n"
+    "  fanoutctl run -r all --brief 'show system uptime'\n"
+    "  fanoutctl run -r r1 -r r2 -c 'show version' -c 'show interfaces terse'\n"
+    "  fanoutctl run --routers-file core.txt --timeout 30 'show chassis alarms'\n"
+    "  fanoutctl run -r all --json 'show version' | jq -r 'select(.type==\"router_result\")"
+    " | .router_name + \" \" + .status'\n";
+
+// CLI::PositiveNumber's message prints DBL_MAX in full; this one reads well.
+const CLI::Validator positive_seconds(
+    [](std::string& value) -> std::string {
+        try {
+            std::size_t used = 0;
+            const double seconds = std::stod(value, &used);
+            if (used == value.size() && seconds > 0) return {};
+        } catch (const std::exception&) {
+        }
+        return "must be a positive number of seconds, got '" + value + "'";
+    },
+    "SECONDS");
+
+std::string query_footer(const std::string& name, const std::string& what) {
+    return "\n" + what + "\n\nExamples:\n  fanoutctl " + name + " ctl-host-4242-1700000000000\n" +
+           "  fanoutctl " + name + " --json ctl-host-4242-1700000000000\n";
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{"fanoutctl: run CLI commands on many routers through fanoutd, and query its jobs.",
+                 "fanoutctl"};
+    app.set_version_flag("--version", "fanoutctl 1.0.0 (protocol v1)");
+    app.require_subcommand(1);
+    app.fallthrough();
+
+    global_options global;
+    app.add_option("--jobs", global.jobs_endpoint, "fanoutd job socket (ROUTER) endpoint")
+        ->envname("FANOUT_JOBS")
+        ->capture_default_str();
+    app.add_option("--results", global.results_endpoint, "fanoutd result socket (PUB) endpoint")
+        ->envname("FANOUT_RESULTS")
+        ->capture_default_str();
+    app.add_option("--timeout-reply", global.reply_timeout_seconds,
+                   "seconds to wait for each reply from fanoutd")
+        ->check(positive_seconds)
+        ->capture_default_str();
+
+    run_options run;
+    auto* run_cmd = app.add_subcommand("run", "submit a job and stream its results");
+    run_cmd
+        ->add_option("-r,--routers", run.router_arguments,
+                     "router names, comma-separated; repeatable; `all` for the whole inventory")
+        ->allow_extra_args(false);
+    run_cmd
+        ->add_option("--routers-file", run.routers_file,
+                     "file with one router name per line (# comments allowed)")
+        ->check(CLI::ExistingFile);
+    run_cmd
+        ->add_option("-c,--command", run.commands,
+                     "a command to run; repeat for several, run in order on each router")
+        ->allow_extra_args(false);
+    run_cmd->add_option("commands", run.positional_commands, "commands to run (each one argument)");
+    run_cmd
+        ->add_option("--timeout", run.timeout, "seconds per router per command (fanoutd default)")
+        ->check(positive_seconds);
+    run_cmd->add_option("--job-id", run.job_id,
+                        "job id, 1-64 chars of [A-Za-z0-9._:-] (default: ctl-<host>-<pid>-<ms>)");
+    run_cmd->add_flag("--json", global.json, "JSON lines on stdout instead of text");
+    run_cmd->add_flag("--brief", run.brief, "one line per router result instead of full output");
+    run_cmd->add_flag("--no-progress", run.no_progress, "no live progress line on stderr");
+    run_cmd->footer(std::string(run_footer) + exit_codes_help + global_note);
+
+    job_query_options query;
+    auto add_query = [&](const std::string& name, const std::string& description,
+                         const std::string& what) {
+        auto* cmd = app.add_subcommand(name, description);
+        cmd->add_option("job_id", query.job_id, "the job id")->required();
+        cmd->add_flag("--json", global.json, "print the reply as one JSON object");
+        cmd->footer(query_footer(name, what) + exit_codes_help + global_note);
+        return cmd;
+    };
+    auto* status_cmd = add_query("status", "show a job's state and counts",
+                                 "Prints the job's state (queued, running, done, cancelled) and "
+                                 "counts.");
+    auto* result_cmd = add_query(
+        "result", "show a finished job's results and summary",
+        "Prints every router result and the summary table of an ended job; for a job still\n"
+        "running, prints its status and exits 1.");
+    result_cmd->add_flag("--brief", query.brief, "one line per router result");
+    auto* cancel_cmd = add_query("cancel", "cancel a job",
+                                 "Routers not started yet are cancelled; routers in flight are "
+                                 "aborted.\nPrints the job's status after the cancel.");
+
+    auto* routers_cmd = app.add_subcommand("routers", "list fanoutd's inventory (no secrets)");
+    routers_cmd->add_flag("--json", global.json, "print the reply as one JSON object");
+    routers_cmd->footer(
+        std::string("\nPrints name, ip, port and username of each router fanoutd knows.\n"
+                    "\nExamples:\n  fanoutctl routers\n  fanoutctl routers --json | jq -r "
+                    "'.routers[].name'\n") +
+        exit_codes_help + global_note);
+
+    auto* ping_cmd = app.add_subcommand("ping", "check that fanoutd answers; show its load");
+    ping_cmd->add_flag("--json", global.json, "print the reply as one JSON object");
+    ping_cmd->footer(
+        std::string("\nPrints fanoutd's version, worker counts, queued and running jobs, uptime.\n"
+                    "\nExamples:\n  fanoutctl ping\n  fanoutctl --timeout-reply 2 ping\n") +
+        exit_codes_help + global_note);
+
+    app.footer(main_footer + std::string(exit_codes_help));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? exit_ok : exit_usage;
+    }
+
+    if (*run_cmd) return run_command(global, run);
+    if (*status_cmd) return status_command(global, query);
+    if (*result_cmd) return result_command(global, query);
+    if (*cancel_cmd) return cancel_command(global, query);
+    if (*routers_cmd) return routers_command(global);
+    if (*ping_cmd) return ping_command(global);
+    return exit_usage;
+}
+
+}  // namespace fanout::ctl

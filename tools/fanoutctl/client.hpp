@@ -1,0 +1,49 @@
+// The request/reply connection to fanoutd's job socket (a DEALER to its ROUTER).
+//
+// Contract: one request at a time; request() sends the single msgpack frame and waits up to
+// the reply timeout. "No reply", an unusable endpoint and an undecodable reply come back as
+// client_failure (exit code 3); an error reply from the daemon is a normal protocol::reply.
+// A signal arriving while waiting does not end the wait. Sockets use linger 0, so
+// destruction never blocks.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "protocol/messages.hpp"
+
+namespace fanout::ctl {
+
+struct client_failure {
+    std::string message;  // complete sentence for the operator, e.g. "no reply from ..."
+};
+
+using request_outcome = std::variant<protocol::reply, client_failure>;
+
+class job_client {
+  public:
+    // Connecting is lazy in ZeroMQ, so this only fails (client_failure on first request) for
+    // an endpoint ZeroMQ cannot parse.
+    job_client(std::string endpoint, std::chrono::milliseconds reply_timeout);
+    ~job_client();
+    job_client(const job_client&) = delete;
+    job_client& operator=(const job_client&) = delete;
+
+    request_outcome request(const protocol::request& r);
+
+    const std::string& endpoint() const { return endpoint_; }
+
+  private:
+    struct impl;
+    std::string endpoint_;
+    std::chrono::milliseconds reply_timeout_;
+    std::unique_ptr<impl> impl_;
+    std::string connect_error_;
+};
+
+// "no reply from fanoutd at <endpoint> within 10s (is it running?)"
+std::string no_reply_message(const std::string& endpoint, std::chrono::milliseconds waited);
+
+}  // namespace fanout::ctl

@@ -1,0 +1,26 @@
+// Helpers shared by fanoutctl's subcommands: reporting failures and mapping outcomes to
+// exit codes.
+//
+// Contract: report_* write to stderr only and return the exit code to use. job_exit_code is
+// pure.
+#pragma once
+
+#include <string_view>
+
+#include "protocol/messages.hpp"
+#include "tools/fanoutctl/client.hpp"
+
+namespace fanout::ctl {
+
+// 0 when the job ended `done` with every result successful, else 1.
+int job_exit_code(const protocol::job_result& job);
+
+int report_usage_error(std::string_view message);                                      // exit 2
+int report_client_failure(const client_failure& failure);                              // exit 3
+int report_error_reply(const protocol::error_reply& error);                            // exit 2
+int report_unexpected_reply(const protocol::reply& reply, std::string_view expected);  // exit 3
+
+// The `type` name of a reply alternative, for messages.
+std::string_view reply_type_name(const protocol::reply& reply);
+
+}  // namespace fanout::ctl

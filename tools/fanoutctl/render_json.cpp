@@ -1,0 +1,98 @@
+#include "tools/fanoutctl/render_json.hpp"
+
+namespace fanout::ctl {
+
+using protocol::to_string;
+
+ordered_json to_json(const protocol::router_result& r) {
+    ordered_json j;
+    j["type"] = "router_result";
+    j["job_id"] = r.job_id;
+    j["router_name"] = r.router_name;
+    j["command"] = r.command;
+    j["command_index"] = r.command_index;
+    j["status"] = to_string(r.status);
+    j["output"] = r.output;
+    j["stderr"] = r.stderr_output;
+    j["exit_status"] = r.exit_status ? ordered_json(*r.exit_status) : ordered_json(nullptr);
+    if (r.error) {
+        j["error"] = {{"kind", to_string(r.error->kind)}, {"message", r.error->message}};
+    }
+    j["truncated"] = r.truncated;
+    j["execution_duration"] = r.execution_duration;
+    j["start_time"] = r.start_time;
+    j["end_time"] = r.end_time;
+    j["seq"] = r.seq;
+    return j;
+}
+
+ordered_json to_json(const protocol::job_summary& s) {
+    ordered_json j;
+    if (s.single_command && s.commands.size() == 1) {
+        j["command"] = s.commands.front();
+    } else {
+        j["commands"] = s.commands;
+    }
+    j["total_routers"] = s.total_routers;
+    j["total"] = s.total;
+    j["successful"] = s.successful;
+    j["failed"] = s.failed;
+    j["cancelled"] = s.cancelled;
+    j["total_duration"] = s.total_duration;
+    return j;
+}
+
+ordered_json to_json(const protocol::job_result& job) {
+    ordered_json j;
+    j["type"] = "job_result";
+    j["job_id"] = job.job_id;
+    j["state"] = to_string(job.state);
+    j["summary"] = to_json(job.summary);
+    j["results"] = ordered_json::array();
+    for (const auto& r : job.results) j["results"].push_back(to_json(r));
+    return j;
+}
+
+ordered_json to_json(const protocol::status_reply& s) {
+    return {{"type", "status"},  {"job_id", s.job_id},       {"state", to_string(s.state)},
+            {"total", s.total},  {"completed", s.completed}, {"successful", s.successful},
+            {"failed", s.failed}};
+}
+
+ordered_json to_json(const protocol::accepted_reply& a) {
+    return {{"type", "accepted"}, {"job_id", a.job_id}, {"total", a.total}};
+}
+
+ordered_json to_json(const protocol::pong_reply& p) {
+    return {{"type", "pong"},
+            {"version", p.version},
+            {"workers", p.workers},
+            {"busy_workers", p.busy_workers},
+            {"queued_jobs", p.queued_jobs},
+            {"running_jobs", p.running_jobs},
+            {"uptime", p.uptime}};
+}
+
+ordered_json to_json(const protocol::routers_reply& r) {
+    ordered_json list = ordered_json::array();
+    for (const auto& info : r.routers) {
+        list.push_back({{"name", info.name},
+                        {"ip", info.ip},
+                        {"port", info.port},
+                        {"username", info.username}});
+    }
+    return {{"type", "routers"}, {"routers", list}};
+}
+
+ordered_json to_json(const protocol::error_reply& e) {
+    ordered_json j = {{"type", "error"}, {"code", to_string(e.code)}, {"message", e.message}};
+    if (e.job_id) j["job_id"] = *e.job_id;
+    if (!e.routers.empty()) j["routers"] = e.routers;
+    return j;
+}
+
+std::string json_line(const ordered_json& value) {
+    return value.dump(-1, ' ', false, ordered_json::error_handler_t::replace) + '\n';
+}
+
+}  // namespace fanout::ctl

@@ -1,0 +1,228 @@
+#include "tools/fanoutctl/render_text.hpp"
+
+#include <cstdio>
+#include <vector>
+
+#include "tools/fanoutctl/text_table.hpp"
+
+namespace fanout::ctl {
+namespace {
+
+using protocol::router_status;
+
+constexpr std::size_t status_width = 9;    // "cancelled"
+constexpr std::size_t duration_width = 8;  // "  0.532s"
+const std::string body_indent = "    ";
+
+std::string terminal_safe(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        const auto byte = static_cast<unsigned char>(c);
+        if ((byte < 0x20 && c != '\t') || byte == 0x7f) c = '?';
+    }
+    return out;
+}
+
+std::string_view trim_right(std::string_view s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+// Lines of `text` without '\r' line ends, leading and trailing blank lines dropped.
+std::vector<std::string_view> lines_of(std::string_view text) {
+    std::vector<std::string_view> lines;
+    while (!text.empty()) {
+        const auto newline = text.find('\n');
+        lines.push_back(trim_right(text.substr(0, newline)));
+        if (newline == std::string_view::npos) break;
+        text.remove_prefix(newline + 1);
+    }
+    while (!lines.empty() && lines.back().empty()) lines.pop_back();
+    std::size_t first = 0;
+    while (first < lines.size() && lines[first].empty()) ++first;
+    lines.erase(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(first));
+    return lines;
+}
+
+std::string pad_right(std::string s, std::size_t width) {
+    if (s.size() < width) s.append(width - s.size(), ' ');
+    return s;
+}
+
+std::string pad_left(std::string s, std::size_t width) {
+    if (s.size() < width) s.insert(0, width - s.size(), ' ');
+    return s;
+}
+
+std::string error_detail(const protocol::router_result& r) {
+    if (r.error) {
+        return std::string(protocol::to_string(r.error->kind)) + ": " +
+               first_line(r.error->message);
+    }
+    if (r.status == router_status::failed && r.exit_status) {
+        return "exit status " + std::to_string(*r.exit_status);
+    }
+    return {};
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out += separator;
+        out += item;
+    }
+    return out;
+}
+
+std::string commands_label(const protocol::job_summary& summary) {
+    return summary.commands.size() == 1 ? "command" : "commands";
+}
+
+}  // namespace
+
+std::string format_seconds(double seconds) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.3fs", seconds);
+    return buffer;
+}
+
+std::string_view status_word(router_status status) {
+    switch (status) {
+        case router_status::success:
+            return "ok";
+        case router_status::failed:
+            return "FAILED";
+        case router_status::cancelled:
+            return "cancelled";
+    }
+    return "?";
+}
+
+std::string first_line(std::string_view text) {
+    const auto lines = lines_of(text);
+    return lines.empty() ? std::string() : terminal_safe(lines.front());
+}
+
+std::string format_router_result(const protocol::router_result& r, const result_style& style) {
+    std::vector<std::string> details;
+    if (style.show_command) details.push_back("[" + terminal_safe(r.command) + "]");
+    if (r.status == router_status::success) {
+        if (style.brief) details.push_back(first_line(r.output));
+    } else {
+        details.push_back(error_detail(r));
+    }
+    if (r.truncated) details.push_back("[output truncated]");
+    std::erase_if(details, [](const std::string& d) { return d.empty(); });
+
+    std::string header = pad_right(terminal_safe(r.router_name), style.name_width) + "  " +
+                         pad_right(std::string(status_word(r.status)), status_width) + "  " +
+                         pad_left(format_seconds(r.execution_duration), duration_width);
+    if (!details.empty()) header += "  " + join(details, "  ");
+    std::string out = std::string(trim_right(header)) + '\n';
+    if (style.brief) return out;
+
+    for (const auto line : lines_of(r.output)) out += body_indent + terminal_safe(line) + '\n';
+    for (const auto line : lines_of(r.stderr_output)) {
+        out += body_indent + "stderr: " + terminal_safe(line) + '\n';
+    }
+    return out;
+}
+
+std::string format_progress(const progress_counts& counts, double elapsed_seconds) {
+    const std::string total = std::to_string(counts.total);
+    std::string line = "[" + pad_left(std::to_string(counts.done), total.size()) + "/" + total +
+                       " done, " + std::to_string(counts.failed) + " failed";
+    if (counts.cancelled > 0) line += ", " + std::to_string(counts.cancelled) + " cancelled";
+    char elapsed[64];
+    std::snprintf(elapsed, sizeof elapsed, ", %.1fs elapsed]", elapsed_seconds);
+    return line + elapsed;
+}
+
+std::string format_job_summary(const protocol::job_result& job) {
+    const auto& s = job.summary;
+    std::vector<std::string> commands;
+    for (const auto& c : s.commands) commands.push_back(terminal_safe(c));
+    text_table table;
+    table.add_row({commands_label(s), join(commands, "; ")});
+    table.add_row({"routers", std::to_string(s.total_routers)});
+    table.add_row({"results", std::to_string(s.total)});
+    table.add_row({"successful", std::to_string(s.successful)});
+    table.add_row({"failed", std::to_string(s.failed)});
+    table.add_row({"cancelled", std::to_string(s.cancelled)});
+    table.add_row({"duration", format_seconds(s.total_duration)});
+    return "job " + terminal_safe(job.job_id) + "  " + std::string(protocol::to_string(job.state)) +
+           '\n' + table.render("  ");
+}
+
+std::string format_failed_table(const protocol::job_result& job) {
+    const bool show_command = job.summary.commands.size() > 1;
+    text_table table;
+    std::vector<std::string> heading = {"ROUTER", "ERROR", "MESSAGE"};
+    if (show_command) heading.insert(heading.begin() + 1, "COMMAND");
+    table.add_row(heading);
+    std::size_t rows = 0;
+    for (const auto& r : job.results) {
+        if (r.status != router_status::failed) continue;
+        std::string kind = r.error ? std::string(protocol::to_string(r.error->kind)) : "-";
+        std::string message = r.error ? first_line(r.error->message) : std::string();
+        if (message.empty() && r.exit_status)
+            message = "exit status " + std::to_string(*r.exit_status);
+        std::vector<std::string> row = {terminal_safe(r.router_name), kind, message};
+        if (show_command) row.insert(row.begin() + 1, terminal_safe(r.command));
+        table.add_row(row);
+        ++rows;
+    }
+    if (rows == 0) return {};
+    return "failed routers (" + std::to_string(rows) + "):\n" + table.render("  ");
+}
+
+std::string format_status(const protocol::status_reply& status) {
+    text_table table;
+    table.add_row({"total", std::to_string(status.total)});
+    table.add_row({"completed", std::to_string(status.completed)});
+    table.add_row({"successful", std::to_string(status.successful)});
+    table.add_row({"failed", std::to_string(status.failed)});
+    return "job " + terminal_safe(status.job_id) + "  " +
+           std::string(protocol::to_string(status.state)) + '\n' + table.render("  ");
+}
+
+std::string format_routers_table(const protocol::routers_reply& routers) {
+    text_table table({false, false, true, false});
+    table.add_row({"NAME", "IP", "PORT", "USERNAME"});
+    for (const auto& r : routers.routers) {
+        table.add_row({terminal_safe(r.name), terminal_safe(r.ip), std::to_string(r.port),
+                       terminal_safe(r.username)});
+    }
+    const auto count = routers.routers.size();
+    return table.render() + "(" + std::to_string(count) +
+           (count == 1 ? " router)\n" : " routers)\n");
+}
+
+std::string format_pong(const protocol::pong_reply& pong) {
+    char uptime[64];
+    std::snprintf(uptime, sizeof uptime, "%.1fs", pong.uptime);
+    text_table table;
+    table.add_row({"version", terminal_safe(pong.version)});
+    table.add_row({"workers", std::to_string(pong.workers)});
+    table.add_row({"busy_workers", std::to_string(pong.busy_workers)});
+    table.add_row({"queued_jobs", std::to_string(pong.queued_jobs)});
+    table.add_row({"running_jobs", std::to_string(pong.running_jobs)});
+    table.add_row({"uptime", uptime});
+    return "fanoutd is up\n" + table.render("  ");
+}
+
+std::string format_error_reply(const protocol::error_reply& error) {
+    std::string out = "error " + std::string(protocol::to_string(error.code)) + ": " +
+                      terminal_safe(error.message) + '\n';
+    if (error.job_id) out += "  job_id: " + terminal_safe(*error.job_id) + '\n';
+    if (!error.routers.empty()) {
+        std::vector<std::string> names;
+        for (const auto& n : error.routers) names.push_back(terminal_safe(n));
+        out += "  routers (" + std::to_string(names.size()) + "): " + join(names, ", ") + '\n';
+    }
+    return out;
+}
+
+}  // namespace fanout::ctl

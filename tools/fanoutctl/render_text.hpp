@@ -1,0 +1,55 @@
+// Human-readable rendering of protocol values for the terminal.
+//
+// Contract: every function is pure: it takes protocol structs and returns text (lines end
+// with '\n', except format_progress which is a single line without one). Router output is
+// made terminal-safe: control characters other than tab are shown as '?', so a router
+// cannot move the cursor or recolour the operator's terminal.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "protocol/messages.hpp"
+#include "tools/fanoutctl/result_tracker.hpp"
+
+namespace fanout::ctl {
+
+struct result_style {
+    std::size_t name_width = 0;  // router name column width (pad to the longest name)
+    bool brief = false;          // one line per result instead of header + indented output
+    bool show_command = false;   // multi-command jobs: say which command the result is for
+};
+
+// "0.532s"
+std::string format_seconds(double seconds);
+
+// "ok", "FAILED" or "cancelled".
+std::string_view status_word(protocol::router_status status);
+
+// The first non-blank line of `text`, terminal-safe, without trailing blanks.
+std::string first_line(std::string_view text);
+
+// One result: `r1  ok         0.532s  <detail>` and, unless brief, the output indented.
+// The detail is the first output line (brief), `<error.kind>: <message>` (failed/cancelled),
+// with `[output truncated]` when the daemon cut the output at its cap.
+std::string format_router_result(const protocol::router_result& r, const result_style& style);
+
+// `[ 37/50 done, 2 failed, 1.4s elapsed]` (cancelled is shown only when non-zero).
+std::string format_progress(const progress_counts& counts, double elapsed_seconds);
+
+// The summary table: routers, results, successful, failed, cancelled, total duration.
+std::string format_job_summary(const protocol::job_result& job);
+
+// A table of the failed results with their error kinds; empty when none. Cancelled results
+// are only counted in the summary (a cancelled big job would flood the table).
+std::string format_failed_table(const protocol::job_result& job);
+
+std::string format_status(const protocol::status_reply& status);
+std::string format_routers_table(const protocol::routers_reply& routers);
+std::string format_pong(const protocol::pong_reply& pong);
+
+// `error <code>: <message>` plus the job id and offending routers when present.
+std::string format_error_reply(const protocol::error_reply& error);
+
+}  // namespace fanout::ctl

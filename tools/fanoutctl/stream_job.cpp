@@ -1,0 +1,107 @@
+#include "tools/fanoutctl/stream_job.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+
+#include "tools/fanoutctl/command_support.hpp"
+#include "tools/fanoutctl/result_tracker.hpp"
+
+namespace fanout::ctl {
+namespace {
+
+using clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// The first polls come quickly (a short job may end before the SUB has joined), then settle
+// at one a second; once every result was seen the end is near, so poll faster again.
+constexpr milliseconds first_poll_interval{100};
+constexpr milliseconds result_poll_interval{1000};
+constexpr milliseconds final_poll_interval{100};
+constexpr milliseconds redraw_interval{100};
+
+}  // namespace
+
+std::variant<protocol::job_result, int> stream_job(job_client& client, result_subscriber& sub,
+                                                   const std::string& job_id, std::uint64_t total,
+                                                   result_printer& printer,
+                                                   progress_line& progress) {
+    result_tracker tracker(total);
+    const auto started = clock::now();
+    auto poll_interval = first_poll_interval;
+    auto next_poll = started + poll_interval;
+    bool cancel_sent = false;
+    std::optional<protocol::job_result> final_result;
+
+    const auto show_progress = [&] {
+        const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
+        progress.show(format_progress(tracker.counts(), elapsed));
+    };
+
+    while (!final_result) {
+        if (interrupt_count() > 0 && !cancel_sent) {
+            cancel_sent = true;
+            progress.clear();
+            std::fprintf(stderr,
+                         "fanoutctl: cancelling job %s (press Ctrl-C again to quit without "
+                         "waiting)\n",
+                         job_id.c_str());
+            auto outcome = client.request(protocol::cancel_request{job_id});
+            if (auto* failure = std::get_if<client_failure>(&outcome)) {
+                return report_client_failure(*failure);
+            }
+            // An error here (e.g. the job just ended) is reported; the result poll decides.
+            const auto& reply = std::get<protocol::reply>(outcome);
+            if (auto* error = std::get_if<protocol::error_reply>(&reply))
+                report_error_reply(*error);
+            next_poll = clock::now();
+        }
+
+        if (clock::now() >= next_poll) {
+            auto outcome = client.request(protocol::result_request{job_id});
+            if (auto* failure = std::get_if<client_failure>(&outcome)) {
+                progress.clear();
+                return report_client_failure(*failure);
+            }
+            auto& reply = std::get<protocol::reply>(outcome);
+            if (auto* job = std::get_if<protocol::job_result>(&reply)) {
+                final_result = std::move(*job);
+                break;
+            }
+            if (auto* status = std::get_if<protocol::status_reply>(&reply)) {
+                tracker.note_daemon_completed(status->completed);
+            } else if (auto* error = std::get_if<protocol::error_reply>(&reply)) {
+                progress.clear();
+                return report_error_reply(*error);
+            } else {
+                progress.clear();
+                return report_unexpected_reply(reply, "job_result or status");
+            }
+            next_poll =
+                clock::now() + (tracker.all_seen() ? final_poll_interval : result_poll_interval);
+        }
+
+        auto wake = next_poll;
+        if (progress.enabled()) wake = std::min(wake, clock::now() + redraw_interval);
+        // Rounded up: a truncated sub-millisecond wait would spin until `wake`.
+        const auto wait = std::chrono::ceil<milliseconds>(wake - clock::now());
+        auto message = sub.receive(std::max(wait, milliseconds(0)));
+        if (message) {
+            if (auto* r = std::get_if<protocol::router_result>(&*message)) {
+                if (tracker.add(*r)) printer.print(*r);
+                if (tracker.all_seen())
+                    next_poll = std::min(next_poll, clock::now() + final_poll_interval);
+            } else {
+                final_result = std::move(std::get<protocol::job_result>(*message));
+            }
+        }
+        if (!final_result) show_progress();
+    }
+
+    for (const auto& r : tracker.take_unseen(*final_result)) printer.print(r);
+    progress.clear();
+    return std::move(*final_result);
+}
+
+}  // namespace fanout::ctl

@@ -1,0 +1,36 @@
+// The files fleetsim writes for its clients: devices.json (junos-mcp-server format),
+// known_hosts (OpenSSH format) and, when some router uses key auth, the client key pair.
+//
+// Contract: every file is written to a temporary name in the same directory and renamed into
+// place, so a reader sees either the old file or the complete new one. The private key is
+// created with mode 0600. Throws std::runtime_error naming the path on any I/O failure.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace fanout::fleetsim {
+
+struct router_entry {
+    std::string name;
+    std::uint16_t port = 0;
+    bool key_auth = false;
+};
+
+struct fleet_files {
+    std::filesystem::path out_dir;
+    std::string username;
+    std::string password;
+    std::vector<router_entry> routers;  // written in this order
+    std::string host_key_line;          // "ssh-ed25519 AAAA...": the key routers should have
+    std::string client_private_key;     // OpenSSH private key text; empty: no key files
+    std::string client_public_line;     // "ssh-ed25519 AAAA... fleetsim-client"
+};
+
+inline constexpr const char* client_key_file_name = "client_ed25519";
+
+void write_fleet_files(const fleet_files& files);
+
+}  // namespace fanout::fleetsim

@@ -1,0 +1,189 @@
+#include "tools/fleetsim/options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <array>
+#include <charconv>
+#include <map>
+#include <stdexcept>
+#include <utility>
+
+namespace fanout::fleetsim {
+namespace {
+
+constexpr std::array<std::pair<fault_kind, std::string_view>, 13> fault_names{{
+    {fault_kind::none, "none"},
+    {fault_kind::refuse, "refuse"},
+    {fault_kind::hang_banner, "hang_banner"},
+    {fault_kind::hang_auth, "hang_auth"},
+    {fault_kind::auth_fail, "auth_fail"},
+    {fault_kind::drop_mid_output, "drop_mid_output"},
+    {fault_kind::huge_output, "huge_output"},
+    {fault_kind::slow_trickle, "slow_trickle"},
+    {fault_kind::wrong_host_key, "wrong_host_key"},
+    {fault_kind::never_close, "never_close"},
+    {fault_kind::kbdint_only, "kbdint_only"},
+    {fault_kind::one_channel, "one_channel"},
+    {fault_kind::stderr_output, "stderr_output"},
+}};
+
+constexpr std::string_view fault_help =
+    R"(Fault kinds (none: no fault, e.g. to exempt one router from --fault-every):
+  refuse           nothing listens on the router's port (connection refused)
+  hang_banner      accepts TCP, never sends the SSH banner
+  hang_auth        auth succeeds, exec is accepted, then nothing is ever sent
+  auth_fail        every authentication attempt is rejected
+  drop_mid_output  sends part of the output, then drops the TCP connection
+  huge_output      streams --huge-bytes of text, stops when the client leaves
+  slow_trickle     one line every --trickle-ms, forever, until the client leaves
+  wrong_host_key   serves a host key other than the one in known_hosts
+  never_close      sends output and exit status, never EOF or channel close
+  kbdint_only      only keyboard-interactive auth (password auth rejected)
+  one_channel      refuses a second channel on the same session
+  stderr_output    writes a warning line to stderr as well, exit status 0)";
+
+fault_kind require_fault(std::string_view text) {
+    auto kind = parse_fault_kind(text);
+    if (!kind) {
+        throw CLI::ValidationError("fault", "unknown fault kind '" + std::string(text) + "'");
+    }
+    return *kind;
+}
+
+// Parses "NAME=KIND" or "K:KIND" around `separator`.
+std::pair<std::string, fault_kind> split_fault(const std::string& text, char separator) {
+    auto at = text.find(separator);
+    if (at == std::string::npos || at == 0) {
+        throw CLI::ValidationError(
+            "fault", "expected X" + std::string(1, separator) + "KIND, got '" + text + "'");
+    }
+    return {text.substr(0, at), require_fault(std::string_view(text).substr(at + 1))};
+}
+
+std::vector<router_spec> build_plan(const fleet_options& options,
+                                    const std::vector<std::string>& faults,
+                                    const std::vector<std::string>& fault_every,
+                                    const std::vector<std::string>& key_auth, int key_auth_every) {
+    std::vector<router_spec> plan;
+    std::map<std::string, std::size_t, std::less<>> by_name;
+    for (int i = 1; i <= options.routers; ++i) {
+        plan.push_back({options.prefix + std::to_string(i), i, fault_kind::none, false});
+        by_name.emplace(plan.back().name, plan.size() - 1);
+    }
+    auto find = [&](const std::string& name) -> router_spec& {
+        auto it = by_name.find(name);
+        if (it == by_name.end()) {
+            throw CLI::ValidationError("router", "no router named '" + name + "' in this fleet");
+        }
+        return plan[it->second];
+    };
+    for (const auto& text : fault_every) {
+        auto [every, kind] = split_fault(text, ':');
+        int k = 0;
+        auto [end, ec] = std::from_chars(every.data(), every.data() + every.size(), k);
+        if (ec != std::errc() || end != every.data() + every.size() || k < 1) {
+            throw CLI::ValidationError("--fault-every", "K must be a positive integer: " + text);
+        }
+        for (auto& router : plan) {
+            if (router.index % k == 0) router.fault = kind;
+        }
+    }
+    for (const auto& text : faults) {
+        auto [name, kind] = split_fault(text, '=');
+        find(name).fault = kind;
+    }
+    if (key_auth_every > 0) {
+        for (auto& router : plan)
+            router.key_auth = router.key_auth || router.index % key_auth_every == 0;
+    }
+    for (const auto& name : key_auth) find(name).key_auth = true;
+    return plan;
+}
+
+}  // namespace
+
+std::optional<fault_kind> parse_fault_kind(std::string_view name) {
+    for (const auto& [kind, text] : fault_names) {
+        if (text == name) return kind;
+    }
+    return std::nullopt;
+}
+
+std::string_view fault_name(fault_kind kind) {
+    for (const auto& [k, text] : fault_names) {
+        if (k == kind) return text;
+    }
+    return "unknown";
+}
+
+parse_result parse_options(int argc, char** argv) {
+    fleet_options options;
+    std::vector<std::string> faults;
+    std::vector<std::string> fault_every;
+    std::vector<std::string> key_auth;
+    int latency_ms = 0;
+    int jitter_ms = 0;
+    int trickle_ms = 200;
+    int key_auth_every = 0;
+
+    CLI::App app{
+        "fleetsim: N fake Junos routers over real SSH, one 127.0.0.1 port each.\n"
+        "Writes devices.json and known_hosts to --out-dir, then prints 'ready <N> routers'\n"
+        "on stdout and serves until SIGTERM/SIGINT.",
+        "fleetsim"};
+    app.footer(std::string(fault_help));
+    app.add_option("--routers,-n", options.routers, "Number of routers")
+        ->required()
+        ->check(CLI::Range(1, 60000));
+    app.add_option("--prefix", options.prefix, "Router name prefix (names are <prefix>1..N)")
+        ->capture_default_str();
+    app.add_option("--out-dir", options.out_dir, "Directory for devices.json, known_hosts, keys")
+        ->capture_default_str();
+    app.add_option("--latency-ms", latency_ms, "Delay before each command's answer")
+        ->check(CLI::Range(0, 3'600'000))
+        ->capture_default_str();
+    app.add_option("--jitter-ms", jitter_ms, "Extra uniform random delay in [0, J] ms")
+        ->check(CLI::Range(0, 3'600'000))
+        ->capture_default_str();
+    app.add_option("--fault", faults, "NAME=KIND: give router NAME a fault (repeatable)")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--fault-every", fault_every,
+                   "K:KIND: give every K-th router (K, 2K, ...) a fault (repeatable)")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--username", options.username, "Accepted username")->capture_default_str();
+    app.add_option("--password", options.password, "Accepted password")->capture_default_str();
+    app.add_option("--key-auth", key_auth,
+                   "NAME: router accepts only publickey auth with DIR/client_ed25519 "
+                   "(repeatable)")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--key-auth-every", key_auth_every,
+                   "K: every K-th router uses key auth like --key-auth (1: all routers)")
+        ->check(CLI::Range(1, 1'000'000));
+    app.add_option("--huge-bytes", options.huge_bytes, "Output size of the huge_output fault")
+        ->capture_default_str();
+    app.add_option("--trickle-ms", trickle_ms, "Line interval of the slow_trickle fault")
+        ->check(CLI::Range(1, 3'600'000))
+        ->capture_default_str();
+    app.add_option("--seed", options.seed, "Seed of the latency jitter")->capture_default_str();
+    app.add_flag("--verbose,-v", options.verbose, "Log connections and commands to stderr");
+
+    try {
+        app.parse(argc, argv);
+        options.latency = std::chrono::milliseconds(latency_ms);
+        options.jitter = std::chrono::milliseconds(jitter_ms);
+        options.trickle = std::chrono::milliseconds(trickle_ms);
+        if (options.prefix.empty()) throw CLI::ValidationError("--prefix", "must not be empty");
+        if (options.username.empty()) {
+            throw CLI::ValidationError("--username", "must not be empty");
+        }
+        options.plan = build_plan(options, faults, fault_every, key_auth, key_auth_every);
+    } catch (const CLI::ParseError& e) {
+        return {std::nullopt, app.exit(e)};
+    }
+    return {std::move(options), 0};
+}
+
+}  // namespace fanout::fleetsim

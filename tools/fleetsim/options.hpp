@@ -1,0 +1,67 @@
+// fleetsim's command line and the per-router plan derived from it.
+//
+// Contract: parse_options() either returns complete options (every router named exactly once
+// in `plan`, in index order, with its fault and auth mode resolved) or an exit code after
+// printing help or an error. An explicit --fault NAME=KIND overrides --fault-every; key auth
+// is on for routers named by --key-auth and for every K-th router with --key-auth-every K.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fanout::fleetsim {
+
+enum class fault_kind {
+    none,
+    refuse,
+    hang_banner,
+    hang_auth,
+    auth_fail,
+    drop_mid_output,
+    huge_output,
+    slow_trickle,
+    wrong_host_key,
+    never_close,
+    kbdint_only,
+    one_channel,
+    stderr_output,
+};
+
+std::optional<fault_kind> parse_fault_kind(std::string_view name);
+std::string_view fault_name(fault_kind kind);
+
+struct router_spec {
+    std::string name;  // <prefix><index>
+    int index = 0;     // 1-based
+    fault_kind fault = fault_kind::none;
+    bool key_auth = false;  // publickey only, with the fleet's client key
+};
+
+struct fleet_options {
+    int routers = 0;
+    std::string prefix = "r";
+    std::filesystem::path out_dir = ".";
+    std::chrono::milliseconds latency{0};
+    std::chrono::milliseconds jitter{0};
+    std::chrono::milliseconds trickle{200};
+    std::string username = "fanout";
+    std::string password = "fanout-secret";
+    std::uint64_t huge_bytes = 100ull * 1024 * 1024;
+    std::uint64_t seed = 1;
+    bool verbose = false;
+    std::vector<router_spec> plan;
+};
+
+struct parse_result {
+    std::optional<fleet_options> options;  // empty: exit with exit_code
+    int exit_code = 0;
+};
+
+parse_result parse_options(int argc, char** argv);
+
+}  // namespace fanout::fleetsim
