@@ -23,7 +23,8 @@ std::mutex append_mutex;
 
 // libssh matches hashed and wildcard host fields only as part of a whole line, and parses
 // the line's key too; this small valid ed25519 key keeps that parse cheap.
-constexpr const char* cheap_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMntFyrQ6k7DyEwGmqvqtNqmwXDZuqVwnB8j7jZTMupO";
+constexpr const char* cheap_key =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMntFyrQ6k7DyEwGmqvqtNqmwXDZuqVwnB8j7jZTMupO";
 
 std::string lowercase(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
@@ -133,7 +134,8 @@ void known_hosts_file::insert(entry e) {
         patterns_.push_back(added);
         return;
     }
-    for (const auto& host : split(added->hosts, ',')) by_host_[normalise_host(host)].push_back(added);
+    for (const auto& host : split(added->hosts, ','))
+        by_host_[normalise_host(host)].push_back(added);
 }
 
 std::vector<const known_hosts_file::entry*> known_hosts_file::entries_for(
@@ -191,7 +193,7 @@ host_key_match known_hosts_file::add(const std::string& host, const std::string&
     refresh(stat_file());
     if (auto current = match(host, key_base64); current != host_key_match::unknown) return current;
 
-    int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    int fd = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) throw std::system_error(errno, std::generic_category(), path_.string());
     struct fd_closer {
         int fd;

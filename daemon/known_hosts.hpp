@@ -22,7 +22,7 @@ namespace fanout::daemon {
 enum class host_key_match { known, unknown, changed, revoked };
 
 class known_hosts_file {
-public:
+  public:
     // The process-wide instance for `path`, created on first use.
     static std::shared_ptr<known_hosts_file> shared(const std::filesystem::path& path);
 
@@ -45,7 +45,7 @@ public:
 
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     struct entry {
         std::string hosts;  // the host field, kept for hashed / wildcard matching
         std::string type;

@@ -97,10 +97,11 @@ std::variant<key_ptr, router_error> load_private_key(const device& target) {
     const std::string& path = target.private_key_path;
     if (path.empty()) return router_error{error_kind::auth, "no private_key_path configured"};
     if (::access(path.c_str(), R_OK) != 0)
-        return router_error{error_kind::auth, "cannot read private key file " + path + ": " +
-                                                  std::strerror(errno)};
+        return router_error{error_kind::auth,
+                            "cannot read private key file " + path + ": " + std::strerror(errno)};
     ssh_key raw = nullptr;
-    const char* passphrase = target.passphrase.empty() ? nullptr : target.passphrase.reveal().c_str();
+    const char* passphrase =
+        target.passphrase.empty() ? nullptr : target.passphrase.reveal().c_str();
     int rc = ssh_pki_import_privkey_file(path.c_str(), passphrase, nullptr, nullptr, &raw);
     key_ptr key(raw);
     if (rc == SSH_EOF)
@@ -123,8 +124,8 @@ std::optional<router_error> authenticate(ssh_session session, const device& targ
     if (run.interruption) return run.interruption;
     if (rc == SSH_AUTH_SUCCESS) return std::nullopt;
     if (rc == SSH_AUTH_ERROR)
-        return router_error{error_kind::auth, "authentication failed for user '" +
-                                                  target.username + "': " + last_error(session)};
+        return router_error{error_kind::auth, "authentication failed for user '" + target.username +
+                                                  "': " + last_error(session)};
     int offered = ssh_userauth_list(session, nullptr);
 
     rc = target.auth == device::auth_type::ssh_key ? run.with_key(offered, key)
@@ -137,8 +138,8 @@ std::optional<router_error> authenticate(ssh_session session, const device& targ
     }
     std::string tried;
     for (const auto& method : run.tried) tried += (tried.empty() ? "" : ", ") + method;
-    std::string message = "authentication failed for user '" + target.username + "' (tried: " +
-                          (tried.empty() ? "nothing suitable" : tried) +
+    std::string message = "authentication failed for user '" + target.username +
+                          "' (tried: " + (tried.empty() ? "nothing suitable" : tried) +
                           "; server offers: " + method_names(offered) + ")";
     if (rc == SSH_AUTH_ERROR) message += ": " + last_error(session);
     return router_error{error_kind::auth, message};

@@ -25,7 +25,7 @@ struct exit_report {
 // freed: libssh keeps a locally freed channel until the router closes it, and must not call
 // back into this (by then destroyed) object.
 class exec_channel {
-public:
+  public:
     explicit exec_channel(ssh_session session) : channel_(ssh_channel_new(session)) {
         ssh_callbacks_init(&callbacks_);
         callbacks_.userdata = &exit_;
@@ -42,7 +42,7 @@ public:
     ssh_channel get() const { return channel_.get(); }
     const exit_report& exit() const { return exit_; }
 
-private:
+  private:
     static void on_exit_status(ssh_session, ssh_channel, int status, void* userdata) {
         static_cast<exit_report*>(userdata)->status = status;
     }
@@ -109,8 +109,8 @@ command_outcome run_command(ssh_session session, const std::string& command,
     }
     if (exec.rc != SSH_OK) {
         if (!ssh_is_connected(session)) session_lost = true;
-        return fail(error_kind::channel, "the router refused to run the command: " +
-                                             last_error(session));
+        return fail(error_kind::channel,
+                    "the router refused to run the command: " + last_error(session));
     }
     out.started = true;
 
@@ -160,13 +160,13 @@ command_outcome run_command(ssh_session session, const std::string& command,
                     out.status = router_status::success;
                     return out;
                 }
-                return fail(error_kind::exit_status,
-                            "exit status " + std::to_string(*exit.status));
+                return fail(error_kind::exit_status, "exit status " + std::to_string(*exit.status));
             }
             if (ssh_channel_is_closed(ch)) {
                 if (!ssh_is_connected(session)) session_lost = true;
-                return fail(error_kind::channel, "the router closed the channel without an "
-                                                 "exit status");
+                return fail(error_kind::channel,
+                            "the router closed the channel without an "
+                            "exit status");
             }
         } else if (ssh_channel_is_closed(ch)) {
             session_lost = true;

@@ -78,8 +78,8 @@ std::optional<router_error> verify_host_key(ssh_session session, const std::stri
         return std::nullopt;
     }
     if (options.known_hosts.empty())
-        return host_key_error("no known_hosts file is configured to check " + host + " (" +
-                              shown + ")");
+        return host_key_error("no known_hosts file is configured to check " + host + " (" + shown +
+                              ")");
     auto file = known_hosts_file::shared(options.known_hosts);
     const std::string where = file->path().string();
     auto verdict = file->check(host, blob.get());
@@ -100,8 +100,8 @@ std::optional<router_error> verify_host_key(ssh_session session, const std::stri
             return host_key_error("unknown host: " + host + " is not in " + where +
                                   " (server key " + shown + ")");
         case host_key_match::changed:
-            return host_key_error("the host key of " + host + " has CHANGED: server key " +
-                                  shown + " does not match the key recorded in " + where +
+            return host_key_error("the host key of " + host + " has CHANGED: server key " + shown +
+                                  " does not match the key recorded in " + where +
                                   " (possible man-in-the-middle; refusing to connect)");
         case host_key_match::revoked:
             return host_key_error("the host key of " + host + " (" + shown +

@@ -69,10 +69,10 @@ std::optional<router_error> connect(ssh_session session, const std::string& host
         auto waited = ssh::wait_for_socket(session, deadline, cancelled, !tcp_connected);
         tcp_connected = tcp_connected || waited.writable;
         if (waited.status != ssh::wait_status::ready)
-            return ssh::interrupted(waited.status,
-                                    tcp_connected ? "SSH banner / key exchange with " + host
-                                                  : "TCP connect to " + host,
-                                    budget);
+            return ssh::interrupted(
+                waited.status,
+                tcp_connected ? "SSH banner / key exchange with " + host : "TCP connect to " + host,
+                budget);
     }
 }
 
@@ -111,8 +111,8 @@ std::variant<ssh_connection, router_error> ssh_connection::open(
 
     if (auto error = connect(session.get(), host, deadline, budget, cancelled)) return *error;
     if (auto error = ssh::verify_host_key(session.get(), host, options)) return *error;
-    if (auto error = ssh::authenticate(session.get(), target, key.get(), deadline, budget,
-                                       cancelled))
+    if (auto error =
+            ssh::authenticate(session.get(), target, key.get(), deadline, budget, cancelled))
         return *error;
     spdlog::debug("{}: connected to {} as '{}'", target.name, host, target.username);
 
@@ -141,7 +141,8 @@ command_outcome ssh_connection::run(const std::string& command, std::chrono::mil
 bool ssh_connection::alive() const {
     if (!impl_ || !impl_->session || impl_->lost) return false;
     ssh_session session = impl_->session.get();
-    return ssh_is_connected(session) && (ssh_get_status(session) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0;
+    return ssh_is_connected(session) &&
+           (ssh_get_status(session) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0;
 }
 
 }  // namespace fanout::daemon

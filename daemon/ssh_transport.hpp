@@ -43,10 +43,11 @@ inline constexpr const char* default_host_key_algorithms =
     "rsa-sha2-256";
 
 struct transport_options {
-    std::chrono::milliseconds connect_timeout{10'000};  // TCP connect + banner + key exchange + auth
-    std::filesystem::path known_hosts;                   // OpenSSH known_hosts format
+    std::chrono::milliseconds connect_timeout{
+        10'000};                        // TCP connect + banner + key exchange + auth
+    std::filesystem::path known_hosts;  // OpenSSH known_hosts format
     host_key_policy host_keys = host_key_policy::strict;
-    std::size_t max_output_bytes = 8 * 1024 * 1024;     // per command, stdout + stderr together
+    std::size_t max_output_bytes = 8 * 1024 * 1024;  // per command, stdout + stderr together
     std::string key_exchange = default_key_exchange;
     std::string host_key_algorithms = default_host_key_algorithms;  // reordered per host
 };
@@ -73,11 +74,10 @@ struct command_outcome {
 };
 
 class ssh_connection {
-public:
+  public:
     // Opens, verifies and authenticates a session. `cancelled` is polled where libssh allows.
     static std::variant<ssh_connection, protocol::router_error> open(
-        const device& target, const transport_options& options,
-        const std::atomic<bool>& cancelled);
+        const device& target, const transport_options& options, const std::atomic<bool>& cancelled);
 
     ssh_connection(ssh_connection&&) noexcept;
     ssh_connection& operator=(ssh_connection&&) noexcept;
@@ -92,7 +92,7 @@ public:
     // an unknown state (a timeout or cancel while a channel was being opened).
     bool alive() const;
 
-private:
+  private:
     struct impl;
     explicit ssh_connection(std::unique_ptr<impl> p);
     std::unique_ptr<impl> impl_;

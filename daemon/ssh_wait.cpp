@@ -8,11 +8,6 @@
 
 namespace fanout::daemon::ssh {
 
-std::chrono::milliseconds remaining(clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-    return std::max(left, std::chrono::milliseconds{0});
-}
-
 protocol::router_error interrupted(wait_status why, std::string_view phase,
                                    std::chrono::milliseconds budget) {
     if (why == wait_status::cancelled)
@@ -24,11 +19,11 @@ protocol::router_error interrupted(wait_status why, std::string_view phase,
 wait_result wait_for_socket(ssh_session session, clock::time_point deadline,
                             const std::atomic<bool>& cancelled, bool want_write) {
     if (cancelled.load()) return {wait_status::cancelled, false};
-    auto left = remaining(deadline);
-    if (left.count() <= 0) return {wait_status::timed_out, false};
+    auto now = clock::now();
+    if (now >= deadline) return {wait_status::timed_out, false};
+    // Rounded up, so the last wait does not end just short of the deadline.
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
     int timeout_ms = static_cast<int>(std::min(left, cancel_poll_interval).count());
-    // Round sub-millisecond remainders up so we do not spin at the very end.
-    if (timeout_ms == 0) timeout_ms = 1;
 
     socket_t fd = ssh_get_fd(session);
     pollfd p{fd, static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};

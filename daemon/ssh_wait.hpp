@@ -50,9 +50,6 @@ step_result repeat_until_done(ssh_session session, int again, clock::time_point 
     }
 }
 
-// Milliseconds left until `deadline`, never negative.
-std::chrono::milliseconds remaining(clock::time_point deadline);
-
 // The error for a wait that ended by timeout (kind timeout, naming `budget`) or by cancel
 // (kind connect, message "cancelled ..."), during `phase` ("key exchange", ...).
 protocol::router_error interrupted(wait_status why, std::string_view phase,

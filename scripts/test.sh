@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs dependencies, builds, and runs
 # every test (unit, integration against the fake fleet, real sshd, and the Python client) with
-# ctest. In CI it also runs the suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+# ctest; then builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
+# suite once more. Set FANOUT_SKIP_SANITIZERS=1 to skip the second pass when iterating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
+
+echo "== build (RelWithDebInfo) and test"
 bash scripts/build.sh
 (cd build && ctest --output-on-failure -j 2 --timeout 600)
+
+if [ "${FANOUT_SKIP_SANITIZERS:-0}" != 1 ]; then
+  echo "== build with ASan+UBSan and test"
+  BUILD_DIR=build-asan bash scripts/build.sh -DCMAKE_BUILD_TYPE=Debug -DFANOUT_SANITIZE=ON
+  (cd build-asan &&
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --output-on-failure -j 2 --timeout 600)
+fi

@@ -27,6 +27,9 @@ case "$cmd" in
     while [ "$(date +%s)" -lt "$end" ]; do printf . || exit 1; sleep 0.2; done ;;
 "flood "*)
     head -c "${cmd#flood }" /dev/zero | tr '\0' x ;;
+"drop")
+    printf 'partial output\n'
+    kill -9 $PPID ;;
 "exit "*)
     echo "exiting with ${cmd#exit }" >&2
     exit "${cmd#exit }" ;;
@@ -150,8 +153,8 @@ std::string sshd_server::host_key_line() const {
 }
 
 std::string sshd_server::host_key_fingerprint() const {
-    std::istringstream fields(run_tool({"/usr/bin/ssh-keygen", "-l", "-E", "sha256", "-f",
-                                        dir_.file("host_key.pub")}));
+    std::istringstream fields(
+        run_tool({"/usr/bin/ssh-keygen", "-l", "-E", "sha256", "-f", dir_.file("host_key.pub")}));
     std::string bits, fingerprint;
     fields >> bits >> fingerprint;
     return fingerprint;

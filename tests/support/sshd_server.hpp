@@ -8,6 +8,7 @@
 //   sleep N        a dot every 0.2 s for N s (dies of SIGPIPE once the channel closes)
 //   flood N        N bytes of 'x' on stdout
 //   exit N         "exiting with N" on stderr, exit N
+//   drop           "partial output", then kills its sshd session process (connection drops)
 //   anything else  a Junos-style syntax error on stderr, exit 1
 // The known_hosts file is written at start for the current host key. The destructor stops
 // sshd; nothing is left behind.
@@ -24,7 +25,7 @@
 namespace fanout::testing {
 
 class sshd_server {
-public:
+  public:
     sshd_server();
     ~sshd_server();
     sshd_server(const sshd_server&) = delete;
@@ -49,7 +50,7 @@ public:
     // A path inside the temp dir.
     std::string file(std::string_view name) const { return dir_.file(name); }
 
-private:
+  private:
     void write_files();
     void start();
 
