@@ -5,13 +5,15 @@ Contract: for each N, starts fleetsim with N key-auth routers and latency L on 1
 runs --repeat rounds; each round runs every configured tool once (fresh fanoutd per run) and
 measures wall time, routers/s, the tool's CPU seconds and peak RSS, and checks that all N
 routers answered. Prints every run and a median table (text, or Markdown with --markdown).
-Exit code 0 when every run answered on all routers, 1 otherwise, 2 on a usage or set-up error.
+Exit code 0 when every run answered on all routers and every tool exited 0; 1 otherwise (also on a
+set-up error such as a fleet that does not start); 2 on a usage error.
 """
 
 import argparse
 import os
 import platform
 import resource
+import shutil
 import signal
 import statistics
 import subprocess
@@ -176,6 +178,8 @@ def main():
     args = parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks: stop fleet/daemon
     fanoutd_bin, fleetsim_bin = find_binaries(args.build_dir)
+    if int_list(args.pdsh_fanouts) and not shutil.which("pdsh"):
+        sys.exit("pdsh is not installed (bash scripts/install-deps.sh), or pass --pdsh-fanouts ''")
     fd_limit = raise_fd_limit()
     runs = []
     work_dir = tempfile.mkdtemp(prefix="fanout-bench-")

@@ -29,8 +29,8 @@ struct config {
     std::chrono::milliseconds command_timeout{60'000};  // when a job gives no `timeout`
     std::chrono::milliseconds shutdown_grace{30'000};
 
-    transport_options transport;       // connect timeout, known_hosts, host key policy, output cap
-    protocol::request_limits limits;   // per-request limits (--max-routers-per-job, ...)
+    transport_options transport;      // connect timeout, known_hosts, host key policy, output cap
+    protocol::request_limits limits;  // per-request limits (--max-routers-per-job, ...)
 
     std::string log_level = "info";
 };

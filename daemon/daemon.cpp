@@ -24,8 +24,9 @@ struct daemon::parts {
     parts(config c, std::shared_ptr<const inventory> devices)
         : settings(std::move(c)),
           context(1),
-          requests(context, settings, tasks, devices, [this] { return workers.busy(); },
-                   settings.workers),
+          requests(
+              context, settings, tasks, devices, [this] { return workers.busy(); },
+              settings.workers),
           results(context, settings.results_endpoint, requests.completions_endpoint()),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
                                  settings.keep_jobs, settings.keep_time},
@@ -38,7 +39,9 @@ struct daemon::parts {
 daemon::daemon(config settings, std::shared_ptr<const inventory> devices)
     : parts_(std::make_unique<parts>(std::move(settings), std::move(devices))) {}
 
-daemon::~daemon() { shutdown(); }
+daemon::~daemon() {
+    shutdown();
+}
 
 void daemon::shutdown() {
     auto& p = *parts_;

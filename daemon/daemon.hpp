@@ -15,7 +15,7 @@
 namespace fanout::daemon {
 
 class daemon {
-public:
+  public:
     daemon(config settings, std::shared_ptr<const inventory> devices);
     daemon(const daemon&) = delete;
     daemon& operator=(const daemon&) = delete;
@@ -23,7 +23,7 @@ public:
 
     void shutdown();
 
-private:
+  private:
     struct parts;
     std::unique_ptr<parts> parts_;
 };

@@ -36,23 +36,25 @@ intake::intake(zmq::context_t& context, const config& settings, scheduler& tasks
       workers_(workers),
       started_at_(std::chrono::steady_clock::now()),
       completions_endpoint_(unique_completions_endpoint(this)),
-      sockets_(std::make_unique<sockets>(
-          sockets{zmq::socket_t(context, zmq::socket_type::router),
-                  zmq::socket_t(context, zmq::socket_type::pull)})) {
+      sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::router),
+                                                 zmq::socket_t(context, zmq::socket_type::pull)})) {
     auto& router = sockets_->router;
     router.set(zmq::sockopt::linger, 1000);
     router.set(zmq::sockopt::router_mandatory, 1);
-    router.set(zmq::sockopt::maxmsgsize,
-               static_cast<int64_t>(settings.limits.max_frame_bytes) * 4);
+    router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(settings.limits.max_frame_bytes) * 4);
     router.bind(settings.jobs_endpoint);
     sockets_->completions.set(zmq::sockopt::linger, 0);
     sockets_->completions.set(zmq::sockopt::rcvhwm, 0);
     sockets_->completions.bind(completions_endpoint_);
 }
 
-intake::~intake() { stop(); }
+intake::~intake() {
+    stop();
+}
 
-void intake::start() { thread_ = std::thread([this] { run(); }); }
+void intake::start() {
+    thread_ = std::thread([this] { run(); });
+}
 
 void intake::stop() {
     stopping_ = true;
@@ -100,12 +102,12 @@ void intake::receive_request() {
     std::string body = std::move(frames.back());
     frames.pop_back();
     if (count > max_request_frames) {
-        reply(frames, protocol::encode_reply(error_reply{
-                          error_code::bad_request,
-                          "request has " + std::to_string(count) + " frames; at most " +
-                              std::to_string(max_request_frames) + " are allowed",
-                          std::nullopt,
-                          {}}));
+        reply(frames, protocol::encode_reply(
+                          error_reply{error_code::bad_request,
+                                      "request has " + std::to_string(count) + " frames; at most " +
+                                          std::to_string(max_request_frames) + " are allowed",
+                                      std::nullopt,
+                                      {}}));
         return;
     }
     handle(frames, body);
@@ -120,8 +122,8 @@ void intake::handle(const envelope& to, std::string_view body) {
     }
     auto& request = std::get<protocol::request>(decoded);
     auto not_found = [](const std::string& id) {
-        return error_reply{error_code::not_found, "no job '" + id + "' (unknown or expired)", id,
-                           {}};
+        return error_reply{
+            error_code::not_found, "no job '" + id + "' (unknown or expired)", id, {}};
     };
 
     if (auto* submit = std::get_if<protocol::submit_request>(&request))
@@ -147,7 +149,10 @@ void intake::handle(const envelope& to, std::string_view body) {
     if (std::holds_alternative<protocol::ping_request>(request)) {
         auto stats = tasks_.stats();
         protocol::pong_reply pong{
-            std::string(fanout_version), workers_, busy_workers_(), stats.queued_jobs,
+            std::string(fanout_version),
+            workers_,
+            busy_workers_(),
+            stats.queued_jobs,
             stats.running_jobs,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count()};
         return reply(to, protocol::encode_reply(pong));
@@ -173,8 +178,10 @@ void intake::handle_submit(const envelope& to, protocol::submit_request& request
     std::vector<std::string> unknown;
     spec.routers.reserve(request.routers.size());
     for (const auto& name : request.routers) {
-        if (const device* d = devices_->find(name)) spec.routers.push_back(d);
-        else unknown.push_back(name);
+        if (const device* d = devices_->find(name))
+            spec.routers.push_back(d);
+        else
+            unknown.push_back(name);
     }
     if (!unknown.empty()) {
         std::string message = std::to_string(unknown.size()) +
@@ -189,8 +196,10 @@ void intake::handle_submit(const envelope& to, protocol::submit_request& request
         return reply(to, protocol::encode_reply(*error));
     auto& accepted = std::get<protocol::accepted_reply>(outcome);
     // The job cannot end before this thread next drains completions, so no race here.
-    if (wait) waiters_[accepted.job_id].push_back(to);
-    else reply(to, protocol::encode_reply(accepted));
+    if (wait)
+        waiters_[accepted.job_id].push_back(to);
+    else
+        reply(to, protocol::encode_reply(accepted));
 }
 
 void intake::drain_completions() {
@@ -203,9 +212,11 @@ void intake::drain_completions() {
         if (auto* aggregate = std::get_if<std::shared_ptr<const protocol::job_result>>(&r))
             body = protocol::encode_job_result(**aggregate);
         else
-            body = protocol::encode_reply(error_reply{
-                error_code::not_found, "job ended but its result has already expired",
-                it->first, {}});
+            body =
+                protocol::encode_reply(error_reply{error_code::not_found,
+                                                   "job ended but its result has already expired",
+                                                   it->first,
+                                                   {}});
         for (const auto& to : it->second) reply(to, body);
         waiters_.erase(it);
     }
@@ -215,7 +226,8 @@ void intake::reply(const envelope& to, const std::string& body) {
     auto& router = sockets_->router;
     try {
         for (const auto& frame : to)
-            if (!router.send(zmq::buffer(frame), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+            if (!router.send(zmq::buffer(frame),
+                             zmq::send_flags::sndmore | zmq::send_flags::dontwait))
                 throw zmq::error_t();
         if (!router.send(zmq::buffer(body), zmq::send_flags::dontwait)) throw zmq::error_t();
     } catch (const zmq::error_t&) {

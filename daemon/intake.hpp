@@ -34,7 +34,7 @@ namespace fanout::daemon {
 inline constexpr std::size_t max_request_frames = 16;
 
 class intake {
-public:
+  public:
     // Binds the jobs endpoint and the inproc completions endpoint; throws zmq::error_t when
     // a bind fails.
     intake(zmq::context_t& context, const config& settings, scheduler& tasks,
@@ -53,7 +53,7 @@ public:
     // Answers the waiters of every job already reported, then joins.
     void stop();
 
-private:
+  private:
     struct sockets;
     using envelope = std::vector<std::string>;
 

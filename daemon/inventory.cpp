@@ -74,7 +74,8 @@ void read_auth(const json& entry, std::string_view source, device& d) {
             d.passphrase = secret(pass->get<std::string>());
         }
     } else {
-        fail(source, d.name, "auth.type", "must be \"password\" or \"ssh_key\" (got \"" + kind + "\")");
+        fail(source, d.name, "auth.type",
+             "must be \"password\" or \"ssh_key\" (got \"" + kind + "\")");
     }
 }
 
@@ -107,7 +108,8 @@ inventory inventory::parse(std::string_view json_text, std::string_view source) 
     }
     std::sort(inv.devices_.begin(), inv.devices_.end(),
               [](const device& a, const device& b) { return a.name < b.name; });
-    for (std::size_t i = 0; i < inv.devices_.size(); ++i) inv.index_.emplace(inv.devices_[i].name, i);
+    for (std::size_t i = 0; i < inv.devices_.size(); ++i)
+        inv.index_.emplace(inv.devices_[i].name, i);
     return inv;
 }
 

@@ -24,13 +24,13 @@
 namespace fanout::daemon {
 
 class secret {
-public:
+  public:
     secret() = default;
     explicit secret(std::string value) : value_(std::move(value)) {}
     const std::string& reveal() const { return value_; }
     bool empty() const { return value_.empty(); }
 
-private:
+  private:
     std::string value_;
 };
 
@@ -42,18 +42,18 @@ struct device {
     std::uint16_t port = 22;
     std::string username;
     auth_type auth = auth_type::password;
-    secret password;                   // auth_type::password
-    std::string private_key_path;      // auth_type::ssh_key
-    secret passphrase;                 // optional, for an encrypted private key
+    secret password;               // auth_type::password
+    std::string private_key_path;  // auth_type::ssh_key
+    secret passphrase;             // optional, for an encrypted private key
 };
 
 class inventory_error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class inventory {
-public:
+  public:
     inventory() = default;
 
     // Throws inventory_error (unreadable file, bad JSON, bad router entry).
@@ -66,7 +66,7 @@ public:
     const std::vector<device>& devices() const { return devices_; }
     bool holds_passwords() const;
 
-private:
+  private:
     std::vector<device> devices_;
     std::map<std::string, std::size_t, std::less<>> index_;
 };

@@ -26,10 +26,11 @@ bool is_loopback_endpoint(const std::string& endpoint) {
 void warn_about_exposure(const config& c, const fanout::daemon::inventory& devices) {
     for (const auto& endpoint : {c.jobs_endpoint, c.results_endpoint})
         if (!is_loopback_endpoint(endpoint))
-            spdlog::warn("{} is not a loopback address: anyone who can reach it can submit jobs "
-                         "or read results",
-                         endpoint);
-    struct stat st{};
+            spdlog::warn(
+                "{} is not a loopback address: anyone who can reach it can submit jobs "
+                "or read results",
+                endpoint);
+    struct stat st {};
     if (devices.holds_passwords() && ::stat(c.inventory_path.c_str(), &st) == 0 &&
         (st.st_mode & S_IROTH))
         spdlog::warn("{} holds passwords and is world-readable; chmod 600 it",

@@ -14,9 +14,8 @@ struct publisher::sockets {
 
 publisher::publisher(zmq::context_t& context, const std::string& endpoint,
                      const std::string& completions_endpoint)
-    : sockets_(std::make_unique<sockets>(
-          sockets{zmq::socket_t(context, zmq::socket_type::pub),
-                  zmq::socket_t(context, zmq::socket_type::push)})) {
+    : sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::pub),
+                                                 zmq::socket_t(context, zmq::socket_type::push)})) {
     // Give subscribers a moment to receive the last aggregates at shutdown, never forever.
     sockets_->pub.set(zmq::sockopt::linger, 2000);
     sockets_->pub.set(zmq::sockopt::sndhwm, 100000);
@@ -28,9 +27,13 @@ publisher::publisher(zmq::context_t& context, const std::string& endpoint,
     thread_ = std::thread([this] { run(); });
 }
 
-publisher::~publisher() { stop(); }
+publisher::~publisher() {
+    stop();
+}
 
-void publisher::router_result_ready(const protocol::router_result& result) { enqueue(result); }
+void publisher::router_result_ready(const protocol::router_result& result) {
+    enqueue(result);
+}
 
 void publisher::job_ended(std::shared_ptr<const protocol::job_result> result) {
     enqueue(std::move(result));

@@ -29,7 +29,7 @@ class context_t;
 namespace fanout::daemon {
 
 class publisher final : public result_sink {
-public:
+  public:
     // Binds `endpoint` (throws zmq::error_t when it cannot) and connects to intake's
     // completions endpoint.
     publisher(zmq::context_t& context, const std::string& endpoint,
@@ -43,8 +43,9 @@ public:
 
     void stop();
 
-private:
-    using message = std::variant<protocol::router_result, std::shared_ptr<const protocol::job_result>>;
+  private:
+    using message =
+        std::variant<protocol::router_result, std::shared_ptr<const protocol::job_result>>;
     struct sockets;
 
     void enqueue(message m);

@@ -12,7 +12,7 @@
 namespace fanout::daemon {
 
 class result_sink {
-public:
+  public:
     virtual ~result_sink() = default;
     virtual void router_result_ready(const protocol::router_result& result) = 0;
     // Shared so the scheduler can keep the same aggregate for `result` without a copy.

@@ -30,7 +30,8 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec s
     if (stopping_) return error_reply{error_code::busy, "fanoutd is shutting down", spec.id, {}};
     std::string id = spec.id ? *spec.id : new_job_id();
     if (active_.count(id) || finished_.count(id))
-        return error_reply{error_code::duplicate_job, "job_id '" + id + "' is already known", id, {}};
+        return error_reply{
+            error_code::duplicate_job, "job_id '" + id + "' is already known", id, {}};
     if (active_.size() >= limits_.max_queued_jobs)
         return error_reply{error_code::busy,
                            "too many jobs in progress (--max-queued-jobs " +
@@ -66,8 +67,8 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec s
 }
 
 protocol::status_reply scheduler::status_of(const job& j) const {
-    return protocol::status_reply{j.id,         j.state,    j.total_results(), j.recorded,
-                                  j.successful, j.failed};
+    return protocol::status_reply{j.id,       j.state,      j.total_results(),
+                                  j.recorded, j.successful, j.failed};
 }
 
 std::optional<protocol::status_reply> scheduler::status(const std::string& job_id) {
@@ -162,9 +163,15 @@ void scheduler::record_locked(job& j, std::size_t router_index, std::size_t comm
     r.command_index = static_cast<std::uint32_t>(command_index);
     r.seq = next_seq_++;
     switch (r.status) {
-        case router_status::success: ++j.successful; break;
-        case router_status::failed: ++j.failed; break;
-        case router_status::cancelled: ++j.cancelled_results; break;
+        case router_status::success:
+            ++j.successful;
+            break;
+        case router_status::failed:
+            ++j.failed;
+            break;
+        case router_status::cancelled:
+            ++j.cancelled_results;
+            break;
     }
     ++j.recorded;
     sink_.router_result_ready(r);
@@ -199,9 +206,9 @@ void scheduler::end_job_locked(job& j) {
     for (auto& r : j.results) aggregate->results.push_back(std::move(*r));
     j.results.clear();
 
-    spdlog::info("job {} {} in {:.3f}s: {} results, {} successful, {} failed, {} cancelled",
-                 j.id, protocol::to_string(j.state), s.total_duration, s.total, s.successful,
-                 s.failed, s.cancelled);
+    spdlog::info("job {} {} in {:.3f}s: {} results, {} successful, {} failed, {} cancelled", j.id,
+                 protocol::to_string(j.state), s.total_duration, s.total, s.successful, s.failed,
+                 s.cancelled);
     sink_.job_ended(aggregate);
 
     finished_[j.id] = finished_job{aggregate, status_of(j), ended};
@@ -242,8 +249,10 @@ scheduler_stats scheduler::stats() const {
     lock guard(mutex_);
     scheduler_stats s;
     for (const auto& [id, j] : active_) {
-        if (j->state == job_state::queued) ++s.queued_jobs;
-        else ++s.running_jobs;
+        if (j->state == job_state::queued)
+            ++s.queued_jobs;
+        else
+            ++s.running_jobs;
     }
     s.pending_tasks = pending_tasks_;
     return s;

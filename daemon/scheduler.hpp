@@ -44,7 +44,7 @@ struct scheduler_stats {
 };
 
 class scheduler {
-public:
+  public:
     scheduler(scheduler_limits limits, result_sink& sink);
 
     std::variant<protocol::accepted_reply, protocol::error_reply> submit(job_spec spec);
@@ -70,7 +70,7 @@ public:
 
     scheduler_stats stats() const;
 
-private:
+  private:
     using lock = std::unique_lock<std::mutex>;
 
     std::string new_job_id();

@@ -43,8 +43,8 @@ inline constexpr const char* default_host_key_algorithms =
     "rsa-sha2-256";
 
 struct transport_options {
-    std::chrono::milliseconds connect_timeout{
-        10'000};                        // TCP connect + banner + key exchange + auth
+    // One budget for TCP connect + banner + key exchange + authentication.
+    std::chrono::milliseconds connect_timeout{10'000};
     std::filesystem::path known_hosts;  // OpenSSH known_hosts format
     host_key_policy host_keys = host_key_policy::strict;
     std::size_t max_output_bytes = 8 * 1024 * 1024;  // per command, stdout + stderr together
@@ -55,7 +55,8 @@ struct transport_options {
 // What one command produced. `error` is set when status is failed:
 //   exit_status: the command ran and exited non-zero ("exit status N") or was killed by a
 //                signal ("terminated by signal X"); output is still captured.
-//   timeout:     the command's timeout passed; the output gathered so far is kept.
+//   timeout:     the command's timeout passed (also when EOF never came, even after an
+//                exit status); the output gathered so far is kept.
 //   channel:     no channel or exec (see `started`), or the connection or channel dropped
 //                before an exit status arrived.
 // Cancelled: status cancelled, no error, output gathered so far.

@@ -49,7 +49,9 @@ worker_pool::worker_pool(std::size_t workers, scheduler& tasks, transport_option
     for (std::size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
 }
 
-worker_pool::~worker_pool() { stop(); }
+worker_pool::~worker_pool() {
+    stop();
+}
 
 void worker_pool::stop() {
     tasks_.shutdown();
@@ -68,9 +70,9 @@ void worker_pool::run() {
             // Whatever the worker had not recorded yet still gets a result.
             auto now = system_clock::now();
             for (std::size_t c = 0; c < task->owner->commands.size(); ++c)
-                tasks_.record(*task, c,
-                              failed_result({error_kind::internal, e.what()}, now,
-                                            steady_clock::now()));
+                tasks_.record(
+                    *task, c,
+                    failed_result({error_kind::internal, e.what()}, now, steady_clock::now()));
         }
         tasks_.task_finished(*task);
         --busy_;
@@ -105,7 +107,8 @@ void worker_pool::serve(const router_task& task) {
     for (; next < commands; ++next) {
         if (j.cancelled) return record_rest(cancelled_result);
         if (!connection.alive()) {
-            router_error lost{error_kind::channel, "the router closed the session before this command"};
+            router_error lost{error_kind::channel,
+                              "the router closed the session before this command"};
             auto now = system_clock::now();
             return record_rest([&] { return failed_result(lost, now, steady_clock::now()); });
         }

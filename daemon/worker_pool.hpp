@@ -18,7 +18,7 @@
 namespace fanout::daemon {
 
 class worker_pool {
-public:
+  public:
     worker_pool(std::size_t workers, scheduler& tasks, transport_options options);
     worker_pool(const worker_pool&) = delete;
     worker_pool& operator=(const worker_pool&) = delete;
@@ -28,7 +28,7 @@ public:
     std::size_t size() const { return size_; }
     std::size_t busy() const { return busy_.load(); }
 
-private:
+  private:
     void run();
     void serve(const router_task& task);
 

@@ -15,7 +15,7 @@ struct request_limits {
     std::size_t max_frame_bytes = 4 * 1024 * 1024;  // one request frame; larger is too_large
     std::size_t max_routers_per_job = 10000;        // --max-routers-per-job
     std::size_t max_commands_per_job = 64;
-    std::size_t max_command_bytes = 4096;      // one command string
+    std::size_t max_command_bytes = 4096;     // one command string
     std::size_t max_router_name_bytes = 255;  // one router name
     double max_timeout_seconds = 86400.0;     // `timeout` must be > 0 and <= this
 };

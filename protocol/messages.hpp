@@ -78,7 +78,7 @@ struct router_result {
     std::optional<router_error> error;
     bool truncated = false;
     double execution_duration = 0.0;  // seconds
-    std::string start_time;           // ISO-8601 UTC with milliseconds, e.g. 2026-11-26T10:00:00.123Z
+    std::string start_time;  // ISO-8601 UTC with milliseconds, e.g. 2026-11-26T10:00:00.123Z
     std::string end_time;
     std::uint64_t seq = 0;
 };
@@ -145,7 +145,7 @@ struct error_reply {
     std::vector<std::string> routers;  // offenders, for unknown_routers; omitted when empty
 };
 
-using reply = std::variant<accepted_reply, status_reply, job_result, pong_reply, routers_reply,
-                           error_reply>;
+using reply =
+    std::variant<accepted_reply, status_reply, job_result, pong_reply, routers_reply, error_reply>;
 
 }  // namespace fanout::protocol

@@ -11,7 +11,7 @@ using fanout::protocol::job_result;
 namespace {
 
 class daemon_bad_input : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         dir_ = new temp_dir;
         fleet_ = new fleet(*dir_, 3);
@@ -52,7 +52,9 @@ temp_dir* daemon_bad_input::dir_ = nullptr;
 fleet* daemon_bad_input::fleet_ = nullptr;
 fanoutd_process* daemon_bad_input::daemon_ = nullptr;
 
-std::string bytes(std::initializer_list<unsigned char> b) { return std::string(b.begin(), b.end()); }
+std::string bytes(std::initializer_list<unsigned char> b) {
+    return std::string(b.begin(), b.end());
+}
 
 }  // namespace
 
@@ -73,7 +75,8 @@ TEST_F(daemon_bad_input, not_a_map_or_no_known_type) {
 
 TEST_F(daemon_bad_input, huge_length_headers_are_refused_without_allocating) {
     // An array header claiming 4 billion elements, and a string header claiming 4 GiB.
-    for (auto header : {bytes({0xdd, 0xff, 0xff, 0xff, 0xff}), bytes({0xdb, 0xff, 0xff, 0xff, 0xff})}) {
+    for (auto header :
+         {bytes({0xdd, 0xff, 0xff, 0xff, 0xff}), bytes({0xdb, 0xff, 0xff, 0xff, 0xff})}) {
         auto code = error_for(header).code;
         EXPECT_TRUE(code == error_code::bad_request || code == error_code::too_large);
     }
@@ -81,9 +84,9 @@ TEST_F(daemon_bad_input, huge_length_headers_are_refused_without_allocating) {
 
 TEST_F(daemon_bad_input, wrong_field_types_name_the_field) {
     // {type: "submit", command: "x", routers: "r1"}: routers must be a list.
-    auto e = error_for(bytes({0x83, 0xa4, 't', 'y', 'p', 'e', 0xa6, 's', 'u', 'b', 'm', 'i', 't',
-                              0xa7, 'c', 'o', 'm', 'm', 'a', 'n', 'd', 0xa1, 'x', 0xa7, 'r', 'o',
-                              'u', 't', 'e', 'r', 's', 0xa2, 'r', '1'}));
+    auto e = error_for(bytes({0x83, 0xa4, 't', 'y', 'p', 'e', 0xa6, 's',  'u', 'b',  'm', 'i',
+                              't',  0xa7, 'c', 'o', 'm', 'm', 'a',  'n',  'd', 0xa1, 'x', 0xa7,
+                              'r',  'o',  'u', 't', 'e', 'r', 's',  0xa2, 'r', '1'}));
     EXPECT_EQ(e.code, error_code::bad_request);
     EXPECT_NE(e.message.find("routers"), std::string::npos) << e.message;
 }

@@ -23,8 +23,8 @@ namespace {
 // r1..r3 accept the command and never answer; r4..r6 answer at once.
 struct hanging_fleet {
     temp_dir dir;
-    fleet routers{dir, 6, {"--fault", "r1=hang_auth", "--fault", "r2=hang_auth", "--fault",
-                           "r3=hang_auth"}};
+    fleet routers{
+        dir, 6, {"--fault", "r1=hang_auth", "--fault", "r2=hang_auth", "--fault", "r3=hang_auth"}};
 };
 
 error_code error_of(const fanout::protocol::reply& r) {
@@ -40,8 +40,8 @@ TEST(daemon_control, status_result_and_cancel_follow_a_job) {
     subscriber results(d.results());
     results.sync(jobs, "r4");
 
-    expect_reply<accepted_reply>(jobs.request(
-        submit_of("held", "show version", {"r1", "r2", "r3", "r4"}, false, 600.0)));
+    expect_reply<accepted_reply>(
+        jobs.request(submit_of("held", "show version", {"r1", "r2", "r3", "r4"}, false, 600.0)));
     // r4 answers at once; once its result is out, r1..r3 are in flight and hanging.
     auto first = results.next(30s);
     ASSERT_TRUE(first);
@@ -91,7 +91,8 @@ TEST(daemon_control, refuses_with_busy_beyond_max_queued_jobs_then_recovers) {
     job_result first;
     results.until_job_result("first", first, 30s);
     EXPECT_EQ(first.state, job_state::cancelled);
-    auto again = expect_reply<job_result>(jobs.request(submit_of("second", "show version", {"r4"})));
+    auto again =
+        expect_reply<job_result>(jobs.request(submit_of("second", "show version", {"r4"})));
     EXPECT_EQ(again.summary.successful, 1u) << "room again once the first job ended";
 }
 
@@ -118,8 +119,9 @@ TEST(daemon_control, sigterm_lets_running_jobs_finish_within_the_grace_period) {
     waiter.send_frames({fanout::protocol::encode_request(
         submit_of("waited", "show system uptime", router_names(1, 4), true))});
     // The waiter's submit is known to the daemon once `status` finds it.
-    for (int i = 0; i < 200 && std::holds_alternative<error_reply>(
-                                   jobs.request(status_request{"waited"})); ++i) {
+    for (int i = 0;
+         i < 200 && std::holds_alternative<error_reply>(jobs.request(status_request{"waited"}));
+         ++i) {
     }
     ASSERT_EQ(expect_reply<status_reply>(jobs.request(status_request{"waited"})).total, 4u);
 
@@ -139,8 +141,9 @@ TEST(daemon_control, sigterm_cancels_what_the_grace_period_cannot_finish) {
     client waiter(d.jobs());
     waiter.send_frames({fanout::protocol::encode_request(
         submit_of("stuck", "show version", {"r1", "r2", "r5"}, true, 600.0))});
-    for (int i = 0; i < 200 && std::holds_alternative<error_reply>(
-                                   jobs.request(status_request{"stuck"})); ++i) {
+    for (int i = 0;
+         i < 200 && std::holds_alternative<error_reply>(jobs.request(status_request{"stuck"}));
+         ++i) {
     }
     EXPECT_EQ(d.process().stop(SIGTERM, 60s), 0) << "exit 0 after a clean shutdown";
     auto body = waiter.receive(10s);

@@ -43,7 +43,7 @@ const std::vector<fault_case> cases = {
 constexpr int healthy_first = 12, healthy_last = 15;
 
 class daemon_faults : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         dir_ = new temp_dir;
         std::vector<std::string> args{"--huge-bytes", std::to_string(8 * 1024 * 1024)};
@@ -57,8 +57,8 @@ protected:
             {"--connect-timeout", std::to_string(connect_timeout), "--command-timeout",
              std::to_string(command_timeout), "--max-output-bytes", "1048576", "--workers", "32"});
         client jobs(daemon_->jobs());
-        auto reply = jobs.request(submit_of("faults", "show version", router_names(1, healthy_last)),
-                                  120s);
+        auto reply =
+            jobs.request(submit_of("faults", "show version", router_names(1, healthy_last)), 120s);
         aggregate_ = new job_result(expect_reply<job_result>(reply));
     }
     static void TearDownTestSuite() {

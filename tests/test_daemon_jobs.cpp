@@ -15,11 +15,11 @@ using fanout::protocol::router_status;
 namespace {
 
 class daemon_jobs : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         dir_ = new temp_dir;
-        fleet_ = new fleet(*dir_, 200, {"--latency-ms", "20", "--jitter-ms", "30",
-                                        "--fault", "r7=auth_fail"});
+        fleet_ = new fleet(*dir_, 200,
+                           {"--latency-ms", "20", "--jitter-ms", "30", "--fault", "r7=auth_fail"});
         daemon_ = new fanoutd_process(*dir_, fleet_->devices_json(), fleet_->known_hosts(),
                                       {"--workers", "64"});
     }
@@ -66,7 +66,8 @@ TEST_F(daemon_jobs, a_200_router_job_streams_every_result_then_its_aggregate) {
         seqs.insert(aggregate.results[i].seq);
     }
     EXPECT_EQ(seqs.size(), 199u) << "seq numbers are unique";
-    for (const auto& r : streamed) EXPECT_TRUE(seqs.count(r.seq)) << "same seq on PUB and in aggregate";
+    for (const auto& r : streamed)
+        EXPECT_TRUE(seqs.count(r.seq)) << "same seq on PUB and in aggregate";
 }
 
 TEST_F(daemon_jobs, successes_and_failures_mix_in_one_job) {
@@ -123,8 +124,10 @@ TEST_F(daemon_jobs, routers_lists_the_inventory_without_secrets) {
 
 TEST_F(daemon_jobs, the_daemon_assigns_a_job_id_when_none_is_given) {
     client jobs(daemon_->jobs());
-    auto a = expect_reply<accepted_reply>(jobs.request(submit_of("", "show version", {"r1"}, false)));
-    auto b = expect_reply<accepted_reply>(jobs.request(submit_of("", "show version", {"r2"}, false)));
+    auto a =
+        expect_reply<accepted_reply>(jobs.request(submit_of("", "show version", {"r1"}, false)));
+    auto b =
+        expect_reply<accepted_reply>(jobs.request(submit_of("", "show version", {"r2"}, false)));
     EXPECT_FALSE(a.job_id.empty());
     EXPECT_NE(a.job_id, b.job_id);
 }

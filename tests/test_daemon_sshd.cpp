@@ -16,9 +16,10 @@ namespace {
 
 std::string write_inventory(const temp_dir& dir, const sshd_server& sshd) {
     auto path = dir.file("devices.json");
-    std::ofstream(path) << R"({"real-sshd": {"ip": "127.0.0.1", "port": )" << sshd.port()
-                        << R"(, "username": "root", "auth": {"type": "ssh_key", "private_key_path": ")"
-                        << sshd.client_key_path() << R"("}}})";
+    std::ofstream(path)
+        << R"({"real-sshd": {"ip": "127.0.0.1", "port": )" << sshd.port()
+        << R"(, "username": "root", "auth": {"type": "ssh_key", "private_key_path": ")"
+        << sshd.client_key_path() << R"("}}})";
     return path;
 }
 

@@ -64,12 +64,14 @@ TEST(inventory, errors_name_the_router_and_the_field) {
     EXPECT_NE(error_of(R"({"r1": {"port": 22, "username": "u", "password": "p"}})")
                   .find("router 'r1': field 'ip' is missing"),
               std::string::npos);
-    EXPECT_NE(error_of(R"({"r2": {"ip": "1.1.1.1", "port": "22", "username": "u", "password": "p"}})")
-                  .find("router 'r2': field 'port' must be an integer"),
-              std::string::npos);
-    EXPECT_NE(error_of(R"({"r3": {"ip": "1.1.1.1", "port": 70000, "username": "u", "password": "p"}})")
-                  .find("field 'port' must be between 1 and 65535"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(R"({"r2": {"ip": "1.1.1.1", "port": "22", "username": "u", "password": "p"}})")
+            .find("router 'r2': field 'port' must be an integer"),
+        std::string::npos);
+    EXPECT_NE(
+        error_of(R"({"r3": {"ip": "1.1.1.1", "port": 70000, "username": "u", "password": "p"}})")
+            .find("field 'port' must be between 1 and 65535"),
+        std::string::npos);
     EXPECT_NE(error_of(R"({"r4": {"ip": "1.1.1.1", "username": "u"}})")
                   .find("router 'r4': field 'auth' is missing"),
               std::string::npos);
@@ -79,9 +81,10 @@ TEST(inventory, errors_name_the_router_and_the_field) {
     EXPECT_NE(error_of(R"({"r6": {"ip": "1.1.1.1", "username": "u", "auth": {"type": "ssh_key"}}})")
                   .find("router 'r6': field 'auth.private_key_path' is missing"),
               std::string::npos);
-    EXPECT_NE(error_of(R"({"r7": {"ip": "1.1.1.1", "username": "u", "auth": {"type": "password"}}})")
-                  .find("router 'r7': field 'auth.password' is missing"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(R"({"r7": {"ip": "1.1.1.1", "username": "u", "auth": {"type": "password"}}})")
+            .find("router 'r7': field 'auth.password' is missing"),
+        std::string::npos);
     EXPECT_NE(error_of(R"({"r8": {"ip": 17, "username": "u", "password": "p"}})")
                   .find("router 'r8': field 'ip' must be a string"),
               std::string::npos);

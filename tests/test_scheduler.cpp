@@ -36,14 +36,15 @@ std::shared_ptr<const inventory> make_inventory(int routers) {
     std::string json = "{";
     for (int i = 1; i <= routers; ++i) {
         if (i > 1) json += ",";
-        json += "\"r" + std::to_string(i) + "\": {\"ip\": \"127.0.0.1\", \"port\": " +
-                std::to_string(1000 + i) + ", \"username\": \"u\", \"password\": \"p\"}";
+        json += "\"r" + std::to_string(i) +
+                "\": {\"ip\": \"127.0.0.1\", \"port\": " + std::to_string(1000 + i) +
+                ", \"username\": \"u\", \"password\": \"p\"}";
     }
     return std::make_shared<const inventory>(inventory::parse(json + "}"));
 }
 
-job_spec spec_for(const std::shared_ptr<const inventory>& inv, std::optional<std::string> id, int first,
-                  int count, std::vector<std::string> commands = {"show version"}) {
+job_spec spec_for(const std::shared_ptr<const inventory>& inv, std::optional<std::string> id,
+                  int first, int count, std::vector<std::string> commands = {"show version"}) {
     job_spec spec;
     spec.id = std::move(id);
     spec.commands = std::move(commands);
@@ -112,7 +113,8 @@ TEST(scheduler, aggregate_keeps_request_order_whatever_the_finish_order) {
     const auto& results = sink.jobs[0]->results;
     ASSERT_EQ(results.size(), 6u);
     std::vector<std::string> got;
-    for (const auto& r : results) got.push_back(r.router_name + "/" + std::to_string(r.command_index));
+    for (const auto& r : results)
+        got.push_back(r.router_name + "/" + std::to_string(r.command_index));
     EXPECT_EQ(got, (std::vector<std::string>{"r1/0", "r1/1", "r2/0", "r2/1", "r3/0", "r3/1"}));
     EXPECT_EQ(results[1].command, "show system uptime");
     EXPECT_EQ(sink.jobs[0]->summary.total_routers, 3u);

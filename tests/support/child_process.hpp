@@ -16,11 +16,10 @@
 namespace fanout::testing {
 
 class child_process {
-public:
+  public:
     enum class capture { stdout_stream, stderr_stream };
 
-    explicit child_process(std::vector<std::string> argv,
-                           capture which = capture::stdout_stream);
+    explicit child_process(std::vector<std::string> argv, capture which = capture::stdout_stream);
     child_process(const child_process&) = delete;
     child_process& operator=(const child_process&) = delete;
     ~child_process();
@@ -43,7 +42,7 @@ public:
     pid_t pid() const { return pid_; }
     bool running() const { return !exit_status_.has_value(); }
 
-private:
+  private:
     bool read_line(std::string& line, std::chrono::steady_clock::time_point deadline);
 
     pid_t pid_ = -1;
@@ -55,7 +54,7 @@ private:
 
 // A fresh temporary directory, removed with its contents on destruction.
 class temp_dir {
-public:
+  public:
     temp_dir();
     ~temp_dir();
     temp_dir(const temp_dir&) = delete;
@@ -63,7 +62,7 @@ public:
     const std::string& path() const { return path_; }
     std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
 
-private:
+  private:
     std::string path_;
 };
 

@@ -17,9 +17,9 @@ fanoutd_process::fanoutd_process(const temp_dir& dir, const std::string& invento
                                  const std::string& known_hosts,
                                  std::vector<std::string> extra_args)
     : jobs_("ipc://" + dir.file("jobs.sock")), results_("ipc://" + dir.file("results.sock")) {
-    std::vector<std::string> argv{FANOUTD_BIN,   "--inventory", inventory, "--known-hosts",
-                                  known_hosts,   "--jobs",      jobs_,     "--results",
-                                  results_};
+    std::vector<std::string> argv{FANOUTD_BIN,     "--inventory", inventory,
+                                  "--known-hosts", known_hosts,   "--jobs",
+                                  jobs_,           "--results",   results_};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     // The daemon logs to stderr, which the test inherits; readiness is a ping answered.
     process_ = std::make_unique<child_process>(argv, child_process::capture::stdout_stream);

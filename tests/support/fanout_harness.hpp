@@ -24,48 +24,48 @@ using namespace std::chrono_literals;
 
 // A fleetsim process serving routers r1..rN.
 class fleet {
-public:
+  public:
     fleet(const temp_dir& dir, int routers, std::vector<std::string> extra_args = {});
     std::string devices_json() const { return dir_ + "/devices.json"; }
     std::string known_hosts() const { return dir_ + "/known_hosts"; }
     child_process& process() { return *process_; }
 
-private:
+  private:
     std::string dir_;
     std::unique_ptr<child_process> process_;
 };
 
 // A fanoutd process; ready once it answered a ping.
 class fanoutd_process {
-public:
+  public:
     fanoutd_process(const temp_dir& dir, const std::string& inventory,
                     const std::string& known_hosts, std::vector<std::string> extra_args = {});
     const std::string& jobs() const { return jobs_; }
     const std::string& results() const { return results_; }
     child_process& process() { return *process_; }
 
-private:
+  private:
     std::string jobs_, results_;
     std::unique_ptr<child_process> process_;
 };
 
 // A DEALER client: one request, one reply.
 class client {
-public:
+  public:
     explicit client(const std::string& endpoint, zmq::socket_type type = zmq::socket_type::dealer);
     protocol::reply request(const protocol::request& r, std::chrono::milliseconds timeout = 30s);
     // Raw frames, for hostile-input tests. A REQ socket adds its own delimiter.
     void send_frames(const std::vector<std::string>& frames);
     std::optional<std::string> receive(std::chrono::milliseconds timeout);
 
-private:
+  private:
     zmq::context_t context_{1};
     zmq::socket_t socket_;
 };
 
 // A SUB client on the results endpoint.
 class subscriber {
-public:
+  public:
     explicit subscriber(const std::string& endpoint, const std::string& prefix = "");
     // Submits tiny jobs through `jobs` until one of their aggregates arrives here, so that
     // nothing published after this call is missed (ZeroMQ's slow-joiner problem).
@@ -74,10 +74,10 @@ public:
         std::chrono::milliseconds timeout = 30s);
     // Reads until the job's aggregate arrives; returns the router_results seen before it.
     std::vector<protocol::router_result> until_job_result(const std::string& job_id,
-                                                           protocol::job_result& aggregate,
-                                                           std::chrono::milliseconds timeout = 60s);
+                                                          protocol::job_result& aggregate,
+                                                          std::chrono::milliseconds timeout = 60s);
 
-private:
+  private:
     zmq::context_t context_{1};
     zmq::socket_t socket_;
     int sync_counter_ = 0;
@@ -91,9 +91,9 @@ std::vector<std::string> router_names(int first, int last);  // r<first> .. r<la
 template <typename T>
 const T& expect_reply(const protocol::reply& r) {
     if (auto* error = std::get_if<protocol::error_reply>(&r))
-        throw std::runtime_error("unexpected error reply: " +
-                                 std::string(protocol::to_string(error->code)) + ": " +
-                                 error->message);
+        throw std::runtime_error(
+            "unexpected error reply: " + std::string(protocol::to_string(error->code)) + ": " +
+            error->message);
     return std::get<T>(r);
 }
 

@@ -88,7 +88,8 @@ void write_fleet_files(const fleet_files& files) {
         write_atomically(key_path.string() + ".pub", files.client_public_line + "\n", 0644);
     }
     write_atomically(dir / "known_hosts", known_hosts(files), 0644);
-    write_atomically(dir / "devices.json", devices_json(files, key_path), 0600);  // it holds the fleet password
+    write_atomically(dir / "devices.json", devices_json(files, key_path),
+                     0600);  // it holds the fleet password
 }
 
 }  // namespace fanout::fleetsim
