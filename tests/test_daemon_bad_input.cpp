@@ -13,20 +13,14 @@ namespace {
 class daemon_bad_input : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        dir_ = new temp_dir;
-        fleet_ = new fleet(*dir_, 3);
-        daemon_ = new fanoutd_process(*dir_, fleet_->devices_json(), fleet_->known_hosts(),
-                                      {"--max-routers-per-job", "3", "--max-pending-tasks", "10"});
+        setup_ = std::make_unique<fleet_and_daemon>(
+            3, args{}, args{"--max-routers-per-job", "3", "--max-pending-tasks", "10"});
     }
-    static void TearDownTestSuite() {
-        delete daemon_;
-        delete fleet_;
-        delete dir_;
-    }
+    static void TearDownTestSuite() { setup_.reset(); }
 
     // Sends raw frames and returns the decoded error reply.
     static fanout::protocol::error_reply error_for(const std::vector<std::string>& frames) {
-        client c(daemon_->jobs());
+        client c(setup_->daemon.jobs());
         c.send_frames(frames);
         auto body = c.receive(10s);
         if (!body) throw std::runtime_error("no reply");
@@ -38,19 +32,13 @@ class daemon_bad_input : public ::testing::Test {
 
     void TearDown() override {
         // Whatever the test sent, the daemon still runs real jobs.
-        client c(daemon_->jobs());
+        client c(setup_->daemon.jobs());
         auto r = expect_reply<job_result>(c.request(submit_of("", "show version", {"r1"})));
         EXPECT_EQ(r.summary.successful, 1u);
     }
 
-    static temp_dir* dir_;
-    static fleet* fleet_;
-    static fanoutd_process* daemon_;
+    static inline std::unique_ptr<fleet_and_daemon> setup_;
 };
-
-temp_dir* daemon_bad_input::dir_ = nullptr;
-fleet* daemon_bad_input::fleet_ = nullptr;
-fanoutd_process* daemon_bad_input::daemon_ = nullptr;
 
 std::string bytes(std::initializer_list<unsigned char> b) {
     return std::string(b.begin(), b.end());
@@ -92,7 +80,7 @@ TEST_F(daemon_bad_input, wrong_field_types_name_the_field) {
 }
 
 TEST_F(daemon_bad_input, unknown_routers_reject_the_whole_job_and_are_listed) {
-    client c(daemon_->jobs());
+    client c(setup_->daemon.jobs());
     auto e = expect_error(c.request(submit_of("ghosts", "show version", {"r1", "ghost", "r9"})));
     EXPECT_EQ(e.code, error_code::unknown_routers);
     EXPECT_EQ(e.routers, (std::vector<std::string>{"ghost", "r9"}));
@@ -102,7 +90,7 @@ TEST_F(daemon_bad_input, unknown_routers_reject_the_whole_job_and_are_listed) {
 }
 
 TEST_F(daemon_bad_input, too_many_routers_or_an_oversized_frame_is_too_large) {
-    client c(daemon_->jobs());
+    client c(setup_->daemon.jobs());
     auto e = expect_error(c.request(submit_of("many", "show version", router_names(1, 4))));
     EXPECT_EQ(e.code, error_code::too_large);
     // Over the 4 MiB request limit but under ZeroMQ's hard cap: a too_large reply.
@@ -117,15 +105,15 @@ TEST_F(daemon_bad_input, too_many_frames) {
 }
 
 TEST_F(daemon_bad_input, duplicate_job_id) {
-    client c(daemon_->jobs());
+    client c(setup_->daemon.jobs());
     expect_reply<job_result>(c.request(submit_of("once", "show version", {"r2"})));
     EXPECT_EQ(expect_error(c.request(submit_of("once", "show version", {"r2"}))).code,
               error_code::duplicate_job);
 }
 
 TEST_F(daemon_bad_input, a_frame_beyond_the_hard_cap_costs_only_that_client) {
-    client rude(daemon_->jobs());
+    client rude(setup_->daemon.jobs());
     rude.send_frames({std::string(17 * 1024 * 1024, 'x')});  // ZeroMQ drops this peer
-    client polite(daemon_->jobs());
+    client polite(setup_->daemon.jobs());
     expect_reply<fanout::protocol::pong_reply>(polite.request(fanout::protocol::ping_request{}));
 }

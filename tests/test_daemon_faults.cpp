@@ -45,42 +45,32 @@ constexpr int healthy_first = 12, healthy_last = 15;
 class daemon_faults : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        dir_ = new temp_dir;
-        std::vector<std::string> args{"--huge-bytes", std::to_string(8 * 1024 * 1024)};
+        args fleet_args{"--huge-bytes", std::to_string(8 * 1024 * 1024)};
         for (std::size_t i = 0; i < cases.size(); ++i) {
-            args.push_back("--fault");
-            args.push_back("r" + std::to_string(i + 1) + "=" + cases[i].kind);
+            fleet_args.push_back("--fault");
+            fleet_args.push_back("r" + std::to_string(i + 1) + "=" + cases[i].kind);
         }
-        fleet_ = new fleet(*dir_, healthy_last, args);
-        daemon_ = new fanoutd_process(
-            *dir_, fleet_->devices_json(), fleet_->known_hosts(),
-            {"--connect-timeout", std::to_string(connect_timeout), "--command-timeout",
-             std::to_string(command_timeout), "--max-output-bytes", "1048576", "--workers", "32"});
-        client jobs(daemon_->jobs());
+        setup_ = std::make_unique<fleet_and_daemon>(
+            healthy_last, fleet_args,
+            args{"--connect-timeout", std::to_string(connect_timeout), "--command-timeout",
+                 std::to_string(command_timeout), "--max-output-bytes", "1048576", "--workers",
+                 "32"});
+        client jobs(setup_->daemon.jobs());
         auto reply =
             jobs.request(submit_of("faults", "show version", router_names(1, healthy_last)), 120s);
-        aggregate_ = new job_result(expect_reply<job_result>(reply));
+        aggregate_ = std::make_unique<job_result>(expect_reply<job_result>(reply));
     }
     static void TearDownTestSuite() {
-        delete aggregate_;
-        delete daemon_;
-        delete fleet_;
-        delete dir_;
+        aggregate_.reset();
+        setup_.reset();
     }
     static const router_result& result_of(int router) {
         return aggregate_->results.at(static_cast<std::size_t>(router - 1));
     }
 
-    static temp_dir* dir_;
-    static fleet* fleet_;
-    static fanoutd_process* daemon_;
-    static job_result* aggregate_;
+    static inline std::unique_ptr<fleet_and_daemon> setup_;
+    static inline std::unique_ptr<job_result> aggregate_;
 };
-
-temp_dir* daemon_faults::dir_ = nullptr;
-fleet* daemon_faults::fleet_ = nullptr;
-fanoutd_process* daemon_faults::daemon_ = nullptr;
-job_result* daemon_faults::aggregate_ = nullptr;
 
 }  // namespace
 

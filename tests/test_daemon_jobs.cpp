@@ -17,31 +17,19 @@ namespace {
 class daemon_jobs : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        dir_ = new temp_dir;
-        fleet_ = new fleet(*dir_, 200,
-                           {"--latency-ms", "20", "--jitter-ms", "30", "--fault", "r7=auth_fail"});
-        daemon_ = new fanoutd_process(*dir_, fleet_->devices_json(), fleet_->known_hosts(),
-                                      {"--workers", "64"});
+        setup_ = std::make_unique<fleet_and_daemon>(
+            200, args{"--latency-ms", "20", "--jitter-ms", "30", "--fault", "r7=auth_fail"},
+            args{"--workers", "64"});
     }
-    static void TearDownTestSuite() {
-        delete daemon_;
-        delete fleet_;
-        delete dir_;
-    }
-    static temp_dir* dir_;
-    static fleet* fleet_;
-    static fanoutd_process* daemon_;
+    static void TearDownTestSuite() { setup_.reset(); }
+    static inline std::unique_ptr<fleet_and_daemon> setup_;
 };
-
-temp_dir* daemon_jobs::dir_ = nullptr;
-fleet* daemon_jobs::fleet_ = nullptr;
-fanoutd_process* daemon_jobs::daemon_ = nullptr;
 
 }  // namespace
 
 TEST_F(daemon_jobs, a_200_router_job_streams_every_result_then_its_aggregate) {
-    client jobs(daemon_->jobs());
-    subscriber results(daemon_->results(), "");
+    client jobs(setup_->daemon.jobs());
+    subscriber results(setup_->daemon.results(), "");
     results.sync(jobs, "r1");
 
     auto routers = router_names(1, 200);
@@ -71,7 +59,7 @@ TEST_F(daemon_jobs, a_200_router_job_streams_every_result_then_its_aggregate) {
 }
 
 TEST_F(daemon_jobs, successes_and_failures_mix_in_one_job) {
-    client jobs(daemon_->jobs());
+    client jobs(setup_->daemon.jobs());
     fanout::protocol::submit_request s = submit_of("mixed", "", {"r6", "r7", "r8"});
     s.commands = {"show version", "show chassis nonsense"};
     s.single_command = false;
@@ -104,14 +92,14 @@ TEST_F(daemon_jobs, successes_and_failures_mix_in_one_job) {
 }
 
 TEST_F(daemon_jobs, a_req_client_gets_its_reply_through_the_delimiter) {
-    client req(daemon_->jobs(), zmq::socket_type::req);
+    client req(setup_->daemon.jobs(), zmq::socket_type::req);
     auto reply = req.request(fanout::protocol::ping_request{});
     auto pong = expect_reply<fanout::protocol::pong_reply>(reply);
     EXPECT_EQ(pong.workers, 64u);
 }
 
 TEST_F(daemon_jobs, routers_lists_the_inventory_without_secrets) {
-    client jobs(daemon_->jobs());
+    client jobs(setup_->daemon.jobs());
     auto routers = expect_reply<fanout::protocol::routers_reply>(
         jobs.request(fanout::protocol::routers_request{}));
     EXPECT_EQ(routers.routers.size(), 200u);
@@ -123,7 +111,7 @@ TEST_F(daemon_jobs, routers_lists_the_inventory_without_secrets) {
 }
 
 TEST_F(daemon_jobs, the_daemon_assigns_a_job_id_when_none_is_given) {
-    client jobs(daemon_->jobs());
+    client jobs(setup_->daemon.jobs());
     auto a =
         expect_reply<accepted_reply>(jobs.request(submit_of("", "show version", {"r1"}, false)));
     auto b =

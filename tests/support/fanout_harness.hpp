@@ -49,6 +49,20 @@ class fanoutd_process {
     std::unique_ptr<child_process> process_;
 };
 
+using args = std::vector<std::string>;
+
+// A fleet and a fanoutd serving it, in one temp dir: the usual setup of a test suite.
+struct fleet_and_daemon {
+    fleet_and_daemon(int routers, std::vector<std::string> fleet_args,
+                     std::vector<std::string> daemon_args = {})
+        : routers_served(dir, routers, std::move(fleet_args)),
+          daemon(dir, routers_served.devices_json(), routers_served.known_hosts(),
+                 std::move(daemon_args)) {}
+    temp_dir dir;
+    fleet routers_served;
+    fanoutd_process daemon;
+};
+
 // A DEALER client: one request, one reply.
 class client {
   public:
