@@ -1,5 +1,7 @@
 #include "daemon/worker_pool.hpp"
 
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
 #include "daemon/clock.hpp"
@@ -95,28 +97,43 @@ void worker_pool::serve(const router_task& task) {
 
     auto wall_start = system_clock::now();
     auto start = steady_clock::now();
-    auto opened = ssh_connection::open(target, options_, j.cancelled);
-    if (auto* error = std::get_if<router_error>(&opened)) {
+    std::optional<ssh_connection> connection;
+    // (Re)connects; on failure records every command not yet run and returns false.
+    auto connect = [&] {
+        auto opened = ssh_connection::open(target, options_, j.cancelled);
+        if (auto* open = std::get_if<ssh_connection>(&opened)) {
+            connection = std::move(*open);
+            return true;
+        }
+        const auto& error = std::get<router_error>(opened);
         spdlog::debug("job {} router {}: {} error: {}", j.id, target.name,
-                      protocol::to_string(error->kind), error->message);
-        if (j.cancelled) return record_rest(cancelled_result);
-        return record_rest([&] { return failed_result(*error, wall_start, start); });
-    }
-    auto& connection = std::get<ssh_connection>(opened);
+                      protocol::to_string(error.kind), error.message);
+        if (j.cancelled)
+            record_rest(cancelled_result);
+        else
+            record_rest([&] { return failed_result(error, wall_start, start); });
+        return false;
+    };
+    if (!connect()) return;
 
     for (; next < commands; ++next) {
         if (j.cancelled) return record_rest(cancelled_result);
-        if (!connection.alive()) {
-            router_error lost{error_kind::channel,
-                              "the router closed the session before this command"};
-            auto now = system_clock::now();
-            return record_rest([&] { return failed_result(lost, now, steady_clock::now()); });
-        }
         if (next > 0) {
             wall_start = system_clock::now();
             start = steady_clock::now();
         }
-        auto outcome = connection.run(j.commands[next], j.timeout, j.cancelled);
+        // A router that closed the session after the previous command gets a fresh one.
+        if (!connection->alive() && !connect()) return;
+        auto outcome = connection->run(j.commands[next], j.timeout, j.cancelled);
+        if (!outcome.started && outcome.error && outcome.error->kind == error_kind::channel &&
+            !j.cancelled) {
+            // Some routers allow one channel per connection. The command never reached the
+            // router, so running it once on a fresh connection cannot run it twice.
+            spdlog::debug("job {} router {}: {}; retrying on a new connection", j.id, target.name,
+                          outcome.error->message);
+            if (!connect()) return;
+            outcome = connection->run(j.commands[next], j.timeout, j.cancelled);
+        }
         auto r = timed_result(wall_start, start);
         r.status = outcome.status;
         r.output = std::move(outcome.output);

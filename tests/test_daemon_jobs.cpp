@@ -18,7 +18,9 @@ class daemon_jobs : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
         setup_ = std::make_unique<fleet_and_daemon>(
-            200, args{"--latency-ms", "20", "--jitter-ms", "30", "--fault", "r7=auth_fail"},
+            200,
+            args{"--latency-ms", "20", "--jitter-ms", "30", "--fault", "r7=auth_fail", "--fault",
+                 "r9=one_channel"},
             args{"--workers", "64"});
     }
     static void TearDownTestSuite() { setup_.reset(); }
@@ -89,6 +91,19 @@ TEST_F(daemon_jobs, successes_and_failures_mix_in_one_job) {
     EXPECT_EQ(aggregate.summary.total, 6u);
     EXPECT_EQ(aggregate.summary.successful, 2u) << "show version on r6 and r8";
     EXPECT_EQ(aggregate.summary.failed, 4u);
+}
+
+TEST_F(daemon_jobs, a_router_allowing_one_channel_per_connection_runs_every_command) {
+    client jobs(setup_->daemon.jobs());
+    fanout::protocol::submit_request s = submit_of("one-channel", "", {"r9", "r10"});
+    s.commands = {"show version", "show system uptime", "show interfaces terse"};
+    s.single_command = false;
+    auto aggregate = expect_reply<job_result>(jobs.request(s));
+    ASSERT_EQ(aggregate.results.size(), 6u);
+    for (const auto& r : aggregate.results)
+        EXPECT_EQ(r.status, router_status::success)
+            << r.router_name << " " << r.command << ": " << (r.error ? r.error->message : "");
+    EXPECT_NE(aggregate.results[2].output.find("Interface"), std::string::npos);
 }
 
 TEST_F(daemon_jobs, a_req_client_gets_its_reply_through_the_delimiter) {
