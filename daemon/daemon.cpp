@@ -47,7 +47,7 @@ void daemon::shutdown() {
     auto& p = *parts_;
     if (p.stopped) return;
     p.stopped = true;
-    p.requests.stop_accepting();
+    p.tasks.stop_accepting();  // under the scheduler's lock: no submit slips past
     auto grace = p.settings.shutdown_grace;
     spdlog::info("shutting down: no new jobs; waiting up to {:.1f}s for running jobs",
                  std::chrono::duration<double>(grace).count());

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
+#include <zmq_addon.hpp>
 
 #include "daemon/version.hpp"
 #include "protocol/codec.hpp"
@@ -164,17 +165,13 @@ void intake::handle(const envelope& to, std::string_view body) {
 }
 
 void intake::handle_submit(const envelope& to, protocol::submit_request& request) {
-    if (!accepting_) {
-        return reply(to, protocol::encode_reply(error_reply{
-                             error_code::busy, "fanoutd is shutting down", request.job_id, {}}));
-    }
     job_spec spec;
     spec.id = request.job_id;
     spec.single_command = request.single_command;
     spec.devices = devices_;
-    spec.timeout = request.timeout
-                       ? std::chrono::milliseconds(static_cast<long long>(*request.timeout * 1000))
-                       : settings_.command_timeout;
+    spec.timeout = request.timeout ? std::chrono::ceil<std::chrono::milliseconds>(
+                                         std::chrono::duration<double>(*request.timeout))
+                                   : settings_.command_timeout;
     std::vector<std::string> unknown;
     spec.routers.reserve(request.routers.size());
     for (const auto& name : request.routers) {
@@ -203,22 +200,19 @@ void intake::handle_submit(const envelope& to, protocol::submit_request& request
 }
 
 void intake::drain_completions() {
-    zmq::message_t job_id;
-    while (sockets_->completions.recv(job_id, zmq::recv_flags::dontwait)) {
-        auto it = waiters_.find(job_id.to_string());
-        if (it == waiters_.end()) continue;
-        auto r = tasks_.result(it->first);
-        std::string body;
-        if (auto* aggregate = std::get_if<std::shared_ptr<const protocol::job_result>>(&r))
-            body = protocol::encode_job_result(**aggregate);
-        else
-            body =
-                protocol::encode_reply(error_reply{error_code::not_found,
-                                                   "job ended but its result has already expired",
-                                                   it->first,
-                                                   {}});
-        for (const auto& to : it->second) reply(to, body);
-        waiters_.erase(it);
+    // Each completion is [job_id, encoded job_result], sent after the aggregate was published.
+    std::vector<zmq::message_t> completion;
+    while (zmq::recv_multipart(sockets_->completions, std::back_inserter(completion),
+                               zmq::recv_flags::dontwait)) {
+        if (completion.size() == 2) {
+            auto it = waiters_.find(completion[0].to_string());
+            if (it != waiters_.end()) {
+                auto body = completion[1].to_string();
+                for (const auto& to : it->second) reply(to, body);
+                waiters_.erase(it);
+            }
+        }
+        completion.clear();
     }
 }
 

@@ -48,8 +48,6 @@ class intake {
     const std::string& completions_endpoint() const { return completions_endpoint_; }
 
     void start();
-    // New submits are answered `busy`; everything else keeps working.
-    void stop_accepting() { accepting_ = false; }
     // Answers the waiters of every job already reported, then joins.
     void stop();
 
@@ -73,7 +71,6 @@ class intake {
     std::string completions_endpoint_;
     std::unique_ptr<sockets> sockets_;
     std::map<std::string, std::vector<envelope>> waiters_;  // job_id -> `wait: true` clients
-    std::atomic<bool> accepting_{true};
     std::atomic<bool> stopping_{false};
     std::thread thread_;  // last: joins before the members it uses go away
 };

@@ -86,7 +86,10 @@ inventory inventory::parse(std::string_view json_text, std::string_view source) 
     try {
         doc = json::parse(json_text);
     } catch (const json::parse_error& e) {
-        throw inventory_error(std::string(source) + ": not valid JSON: " + e.what());
+        // Only the position: the parser's own message quotes the text it read, which may be
+        // a password.
+        throw inventory_error(std::string(source) + ": not valid JSON (error near byte " +
+                              std::to_string(e.byte) + ")");
     }
     if (!doc.is_object())
         throw inventory_error(std::string(source) + ": must be a JSON object keyed by router name");

@@ -81,6 +81,9 @@ int main(int argc, char** argv) {
     } catch (const zmq::error_t& e) {
         spdlog::error("cannot start: {} (check --jobs/--results endpoints)", e.what());
         return 1;
+    } catch (const std::exception& e) {
+        spdlog::error("cannot start: {}", e.what());
+        return 1;
     }
     return 0;
 }

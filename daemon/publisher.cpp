@@ -18,7 +18,7 @@ publisher::publisher(zmq::context_t& context, const std::string& endpoint,
                                                  zmq::socket_t(context, zmq::socket_type::push)})) {
     // Give subscribers a moment to receive the last aggregates at shutdown, never forever.
     sockets_->pub.set(zmq::sockopt::linger, 2000);
-    sockets_->pub.set(zmq::sockopt::sndhwm, 100000);
+    sockets_->pub.set(zmq::sockopt::sndhwm, 10000);
     sockets_->pub.bind(endpoint);
     sockets_->completions.set(zmq::sockopt::linger, 0);
     // One message per ended job, read promptly by intake: never block the publisher on it.
@@ -88,7 +88,10 @@ void publisher::send(const message& m) {
     auto body = protocol::encode_job_result(aggregate);
     sockets_->pub.send(zmq::buffer(topic), zmq::send_flags::sndmore);
     sockets_->pub.send(zmq::buffer(body), zmq::send_flags::none);
-    sockets_->completions.send(zmq::buffer(aggregate.job_id), zmq::send_flags::none);
+    // Intake answers `wait: true` clients with these very bytes: the aggregate may leave the
+    // scheduler's retention before intake gets to it.
+    sockets_->completions.send(zmq::buffer(aggregate.job_id), zmq::send_flags::sndmore);
+    sockets_->completions.send(zmq::buffer(body), zmq::send_flags::none);
 }
 
 }  // namespace fanout::daemon

@@ -4,8 +4,8 @@
 // - router_result_ready/job_ended are called by the scheduler (any thread): they enqueue and
 //   return at once. The publisher thread encodes each message and sends it as two frames,
 //   [topic, msgpack map], on the PUB socket, in enqueue order.
-// - After sending a job_result it tells intake, over an inproc PUSH socket it owns, that the
-//   job ended, so intake can answer `wait: true` submitters after the aggregate went out.
+// - After sending a job_result it hands intake the same encoded bytes, over an inproc PUSH
+//   socket it owns, so intake answers `wait: true` submitters after the aggregate went out.
 // - PUB never blocks: a subscriber that falls more than the high-water mark behind loses
 //   messages (they stay fetchable with `result`). The queue itself is bounded by the
 //   scheduler's max pending tasks, since every entry is one recorded result.

@@ -27,7 +27,9 @@ std::string scheduler::new_job_id() {
 
 std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec spec) {
     lock guard(mutex_);
-    if (stopping_) return error_reply{error_code::busy, "fanoutd is shutting down", spec.id, {}};
+    if (stopping_ || !accepting_)
+        return error_reply{error_code::busy, "fanoutd is shutting down", spec.id, {}};
+    evict_finished_locked();  // an expired job_id may be used again
     std::string id = spec.id ? *spec.id : new_job_id();
     if (active_.count(id) || finished_.count(id))
         return error_reply{
@@ -36,13 +38,13 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec s
         return error_reply{error_code::busy,
                            "too many jobs in progress (--max-queued-jobs " +
                                std::to_string(limits_.max_queued_jobs) + "); retry later",
-                           id,
+                           spec.id,
                            {}};
     if (pending_tasks_ + spec.routers.size() > limits_.max_pending_tasks)
         return error_reply{error_code::busy,
                            "too many router tasks pending (--max-pending-tasks " +
                                std::to_string(limits_.max_pending_tasks) + "); retry later",
-                           id,
+                           spec.id,
                            {}};
 
     auto j = std::make_shared<job>();
@@ -235,6 +237,20 @@ bool scheduler::wait_idle(std::chrono::steady_clock::time_point deadline) {
     lock guard(mutex_);
     return idle_.wait_until(guard, deadline,
                             [this] { return active_.empty() && pending_tasks_ == 0; });
+}
+
+void scheduler::stop_accepting() {
+    lock guard(mutex_);
+    accepting_ = false;
+}
+
+void scheduler::record_missing(const router_task& task, const protocol::router_result& r) {
+    lock guard(mutex_);
+    job& j = *task.owner;
+    if (j.results.empty()) return;  // the job has ended: every result is in
+    for (std::size_t c = 0; c < j.commands.size(); ++c)
+        if (!j.results[task.router_index * j.commands.size() + c])
+            record_locked(j, task.router_index, c, r);
 }
 
 void scheduler::shutdown() {

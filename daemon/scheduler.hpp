@@ -63,6 +63,11 @@ class scheduler {
     // Every command of the task has been recorded; the worker is free again.
     void task_finished(const router_task& task);
 
+    // Records `r` for every command of the task's router that has no result yet.
+    void record_missing(const router_task& task, const protocol::router_result& r);
+
+    // From now on submit answers busy; jobs already accepted run on.
+    void stop_accepting();
     void cancel_all();
     // True when no job is active any more; false when the deadline passed first.
     bool wait_idle(std::chrono::steady_clock::time_point deadline);
@@ -87,6 +92,7 @@ class scheduler {
     mutable std::mutex mutex_;
     std::condition_variable work_ready_;
     std::condition_variable idle_;
+    bool accepting_ = true;
     bool stopping_ = false;
     std::uint64_t next_seq_ = 1;
     std::uint64_t id_counter_ = 0;

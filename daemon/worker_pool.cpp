@@ -48,7 +48,12 @@ router_result cancelled_result() {
 worker_pool::worker_pool(std::size_t workers, scheduler& tasks, transport_options options)
     : tasks_(tasks), options_(std::move(options)), size_(workers) {
     threads_.reserve(workers);
-    for (std::size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
+    try {
+        for (std::size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
+    } catch (...) {
+        stop();  // join the threads already started, or their destructors would terminate
+        throw;
+    }
 }
 
 worker_pool::~worker_pool() {
@@ -71,10 +76,8 @@ void worker_pool::run() {
                           task->target().name, e.what());
             // Whatever the worker had not recorded yet still gets a result.
             auto now = system_clock::now();
-            for (std::size_t c = 0; c < task->owner->commands.size(); ++c)
-                tasks_.record(
-                    *task, c,
-                    failed_result({error_kind::internal, e.what()}, now, steady_clock::now()));
+            tasks_.record_missing(
+                *task, failed_result({error_kind::internal, e.what()}, now, steady_clock::now()));
         }
         tasks_.task_finished(*task);
         --busy_;

@@ -96,6 +96,24 @@ TEST(daemon_control, refuses_with_busy_beyond_max_queued_jobs_then_recovers) {
     EXPECT_EQ(again.summary.successful, 1u) << "room again once the first job ended";
 }
 
+TEST(daemon_control, every_wait_true_client_gets_its_job_result_even_past_retention) {
+    temp_dir dir;
+    fleet routers(dir, 2);
+    fanoutd_process d(dir, routers.devices_json(), routers.known_hosts(), {"--keep-jobs", "1"});
+    client jobs(d.jobs());
+    constexpr int submits = 30;
+    for (int i = 0; i < submits; ++i)
+        jobs.send_frames({fanout::protocol::encode_request(
+            submit_of("pipelined-" + std::to_string(i), "show version", {"r1", "r2"}, true))});
+    for (int i = 0; i < submits; ++i) {
+        auto body = jobs.receive(60s);
+        ASSERT_TRUE(body) << "reply " << i;
+        auto aggregate =
+            expect_reply<job_result>(std::get<0>(fanout::protocol::decode_reply(*body)));
+        EXPECT_EQ(aggregate.summary.successful, 2u);
+    }
+}
+
 TEST(daemon_control, refuses_with_busy_beyond_max_pending_tasks) {
     hanging_fleet f;
     fanoutd_process d(f.dir, f.routers.devices_json(), f.routers.known_hosts(),

@@ -102,6 +102,11 @@ TEST(inventory, error_messages_never_contain_passwords) {
     auto message = error_of(
         R"({"r1": {"ip": "1.1.1.1", "port": "x", "username": "u", "password": "hunter2-secret"}})");
     EXPECT_EQ(message.find("hunter2-secret"), std::string::npos) << message;
+    // A syntax error inside the password itself: the JSON parser's message would quote it.
+    auto broken =
+        error_of(R"({"r1": {"ip": "1.1.1.1", "username": "u", "password": "hunter2-secret}})");
+    EXPECT_NE(broken.find("not valid JSON"), std::string::npos) << broken;
+    EXPECT_EQ(broken.find("hunter2"), std::string::npos) << broken;
 }
 
 TEST(inventory, loads_from_a_file) {

@@ -228,6 +228,26 @@ TEST(scheduler, status_and_result_follow_the_job) {
     EXPECT_TRUE(std::holds_alternative<std::monostate>(s.result("unknown")));
 }
 
+TEST(scheduler, record_missing_fills_only_the_commands_without_a_result) {
+    auto inv = make_inventory(1);
+    recording_sink sink;
+    scheduler s({}, sink);
+    s.submit(spec_for(inv, "partial", 1, 1, {"show version", "show system uptime", "show bgp"}));
+    auto t = *s.next_task();
+    s.record(t, 0, ok());
+    router_result internal;
+    internal.status = router_status::failed;
+    internal.error = fanout::protocol::router_error{fanout::protocol::error_kind::internal, "boom"};
+    s.record_missing(t, internal);
+    s.task_finished(t);
+    ASSERT_EQ(sink.jobs.size(), 1u);
+    const auto& results = sink.jobs[0]->results;
+    EXPECT_EQ(results[0].status, router_status::success) << "the recorded result is kept";
+    EXPECT_EQ(results[1].error->message, "boom");
+    EXPECT_EQ(results[2].error->message, "boom");
+    EXPECT_EQ(sink.results.size(), 3u) << "nothing recorded twice";
+}
+
 TEST(scheduler, forgets_ended_jobs_beyond_keep_jobs) {
     auto inv = make_inventory(3);
     recording_sink sink;
