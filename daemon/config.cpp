@@ -54,11 +54,12 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     app.add_option("--known-hosts", c.transport.known_hosts,
                    "OpenSSH known_hosts file used to verify router host keys")
         ->capture_default_str();
-    app.add_option("--host-key-policy", c.transport.host_keys,
+    std::string policy = "strict";
+    app.add_option("--host-key-policy", policy,
                    "strict: refuse unknown and changed keys; accept-new: record unknown keys, "
                    "refuse changed ones; off: do not check (unsafe)")
-        ->transform(CLI::CheckedTransformer(policies, CLI::ignore_case))
-        ->default_str("strict");
+        ->check(CLI::IsMember({"strict", "accept-new", "off"}))
+        ->capture_default_str();
     app.add_option("-w,--workers", c.workers, "Worker threads, i.e. routers served at once")
         ->check(CLI::Range(1, 4096))
         ->capture_default_str();
@@ -107,6 +108,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         int code = app.exit(e);
         return code == 0 ? 0 : 2;
     }
+    c.transport.host_keys = policies.at(policy);
     c.transport.connect_timeout = to_ms(connect_timeout);
     c.command_timeout = to_ms(command_timeout);
     c.shutdown_grace = to_ms(grace);

@@ -172,3 +172,22 @@ TEST(daemon_control, sigterm_cancels_what_the_grace_period_cannot_finish) {
     EXPECT_EQ(aggregate.results[0].status, router_status::cancelled);
     EXPECT_EQ(aggregate.results[1].status, router_status::cancelled);
 }
+
+TEST(daemon_control, host_key_policy_flag_reaches_the_transport) {
+    temp_dir dir;
+    fleet routers(dir, 1, {"--fault", "r1=wrong_host_key"});
+    {
+        fanoutd_process strict(dir, routers.devices_json(), routers.known_hosts());
+        client jobs(strict.jobs());
+        auto refused =
+            expect_reply<job_result>(jobs.request(submit_of("strict", "show version", {"r1"})));
+        ASSERT_TRUE(refused.results[0].error);
+        EXPECT_EQ(refused.results[0].error->kind, fanout::protocol::error_kind::host_key);
+    }
+    fanoutd_process off(dir, routers.devices_json(), routers.known_hosts(),
+                        {"--host-key-policy", "off"});
+    client jobs(off.jobs());
+    auto accepted =
+        expect_reply<job_result>(jobs.request(submit_of("off", "show version", {"r1"})));
+    EXPECT_EQ(accepted.results[0].status, router_status::success);
+}
