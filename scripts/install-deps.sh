@@ -11,6 +11,8 @@ packages=(
   # tests: GoogleTest, real OpenSSH, the Python wire-format client
   googletest libgtest-dev libgmock-dev openssh-server openssh-client
   python3 python3-zmq python3-msgpack
+  # the fuzz target: clang with libFuzzer
+  clang libclang-rt-14-dev
   # benchmarks: the peers fanoutd is measured against
   pdsh clustershell python3-paramiko python3-anyio procps
 )

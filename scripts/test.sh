@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh Debian 12 machine: installs dependencies, builds, and runs
 # every test (unit, integration against the fake fleet, real sshd, and the Python client) with
 # ctest; then builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
-# suite once more. Set FANOUT_SKIP_SANITIZERS=1 to skip the second pass when iterating.
+# suite once more, and fuzzes the request decoder for 60 s (scripts/fuzz.sh). Set
+# FANOUT_SKIP_SANITIZERS=1 to skip both when iterating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,8 @@ bash scripts/build.sh
 (cd build && ctest --output-on-failure -j 2 --timeout 600)
 
 if [ "${FANOUT_SKIP_SANITIZERS:-0}" != 1 ]; then
+  echo "== fuzz the request decoder (libFuzzer, 60 s)"
+  bash scripts/fuzz.sh
   echo "== build with ASan+UBSan and test"
   BUILD_DIR=build-asan bash scripts/build.sh -DCMAKE_BUILD_TYPE=Debug -DFANOUT_SANITIZE=ON
   (cd build-asan &&
