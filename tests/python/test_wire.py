@@ -48,7 +48,7 @@ class WireTest(unittest.TestCase):
             cls.daemon = Daemon(BINARIES["fanoutd"], cls.fleet, cls.temp.name,
                                 ["--workers", "8", "--connect-timeout", "5",
                                  "--command-timeout", "10", "--shutdown-grace", "5",
-                                 "--log-level", "debug"])
+                                 "--log-level", "trace"])
             cls.daemon.wait_ready()
         except BaseException:
             cls.shut_down()
@@ -59,6 +59,11 @@ class WireTest(unittest.TestCase):
         daemon_exit = cls.shut_down()
         if daemon_exit != 0:
             raise AssertionError(f"fanoutd exited {daemon_exit} after SIGTERM, expected 0")
+        # Every job above ran with the log at its most verbose, auth failures included.
+        if "fanout-secret" in cls.daemon_log:
+            raise AssertionError("the fleet password appears in fanoutd's log")
+        if "job " not in cls.daemon_log:
+            raise AssertionError("fanoutd's log is empty: the secrets check proves nothing")
 
     @classmethod
     def shut_down(cls):
@@ -68,6 +73,10 @@ class WireTest(unittest.TestCase):
             cls.fleet.stop()
         if daemon_exit != 0 and cls.daemon:
             sys.stderr.write(f"--- fanoutd log tail ---\n{cls.daemon.log_tail()}")
+        cls.daemon_log = ""
+        if cls.daemon and os.path.exists(cls.daemon.log_path):
+            with open(cls.daemon.log_path, errors="replace") as log:
+                cls.daemon_log = log.read()
         cls.temp.cleanup()
         return daemon_exit
 
