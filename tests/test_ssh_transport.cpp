@@ -261,22 +261,40 @@ TEST_F(ssh_transport_test, a_cancel_before_the_command_starts_never_runs_it) {
     EXPECT_EQ(std::get<router_error>(opened).message.rfind("cancelled", 0), 0u);
 }
 
-TEST(ssh_transport_connect, a_closed_port_is_a_connect_error) {
+// A TCP socket bound to a kernel-chosen loopback port, listening or not; -1 on failure.
+int bound_loopback_socket(bool listening, std::uint16_t& port) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
-    ::close(fd);  // bound, never listened: nothing accepts on this port now
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        (listening && ::listen(fd, 8) != 0) ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    port = ntohs(address.sin_port);
+    return fd;
+}
 
+device loopback_target(const char* name, std::uint16_t port) {
     device target;
-    target.name = "closed";
+    target.name = name;
     target.ip = "127.0.0.1";
-    target.port = ntohs(address.sin_port);
+    target.port = port;
     target.username = "root";
     target.password = secret("not-used");
+    return target;
+}
+
+TEST(ssh_transport_connect, a_closed_port_is_a_connect_error) {
+    std::uint16_t port = 0;
+    int fd = bound_loopback_socket(false, port);
+    ASSERT_GE(fd, 0);
+    ::close(fd);  // bound, never listened: nothing accepts on this port now
+
+    device target = loopback_target("closed", port);
     transport_options options;
     options.connect_timeout = 5s;
     options.host_keys = host_key_policy::off;
@@ -301,21 +319,11 @@ TEST_F(ssh_transport_test, a_connection_dropped_mid_output_is_a_channel_error) {
 
 TEST(ssh_transport_connect, a_server_that_never_sends_a_banner_times_out) {
     // Listening but never accepting: the kernel completes the TCP handshake, then silence.
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    ASSERT_EQ(::listen(fd, 8), 0);
-    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    std::uint16_t port = 0;
+    int fd = bound_loopback_socket(true, port);
+    ASSERT_GE(fd, 0);
 
-    device target;
-    target.name = "silent";
-    target.ip = "127.0.0.1";
-    target.port = ntohs(address.sin_port);
-    target.username = "root";
-    target.password = secret("not-used");
+    device target = loopback_target("silent", port);
     transport_options options;
     options.connect_timeout = 1500ms;
     options.host_keys = host_key_policy::off;
