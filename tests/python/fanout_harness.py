@@ -27,13 +27,14 @@ def unpack(raw):
 class Fleet:
     """fleetsim serving routers r1..rN; faults maps router name -> fault kind."""
 
-    def __init__(self, binary, out_dir, routers, faults=None):
+    def __init__(self, binary, out_dir, routers, faults=None, extra_args=()):
         self.out_dir = out_dir
         self.devices = os.path.join(out_dir, "devices.json")
         self.known_hosts = os.path.join(out_dir, "known_hosts")
         args = [binary, "--routers", str(routers), "--out-dir", out_dir]
         for name, kind in (faults or {}).items():
             args += ["--fault", f"{name}={kind}"]
+        args += list(extra_args)
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
             wait_for_line(self.process, f"ready {routers} routers", timeout_s=30)
