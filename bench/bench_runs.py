@@ -6,6 +6,7 @@ answered, stop the tool and return a Measurement. Every wait is bounded; every p
 started here is stopped on the way out, also on errors. Traffic stays on 127.0.0.1.
 """
 
+import copy
 import dataclasses
 import json
 import math
@@ -43,6 +44,14 @@ class Measurement:
     @property
     def all_ok(self):
         return self.ok == self.routers and not self.failures and self.exit_code == 0
+
+
+def raise_fd_limit():
+    """Raises the soft open-files limit to the hard one (N routers need N sockets)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def proc_cpu_s(pid):
@@ -95,15 +104,16 @@ def read_line_until(stream, deadline_s):
 class Fleet:
     """fleetsim with N key-auth routers, plus an ssh_config for OpenSSH/pdsh."""
 
-    def __init__(self, fleetsim_bin, routers, latency_ms, jitter_ms, work_dir):
+    def __init__(self, fleetsim_bin, routers, latency_ms, jitter_ms, work_dir, label=None,
+                 extra_args=()):
         self.routers = routers
         self.latency_ms = latency_ms
-        self.dir = os.path.join(work_dir, f"fleet-{routers}")
+        self.dir = os.path.join(work_dir, f"fleet-{label or routers}")
         os.makedirs(self.dir, exist_ok=True)
         self.log_path = os.path.join(self.dir, "fleetsim.log")
         cmd = [fleetsim_bin, "--routers", str(routers), "--out-dir", self.dir,
                "--latency-ms", str(latency_ms), "--jitter-ms", str(jitter_ms),
-               "--key-auth-every", "1"]
+               "--key-auth-every", "1", *extra_args]
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log)
         line = read_line_until(self.proc.stdout, time.monotonic() + 60 + routers / 50)
@@ -126,6 +136,12 @@ class Fleet:
                         f"  UserKnownHostsFile {self.known_hosts}\n  GlobalKnownHostsFile /dev/null\n"
                         "  StrictHostKeyChecking yes\n  BatchMode yes\n  ConnectTimeout 10\n"
                         "  LogLevel ERROR\n\n")
+
+    def subset(self, routers):
+        """The same running fleet, seen as its first `routers` routers (for peers)."""
+        view = copy.copy(self)
+        view.routers = routers
+        return view
 
     def names(self):
         return [f"r{i}" for i in range(1, self.routers + 1)]

@@ -12,7 +12,6 @@ set-up error such as a fleet that does not start); 2 on a usage error.
 import argparse
 import os
 import platform
-import resource
 import shutil
 import signal
 import statistics
@@ -83,13 +82,6 @@ def find_binaries(build_dir):
         print("build/ is missing: running scripts/build.sh", file=sys.stderr)
         subprocess.run(["bash", os.path.join(REPO, "scripts", "build.sh")], check=True)
     return fanoutd, fleetsim
-
-
-def raise_fd_limit():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or hard > soft:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def plan(args):
@@ -180,7 +172,7 @@ def main():
     fanoutd_bin, fleetsim_bin = find_binaries(args.build_dir)
     if int_list(args.pdsh_fanouts) and not shutil.which("pdsh"):
         sys.exit("pdsh is not installed (bash scripts/install-deps.sh), or pass --pdsh-fanouts ''")
-    fd_limit = raise_fd_limit()
+    fd_limit = bench_runs.raise_fd_limit()
     runs = []
     work_dir = tempfile.mkdtemp(prefix="fanout-bench-")
     print(f"# nproc {os.cpu_count()}, RLIMIT_NOFILE {fd_limit}, load average at start "
