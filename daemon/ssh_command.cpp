@@ -116,6 +116,7 @@ command_outcome run_command(ssh_session session, const std::string& command,
 
     std::array<char, 16 * 1024> buffer;
     std::size_t captured = 0;
+    socket_waiter waiter;
     for (;;) {
         if (cancelled.load()) return stop(wait_status::cancelled);
         if (clock::now() >= deadline) return stop(wait_status::timed_out);
@@ -174,7 +175,7 @@ command_outcome run_command(ssh_session session, const std::string& command,
                         "connection lost before the output ended: " + last_error(session));
         }
 
-        auto waited = wait_for_socket(session, deadline, cancelled);
+        auto waited = waiter.wait(session, deadline, cancelled);
         if (waited.status != wait_status::ready) return stop(waited.status);
     }
 }
