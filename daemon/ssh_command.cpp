@@ -143,6 +143,9 @@ command_outcome run_command(ssh_session session, const std::string& command,
                     out.status = router_status::success;
                     return out;
                 }
+                // A router that streams faster than we read must not hold us past the deadline
+                // or a cancel: both are checked at the top of the outer loop.
+                if (cancelled.load() || clock::now() >= deadline) break;
             }
         }
         if (got_data || has_unread(ch)) continue;
