@@ -244,3 +244,9 @@ TEST_F(daemon_faults, connect_phase_timeouts_name_their_phase) {
     EXPECT_NE(result_of(3).error->message.find("banner"), std::string::npos)
         << result_of(3).error->message;
 }
+
+TEST_F(daemon_faults, an_unanswered_channel_open_is_named_in_the_timeout) {
+    const auto& r = result_of(6);  // hang_after_auth
+    ASSERT_TRUE(r.error);
+    EXPECT_NE(r.error->message.find("open a channel"), std::string::npos) << r.error->message;
+}
