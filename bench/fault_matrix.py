@@ -139,7 +139,7 @@ def run_job(args, work, fleetsim_dir, names, run):
     try:
         jobs.connect(jobs_ep)
         sub.connect(results_ep)
-        # Ping until subscribed: each ping job publishes an aggregate once the daemon is up.
+        # Tiny jobs until one's aggregate reaches the SUB socket: from then on nothing is missed.
         for attempt in range(200):
             jobs.send(msgpack.packb({"type": "submit", "job_id": f"sync-{attempt}", "command": "show version",
                                      "routers": [names[-1]], "wait": True}))
@@ -150,6 +150,8 @@ def run_job(args, work, fleetsim_dir, names, run):
                 while sub.poll(0):
                     sub.recv_multipart()
                 break
+        else:
+            raise RuntimeError("the SUB socket never received a sync job's aggregate")
         rss_before = status_kb(daemon.pid, "VmRSS")
         sampler = RssSampler(daemon.pid)
         sampler.start()
