@@ -1,5 +1,8 @@
 #include "daemon/publisher.hpp"
 
+#include <memory>
+#include <string>
+
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
@@ -75,23 +78,40 @@ void publisher::run() {
     }
 }
 
+namespace {
+
+// Sends `bytes` as one frame without copying them: ZeroMQ releases its reference once the
+// frame is written out. A multi-MiB output is then not copied again on its way out.
+void send_shared(zmq::socket_t& socket, const std::shared_ptr<const std::string>& bytes,
+                 zmq::send_flags flags) {
+    auto hint = std::make_unique<std::shared_ptr<const std::string>>(bytes);
+    zmq::message_t frame(
+        const_cast<char*>(bytes->data()), bytes->size(),
+        [](void*, void* owner) { delete static_cast<std::shared_ptr<const std::string>*>(owner); },
+        hint.get());
+    hint.release();  // the frame owns it now
+    socket.send(frame, flags);
+}
+
+}  // namespace
+
 void publisher::send(const message& m) {
     if (auto* r = std::get_if<protocol::router_result>(&m)) {
         auto topic = protocol::router_result_topic(*r);
-        auto body = protocol::encode_router_result(*r);
+        auto body = std::make_shared<const std::string>(protocol::encode_router_result(*r));
         sockets_->pub.send(zmq::buffer(topic), zmq::send_flags::sndmore);
-        sockets_->pub.send(zmq::buffer(body), zmq::send_flags::none);
+        send_shared(sockets_->pub, body, zmq::send_flags::none);
         return;
     }
     const auto& aggregate = *std::get<std::shared_ptr<const protocol::job_result>>(m);
     auto topic = protocol::job_result_topic(aggregate.job_id);
-    auto body = protocol::encode_job_result(aggregate);
+    auto body = std::make_shared<const std::string>(protocol::encode_job_result(aggregate));
     sockets_->pub.send(zmq::buffer(topic), zmq::send_flags::sndmore);
-    sockets_->pub.send(zmq::buffer(body), zmq::send_flags::none);
+    send_shared(sockets_->pub, body, zmq::send_flags::none);
     // Intake answers `wait: true` clients with these very bytes: the aggregate may leave the
     // scheduler's retention before intake gets to it.
     sockets_->completions.send(zmq::buffer(aggregate.job_id), zmq::send_flags::sndmore);
-    sockets_->completions.send(zmq::buffer(body), zmq::send_flags::none);
+    send_shared(sockets_->completions, body, zmq::send_flags::none);
 }
 
 }  // namespace fanout::daemon

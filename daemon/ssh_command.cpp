@@ -76,12 +76,15 @@ command_outcome run_command(ssh_session session, const std::string& command,
         out.error = protocol::router_error{kind, std::move(message)};
         return out;
     };
-    auto stop = [&](wait_status why) {
+    // `waiting_for`: what never came, when that was not the command's output.
+    auto stop = [&](wait_status why, std::string_view waiting_for = {}) {
         if (why == wait_status::cancelled) {
             out.status = router_status::cancelled;
             return out;
         }
-        return fail(error_kind::timeout, "command timed out after " + millis(timeout));
+        std::string message = "command timed out after " + millis(timeout);
+        if (!waiting_for.empty()) message += " waiting for " + std::string(waiting_for);
+        return fail(error_kind::timeout, std::move(message));
     };
 
     exec_channel channel(session);
@@ -95,7 +98,7 @@ command_outcome run_command(ssh_session session, const std::string& command,
                                     [&] { return ssh_channel_open_session(ch); });
     if (opened.status != wait_status::ready) {
         session_lost = true;
-        return stop(opened.status);
+        return stop(opened.status, "the router to open a channel");
     }
     if (opened.rc != SSH_OK) {
         if (!ssh_is_connected(session)) session_lost = true;
@@ -105,7 +108,7 @@ command_outcome run_command(ssh_session session, const std::string& command,
                                   [&] { return ssh_channel_request_exec(ch, command.c_str()); });
     if (exec.status != wait_status::ready) {
         session_lost = true;
-        return stop(exec.status);
+        return stop(exec.status, "the router to accept the command");
     }
     if (exec.rc != SSH_OK) {
         if (!ssh_is_connected(session)) session_lost = true;
@@ -116,6 +119,7 @@ command_outcome run_command(ssh_session session, const std::string& command,
 
     std::array<char, 16 * 1024> buffer;
     std::size_t captured = 0;
+    socket_waiter waiter;
     for (;;) {
         if (cancelled.load()) return stop(wait_status::cancelled);
         if (clock::now() >= deadline) return stop(wait_status::timed_out);
@@ -142,6 +146,9 @@ command_outcome run_command(ssh_session session, const std::string& command,
                     out.status = router_status::success;
                     return out;
                 }
+                // A router that streams faster than we read must not hold us past the deadline
+                // or a cancel: both are checked at the top of the outer loop.
+                if (cancelled.load() || clock::now() >= deadline) break;
             }
         }
         if (got_data || has_unread(ch)) continue;
@@ -174,7 +181,7 @@ command_outcome run_command(ssh_session session, const std::string& command,
                         "connection lost before the output ended: " + last_error(session));
         }
 
-        auto waited = wait_for_socket(session, deadline, cancelled);
+        auto waited = waiter.wait(session, deadline, cancelled);
         if (waited.status != wait_status::ready) return stop(waited.status);
     }
 }

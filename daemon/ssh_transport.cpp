@@ -59,6 +59,7 @@ std::optional<router_error> connect(ssh_session session, const std::string& host
                                     clock::time_point deadline, std::chrono::milliseconds budget,
                                     const std::atomic<bool>& cancelled) {
     bool tcp_connected = false;
+    ssh::socket_waiter waiter;
     for (;;) {
         int rc = ssh_connect(session);
         if (rc == SSH_OK) return std::nullopt;
@@ -66,7 +67,7 @@ std::optional<router_error> connect(ssh_session session, const std::string& host
             return router_error{error_kind::connect,
                                 "cannot connect to " + host + ": " + ssh::last_error(session)};
         // Until the TCP handshake completes, libssh waits for the socket to become writable.
-        auto waited = ssh::wait_for_socket(session, deadline, cancelled, !tcp_connected);
+        auto waited = waiter.wait(session, deadline, cancelled, !tcp_connected);
         tcp_connected = tcp_connected || waited.writable;
         if (waited.status != ssh::wait_status::ready)
             return ssh::interrupted(

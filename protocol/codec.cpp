@@ -62,6 +62,12 @@ void pack_router_result(packer& p, const router_result& r) {
     pack_field(p, "seq", r.seq);
 }
 
+// Bytes of a router_result's strings plus room for its keys and numbers.
+std::size_t encoded_size_estimate(const router_result& r) {
+    return 512 + r.job_id.size() + r.router_name.size() + r.command.size() + r.output.size() +
+           r.stderr_output.size() + (r.error ? r.error->message.size() : 0);
+}
+
 void pack_summary(packer& p, const job_summary& s) {
     p.pack_map(7);
     if (s.single_command && s.commands.size() == 1) {
@@ -151,24 +157,29 @@ struct reply_encoder {
 }  // namespace
 
 std::string encode_reply(const reply& r) {
-    msgpack::sbuffer buffer;
+    detail::string_buffer buffer;
     packer p(buffer);
     std::visit(reply_encoder{p}, r);
-    return detail::to_bytes(buffer);
+    return std::move(buffer.bytes);
 }
 
 std::string encode_router_result(const router_result& r) {
-    msgpack::sbuffer buffer;
+    detail::string_buffer buffer;
+    // Sized up front: an output of several MiB is then written once, without regrowing.
+    buffer.bytes.reserve(encoded_size_estimate(r));
     packer p(buffer);
     pack_router_result(p, r);
-    return detail::to_bytes(buffer);
+    return std::move(buffer.bytes);
 }
 
 std::string encode_job_result(const job_result& r) {
-    msgpack::sbuffer buffer;
+    detail::string_buffer buffer;
+    std::size_t estimate = 512;
+    for (const auto& result : r.results) estimate += encoded_size_estimate(result);
+    buffer.bytes.reserve(estimate);
     packer p(buffer);
     pack_job_result(p, r);
-    return detail::to_bytes(buffer);
+    return std::move(buffer.bytes);
 }
 
 std::string router_result_topic(const router_result& r) {

@@ -269,10 +269,10 @@ struct request_encoder {
 }  // namespace
 
 std::string encode_request(const request& r) {
-    msgpack::sbuffer buffer;
+    detail::string_buffer buffer;
     detail::packer p(buffer);
     std::visit(request_encoder{p}, r);
-    return detail::to_bytes(buffer);
+    return std::move(buffer.bytes);
 }
 
 }  // namespace fanout::protocol

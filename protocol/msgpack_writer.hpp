@@ -16,7 +16,13 @@
 
 namespace fanout::protocol::detail {
 
-using packer = msgpack::packer<msgpack::sbuffer>;
+// The packer's output: a std::string the encoders return as is (no copy out of a buffer).
+struct string_buffer {
+    std::string bytes;
+    void write(const char* data, std::size_t size) { bytes.append(data, size); }
+};
+
+using packer = msgpack::packer<string_buffer>;
 
 inline void pack_string(packer& p, std::string_view s) {
     if (!is_valid_utf8(s)) {
@@ -44,10 +50,6 @@ inline void pack_float64(packer& p, double value) {
     bytes[0] = static_cast<char>(0xcb);
     for (int i = 0; i < 8; ++i) bytes[1 + i] = static_cast<char>(bits >> (56 - 8 * i));
     p.pack_str_body(bytes, sizeof bytes);  // appends raw bytes, no header
-}
-
-inline std::string to_bytes(const msgpack::sbuffer& buffer) {
-    return std::string(buffer.data(), buffer.size());
 }
 
 }  // namespace fanout::protocol::detail

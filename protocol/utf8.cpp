@@ -1,6 +1,8 @@
 #include "protocol/utf8.hpp"
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 namespace fanout::protocol {
 namespace {
@@ -33,6 +35,14 @@ std::size_t valid_sequence_length(std::string_view text, std::size_t i) {
 
 bool is_valid_utf8(std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
+        // Router output is mostly ASCII: skip it 8 bytes at a time.
+        std::uint64_t word;
+        while (i + sizeof word <= text.size()) {
+            std::memcpy(&word, text.data() + i, sizeof word);
+            if ((word & 0x8080808080808080ull) != 0) break;
+            i += sizeof word;
+        }
+        if (i == text.size()) break;
         const std::size_t n = valid_sequence_length(text, i);
         if (n == 0) return false;
         i += n;

@@ -105,6 +105,21 @@ TEST(ProtocolUtf8, ValidatesStrictly) {
     EXPECT_FALSE(is_valid_utf8("\xf0\x9f\x98"));      // truncated 4-byte
 }
 
+// Long ASCII runs are checked 8 bytes at a time: a bad byte at any offset, also in the tail
+// shorter than 8 bytes, and a multi-byte sequence split across words must still be judged.
+TEST(ProtocolUtf8, ValidatesEveryOffsetOfLongText) {
+    const std::string ascii(37, 'a');
+    for (std::size_t at = 0; at < ascii.size(); ++at) {
+        std::string bad = ascii;
+        bad[at] = '\xff';
+        EXPECT_FALSE(is_valid_utf8(bad)) << "0xff at " << at;
+        std::string euro = ascii;
+        euro.insert(at, "\xe2\x82\xac");
+        EXPECT_TRUE(is_valid_utf8(euro)) << "euro at " << at;
+        EXPECT_FALSE(is_valid_utf8(euro.substr(0, at + 2))) << "truncated euro at " << at;
+    }
+}
+
 TEST(ProtocolUtf8, RepairReplacesEachInvalidByte) {
     EXPECT_EQ(to_valid_utf8("ok"), "ok");
     EXPECT_EQ(to_valid_utf8("a\xffz"), "a\xef\xbf\xbdz");

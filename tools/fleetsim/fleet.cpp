@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "tools/fleetsim/blackhole.hpp"
 #include "tools/fleetsim/fleet_files.hpp"
 #include "tools/fleetsim/host_keys.hpp"
 #include "tools/fleetsim/router_server.hpp"
@@ -98,6 +99,7 @@ struct fleet::impl {
     std::atomic<bool> stopping{false};
 
     std::vector<listener> listeners;
+    std::vector<blackhole_port> blackholes;  // their listeners have fd -1
     int epoll_fd = -1;
     int wake_fd = -1;
     std::thread accept_thread;
@@ -298,6 +300,11 @@ void fleet::start() {
 
     m.listeners.reserve(m.options.plan.size());
     for (const auto& router : m.options.plan) {
+        if (router.fault == fault_kind::blackhole) {
+            m.blackholes.emplace_back(router.name);
+            m.listeners.push_back({-1, m.blackholes.back().port(), &router});
+            continue;
+        }
         m.listeners.push_back(open_listener(router));
         if (router.fault != fault_kind::refuse) {
             const auto index = static_cast<std::uint32_t>(m.listeners.size() - 1);
@@ -319,7 +326,7 @@ bool fleet::stop(std::chrono::milliseconds grace) {
         m.accept_thread.join();
     }
     for (auto& l : m.listeners) {
-        ::close(l.fd);
+        if (l.fd >= 0) ::close(l.fd);
         l.fd = -1;
     }
     std::unique_lock lock(m.mutex);

@@ -11,11 +11,13 @@
 namespace fanout::fleetsim {
 namespace {
 
-constexpr std::array<std::pair<fault_kind, std::string_view>, 13> fault_names{{
+constexpr std::array<std::pair<fault_kind, std::string_view>, 15> fault_names{{
     {fault_kind::none, "none"},
     {fault_kind::refuse, "refuse"},
+    {fault_kind::blackhole, "blackhole"},
     {fault_kind::hang_banner, "hang_banner"},
     {fault_kind::hang_auth, "hang_auth"},
+    {fault_kind::hang_after_auth, "hang_after_auth"},
     {fault_kind::auth_fail, "auth_fail"},
     {fault_kind::drop_mid_output, "drop_mid_output"},
     {fault_kind::huge_output, "huge_output"},
@@ -30,8 +32,10 @@ constexpr std::array<std::pair<fault_kind, std::string_view>, 13> fault_names{{
 constexpr std::string_view fault_help =
     R"(Fault kinds (none: no fault, e.g. to exempt one router from --fault-every):
   refuse           nothing listens on the router's port (connection refused)
+  blackhole        the TCP connect never completes: SYNs are dropped (a full accept queue)
   hang_banner      accepts TCP, never sends the SSH banner
   hang_auth        auth succeeds, exec is accepted, then nothing is ever sent
+  hang_after_auth  auth succeeds, then the channel open is never answered
   auth_fail        every authentication attempt is rejected
   drop_mid_output  sends part of the output, then drops the TCP connection
   huge_output      streams --huge-bytes of text, stops when the client leaves

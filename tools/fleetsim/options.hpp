@@ -19,8 +19,10 @@ namespace fanout::fleetsim {
 enum class fault_kind {
     none,
     refuse,
+    blackhole,
     hang_banner,
     hang_auth,
+    hang_after_auth,
     auth_fail,
     drop_mid_output,
     huge_output,

@@ -71,6 +71,12 @@ class router_connection {
         }
     }
 
+    // Keeps the session up, answering nothing new, until the client leaves or the fleet stops.
+    void wait_until_gone() {
+        while (wait(std::chrono::hours(1), nullptr) == wait_outcome::elapsed) {
+        }
+    }
+
     // Blocks on the client's window; false when the channel or the connection went away.
     bool write(ssh_channel channel, std::string_view data, bool to_stderr = false) {
         while (!data.empty()) {
@@ -99,6 +105,10 @@ class router_connection {
             const int type = ssh_message_type(msg.get());
             const int subtype = ssh_message_subtype(msg.get());
             if (type == SSH_REQUEST_CHANNEL_OPEN && subtype == SSH_CHANNEL_SESSION) {
+                if (router_.fault == fault_kind::hang_after_auth) {
+                    log("channel open received, never answering it");
+                    return wait_until_gone();
+                }
                 if (router_.fault == fault_kind::one_channel && channels_opened_ > 0) {
                     log("refusing a second channel");
                     ssh_message_reply_default(msg.get());
