@@ -64,14 +64,33 @@ std::pair<std::string, fault_kind> split_fault(const std::string& text, char sep
     return {text.substr(0, at), require_fault(std::string_view(text).substr(at + 1))};
 }
 
+// "K:MS" -> (K, MS ms); both positive integers.
+std::pair<int, std::chrono::milliseconds> parse_slow_every(const std::string& text) {
+    auto colon = text.find(':');
+    int every = 0, ms = -1;
+    auto parse = [](std::string_view digits, int& out) {
+        auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+        return ec == std::errc() && end == digits.data() + digits.size();
+    };
+    std::string_view all(text);
+    if (colon == std::string::npos || !parse(all.substr(0, colon), every) ||
+        !parse(all.substr(colon + 1), ms) || every < 1 || ms < 0) {
+        throw CLI::ValidationError("--slow-every",
+                                   "expected K:MS (e.g. 10:5000), got '" + text + "'");
+    }
+    return {every, std::chrono::milliseconds(ms)};
+}
+
 std::vector<router_spec> build_plan(const fleet_options& options,
                                     const std::vector<std::string>& faults,
                                     const std::vector<std::string>& fault_every,
-                                    const std::vector<std::string>& key_auth, int key_auth_every) {
+                                    const std::vector<std::string>& key_auth, int key_auth_every,
+                                    const std::string& slow_every) {
     std::vector<router_spec> plan;
     std::map<std::string, std::size_t, std::less<>> by_name;
     for (int i = 1; i <= options.routers; ++i) {
-        plan.push_back({options.prefix + std::to_string(i), i, fault_kind::none, false});
+        plan.push_back(
+            {options.prefix + std::to_string(i), i, fault_kind::none, false, std::nullopt});
         by_name.emplace(plan.back().name, plan.size() - 1);
     }
     auto find = [&](const std::string& name) -> router_spec& {
@@ -101,6 +120,11 @@ std::vector<router_spec> build_plan(const fleet_options& options,
             router.key_auth = router.key_auth || router.index % key_auth_every == 0;
     }
     for (const auto& name : key_auth) find(name).key_auth = true;
+    if (!slow_every.empty()) {
+        auto [every, delay] = parse_slow_every(slow_every);
+        for (auto& router : plan)
+            if (router.index % every == 0) router.latency = delay;
+    }
     return plan;
 }
 
@@ -129,6 +153,7 @@ parse_result parse_options(int argc, char** argv) {
     int jitter_ms = 0;
     int trickle_ms = 200;
     int key_auth_every = 0;
+    std::string slow_every;
 
     CLI::App app{
         "fleetsim: N fake Junos routers over real SSH, one 127.0.0.1 port each.\n"
@@ -149,6 +174,9 @@ parse_result parse_options(int argc, char** argv) {
     app.add_option("--jitter-ms", jitter_ms, "Extra uniform random delay in [0, J] ms")
         ->check(CLI::Range(0, 3'600'000))
         ->capture_default_str();
+    app.add_option("--slow-every", slow_every,
+                   "K:MS: every K-th router answers each command after MS ms instead of "
+                   "--latency-ms/--jitter-ms (e.g. 10:5000)");
     app.add_option("--fault", faults, "NAME=KIND: give router NAME a fault (repeatable)")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -183,7 +211,8 @@ parse_result parse_options(int argc, char** argv) {
         if (options.username.empty()) {
             throw CLI::ValidationError("--username", "must not be empty");
         }
-        options.plan = build_plan(options, faults, fault_every, key_auth, key_auth_every);
+        options.plan =
+            build_plan(options, faults, fault_every, key_auth, key_auth_every, slow_every);
     } catch (const CLI::ParseError& e) {
         return {std::nullopt, app.exit(e)};
     }

@@ -42,6 +42,7 @@ struct router_spec {
     int index = 0;     // 1-based
     fault_kind fault = fault_kind::none;
     bool key_auth = false;  // publickey only, with the fleet's client key
+    std::optional<std::chrono::milliseconds> latency;  // --slow-every: replaces the fleet's
 };
 
 struct fleet_options {

@@ -155,7 +155,7 @@ class router_connection {
         log("exec '" + command + "'");
         if (router_.fault == fault_kind::hang_auth) return true;  // accepted, never answered
 
-        switch (wait(settings_.latency->next(), channel)) {
+        switch (wait(router_.latency ? *router_.latency : settings_.latency->next(), channel)) {
             case wait_outcome::gone:
                 return false;
             case wait_outcome::channel_closed:
