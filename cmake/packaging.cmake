@@ -19,6 +19,7 @@ set(FANOUT_SYSTEMD_UNIT_DIR "${fanout_default_unit_dir}" CACHE PATH "Where the s
 file(READ "${PROJECT_SOURCE_DIR}/systemd/fanoutd.service" fanout_unit)
 string(REPLACE "/usr/bin/fanoutd" "${CMAKE_INSTALL_FULL_BINDIR}/fanoutd" fanout_unit "${fanout_unit}")
 string(REPLACE "/etc/fanout" "${FANOUT_CONF_DIR}" fanout_unit "${fanout_unit}")
+string(REPLACE "/usr/share/doc/fanout" "${CMAKE_INSTALL_FULL_DOCDIR}" fanout_unit "${fanout_unit}")
 file(GENERATE OUTPUT "${PROJECT_BINARY_DIR}/systemd/fanoutd.service" CONTENT "${fanout_unit}")
 install(FILES "${PROJECT_BINARY_DIR}/systemd/fanoutd.service"
         DESTINATION "${FANOUT_SYSTEMD_UNIT_DIR}" COMPONENT runtime)
