@@ -3,8 +3,10 @@
 #  1. builds the .deb (scripts/build-deb.sh), installs it with apt-get, checks the files, the
 #     `fanout` user, permissions, `fanoutd --version`, `fanoutctl --help`, the man pages, and
 #     that fanoutd starts as `fanout` from the shipped /etc/fanout configuration;
-#  2. `systemd-analyze verify` on every unit, and `systemd-analyze security --offline=true`
-#     with the "Overall exposure level" at most 2.5;
+#  2. traces fanoutd (strace) through a start, a job against fleetsim, a reload and a stop, and
+#     fails on any syscall outside the unit's SystemCallFilter; `systemd-analyze verify` on
+#     every unit, and `systemd-analyze security --offline=true` with the "Overall exposure
+#     level" at most 2.5;
 #  3. `docker-compose config -q` on docker-compose.yml.
 # The package is purged at the end unless it was installed before.
 set -euo pipefail
@@ -30,6 +32,7 @@ work=$(mktemp -d /tmp/fanout-package-check.XXXXXX)
 chmod 0755 "$work"
 cleanup() {
   [ -n "${daemon_pid:-}" ] && kill "$daemon_pid" 2>/dev/null || true
+  [ -n "${fleet_pid:-}" ] && kill "$fleet_pid" 2>/dev/null || true
   rm -rf "$work"
   if [ "$was_installed" = 0 ] && dpkg-query -W fanout >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq fanout >/dev/null 2>&1 || true
@@ -74,6 +77,65 @@ else
   fail "fanoutd did not start from the shipped configuration"
 fi
 daemon_pid=
+
+echo "== systemd unit: every syscall fanoutd makes is inside its SystemCallFilter"
+# Without systemd as PID 1 here the sandbox cannot run for real, so trace fanoutd through a
+# start, a job, a reload and a stop, and compare with the filter the unit declares.
+group_syscalls() {  # expands a syscall group recursively
+  systemd-analyze syscall-filter "$1" | sed -n '/^@/,$p' | tail -n +2 | sed 's/^ *//' |
+    grep -vE '^#|^$' | while read -r s; do
+      case "$s" in @*) group_syscalls "$s" ;; *) echo "$s" ;; esac
+    done
+}
+unit_filter() {  # the allow list of the unit's SystemCallFilter= lines, in order
+  local allowed="" line word
+  while read -r line; do
+    local deny=0
+    case "$line" in "~"*) deny=1; line=${line#\~} ;; esac
+    for word in $line; do
+      local set
+      case "$word" in @*) set=$(group_syscalls "$word") ;; *) set=$word ;; esac
+      if [ "$deny" = 1 ]; then
+        allowed=$(comm -23 <(echo "$allowed" | sort -u) <(echo "$set" | sort -u))
+      else
+        allowed=$(printf '%s\n%s\n' "$allowed" "$set" | sort -u)
+      fi
+    done
+  done < <(sed -n 's/^SystemCallFilter=//p' "$1")
+  echo "$allowed" | grep -v '^$' | sort -u
+}
+fleetsim=$(dirname "$deb")/tools/fleetsim/fleetsim
+mkdir -p "$work/fleet"
+"$fleetsim" --routers 3 --out-dir "$work/fleet" >"$work/fleet.out" &
+fleet_pid=$!
+timeout 60 bash -c "until grep -q ready '$work/fleet.out'; do sleep 0.1; done"
+ctl=(fanoutctl --jobs "ipc://$work/tj" --results "ipc://$work/tr" --timeout-reply 30)
+strace -f -qq -o "$work/trace" fanoutd --config /etc/fanout/fanoutd.conf \
+  --inventory "$work/fleet/devices.json" --known-hosts "$work/fleet/known_hosts" \
+  --jobs "ipc://$work/tj" --results "ipc://$work/tr" --log-level warn &
+strace_pid=$!
+"${ctl[@]}" ping >/dev/null || fail "traced fanoutd did not answer ping"
+"${ctl[@]}" run --brief -r all 'show version' >/dev/null || fail "traced job failed"
+traced_pid=$(pgrep -P "$strace_pid" -x fanoutd || true)
+if [ -n "$traced_pid" ]; then
+  kill -HUP "$traced_pid"
+  "${ctl[@]}" routers >/dev/null || fail "no routers reply after SIGHUP"
+  kill -TERM "$traced_pid"
+fi
+wait "$strace_pid" || fail "traced fanoutd exit status $?"
+kill "$fleet_pid" 2>/dev/null || true
+wait "$fleet_pid" 2>/dev/null || true
+# Syscalls made after fanoutd's execve (the trace starts in strace's own child).
+used=$(sed -n '/execve("[^"]*fanoutd"/,$p' "$work/trace" | sed -E 's/^[0-9]+ +//' |
+  grep -oE '^[a-z_0-9]+\(' | tr -d '(' | sort -u)
+outside=$(comm -23 <(echo "$used") <(unit_filter systemd/fanoutd.service))
+if [ -z "$used" ]; then
+  fail "no syscalls traced"
+elif [ -n "$outside" ]; then
+  fail "syscalls outside the unit's SystemCallFilter: $(echo $outside)"
+else
+  ok "$(echo "$used" | wc -l) distinct syscalls, all inside SystemCallFilter"
+fi
 
 echo "== systemd units: verify and exposure (at most $max_exposure)"
 man_flag=--man=yes
