@@ -1,7 +1,23 @@
-# fanout on Debian 12, built with the same scripts the README uses.
-FROM debian:12
+# fanout on Debian 12, installed the way the README installs it: scripts/install-deps.sh, then
+# scripts/build-deb.sh, then `apt-get install ./fanout_*.deb`. The runtime image also carries
+# fleetsim (the fake router fleet, not in the package) and the sample subscriber's Python deps.
+# Not built here: the machine this was written on has no container engine.
+FROM debian:12 AS build
 WORKDIR /src/fanout
 COPY . .
-RUN bash scripts/install-deps.sh && bash scripts/build.sh \
- && cp build/daemon/fanoutd build/tools/fanoutctl/fanoutctl build/tools/fleetsim/fleetsim /usr/local/bin/
-CMD ["fanoutd", "--help"]
+RUN bash scripts/install-deps.sh && bash scripts/build-deb.sh \
+ && cmake --build build-pkg --target fleetsim
+
+FROM debian:12
+COPY --from=build /src/fanout/build-pkg/fanout_*.deb /tmp/
+COPY --from=build /src/fanout/build-pkg/tools/fleetsim/fleetsim /usr/local/bin/fleetsim
+# debian:12 images skip /usr/share/doc, where the package puts the examples.
+COPY examples/subscriber.py /usr/local/bin/fanout-subscriber
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends /tmp/fanout_*.deb python3-zmq python3-msgpack \
+ && rm -rf /var/lib/apt/lists/* /tmp/fanout_*.deb \
+ && install -d -o fanout -g fanout /fleet
+# A named volume mounted on /fleet starts with this owner, so fleetsim can write there.
+USER fanout
+EXPOSE 5555 5556
+CMD ["fanoutd", "--config", "/etc/fanout/fanoutd.conf"]

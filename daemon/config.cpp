@@ -36,6 +36,9 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         "Examples:\n"
         "  fanoutd --inventory /etc/fanout/devices.json --known-hosts /etc/fanout/known_hosts\n"
         "  fanoutd --inventory devices.json --workers 256 --host-key-policy accept-new\n"
+        "  fanoutd --config /etc/fanout/fanoutd.conf   (the systemd unit's form)\n"
+        "Signals: SIGTERM/SIGINT shut down gracefully; SIGHUP re-reads the inventory (a bad "
+        "file keeps the old one; jobs already accepted keep theirs).\n"
         "Protocol: see protocol/PROTOCOL.md. Client: fanoutctl --help.");
 
     double connect_timeout = 10, command_timeout = 60, grace = 30;
@@ -44,6 +47,11 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                                                     {"accept-new", host_key_policy::accept_new},
                                                     {"off", host_key_policy::off}};
 
+    // Every long option can also come from a file: `workers = 128`; the command line wins.
+    app.set_config("--config", "",
+                   "Read options from a TOML/INI file: one `long-option-name = value` per line "
+                   "(e.g. /etc/fanout/fanoutd.conf); options given on the command line win");
+    app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
     app.add_option("--jobs", c.jobs_endpoint, "ZeroMQ endpoint to bind for jobs (ROUTER)")
         ->capture_default_str();
     app.add_option("--results", c.results_endpoint, "ZeroMQ endpoint to bind for results (PUB)")

@@ -43,6 +43,10 @@ daemon::~daemon() {
     shutdown();
 }
 
+void daemon::replace_inventory(std::shared_ptr<const inventory> devices) {
+    parts_->requests.replace_inventory(std::move(devices));
+}
+
 void daemon::shutdown() {
     auto& p = *parts_;
     if (p.stopped) return;

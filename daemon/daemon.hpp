@@ -4,7 +4,7 @@
 // Contract: the constructor binds both sockets (throws zmq::error_t on failure) and starts
 // every thread. shutdown() is the SIGTERM path: stop taking jobs, let running jobs finish
 // within the grace period, cancel what remains, publish every aggregate, answer every
-// `wait: true` client, then join all threads.
+// `wait: true` client, then join all threads. replace_inventory() is safe from any thread.
 #pragma once
 
 #include <memory>
@@ -22,6 +22,8 @@ class daemon {
     ~daemon();
 
     void shutdown();
+    // The SIGHUP path: new submits use `devices`; running and queued jobs keep theirs.
+    void replace_inventory(std::shared_ptr<const inventory> devices);
 
   private:
     struct parts;

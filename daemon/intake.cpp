@@ -53,6 +53,10 @@ intake::~intake() {
     stop();
 }
 
+void intake::replace_inventory(std::shared_ptr<const inventory> devices) {
+    devices_.store(std::move(devices));
+}
+
 void intake::start() {
     thread_ = std::thread([this] { run(); });
 }
@@ -159,7 +163,7 @@ void intake::handle(const envelope& to, std::string_view body) {
         return reply(to, protocol::encode_reply(pong));
     }
     protocol::routers_reply routers;
-    for (const auto& d : devices_->devices())
+    for (const auto& d : devices_.load()->devices())
         routers.routers.push_back({d.name, d.ip, d.port, d.username});
     reply(to, protocol::encode_reply(routers));
 }
@@ -168,14 +172,14 @@ void intake::handle_submit(const envelope& to, protocol::submit_request& request
     job_spec spec;
     spec.id = request.job_id;
     spec.single_command = request.single_command;
-    spec.devices = devices_;
+    spec.devices = devices_.load();  // one snapshot for the whole submit
     spec.timeout = request.timeout ? std::chrono::ceil<std::chrono::milliseconds>(
                                          std::chrono::duration<double>(*request.timeout))
                                    : settings_.command_timeout;
     std::vector<std::string> unknown;
     spec.routers.reserve(request.routers.size());
     for (const auto& name : request.routers) {
-        if (const device* d = devices_->find(name))
+        if (const device* d = spec.devices->find(name))
             spec.routers.push_back(d);
         else
             unknown.push_back(name);

@@ -10,6 +10,8 @@
 // - `wait: true` submitters are answered when the publisher reports the job ended, i.e. after
 //   the job's aggregate was published.
 // - The loop wakes at least every 100 ms to notice stop(); stop() joins it.
+// - replace_inventory() may be called from any thread (the SIGHUP path): requests decoded
+//   after it see the new inventory; accepted jobs keep the one they were accepted with.
 #pragma once
 
 #include <atomic>
@@ -47,6 +49,9 @@ class intake {
     // Where the publisher connects to report ended jobs.
     const std::string& completions_endpoint() const { return completions_endpoint_; }
 
+    // Atomically swaps the inventory that new submits and `routers` use.
+    void replace_inventory(std::shared_ptr<const inventory> devices);
+
     void start();
     // Answers the waiters of every job already reported, then joins.
     void stop();
@@ -64,7 +69,7 @@ class intake {
 
     const config& settings_;
     scheduler& tasks_;
-    std::shared_ptr<const inventory> devices_;
+    std::atomic<std::shared_ptr<const inventory>> devices_;
     std::function<std::size_t()> busy_workers_;
     const std::size_t workers_;
     const std::chrono::steady_clock::time_point started_at_;

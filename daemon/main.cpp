@@ -1,4 +1,5 @@
-// fanoutd's entry point: configuration, logging, inventory, then run until SIGTERM/SIGINT.
+// fanoutd's entry point: configuration, logging, inventory, then run until SIGTERM/SIGINT;
+// SIGHUP re-reads the inventory. Readiness, reloads and shutdown are reported to systemd.
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -11,6 +12,7 @@
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/inventory.hpp"
+#include "daemon/service_notify.hpp"
 #include "daemon/version.hpp"
 
 namespace {
@@ -23,6 +25,14 @@ bool is_loopback_endpoint(const std::string& endpoint) {
     return host.rfind("127.", 0) == 0 || host == "localhost" || host == "[::1]";
 }
 
+void warn_if_world_readable(const config& c, const fanout::daemon::inventory& devices) {
+    struct stat st {};
+    if (devices.holds_passwords() && ::stat(c.inventory_path.c_str(), &st) == 0 &&
+        (st.st_mode & S_IROTH))
+        spdlog::warn("{} holds passwords and is world-readable; chmod 600 it",
+                     c.inventory_path.string());
+}
+
 void warn_about_exposure(const config& c, const fanout::daemon::inventory& devices) {
     for (const auto& endpoint : {c.jobs_endpoint, c.results_endpoint})
         if (!is_loopback_endpoint(endpoint))
@@ -30,13 +40,34 @@ void warn_about_exposure(const config& c, const fanout::daemon::inventory& devic
                 "{} is not a loopback address: anyone who can reach it can submit jobs "
                 "or read results",
                 endpoint);
-    struct stat st {};
-    if (devices.holds_passwords() && ::stat(c.inventory_path.c_str(), &st) == 0 &&
-        (st.st_mode & S_IROTH))
-        spdlog::warn("{} holds passwords and is world-readable; chmod 600 it",
-                     c.inventory_path.string());
+    warn_if_world_readable(c, devices);
     if (c.transport.host_keys == fanout::daemon::host_key_policy::off)
         spdlog::warn("--host-key-policy off: router identities are not verified");
+}
+
+std::string ready_status(const config& c, std::size_t routers) {
+    return fmt::format("{} workers, {} routers, jobs on {}", c.workers, routers, c.jobs_endpoint);
+}
+
+// SIGHUP: re-read every file that may change while running. A bad file is logged and the
+// previous version stays in force; fanoutd never exits here and running jobs are untouched.
+void reload(const config& c, fanout::daemon::daemon& running, std::size_t& routers) {
+    namespace notify = fanout::daemon::service_notify;
+    notify::reloading();
+    try {
+        auto fresh = std::make_shared<const fanout::daemon::inventory>(
+            fanout::daemon::inventory::load(c.inventory_path));
+        warn_if_world_readable(c, *fresh);
+        running.replace_inventory(fresh);
+        spdlog::info("SIGHUP: reloaded {}: {} routers (was {}); running jobs keep theirs",
+                     c.inventory_path.string(), fresh->devices().size(), routers);
+        routers = fresh->devices().size();
+    } catch (const std::exception& e) {
+        spdlog::error("SIGHUP: invalid inventory, keeping the previous one: {}", e.what());
+    }
+    // Hook for --command-policy FILE: reload the policy here with the same rule (load and
+    // validate whole, swap atomically, keep the old one on error).
+    notify::ready(ready_status(c, routers));
 }
 
 }  // namespace
@@ -62,11 +93,12 @@ int main(int argc, char** argv) {
     warn_about_exposure(settings, *devices);
 
     // Every thread inherits this mask, so the signals reach only the sigwait below.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    sigset_t handled_signals;
+    sigemptyset(&handled_signals);
+    sigaddset(&handled_signals, SIGINT);
+    sigaddset(&handled_signals, SIGTERM);
+    sigaddset(&handled_signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
     try {
@@ -74,9 +106,14 @@ int main(int argc, char** argv) {
         spdlog::info("fanoutd {} ready: jobs on {}, results on {}, {} workers, {} routers",
                      fanout::daemon::fanout_version, settings.jobs_endpoint,
                      settings.results_endpoint, settings.workers, devices->devices().size());
+        std::size_t routers = devices->devices().size();
+        devices.reset();  // the daemon holds it; a reload must be able to free it
+        fanout::daemon::service_notify::ready(ready_status(settings, routers));
         int sig = 0;
-        sigwait(&stop_signals, &sig);
+        while (sigwait(&handled_signals, &sig) == 0 && sig == SIGHUP)
+            reload(settings, running, routers);
         spdlog::info("received {}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        fanout::daemon::service_notify::stopping();
         running.shutdown();
     } catch (const zmq::error_t& e) {
         spdlog::error("cannot start: {} (check --jobs/--results endpoints)", e.what());

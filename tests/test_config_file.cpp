@@ -1,0 +1,52 @@
+// fanoutd --config FILE: options from a TOML/INI file, the command line winning, and a
+// misspelt key or a missing file refused as a usage error.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "daemon/config.hpp"
+#include "tests/support/child_process.hpp"
+
+namespace {
+
+std::variant<fanout::daemon::config, int> parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "fanoutd");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    return fanout::daemon::parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+}  // namespace
+
+TEST(config_file, options_come_from_the_file_and_the_command_line_wins) {
+    fanout::testing::temp_dir dir;
+    auto path = dir.file("fanoutd.conf");
+    std::ofstream(path) << "# comment\ninventory = \"/etc/fanout/devices.json\"\nworkers = 7\n"
+                           "command-timeout = 12.5\nhost-key-policy = \"accept-new\"\n";
+    auto parsed = parse({"--config", path, "--workers", "9"});
+    ASSERT_TRUE(std::holds_alternative<fanout::daemon::config>(parsed));
+    auto& c = std::get<fanout::daemon::config>(parsed);
+    EXPECT_EQ(c.inventory_path, "/etc/fanout/devices.json");
+    EXPECT_EQ(c.workers, 9u);
+    EXPECT_EQ(c.command_timeout, std::chrono::milliseconds(12500));
+    EXPECT_EQ(c.transport.host_keys, fanout::daemon::host_key_policy::accept_new);
+}
+
+TEST(config_file, the_shipped_example_parses) {
+    auto parsed = parse({"--config", std::string(FANOUT_SOURCE_DIR) + "/examples/fanoutd.conf"});
+    ASSERT_TRUE(std::holds_alternative<fanout::daemon::config>(parsed));
+    EXPECT_EQ(std::get<fanout::daemon::config>(parsed).inventory_path, "/etc/fanout/devices.json");
+}
+
+TEST(config_file, a_misspelt_key_an_out_of_range_value_or_a_missing_file_is_a_usage_error) {
+    fanout::testing::temp_dir dir;
+    auto misspelt = dir.file("misspelt.conf");
+    std::ofstream(misspelt) << "wrkers = 7\n";
+    EXPECT_EQ(std::get<int>(parse({"--config", misspelt})), 2);
+    auto out_of_range = dir.file("range.conf");
+    std::ofstream(out_of_range) << "workers = 0\n";
+    EXPECT_EQ(std::get<int>(parse({"--config", out_of_range})), 2);
+    EXPECT_EQ(std::get<int>(parse({"--config", dir.file("absent.conf")})), 2);
+}
