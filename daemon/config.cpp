@@ -36,6 +36,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         "Examples:\n"
         "  fanoutd --inventory /etc/fanout/devices.json --known-hosts /etc/fanout/known_hosts\n"
         "  fanoutd --inventory devices.json --workers 256 --host-key-policy accept-new\n"
+        "  fanoutd --inventory devices.json --command-policy /etc/fanout/command-policy.conf\n"
         "Protocol: see protocol/PROTOCOL.md. Client: fanoutctl --help.");
 
     double connect_timeout = 10, command_timeout = 60, grace = 30;

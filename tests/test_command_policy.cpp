@@ -30,7 +30,8 @@ TEST(command_policy_default, reboot_in_every_spelling_is_refused) {
           "request  system   reboot at now", "  request system reboot  ",
           "\trequest\tsystem reboot", "req sys zer", "request system zeroize media", "r s h",
           "request system power-off", "request system power-cycle", "request system halt in 5",
-          "request vmhost reboot", "\"request\" system reboot", "re sys reb"})
+          "request vmhost reboot", "\"request\" system reboot", "re\"quest\" system reboot",
+          "re sys reb"})
         EXPECT_FALSE(allowed(defaults, c)) << c;
     EXPECT_NE(reason(defaults, "req sys reb").find("(reboot|halt|power-off|power-cycle|zeroize)"),
               std::string::npos)
