@@ -35,8 +35,8 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-// Splits on `|` outside double quotes (or at every `|` when `ignore_quotes`), then on
-// blanks outside quotes; quotes are removed from the words.
+// Splits on `|` outside double quotes, then on blanks outside quotes; quotes are removed from
+// the words. With `ignore_quotes`, quotes are dropped and group nothing (the naive reading).
 std::vector<words> split_stages(std::string_view command, bool ignore_quotes) {
     std::vector<words> stages(1);
     std::string word;
@@ -48,8 +48,9 @@ std::vector<words> split_stages(std::string_view command, bool ignore_quotes) {
     };
     for (char c : command) {
         if (c == '"') {
-            quoted = !quoted && !ignore_quotes;  // ignored: quotes are dropped, group nothing
-            in_word = true;
+            if (ignore_quotes) continue;
+            quoted = !quoted;
+            in_word = true;  // `""` is a word
         } else if (c == '|' && !quoted) {
             end_word();
             stages.emplace_back();
@@ -133,13 +134,12 @@ std::optional<std::string> command_policy::check(std::string_view command) const
             (rule.pipe ? allow_pipes : allow_commands) = true;
             continue;
         }
-        if (!rule.pipe) {
-            if (rule_matches(rule, c.stages[0])) return "matches " + named(rule);
-            continue;
-        }
-        for (const auto* stages : {&c.stages, &c.naive_stages})
-            for (std::size_t i = 1; i < stages->size(); ++i)
+        // Deny rules see both readings, so quoting can hide nothing from them.
+        for (const auto* stages : {&c.stages, &c.naive_stages}) {
+            if (!rule.pipe && rule_matches(rule, (*stages)[0])) return "matches " + named(rule);
+            for (std::size_t i = 1; rule.pipe && i < stages->size(); ++i)
                 if (rule_matches(rule, (*stages)[i])) return "pipe matches " + named(rule);
+        }
     }
     auto allowed = [&](const words& stage, bool pipe) {
         return std::any_of(rules_.begin(), rules_.end(), [&](const policy_rule& r) {

@@ -93,6 +93,9 @@ TEST(command_policy_default, a_pipe_hidden_in_quotes_is_still_refused) {
     // Whatever the router makes of the quotes, a denied pipe stage is refused.
     EXPECT_FALSE(allowed(defaults, "show log messages | match \"x | save /var/tmp/y\""));
     EXPECT_TRUE(allowed(defaults, "show log messages | match \"x|y\""));
+    EXPECT_FALSE(allowed(defaults, "\"request system reboot\""));
+    EXPECT_TRUE(allowed(defaults, "show log messages | match \"|\""));
+    EXPECT_TRUE(allowed(defaults, "show log messages | match \"request system reboot\""));
 }
 
 TEST(command_policy_allow, only_unambiguous_abbreviations_of_allowed_commands_pass) {
