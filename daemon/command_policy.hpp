@@ -47,7 +47,7 @@ struct policy_rule {
 
 class command_policy {
   public:
-    // The built-in default deny list (kDefaultRules in command_policy_rules.cpp).
+    // The built-in default deny list (default_policy_text).
     static command_policy builtin();
     // Parses policy text; `source` names it in errors ("FILE:LINE: ..."). Unless the text
     // says `defaults off`, the built-in rules come first.
