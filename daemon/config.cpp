@@ -36,6 +36,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         "Examples:\n"
         "  fanoutd --inventory /etc/fanout/devices.json --known-hosts /etc/fanout/known_hosts\n"
         "  fanoutd --inventory devices.json --workers 256 --host-key-policy accept-new\n"
+        "  fanoutd --inventory devices.json --command-policy /etc/fanout/command-policy.conf\n"
         "  fanoutd --config /etc/fanout/fanoutd.conf   (the systemd unit's form)\n"
         "Signals: SIGTERM/SIGINT shut down gracefully; SIGHUP re-reads the inventory (a bad "
         "file keeps the old one; jobs already accepted keep theirs).\n"
@@ -106,6 +107,11 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                    "On SIGTERM/SIGINT, seconds to let running jobs finish before cancelling")
         ->check(CLI::Range(0.0, 3600.0))
         ->capture_default_str();
+    std::string policy_file;
+    app.add_option("--command-policy", policy_file,
+                   "Command policy file (deny/allow rules; see README.md, \"Command policy\"). "
+                   "Default: the built-in deny list (reboot, configuration, shell, ...). A "
+                   "missing or invalid file stops fanoutd with exit code 2");
     app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
@@ -121,6 +127,14 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     c.command_timeout = to_ms(command_timeout);
     c.shutdown_grace = to_ms(grace);
     c.keep_time = std::chrono::seconds(keep_seconds);
+    if (!policy_file.empty()) {
+        try {
+            c.commands = command_policy::load(policy_file);
+        } catch (const command_policy_error& e) {
+            std::fprintf(stderr, "fanoutd: invalid --command-policy: %s\n", e.what());
+            return 2;
+        }
+    }
     if (c.max_pending_tasks < c.limits.max_routers_per_job) {
         std::fprintf(stderr,
                      "fanoutd: --max-pending-tasks (%zu) must be at least --max-routers-per-job "

@@ -1,7 +1,8 @@
 // fanoutd's configuration: every tunable, its default, and the command line that sets it.
 //
 // Contract: parse_command_line() either returns a complete, range-checked config or an
-// exit code (0 after --help/--version, 2 for a usage error, with the message already printed).
+// exit code (0 after --help/--version, 2 for a usage error or an invalid --command-policy
+// file, with the message already printed).
 // Defaults are safe: loopback binds, strict host keys.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <string>
 #include <variant>
 
+#include "daemon/command_policy.hpp"
 #include "daemon/ssh_transport.hpp"
 #include "protocol/limits.hpp"
 
@@ -31,6 +33,8 @@ struct config {
 
     transport_options transport;      // connect timeout, known_hosts, host key policy, output cap
     protocol::request_limits limits;  // per-request limits (--max-routers-per-job, ...)
+    // Which commands may be sent (--command-policy FILE; else the built-in deny list).
+    command_policy commands = command_policy::builtin();
 
     std::string log_level = "info";
 };

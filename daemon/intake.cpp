@@ -169,6 +169,19 @@ void intake::handle(const envelope& to, std::string_view body) {
 }
 
 void intake::handle_submit(const envelope& to, protocol::submit_request& request) {
+    // Before anything else: a refused job never reaches the scheduler, let alone a router.
+    for (std::size_t i = 0; i < request.commands.size(); ++i) {
+        auto refusal = settings_.commands.check(request.commands[i]);
+        if (!refusal) continue;
+        std::string message = (request.single_command ? std::string("command ")
+                                                      : "commands[" + std::to_string(i) + "] ") +
+                              command_excerpt(request.commands[i]) +
+                              " is forbidden by the command policy: " + *refusal +
+                              "; the job was rejected";
+        spdlog::info("intake: refused job {}: {}", request.job_id.value_or("(no id)"), message);
+        return reply(to, protocol::encode_reply(error_reply{
+                             error_code::forbidden_command, message, request.job_id, {}}));
+    }
     job_spec spec;
     spec.id = request.job_id;
     spec.single_command = request.single_command;

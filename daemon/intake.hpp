@@ -7,6 +7,8 @@
 //   never retried, so one stuck client cannot stall the others.
 // - Requests with more than max_request_frames frames are refused with bad_request; frames
 //   larger than 4x the request frame limit make ZeroMQ drop the connection (maxmsgsize).
+// - Every command of a submit is checked against the command policy (settings.commands) before
+//   anything else; a refused job gets forbidden_command and never reaches the scheduler.
 // - `wait: true` submitters are answered when the publisher reports the job ended, i.e. after
 //   the job's aggregate was published.
 // - The loop wakes at least every 100 ms to notice stop(); stop() joins it.

@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     warn_about_exposure(settings, *devices);
+    spdlog::info("command policy: {}", settings.commands.describe());
 
     // Every thread inherits this mask, so the signals reach only the sigwait below.
     sigset_t handled_signals;

@@ -33,13 +33,14 @@ constexpr name_table<error_kind, 7> error_kind_names{{
     {error_kind::internal, "internal"},
 }};
 
-constexpr name_table<error_code, 6> error_code_names{{
+constexpr name_table<error_code, 7> error_code_names{{
     {error_code::bad_request, "bad_request"},
     {error_code::unknown_routers, "unknown_routers"},
     {error_code::duplicate_job, "duplicate_job"},
     {error_code::busy, "busy"},
     {error_code::not_found, "not_found"},
     {error_code::too_large, "too_large"},
+    {error_code::forbidden_command, "forbidden_command"},
 }};
 
 template <typename Enum, std::size_t N>

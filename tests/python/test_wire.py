@@ -327,6 +327,13 @@ class WireTest(unittest.TestCase):
         self.assertEqual(reply["routers"], ["nope1", "nope2"])
         self.assert_error(self.ask({"type": "status", "job_id": "py-unknown"}), "not_found")
 
+        reply = self.ask({"type": "submit", "job_id": "py-reboot",
+                          "commands": ["show version", "req sys reb"], "routers": ["r1"]})
+        self.assert_error(reply, "forbidden_command")
+        self.assertEqual(reply["job_id"], "py-reboot")
+        self.assertIn("`req sys reb`", reply["message"])
+        self.assert_error(self.ask({"type": "status", "job_id": "py-reboot"}), "not_found")
+
         first = self.ask({**submit, "job_id": "py-dup", "wait": True})
         self.assertEqual(first["type"], "job_result")
         self.assert_error(self.ask({**submit, "job_id": "py-dup"}), "duplicate_job")

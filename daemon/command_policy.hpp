@@ -1,0 +1,77 @@
+// The command policy: which CLI commands fanoutd agrees to send to routers.
+//
+// Contract:
+// - A policy is an ordered list of rules written in a small pattern language (README.md,
+//   "Command policy"): `deny PATTERN`, `allow PATTERN`, a leading `|` for rules on pipe
+//   stages, `(a|b)` alternatives, `*` for one word, a trailing `...` for any further words.
+// - check() is pure: it splits the command into words and pipe stages and answers nullopt
+//   (allowed) or the reason it is refused. A command word matches a keyword when it is a
+//   non-empty prefix of it, compared case-insensitively (Junos accepts unique abbreviations).
+//   Deny rules match any such prefix and everything after the pattern (the conservative
+//   side). Allow rules match the whole command, and their first word must be an unambiguous
+//   abbreviation among the Junos top-level commands (or pipe commands).
+// - Commands with `;`, control characters (newline, CR, NUL...), `\"`, unbalanced quotes, or
+//   an empty command or pipe stage are always refused, whatever the rules say.
+// - parse() and load() throw command_policy_error naming the source and line.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fanout::daemon {
+
+class command_policy_error : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+inline constexpr std::size_t max_policy_rules = 1000;
+inline constexpr std::size_t max_policy_line_bytes = 1000;
+inline constexpr std::size_t max_policy_file_bytes = 1 << 20;
+
+struct policy_rule {
+    enum class verdict { deny, allow };
+    verdict action = verdict::deny;
+    bool pipe = false;  // applies to each `| stage` rather than to the command
+    // One entry per word position; each holds the accepted keywords (lower case) or "*".
+    std::vector<std::vector<std::string>> words;
+    bool open_ended = false;  // trailing `...` (implied for deny rules)
+    std::string text;         // the rule as written, for messages
+    std::string origin;       // "built-in" or "FILE:LINE"
+};
+
+class command_policy {
+  public:
+    // The built-in default deny list (default_policy_text).
+    static command_policy builtin();
+    // Parses policy text; `source` names it in errors ("FILE:LINE: ..."). Unless the text
+    // says `defaults off`, the built-in rules come first.
+    static command_policy parse(std::string_view text, const std::string& source);
+    // Reads and parses a policy file; a missing or unreadable file is an error too.
+    static command_policy load(const std::filesystem::path& file);
+
+    // nullopt when the command may be sent; else why not (names the rule that refused it).
+    std::optional<std::string> check(std::string_view command) const;
+
+    const std::vector<policy_rule>& rules() const { return rules_; }
+    // One line for the start-up log, e.g. "built-in default: 8 deny rules".
+    std::string describe() const;
+
+  private:
+    std::vector<policy_rule> rules_;
+    std::string source_ = "built-in default";
+};
+
+// The default rules, one per line, in the pattern language (also shown in README.md).
+extern const std::string_view default_policy_text;
+
+// At most `max_bytes` of `command` (cut on a UTF-8 boundary, "..." appended when cut), with
+// control characters escaped, in backticks: safe to put in an error message or a log line.
+std::string command_excerpt(std::string_view command, std::size_t max_bytes = 80);
+
+}  // namespace fanout::daemon
