@@ -9,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "daemon/config.hpp"
+#include "daemon/curve_keys.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/inventory.hpp"
 #include "daemon/version.hpp"
@@ -25,11 +26,15 @@ bool is_loopback_endpoint(const std::string& endpoint) {
 
 void warn_about_exposure(const config& c, const fanout::daemon::inventory& devices) {
     for (const auto& endpoint : {c.jobs_endpoint, c.results_endpoint})
-        if (!is_loopback_endpoint(endpoint))
+        if (!is_loopback_endpoint(endpoint) && !c.curve.enabled())
             spdlog::warn(
-                "{} is not a loopback address: anyone who can reach it can submit jobs "
-                "or read results",
+                "{} is not a loopback address and CURVE is off: anyone who can reach it can "
+                "submit jobs or read results, unencrypted (see --curve-secret-key)",
                 endpoint);
+    if (c.curve.allow_any_client)
+        spdlog::warn(
+            "--curve-allow-any-client: traffic is encrypted, but any client that knows the "
+            "server public key may submit jobs and read results");
     struct stat st {};
     if (devices.holds_passwords() && ::stat(c.inventory_path.c_str(), &st) == 0 &&
         (st.st_mode & S_IROTH))
@@ -78,6 +83,9 @@ int main(int argc, char** argv) {
         sigwait(&stop_signals, &sig);
         spdlog::info("received {}", sig == SIGINT ? "SIGINT" : "SIGTERM");
         running.shutdown();
+    } catch (const fanout::curve::key_file_error& e) {
+        spdlog::error("invalid CURVE setup: {}", e.what());
+        return 2;
     } catch (const zmq::error_t& e) {
         spdlog::error("cannot start: {} (check --jobs/--results endpoints)", e.what());
         return 1;

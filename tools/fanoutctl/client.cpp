@@ -21,14 +21,17 @@ std::string no_reply_message(const std::string& endpoint, std::chrono::milliseco
     return "no reply from fanoutd at " + endpoint + " within " + seconds + "s (is it running?)";
 }
 
-job_client::job_client(std::string endpoint, std::chrono::milliseconds reply_timeout)
+job_client::job_client(std::string endpoint, std::chrono::milliseconds reply_timeout,
+                       const std::optional<curve::client_credentials>& curve)
     : endpoint_(std::move(endpoint)),
       reply_timeout_(reply_timeout),
-      impl_(std::make_unique<impl>()) {
+      impl_(std::make_unique<impl>()),
+      curve_(curve.has_value()) {
     impl_->dealer.set(zmq::sockopt::linger, 0);
     try {
+        if (curve) curve::apply_curve_client(impl_->dealer.handle(), *curve);
         impl_->dealer.connect(endpoint_);
-    } catch (const zmq::error_t& e) {
+    } catch (const std::exception& e) {
         connect_error_ = "cannot connect to fanoutd at " + endpoint_ + ": " + e.what();
     }
 }
@@ -47,8 +50,14 @@ request_outcome job_client::request(const protocol::request& r) {
         while (true) {
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(
                 deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0)
-                return client_failure{no_reply_message(endpoint_, reply_timeout_)};
+            if (left.count() <= 0) {
+                // A refused CURVE handshake looks exactly like silence to a client.
+                return client_failure{no_reply_message(endpoint_, reply_timeout_) +
+                                      (curve_ ? "; with CURVE, also check the server key and "
+                                                "that this client's public key is in fanoutd's "
+                                                "--curve-clients directory"
+                                              : "")};
+            }
             zmq::pollitem_t items[] = {{impl_->dealer.handle(), 0, ZMQ_POLLIN, 0}};
             try {
                 zmq::poll(items, 1, left);

@@ -9,9 +9,11 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
+#include "daemon/curve_keys.hpp"
 #include "protocol/messages.hpp"
 
 namespace fanout::ctl {
@@ -25,8 +27,9 @@ using request_outcome = std::variant<protocol::reply, client_failure>;
 class job_client {
   public:
     // Connecting is lazy in ZeroMQ, so this only fails (client_failure on first request) for
-    // an endpoint ZeroMQ cannot parse.
-    job_client(std::string endpoint, std::chrono::milliseconds reply_timeout);
+    // an endpoint ZeroMQ cannot parse. With `curve`, the connection is a CURVE client.
+    job_client(std::string endpoint, std::chrono::milliseconds reply_timeout,
+               const std::optional<curve::client_credentials>& curve = std::nullopt);
     ~job_client();
     job_client(const job_client&) = delete;
     job_client& operator=(const job_client&) = delete;
@@ -41,6 +44,7 @@ class job_client {
     std::chrono::milliseconds reply_timeout_;
     std::unique_ptr<impl> impl_;
     std::string connect_error_;
+    bool curve_ = false;
 };
 
 // "no reply from fanoutd at <endpoint> within 10s (is it running?)"
