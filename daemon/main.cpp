@@ -35,10 +35,12 @@ void warn_about_exposure(const config& c, const fanout::daemon::inventory& devic
         spdlog::warn(
             "--curve-allow-any-client: traffic is encrypted, but any client that knows the "
             "server public key may submit jobs and read results");
+    bool holds_passphrases = false;
+    for (const auto& d : devices.devices()) holds_passphrases |= !d.passphrase.empty();
     struct stat st {};
-    if (devices.holds_passwords() && ::stat(c.inventory_path.c_str(), &st) == 0 &&
-        (st.st_mode & S_IROTH))
-        spdlog::warn("{} holds passwords and is world-readable; chmod 600 it",
+    if ((devices.holds_passwords() || holds_passphrases) &&
+        ::stat(c.inventory_path.c_str(), &st) == 0 && (st.st_mode & S_IROTH))
+        spdlog::warn("{} holds passwords or key passphrases and is world-readable; chmod 600 it",
                      c.inventory_path.string());
     if (c.transport.host_keys == fanout::daemon::host_key_policy::off)
         spdlog::warn("--host-key-policy off: router identities are not verified");
