@@ -3,8 +3,9 @@
 // Contract: one request at a time; request() sends the single msgpack frame and waits up to
 // the reply timeout. "No reply", an unusable endpoint and an undecodable reply come back as
 // client_failure (exit code 3); an error reply from the daemon is a normal protocol::reply.
-// A signal arriving while waiting does not end the wait. Sockets use linger 0, so
-// destruction never blocks.
+// A signal arriving while waiting does not end the wait. With CURVE, a handshake that
+// fanoutd refuses (client key not allowed) is reported at once as a client_failure. Sockets use
+// linger 0, so destruction never blocks.
 #pragma once
 
 #include <chrono>
