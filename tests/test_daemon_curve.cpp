@@ -185,6 +185,15 @@ TEST_F(daemon_curve, fanoutctl_uses_its_curve_options_and_environment) {
               std::string::npos)
         << refused.output;
 
+    // A wrong server key fails before any key check: silence, then a hint.
+    auto wrong_server = ctl({},
+                            {"--curve-server-key", curve::generate_key_pair().public_key,
+                             "--curve-client-key", mine, "ping"},
+                            "2");
+    EXPECT_EQ(wrong_server.code, 3);
+    EXPECT_NE(wrong_server.output.find("also check the server key"), std::string::npos)
+        << wrong_server.output;
+
     auto half = ctl({}, {"--curve-server-key", server_pub, "ping"});
     EXPECT_EQ(half.code, 2);
     EXPECT_NE(half.output.find("needs both"), std::string::npos) << half.output;
