@@ -19,6 +19,16 @@ std::chrono::milliseconds to_ms(double seconds) {
     return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
 }
 
+const char* curve_usage_error(const config::curve_options& curve) {
+    bool has_clients = !curve.clients_dir.empty();
+    if (!curve.enabled() && (has_clients || curve.allow_any_client))
+        return "--curve-clients and --curve-allow-any-client need --curve-secret-key";
+    if (curve.enabled() && has_clients == curve.allow_any_client)
+        return "--curve-secret-key needs exactly one of --curve-clients DIR (allow-list) or "
+               "--curve-allow-any-client (encryption only)";
+    return nullptr;
+}
+
 }  // namespace
 
 std::variant<config, int> parse_command_line(int argc, char** argv) {
@@ -40,6 +50,8 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         "  fanoutd --config /etc/fanout/fanoutd.conf   (the systemd unit's form)\n"
         "Signals: SIGTERM/SIGINT shut down gracefully; SIGHUP re-reads the inventory (a bad "
         "file keeps the old one; jobs already accepted keep theirs).\n"
+        "  fanoutd --jobs tcp://0.0.0.0:5555 --results tcp://0.0.0.0:5556 \\\n"
+        "          --curve-secret-key /etc/fanout/server.key --curve-clients /etc/fanout/clients\n"
         "Protocol: see protocol/PROTOCOL.md. Client: fanoutctl --help.");
 
     double connect_timeout = 10, command_timeout = 60, grace = 30;
@@ -115,6 +127,17 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
+    app.add_option("--curve-secret-key", c.curve.secret_key_file,
+                   "CURVE key pair file of fanoutd (mode 0600; create it with `fanoutctl keygen "
+                   "--out FILE`): encrypts both sockets and authenticates clients")
+        ->check(CLI::ExistingFile);
+    app.add_option("--curve-clients", c.curve.clients_dir,
+                   "With --curve-secret-key: directory of allowed client public keys, one "
+                   "*.pub file each; other clients are refused and logged")
+        ->check(CLI::ExistingDirectory);
+    app.add_flag("--curve-allow-any-client", c.curve.allow_any_client,
+                 "With --curve-secret-key: encryption only, any client that knows fanoutd's "
+                 "public key may connect (instead of --curve-clients)");
 
     try {
         app.parse(argc, argv);
@@ -140,6 +163,10 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                      "fanoutd: --max-pending-tasks (%zu) must be at least --max-routers-per-job "
                      "(%zu), or a maximal job could never be accepted\n",
                      c.max_pending_tasks, c.limits.max_routers_per_job);
+        return 2;
+    }
+    if (auto error = curve_usage_error(c.curve)) {
+        std::fprintf(stderr, "fanoutd: %s\n", error);
         return 2;
     }
     return c;

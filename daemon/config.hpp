@@ -37,6 +37,15 @@ struct config {
     command_policy commands = command_policy::builtin();
 
     std::string log_level = "info";
+
+    // CURVE on both sockets when secret_key_file is set (see daemon/curve_keys.hpp for the
+    // file formats). Then exactly one of clients_dir (the allow-list) or allow_any_client.
+    struct curve_options {
+        std::filesystem::path secret_key_file;
+        std::filesystem::path clients_dir;
+        bool allow_any_client = false;  // encryption only: any client knowing the server key
+        bool enabled() const { return !secret_key_file.empty(); }
+    } curve;
 };
 
 std::variant<config, int> parse_command_line(int argc, char** argv);

@@ -3,18 +3,46 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include "daemon/curve_keys.hpp"
 #include "daemon/intake.hpp"
 #include "daemon/publisher.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/worker_pool.hpp"
+#include "daemon/zap_handler.hpp"
 
 namespace fanout::daemon {
+namespace {
+
+std::optional<curve::key_pair> load_server_keys(const config::curve_options& curve) {
+    if (!curve.enabled()) return std::nullopt;
+    return curve::load_key_pair(curve.secret_key_file);
+}
+
+// Bound before either CURVE socket: without a ZAP handler ZeroMQ would let any client in.
+std::unique_ptr<zap_handler> start_zap_handler(zmq::context_t& context,
+                                               const config::curve_options& curve,
+                                               const std::optional<curve::key_pair>& keys) {
+    if (!keys) return nullptr;
+    std::optional<std::set<std::string>> allowed;
+    if (!curve.allow_any_client) allowed = curve::load_allow_list(curve.clients_dir);
+    if (allowed)
+        spdlog::info("CURVE on: server public key {}, {} allowed client key(s) from {}",
+                     keys->public_key, allowed->size(), curve.clients_dir.string());
+    else
+        spdlog::info("CURVE on, encryption only: server public key {}, any client key accepted",
+                     keys->public_key);
+    return std::make_unique<zap_handler>(context, std::move(allowed));
+}
+
+}  // namespace
 
 // Declaration order is construction order; destruction runs backwards, so the threads that
 // use a part are joined before that part goes away, and the context goes last.
 struct daemon::parts {
     config settings;
     zmq::context_t context;
+    std::optional<curve::key_pair> server_keys;
+    std::unique_ptr<zap_handler> zap;  // outlives both CURVE sockets
     intake requests;  // binds first: the publisher connects to its completions endpoint
     publisher results;
     scheduler tasks;
@@ -24,10 +52,13 @@ struct daemon::parts {
     parts(config c, std::shared_ptr<const inventory> devices)
         : settings(std::move(c)),
           context(1),
+          server_keys(load_server_keys(settings.curve)),
+          zap(start_zap_handler(context, settings.curve, server_keys)),
           requests(
               context, settings, tasks, devices, [this] { return workers.busy(); },
-              settings.workers),
-          results(context, settings.results_endpoint, requests.completions_endpoint()),
+              settings.workers, server_keys ? &*server_keys : nullptr),
+          results(context, settings.results_endpoint, requests.completions_endpoint(),
+                  server_keys ? &*server_keys : nullptr),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
                                  settings.keep_jobs, settings.keep_time},
                 results),

@@ -2,9 +2,11 @@
 // in the order that loses nothing.
 //
 // Contract: the constructor binds both sockets (throws zmq::error_t on failure) and starts
-// every thread. shutdown() is the SIGTERM path: stop taking jobs, let running jobs finish
-// within the grace period, cancel what remains, publish every aggregate, answer every
-// `wait: true` client, then join all threads. replace_inventory() is safe from any thread.
+// every thread. With CURVE configured it first loads the key pair and the client allow-list
+// (throws curve::key_file_error when they are unusable) and starts the ZAP handler. shutdown() is
+// the SIGTERM path: stop taking jobs, let running jobs finish within the grace period, cancel what
+// remains, publish every aggregate, answer every `wait: true` client, then join all threads.
+// replace_inventory() is safe from any thread.
 #pragma once
 
 #include <memory>

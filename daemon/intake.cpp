@@ -4,6 +4,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "daemon/curve_keys.hpp"
 #include "daemon/version.hpp"
 #include "protocol/codec.hpp"
 
@@ -29,7 +30,7 @@ std::string unique_completions_endpoint(const void* owner) {
 
 intake::intake(zmq::context_t& context, const config& settings, scheduler& tasks,
                std::shared_ptr<const inventory> devices, std::function<std::size_t()> busy_workers,
-               std::size_t workers)
+               std::size_t workers, const curve::key_pair* curve_server)
     : settings_(settings),
       tasks_(tasks),
       devices_(std::move(devices)),
@@ -43,6 +44,7 @@ intake::intake(zmq::context_t& context, const config& settings, scheduler& tasks
     router.set(zmq::sockopt::linger, 1000);
     router.set(zmq::sockopt::router_mandatory, 1);
     router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(settings.limits.max_frame_bytes) * 4);
+    if (curve_server) curve::apply_curve_server(router.handle(), *curve_server);
     router.bind(settings.jobs_endpoint);
     sockets_->completions.set(zmq::sockopt::linger, 0);
     sockets_->completions.set(zmq::sockopt::rcvhwm, 0);

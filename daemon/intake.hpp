@@ -32,6 +32,9 @@
 namespace zmq {
 class context_t;
 }
+namespace fanout::curve {
+struct key_pair;
+}
 
 namespace fanout::daemon {
 
@@ -40,10 +43,10 @@ inline constexpr std::size_t max_request_frames = 16;
 class intake {
   public:
     // Binds the jobs endpoint and the inproc completions endpoint; throws zmq::error_t when
-    // a bind fails.
+    // a bind fails. A non-null `curve_server` makes the jobs socket a CURVE server.
     intake(zmq::context_t& context, const config& settings, scheduler& tasks,
            std::shared_ptr<const inventory> devices, std::function<std::size_t()> busy_workers,
-           std::size_t workers);
+           std::size_t workers, const curve::key_pair* curve_server = nullptr);
     intake(const intake&) = delete;
     intake& operator=(const intake&) = delete;
     ~intake();

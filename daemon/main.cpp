@@ -10,6 +10,7 @@
 #include <zmq.hpp>
 
 #include "daemon/config.hpp"
+#include "daemon/curve_keys.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/inventory.hpp"
 #include "daemon/service_notify.hpp"
@@ -26,21 +27,27 @@ bool is_loopback_endpoint(const std::string& endpoint) {
 }
 
 void warn_if_world_readable(const config& c, const fanout::daemon::inventory& devices) {
+    bool holds_passphrases = false;
+    for (const auto& d : devices.devices()) holds_passphrases |= !d.passphrase.empty();
     struct stat st {};
-    if (devices.holds_passwords() && ::stat(c.inventory_path.c_str(), &st) == 0 &&
-        (st.st_mode & S_IROTH))
-        spdlog::warn("{} holds passwords and is world-readable; chmod 600 it",
+    if ((devices.holds_passwords() || holds_passphrases) &&
+        ::stat(c.inventory_path.c_str(), &st) == 0 && (st.st_mode & S_IROTH))
+        spdlog::warn("{} holds passwords or key passphrases and is world-readable; chmod 600 it",
                      c.inventory_path.string());
 }
 
 void warn_about_exposure(const config& c, const fanout::daemon::inventory& devices) {
     for (const auto& endpoint : {c.jobs_endpoint, c.results_endpoint})
-        if (!is_loopback_endpoint(endpoint))
+        if (!is_loopback_endpoint(endpoint) && !c.curve.enabled())
             spdlog::warn(
-                "{} is not a loopback address: anyone who can reach it can submit jobs "
-                "or read results",
+                "{} is not a loopback address and CURVE is off: anyone who can reach it can "
+                "submit jobs or read results, unencrypted (see --curve-secret-key)",
                 endpoint);
     warn_if_world_readable(c, devices);
+    if (c.curve.allow_any_client)
+        spdlog::warn(
+            "--curve-allow-any-client: traffic is encrypted, but any client that knows the "
+            "server public key may submit jobs and read results");
     if (c.transport.host_keys == fanout::daemon::host_key_policy::off)
         spdlog::warn("--host-key-policy off: router identities are not verified");
 }
@@ -116,6 +123,9 @@ int main(int argc, char** argv) {
         spdlog::info("received {}", sig == SIGINT ? "SIGINT" : "SIGTERM");
         fanout::daemon::service_notify::stopping();
         running.shutdown();
+    } catch (const fanout::curve::key_file_error& e) {
+        spdlog::error("invalid CURVE setup: {}", e.what());
+        return 2;
     } catch (const zmq::error_t& e) {
         spdlog::error("cannot start: {} (check --jobs/--results endpoints)", e.what());
         return 1;

@@ -25,15 +25,19 @@
 namespace zmq {
 class context_t;
 }
+namespace fanout::curve {
+struct key_pair;
+}
 
 namespace fanout::daemon {
 
 class publisher final : public result_sink {
   public:
     // Binds `endpoint` (throws zmq::error_t when it cannot) and connects to intake's
-    // completions endpoint.
+    // completions endpoint. A non-null `curve_server` makes the PUB socket a CURVE server.
     publisher(zmq::context_t& context, const std::string& endpoint,
-              const std::string& completions_endpoint);
+              const std::string& completions_endpoint,
+              const curve::key_pair* curve_server = nullptr);
     publisher(const publisher&) = delete;
     publisher& operator=(const publisher&) = delete;
     ~publisher() override;

@@ -15,20 +15,24 @@ fleet::fleet(const temp_dir& dir, int routers, std::vector<std::string> extra_ar
 
 fanoutd_process::fanoutd_process(const temp_dir& dir, const std::string& inventory,
                                  const std::string& known_hosts,
-                                 std::vector<std::string> extra_args)
+                                 std::vector<std::string> extra_args, fanoutd_extras extras)
     : jobs_("ipc://" + dir.file("jobs.sock")), results_("ipc://" + dir.file("results.sock")) {
     std::vector<std::string> argv{FANOUTD_BIN,     "--inventory", inventory,
                                   "--known-hosts", known_hosts,   "--jobs",
                                   jobs_,           "--results",   results_};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    if (!extras.log_file.empty())  // sh execs fanoutd, so the pid stays fanoutd's
+        argv.insert(argv.begin(), {"/bin/sh", "-c", "exec \"$@\" 2>>\"$0\"", extras.log_file});
     // The daemon logs to stderr, which the test inherits; readiness is a ping answered.
     process_ = std::make_unique<child_process>(argv, child_process::capture::stdout_stream);
-    client probe(jobs_);
+    client probe(jobs_, zmq::socket_type::dealer, extras.curve);
     expect_reply<protocol::pong_reply>(probe.request(protocol::ping_request{}, 30s));
 }
 
-client::client(const std::string& endpoint, zmq::socket_type type) : socket_(context_, type) {
+client::client(const std::string& endpoint, zmq::socket_type type, const curve_credentials& curve)
+    : socket_(context_, type) {
     socket_.set(zmq::sockopt::linger, 0);
+    if (curve) curve::apply_curve_client(socket_.handle(), *curve);
     socket_.connect(endpoint);
 }
 
@@ -56,9 +60,11 @@ protocol::reply client::request(const protocol::request& r, std::chrono::millise
     return std::get<0>(decoded);
 }
 
-subscriber::subscriber(const std::string& endpoint, const std::string& prefix)
+subscriber::subscriber(const std::string& endpoint, const std::string& prefix,
+                       const curve_credentials& curve)
     : socket_(context_, zmq::socket_type::sub) {
     socket_.set(zmq::sockopt::linger, 0);
+    if (curve) curve::apply_curve_client(socket_.handle(), *curve);
     socket_.set(zmq::sockopt::rcvhwm, 0);
     socket_.set(zmq::sockopt::subscribe, prefix);
     socket_.set(zmq::sockopt::subscribe, "job.sync-");

@@ -15,6 +15,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "daemon/curve_keys.hpp"
 #include "protocol/codec.hpp"
 #include "tests/support/child_process.hpp"
 
@@ -35,11 +36,19 @@ class fleet {
     std::unique_ptr<child_process> process_;
 };
 
+using curve_credentials = std::optional<curve::client_credentials>;
+
+struct fanoutd_extras {
+    curve_credentials curve;  // the readiness ping's CURVE keys, for a CURVE fanoutd
+    std::string log_file;     // when set, fanoutd's stderr (its log) is appended to this file
+};
+
 // A fanoutd process; ready once it answered a ping.
 class fanoutd_process {
   public:
     fanoutd_process(const temp_dir& dir, const std::string& inventory,
-                    const std::string& known_hosts, std::vector<std::string> extra_args = {});
+                    const std::string& known_hosts, std::vector<std::string> extra_args = {},
+                    fanoutd_extras extras = {});
     const std::string& jobs() const { return jobs_; }
     const std::string& results() const { return results_; }
     child_process& process() { return *process_; }
@@ -66,7 +75,8 @@ struct fleet_and_daemon {
 // A DEALER client: one request, one reply.
 class client {
   public:
-    explicit client(const std::string& endpoint, zmq::socket_type type = zmq::socket_type::dealer);
+    explicit client(const std::string& endpoint, zmq::socket_type type = zmq::socket_type::dealer,
+                    const curve_credentials& curve = std::nullopt);
     protocol::reply request(const protocol::request& r, std::chrono::milliseconds timeout = 30s);
     // Raw frames, for hostile-input tests. A REQ socket adds its own delimiter.
     void send_frames(const std::vector<std::string>& frames);
@@ -80,7 +90,8 @@ class client {
 // A SUB client on the results endpoint.
 class subscriber {
   public:
-    explicit subscriber(const std::string& endpoint, const std::string& prefix = "");
+    explicit subscriber(const std::string& endpoint, const std::string& prefix = "",
+                        const curve_credentials& curve = std::nullopt);
     // Submits tiny jobs through `jobs` until one of their aggregates arrives here, so that
     // nothing published after this call is missed (ZeroMQ's slow-joiner problem).
     void sync(client& jobs, const std::string& router);

@@ -1,8 +1,10 @@
 #include "tools/fanoutctl/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
+#include "tools/fanoutctl/command_support.hpp"
 #include "tools/fanoutctl/commands.hpp"
 #include "tools/fanoutctl/exit_codes.hpp"
 #include "tools/fanoutctl/options.hpp"
@@ -16,17 +18,23 @@ const char* const exit_codes_help =
     "connection trouble.\n";
 
 const char* const global_note =
-    "\nGlobal options (--jobs, --results, --timeout-reply) may come before or after the\n"
-    "subcommand; see `fanoutctl --help`.\n";
+    "\nGlobal options (--jobs, --results, --timeout-reply, --curve-*) may come before or after\n"
+    "the subcommand; see `fanoutctl --help`.\n";
 
 const char* const main_footer =
-    "\nEnvironment: FANOUT_JOBS and FANOUT_RESULTS set the default endpoints.\n"
+    "\nEnvironment: FANOUT_JOBS and FANOUT_RESULTS set the default endpoints;\n"
+    "FANOUT_CURVE_SERVER_KEY and FANOUT_CURVE_CLIENT_KEY set the CURVE keys.\n"
+    "\nCURVE: when fanoutd runs with --curve-secret-key, give both --curve-server-key\n"
+    "(fanoutd's public key, or its .pub file) and --curve-client-key (this client's key pair\n"
+    "file, made by `fanoutctl keygen`, whose .pub file is in fanoutd's --curve-clients dir).\n"
     "\nExamples:\n"
     "  fanoutctl ping\n"
     "  fanoutctl routers\n"
     "  fanoutctl run -r r1,r2 'show version'\n"
     "  fanoutctl run -r all --brief 'show system uptime'\n"
     "  fanoutctl --jobs tcp://10.0.0.5:5555 --results tcp://10.0.0.5:5556 status JOB_ID\n"
+    "  fanoutctl keygen --out ~/.config/fanout/client.key\n"
+    "  fanoutctl --curve-server-key server.key.pub --curve-client-key client.key ping\n"
     "\nRun `fanoutctl SUBCOMMAND --help` for details.\n";
 
 const char* const run_footer =
@@ -60,6 +68,24 @@ std::string query_footer(const std::string& name, const std::string& what) {
            "  fanoutctl " + name + " --json ctl-host-4242-1700000000000\n";
 }
 
+// Fills global.curve from the two key options; an exit code when they are unusable.
+std::optional<int> resolve_curve(global_options& global) {
+    if (global.curve_server_key.empty() && global.curve_client_key_file.empty())
+        return std::nullopt;
+    if (global.curve_server_key.empty() || global.curve_client_key_file.empty())
+        return report_usage_error(
+            "CURVE needs both --curve-server-key and --curve-client-key (or "
+            "FANOUT_CURVE_SERVER_KEY and FANOUT_CURVE_CLIENT_KEY)");
+    try {
+        global.curve =
+            curve::client_credentials{curve::load_key_pair(global.curve_client_key_file),
+                                      curve::public_key_from_argument(global.curve_server_key)};
+    } catch (const curve::key_file_error& e) {
+        return report_usage_error(e.what());
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -80,6 +106,12 @@ int run_cli(int argc, char** argv) {
                    "seconds to wait for each reply from fanoutd")
         ->check(positive_seconds)
         ->capture_default_str();
+    app.add_option("--curve-server-key", global.curve_server_key,
+                   "fanoutd's CURVE public key: 40 Z85 characters, or its .pub file")
+        ->envname("FANOUT_CURVE_SERVER_KEY");
+    app.add_option("--curve-client-key", global.curve_client_key_file,
+                   "this client's CURVE key pair file (mode 0600, from `fanoutctl keygen`)")
+        ->envname("FANOUT_CURVE_CLIENT_KEY");
 
     run_options run;
     auto* run_cmd = app.add_subcommand("run", "submit a job and stream its results");
@@ -142,6 +174,17 @@ int run_cli(int argc, char** argv) {
                     "\nExamples:\n  fanoutctl ping\n  fanoutctl --timeout-reply 2 ping\n") +
         exit_codes_help + global_note);
 
+    keygen_options keygen;
+    auto* keygen_cmd = app.add_subcommand("keygen", "create a CURVE key pair (fanoutd or client)");
+    keygen_cmd->add_option("--out", keygen.out_file, "key pair file to create (mode 0600)")
+        ->required();
+    keygen_cmd->footer(
+        "\nWrites FILE (public-key and secret-key lines, mode 0600) and FILE.pub (the public\n"
+        "key, to share); never overwrites. Prints the public key.\n"
+        "\nExamples:\n  fanoutctl keygen --out /etc/fanout/server.key     # for fanoutd\n"
+        "  fanoutctl keygen --out ~/.config/fanout/client.key # then copy client.key.pub\n"
+        "                                                     # into fanoutd's --curve-clients\n");
+
     app.footer(main_footer + std::string(exit_codes_help));
 
     try {
@@ -151,6 +194,8 @@ int run_cli(int argc, char** argv) {
         return code == 0 ? exit_ok : exit_usage;
     }
 
+    if (*keygen_cmd) return keygen_command(keygen);
+    if (auto code = resolve_curve(global)) return *code;
     if (*run_cmd) return run_command(global, run);
     if (*status_cmd) return status_command(global, query);
     if (*result_cmd) return result_command(global, query);

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -13,7 +14,27 @@ namespace fanout::ctl {
 struct job_client::impl {
     zmq::context_t context{1};
     zmq::socket_t dealer{context, zmq::socket_type::dealer};
+    zmq::socket_t monitor{context, zmq::socket_type::pair};  // CURVE only: handshake refusals
 };
+
+namespace {
+
+constexpr const char* monitor_endpoint = "inproc://fanoutctl.dealer.monitor";
+
+// The ZAP status of a refused CURVE handshake, read from the monitor; 0 for other events.
+int refused_status(zmq::socket_t& monitor) {
+    std::vector<zmq::message_t> event;
+    if (!zmq::recv_multipart(monitor, std::back_inserter(event), zmq::recv_flags::dontwait) ||
+        event.empty() || event[0].size() < 6)
+        return 0;
+    std::uint16_t id = 0;
+    std::uint32_t value = 0;
+    std::memcpy(&id, event[0].data(), sizeof id);
+    std::memcpy(&value, static_cast<const char*>(event[0].data()) + 2, sizeof value);
+    return id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? static_cast<int>(value) : 0;
+}
+
+}  // namespace
 
 std::string no_reply_message(const std::string& endpoint, std::chrono::milliseconds waited) {
     char seconds[32];
@@ -21,14 +42,23 @@ std::string no_reply_message(const std::string& endpoint, std::chrono::milliseco
     return "no reply from fanoutd at " + endpoint + " within " + seconds + "s (is it running?)";
 }
 
-job_client::job_client(std::string endpoint, std::chrono::milliseconds reply_timeout)
+job_client::job_client(std::string endpoint, std::chrono::milliseconds reply_timeout,
+                       const std::optional<curve::client_credentials>& curve)
     : endpoint_(std::move(endpoint)),
       reply_timeout_(reply_timeout),
-      impl_(std::make_unique<impl>()) {
+      impl_(std::make_unique<impl>()),
+      curve_(curve.has_value()) {
     impl_->dealer.set(zmq::sockopt::linger, 0);
     try {
+        if (curve) {
+            curve::apply_curve_client(impl_->dealer.handle(), *curve);
+            impl_->monitor.set(zmq::sockopt::linger, 0);
+            if (zmq_socket_monitor(impl_->dealer.handle(), monitor_endpoint,
+                                   ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0)
+                impl_->monitor.connect(monitor_endpoint);
+        }
         impl_->dealer.connect(endpoint_);
-    } catch (const zmq::error_t& e) {
+    } catch (const std::exception& e) {
         connect_error_ = "cannot connect to fanoutd at " + endpoint_ + ": " + e.what();
     }
 }
@@ -47,14 +77,28 @@ request_outcome job_client::request(const protocol::request& r) {
         while (true) {
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(
                 deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0)
-                return client_failure{no_reply_message(endpoint_, reply_timeout_)};
-            zmq::pollitem_t items[] = {{impl_->dealer.handle(), 0, ZMQ_POLLIN, 0}};
+            if (left.count() <= 0) {
+                // A refused CURVE handshake looks exactly like silence to a client.
+                return client_failure{no_reply_message(endpoint_, reply_timeout_) +
+                                      (curve_ ? "; with CURVE, also check the server key and "
+                                                "that this client's public key is in fanoutd's "
+                                                "--curve-clients directory"
+                                              : "")};
+            }
+            zmq::pollitem_t items[] = {{impl_->dealer.handle(), 0, ZMQ_POLLIN, 0},
+                                       {impl_->monitor.handle(), 0, ZMQ_POLLIN, 0}};
             try {
-                zmq::poll(items, 1, left);
+                zmq::poll(items, curve_ ? 2 : 1, left);
             } catch (const zmq::error_t& e) {
                 if (e.num() == EINTR) continue;
                 throw;
+            }
+            if (curve_ && (items[1].revents & ZMQ_POLLIN)) {
+                if (int status = refused_status(impl_->monitor))
+                    return client_failure{
+                        "fanoutd at " + endpoint_ +
+                        " refused this client's CURVE key (ZAP status " + std::to_string(status) +
+                        "): its public key is not in fanoutd's --curve-clients directory"};
             }
             if (!(items[0].revents & ZMQ_POLLIN)) continue;
             std::vector<zmq::message_t> parts;

@@ -3,15 +3,18 @@
 // Contract: one request at a time; request() sends the single msgpack frame and waits up to
 // the reply timeout. "No reply", an unusable endpoint and an undecodable reply come back as
 // client_failure (exit code 3); an error reply from the daemon is a normal protocol::reply.
-// A signal arriving while waiting does not end the wait. Sockets use linger 0, so
-// destruction never blocks.
+// A signal arriving while waiting does not end the wait. With CURVE, a handshake that
+// fanoutd refuses (client key not allowed) is reported at once as a client_failure. Sockets use
+// linger 0, so destruction never blocks.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
+#include "daemon/curve_keys.hpp"
 #include "protocol/messages.hpp"
 
 namespace fanout::ctl {
@@ -25,8 +28,9 @@ using request_outcome = std::variant<protocol::reply, client_failure>;
 class job_client {
   public:
     // Connecting is lazy in ZeroMQ, so this only fails (client_failure on first request) for
-    // an endpoint ZeroMQ cannot parse.
-    job_client(std::string endpoint, std::chrono::milliseconds reply_timeout);
+    // an endpoint ZeroMQ cannot parse. With `curve`, the connection is a CURVE client.
+    job_client(std::string endpoint, std::chrono::milliseconds reply_timeout,
+               const std::optional<curve::client_credentials>& curve = std::nullopt);
     ~job_client();
     job_client(const job_client&) = delete;
     job_client& operator=(const job_client&) = delete;
@@ -41,6 +45,7 @@ class job_client {
     std::chrono::milliseconds reply_timeout_;
     std::unique_ptr<impl> impl_;
     std::string connect_error_;
+    bool curve_ = false;
 };
 
 // "no reply from fanoutd at <endpoint> within 10s (is it running?)"

@@ -1,13 +1,16 @@
 // Parsed command-line options of fanoutctl, as plain values (filled in by cli.cpp).
 //
 // Contract: defaults here are the documented defaults; environment overrides (FANOUT_JOBS,
-// FANOUT_RESULTS) are applied by the CLI parser before these reach a command.
+// FANOUT_RESULTS, FANOUT_CURVE_SERVER_KEY, FANOUT_CURVE_CLIENT_KEY) are applied by the CLI
+// parser before these reach a command, and `curve` is resolved from the key options.
 #pragma once
 
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "daemon/curve_keys.hpp"
 
 namespace fanout::ctl {
 
@@ -19,6 +22,9 @@ struct global_options {
     std::string results_endpoint = default_results_endpoint;
     double reply_timeout_seconds = 10.0;
     bool json = false;
+    std::string curve_server_key;       // Z85 key or public key file; with curve_client_key
+    std::string curve_client_key_file;  // this client's key pair file (mode 0600)
+    std::optional<curve::client_credentials> curve;  // set when both are given
 
     std::chrono::milliseconds reply_timeout() const {
         return std::chrono::milliseconds(static_cast<long long>(reply_timeout_seconds * 1000.0));
@@ -34,6 +40,10 @@ struct run_options {
     std::string job_id;                            // empty: generated client-side
     bool brief = false;
     bool no_progress = false;
+};
+
+struct keygen_options {
+    std::string out_file;  // secret key pair file; the public half goes to out_file + ".pub"
 };
 
 struct job_query_options {

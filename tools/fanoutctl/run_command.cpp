@@ -83,7 +83,7 @@ int run_command(const global_options& global, const run_options& options) {
         return report_usage_error("run: --job-id must be 1-64 characters of [A-Za-z0-9._:-]");
     }
 
-    job_client client(global.jobs_endpoint, global.reply_timeout());
+    job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve);
     if (selection.all) {
         auto names = inventory_names(client);
         if (auto* code = std::get_if<int>(&names)) return *code;
@@ -92,7 +92,8 @@ int run_command(const global_options& global, const run_options& options) {
 
     std::optional<result_subscriber> sub;
     try {
-        sub.emplace(global.results_endpoint, job_id);  // before submitting: see subscriber.hpp
+        sub.emplace(global.results_endpoint, job_id,
+                    global.curve);  // before submitting: see subscriber.hpp
     } catch (const std::runtime_error& e) {
         return report_client_failure({e.what()});
     }

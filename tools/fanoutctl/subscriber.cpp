@@ -15,7 +15,8 @@ struct result_subscriber::impl {
     zmq::socket_t sub{context, zmq::socket_type::sub};
 };
 
-result_subscriber::result_subscriber(const std::string& endpoint, std::string job_id)
+result_subscriber::result_subscriber(const std::string& endpoint, std::string job_id,
+                                     const std::optional<curve::client_credentials>& curve)
     : job_id_(std::move(job_id)), impl_(std::make_unique<impl>()) {
     impl_->sub.set(zmq::sockopt::linger, 0);
     // A big job can publish faster than a terminal prints; anything dropped anyway comes
@@ -24,8 +25,9 @@ result_subscriber::result_subscriber(const std::string& endpoint, std::string jo
     impl_->sub.set(zmq::sockopt::subscribe, "result." + job_id_ + ".");
     impl_->sub.set(zmq::sockopt::subscribe, "job." + job_id_);
     try {
+        if (curve) curve::apply_curve_client(impl_->sub.handle(), *curve);
         impl_->sub.connect(endpoint);
-    } catch (const zmq::error_t& e) {
+    } catch (const std::exception& e) {
         throw std::runtime_error("cannot connect to fanoutd results at " + endpoint + ": " +
                                  e.what());
     }

@@ -13,6 +13,7 @@
 #include <string>
 #include <variant>
 
+#include "daemon/curve_keys.hpp"
 #include "protocol/messages.hpp"
 
 namespace fanout::ctl {
@@ -21,8 +22,10 @@ using published_message = std::variant<protocol::router_result, protocol::job_re
 
 class result_subscriber {
   public:
-    // Throws std::runtime_error when ZeroMQ cannot use the endpoint.
-    result_subscriber(const std::string& endpoint, std::string job_id);
+    // Throws std::runtime_error when ZeroMQ cannot use the endpoint. With `curve`, the
+    // subscription is a CURVE client.
+    result_subscriber(const std::string& endpoint, std::string job_id,
+                      const std::optional<curve::client_credentials>& curve = std::nullopt);
     ~result_subscriber();
     result_subscriber(const result_subscriber&) = delete;
     result_subscriber& operator=(const result_subscriber&) = delete;
