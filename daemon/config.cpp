@@ -98,6 +98,13 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                    "On SIGTERM/SIGINT, seconds to let running jobs finish before cancelling")
         ->check(CLI::Range(0.0, 3600.0))
         ->capture_default_str();
+    app.add_option("--state-dir", c.state_dir,
+                   "Directory for the crash-safety journal (created 0700). After a crash or "
+                   "kill, fanoutd resumes the unfinished jobs from it. Default: none (accepted "
+                   "jobs are lost on a crash)");
+    app.add_flag("--rerun-interrupted", c.rerun_interrupted,
+                 "After a crash, run again the routers whose command was in flight, instead "
+                 "of reporting them failed with error kind interrupted (needs --state-dir)");
     app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
@@ -113,6 +120,10 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     c.command_timeout = to_ms(command_timeout);
     c.shutdown_grace = to_ms(grace);
     c.keep_time = std::chrono::seconds(keep_seconds);
+    if (c.rerun_interrupted && c.state_dir.empty()) {
+        std::fprintf(stderr, "fanoutd: --rerun-interrupted needs --state-dir\n");
+        return 2;
+    }
     if (c.max_pending_tasks < c.limits.max_routers_per_job) {
         std::fprintf(stderr,
                      "fanoutd: --max-pending-tasks (%zu) must be at least --max-routers-per-job "

@@ -32,6 +32,9 @@ struct config {
     transport_options transport;      // connect timeout, known_hosts, host key policy, output cap
     protocol::request_limits limits;  // per-request limits (--max-routers-per-job, ...)
 
+    std::filesystem::path state_dir;  // empty: no journal, accepted jobs are lost on a crash
+    bool rerun_interrupted = false;   // after a crash, run in-flight routers again
+
     std::string log_level = "info";
 };
 
