@@ -293,3 +293,41 @@ TEST(JournalRecovery, UndecodableRecordsAreSkipped) {
     EXPECT_TRUE(state.resumed.empty());
     EXPECT_TRUE(state.ended.empty());
 }
+
+TEST(JournalRecovery, RuntimeCompactionKeepsOnlyTheRetainedJobs) {
+    temp_dir dir;
+    auto inv = routers(1);
+    scheduler_limits limits;
+    limits.keep_jobs = 5;
+    {
+        journal file(dir.path(), 2048);
+        journal_log log(file);
+        recording_sink sink;
+        scheduler s(limits, sink, &log);
+        s.restore(recover(file.take_replayed(), false), inv);
+        for (int i = 1; i <= 60; ++i) {
+            ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(
+                s.submit(spec_of(inv, "j" + std::to_string(i), 1))));
+            succeed(s, *s.next_task());
+        }
+        auto segs = segments(dir);
+        ASSERT_EQ(segs.size(), 1u);
+        EXPECT_NE(segs[0].filename(), "journal-0000000001.log");  // compacted while running
+        EXPECT_LT(std::filesystem::file_size(segs[0]), 3 * 2048u);
+    }
+    journal file(dir.path());
+    auto state = recover(file.take_replayed(), false);
+    EXPECT_TRUE(state.resumed.empty());
+    // The snapshot holds the 5 kept jobs; jobs that ended after it follow as changes.
+    ASSERT_GE(state.ended.size(), 5u);
+    EXPECT_LT(state.ended.size(), 60u);
+    EXPECT_EQ(state.ended.back().result->job_id, "j60");
+    EXPECT_EQ(state.next_seq, 61u);
+    recording_sink sink;
+    scheduler s(limits, sink);
+    s.restore(std::move(state), inv);
+    EXPECT_TRUE(std::holds_alternative<std::monostate>(s.result("j55")));
+    for (int i = 56; i <= 60; ++i)
+        EXPECT_TRUE((std::holds_alternative<std::shared_ptr<const fanout::protocol::job_result>>(
+            s.result("j" + std::to_string(i)))));
+}
