@@ -137,3 +137,42 @@ TEST(DaemonRecovery, RerunInterruptedRunsTheInFlightRoutersAgain) {
     for (const auto& r : out.fetched.results)
         EXPECT_EQ(r.status, router_status::success) << r.router_name;
 }
+
+TEST(DaemonRecovery, EndedJobsAndSeqSurviveACleanRestart) {
+    temp_dir dir;
+    fleet routers_served(dir, 3);
+    args daemon_args{"--state-dir", dir.file("state")};
+    job_result before;
+    {
+        fanoutd_process first(dir, routers_served.devices_json(), routers_served.known_hosts(),
+                              daemon_args);
+        client jobs(first.jobs());
+        before = expect_reply<job_result>(
+            jobs.request(submit_of("kept", "show version", router_names(1, 3))));
+        EXPECT_EQ(first.process().stop(SIGTERM), 0);
+    }
+    fanoutd_process second(dir, routers_served.devices_json(), routers_served.known_hosts(),
+                           daemon_args);
+    client jobs(second.jobs());
+    auto after = expect_reply<job_result>(jobs.request(fanout::protocol::result_request{"kept"}));
+    ASSERT_EQ(after.results.size(), 3u);
+    std::uint64_t highest = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(after.results[i].seq, before.results[i].seq);
+        EXPECT_EQ(after.results[i].output, before.results[i].output);
+        highest = std::max(highest, before.results[i].seq);
+    }
+    EXPECT_EQ(after.summary.successful, 3u);
+    auto duplicate =
+        expect_error(jobs.request(submit_of("kept", "show version", {"r1"}, /*wait=*/false)));
+    EXPECT_EQ(duplicate.code, fanout::protocol::error_code::duplicate_job);
+    auto next = expect_reply<job_result>(jobs.request(submit_of("next", "show version", {"r1"})));
+    EXPECT_GT(next.results.at(0).seq, highest);  // seq does not start over at 1
+}
+
+TEST(DaemonRecovery, RerunInterruptedWithoutStateDirIsAUsageError) {
+    child_process daemon({FANOUTD_BIN, "--rerun-interrupted"},
+                         child_process::capture::stderr_stream);
+    daemon.wait_for_line("--rerun-interrupted needs --state-dir", 30s);
+    EXPECT_EQ(daemon.wait(30s), 2);
+}
