@@ -331,3 +331,47 @@ TEST(JournalRecovery, RuntimeCompactionKeepsOnlyTheRetainedJobs) {
         EXPECT_TRUE((std::holds_alternative<std::shared_ptr<const fanout::protocol::job_result>>(
             s.result("j" + std::to_string(i)))));
 }
+
+TEST(JournalRecovery, AMultiCommandRouterInterruptedHalfwayKeepsItsFirstResult) {
+    temp_dir dir;
+    auto inv = routers(2);
+    {
+        journal file(dir.path());
+        journal_log log(file);
+        recording_sink sink;
+        scheduler s({}, sink, &log);
+        s.restore(recover(file.take_replayed(), false), inv);
+        auto spec = spec_of(inv, "two", 2);
+        spec.commands = {"show version", "show chassis"};
+        spec.single_command = false;
+        ASSERT_TRUE(
+            std::holds_alternative<fanout::protocol::accepted_reply>(s.submit(std::move(spec))));
+        auto task = s.next_task();
+        router_result first;
+        first.status = router_status::success;
+        first.output = "version";
+        s.record(*task, 0, first);  // the second command was running at the crash
+    }
+    journal file(dir.path());
+    auto records = file.take_replayed();
+    auto state = recover(records, false);
+    ASSERT_EQ(state.resumed.size(), 1u);
+    const auto& job = state.resumed[0];
+    ASSERT_EQ(job.results.size(), 4u);
+    ASSERT_TRUE(job.results[0].has_value());
+    EXPECT_EQ(job.results[0]->output, "version");
+    EXPECT_FALSE(job.results[1].has_value());
+    EXPECT_EQ(job.interrupted, (std::vector<std::size_t>{0}));
+    EXPECT_EQ(job.to_run, (std::vector<std::size_t>{1}));
+
+    auto rerun = recover(records, true);
+    EXPECT_FALSE(rerun.resumed[0].results[0].has_value());  // the router runs all again
+    EXPECT_EQ(rerun.resumed[0].to_run, (std::vector<std::size_t>{0, 1}));
+
+    recording_sink sink;
+    scheduler s({}, sink);
+    s.restore(std::move(state), inv);
+    ASSERT_EQ(sink.results.size(), 1u);  // only the missing command is reported
+    EXPECT_EQ(sink.results[0].command_index, 1u);
+    EXPECT_EQ(sink.results[0].error->kind, error_kind::interrupted);
+}
