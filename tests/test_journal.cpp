@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "daemon/journal.hpp"
 #include "daemon/journal_log.hpp"
@@ -143,6 +144,32 @@ TEST(Journal, ASegmentWithoutMarkerFallsBackToThePreviousOne) {
     }
     ASSERT_EQ(segments(dir).size(), 1u);  // both older segments removed
     EXPECT_EQ(segments(dir)[0].filename(), "journal-0000000010.log");
+}
+
+TEST(Journal, ConcurrentWritersShareSyncsAndLoseNothing) {
+    temp_dir dir;
+    constexpr int threads = 8, per_thread = 200;
+    {
+        journal j(dir.path());
+        j.begin_snapshot();
+        j.finish_snapshot(j.end_snapshot("m"));
+        std::vector<std::thread> writers;
+        for (int t = 0; t < threads; ++t)
+            writers.emplace_back([&j, t] {
+                for (int i = 0; i < per_thread; ++i)
+                    j.sync(j.append('A', std::to_string(t) + ":" + std::to_string(i)));
+            });
+        for (auto& w : writers) w.join();
+    }
+    journal j(dir.path());
+    auto records = j.take_replayed();
+    ASSERT_EQ(records.size(), 1u + threads * per_thread);
+    std::vector<int> next(threads, 0);  // each writer's records are in its order
+    for (std::size_t r = 1; r < records.size(); ++r) {
+        auto colon = records[r].body.find(':');
+        int t = std::stoi(records[r].body.substr(0, colon));
+        EXPECT_EQ(std::stoi(records[r].body.substr(colon + 1)), next[t]++);
+    }
 }
 
 TEST(Journal, TwoDaemonsCannotShareAStateDir) {
