@@ -28,52 +28,54 @@ std::string scheduler::new_job_id() {
 
 std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec spec) {
     std::uint64_t ticket = 0;
-    protocol::accepted_reply accepted;
-    {
-        lock guard(mutex_);
-        if (stopping_ || !accepting_)
-            return error_reply{error_code::busy, "fanoutd is shutting down", spec.id, {}};
-        evict_finished_locked();  // an expired job_id may be used again
-        std::string id = spec.id ? *spec.id : new_job_id();
-        if (active_.count(id) || finished_.count(id))
-            return error_reply{
-                error_code::duplicate_job, "job_id '" + id + "' is already known", id, {}};
-        if (active_.size() >= limits_.max_queued_jobs)
-            return error_reply{error_code::busy,
-                               "too many jobs in progress (--max-queued-jobs " +
-                                   std::to_string(limits_.max_queued_jobs) + "); retry later",
-                               spec.id,
-                               {}};
-        if (pending_tasks_ + spec.routers.size() > limits_.max_pending_tasks)
-            return error_reply{error_code::busy,
-                               "too many router tasks pending (--max-pending-tasks " +
-                                   std::to_string(limits_.max_pending_tasks) + "); retry later",
-                               spec.id,
-                               {}};
-
-        auto j = std::make_shared<job>();
-        j->id = id;
-        j->commands = std::move(spec.commands);
-        j->single_command = spec.single_command;
-        j->routers = std::move(spec.routers);
-        j->devices = std::move(spec.devices);
-        j->timeout = spec.timeout;
-        j->accepted_at = std::chrono::steady_clock::now();
-        j->results.resize(j->total_results());
-        for (std::size_t i = 0; i < j->routers.size(); ++i) j->pending.push_back(i);
-        pending_tasks_ += j->routers.size();
-        active_.emplace(id, j);
-        ring_.push_back(j);
-
-        spdlog::info("job {} accepted: {} routers x {} commands, timeout {:.1f}s", id,
-                     j->routers.size(), j->commands.size(),
-                     std::chrono::duration<double>(j->timeout).count());
-        ticket = log_.job_accepted(*j, std::chrono::system_clock::now());
-        work_ready_.notify_all();
-        accepted = protocol::accepted_reply{id, j->total_results()};
-    }
+    auto outcome = admit(std::move(spec), ticket);
     log_.make_durable(ticket);  // `accepted` promises the job survives a crash
-    return accepted;
+    return outcome;
+}
+
+std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec spec,
+                                                                     std::uint64_t& ticket) {
+    lock guard(mutex_);
+    if (stopping_ || !accepting_)
+        return error_reply{error_code::busy, "fanoutd is shutting down", spec.id, {}};
+    evict_finished_locked();  // an expired job_id may be used again
+    std::string id = spec.id ? *spec.id : new_job_id();
+    if (active_.count(id) || finished_.count(id))
+        return error_reply{
+            error_code::duplicate_job, "job_id '" + id + "' is already known", id, {}};
+    if (active_.size() >= limits_.max_queued_jobs)
+        return error_reply{error_code::busy,
+                           "too many jobs in progress (--max-queued-jobs " +
+                               std::to_string(limits_.max_queued_jobs) + "); retry later",
+                           spec.id,
+                           {}};
+    if (pending_tasks_ + spec.routers.size() > limits_.max_pending_tasks)
+        return error_reply{error_code::busy,
+                           "too many router tasks pending (--max-pending-tasks " +
+                               std::to_string(limits_.max_pending_tasks) + "); retry later",
+                           spec.id,
+                           {}};
+
+    auto j = std::make_shared<job>();
+    j->id = id;
+    j->commands = std::move(spec.commands);
+    j->single_command = spec.single_command;
+    j->routers = std::move(spec.routers);
+    j->devices = std::move(spec.devices);
+    j->timeout = spec.timeout;
+    j->accepted_at = std::chrono::steady_clock::now();
+    j->results.resize(j->total_results());
+    for (std::size_t i = 0; i < j->routers.size(); ++i) j->pending.push_back(i);
+    pending_tasks_ += j->routers.size();
+    active_.emplace(id, j);
+    ring_.push_back(j);
+
+    spdlog::info("job {} accepted: {} routers x {} commands, timeout {:.1f}s", id,
+                 j->routers.size(), j->commands.size(),
+                 std::chrono::duration<double>(j->timeout).count());
+    ticket = log_.job_accepted(*j, std::chrono::system_clock::now());
+    work_ready_.notify_all();
+    return protocol::accepted_reply{id, j->total_results()};
 }
 
 protocol::status_reply scheduler::status_of(const job& j) const {
@@ -152,25 +154,26 @@ void scheduler::cancel_locked(const std::shared_ptr<job>& j) {
 }
 
 std::optional<router_task> scheduler::next_task() {
-    std::shared_ptr<job> j;
-    std::size_t router_index = 0;
     std::uint64_t ticket = 0;
-    {
-        lock guard(mutex_);
-        work_ready_.wait(guard, [this] { return stopping_ || !ring_.empty(); });
-        if (stopping_) return std::nullopt;
-        j = ring_.front();
-        ring_.pop_front();
-        router_index = j->pending.front();
-        j->pending.pop_front();
-        if (!j->pending.empty()) ring_.push_back(j);
-        ++j->in_flight;
-        if (j->state == job_state::queued) j->state = job_state::running;
-        ticket = log_.router_started(*j, router_index);
-    }
+    auto task = take_task(ticket);
     // Durable before the command can reach the router: after a crash this router is
     // reported `interrupted` rather than silently run a second time.
     log_.make_durable(ticket);
+    return task;
+}
+
+std::optional<router_task> scheduler::take_task(std::uint64_t& ticket) {
+    lock guard(mutex_);
+    work_ready_.wait(guard, [this] { return stopping_ || !ring_.empty(); });
+    if (stopping_) return std::nullopt;
+    auto j = ring_.front();
+    ring_.pop_front();
+    std::size_t router_index = j->pending.front();
+    j->pending.pop_front();
+    if (!j->pending.empty()) ring_.push_back(j);
+    ++j->in_flight;
+    if (j->state == job_state::queued) j->state = job_state::running;
+    ticket = log_.router_started(*j, router_index);
     return router_task{j, router_index};
 }
 

@@ -93,6 +93,10 @@ class scheduler {
     using lock = std::unique_lock<std::mutex>;
 
     std::string new_job_id();
+    // submit and next_task without the fsync: they return the journal ticket to make durable.
+    std::variant<protocol::accepted_reply, protocol::error_reply> admit(job_spec spec,
+                                                                        std::uint64_t& ticket);
+    std::optional<router_task> take_task(std::uint64_t& ticket);
     protocol::status_reply status_of(const job& j) const;
     void record_locked(job& j, std::size_t router_index, std::size_t command_index,
                        protocol::router_result r);
