@@ -124,6 +124,13 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                    "Command policy file (deny/allow rules; see README.md, \"Command policy\"). "
                    "Default: the built-in deny list (reboot, configuration, shell, ...). A "
                    "missing or invalid file stops fanoutd with exit code 2");
+    app.add_option("--state-dir", c.state_dir,
+                   "Directory for the crash-safety journal (created 0700). After a crash or "
+                   "kill, fanoutd resumes the unfinished jobs from it. Default: none (accepted "
+                   "jobs are lost on a crash)");
+    app.add_flag("--rerun-interrupted", c.rerun_interrupted,
+                 "After a crash, run again the routers whose command was in flight, instead "
+                 "of reporting them failed with error kind interrupted (needs --state-dir)");
     app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
@@ -157,6 +164,10 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
             std::fprintf(stderr, "fanoutd: invalid --command-policy: %s\n", e.what());
             return 2;
         }
+    }
+    if (c.rerun_interrupted && c.state_dir.empty()) {
+        std::fprintf(stderr, "fanoutd: --rerun-interrupted needs --state-dir\n");
+        return 2;
     }
     if (c.max_pending_tasks < c.limits.max_routers_per_job) {
         std::fprintf(stderr,

@@ -36,6 +36,9 @@ struct config {
     // Which commands may be sent (--command-policy FILE; else the built-in deny list).
     command_policy commands = command_policy::builtin();
 
+    std::filesystem::path state_dir;  // empty: no journal, accepted jobs are lost on a crash
+    bool rerun_interrupted = false;   // after a crash, run in-flight routers again
+
     std::string log_level = "info";
 
     // CURVE on both sockets when secret_key_file is set (see daemon/curve_keys.hpp for the

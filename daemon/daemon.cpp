@@ -5,6 +5,8 @@
 
 #include "daemon/curve_keys.hpp"
 #include "daemon/intake.hpp"
+#include "daemon/journal.hpp"
+#include "daemon/journal_log.hpp"
 #include "daemon/publisher.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/worker_pool.hpp"
@@ -36,21 +38,45 @@ std::unique_ptr<zap_handler> start_zap_handler(zmq::context_t& context,
 
 }  // namespace
 
+namespace {
+
+std::unique_ptr<journal> open_journal(const config& c) {
+    if (c.state_dir.empty()) {
+        spdlog::warn("no --state-dir: jobs accepted and not ended are lost if fanoutd crashes");
+        return nullptr;
+    }
+    return std::make_unique<journal>(c.state_dir);
+}
+
+}  // namespace
+
 // Declaration order is construction order; destruction runs backwards, so the threads that
 // use a part are joined before that part goes away, and the context goes last.
 struct daemon::parts {
     config settings;
+    std::unique_ptr<journal> journal_file;  // first: a locked --state-dir fails before binding
+    std::unique_ptr<journal_log> log;
     zmq::context_t context;
     std::optional<curve::key_pair> server_keys;
     std::unique_ptr<zap_handler> zap;  // outlives both CURVE sockets
     intake requests;  // binds first: the publisher connects to its completions endpoint
     publisher results;
     scheduler tasks;
+    bool restored;  // the journal's jobs are back before any worker starts
     worker_pool workers;
     bool stopped = false;
 
+    bool restore(const std::shared_ptr<const inventory>& devices) {
+        if (!journal_file) return false;
+        auto state = recover(journal_file->take_replayed(), settings.rerun_interrupted);
+        tasks.restore(std::move(state), devices);
+        return true;
+    }
+
     parts(config c, std::shared_ptr<const inventory> devices)
         : settings(std::move(c)),
+          journal_file(open_journal(settings)),
+          log(journal_file ? std::make_unique<journal_log>(*journal_file) : nullptr),
           context(1),
           server_keys(load_server_keys(settings.curve)),
           zap(start_zap_handler(context, settings.curve, server_keys)),
@@ -61,7 +87,8 @@ struct daemon::parts {
                   server_keys ? &*server_keys : nullptr),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
                                  settings.keep_jobs, settings.keep_time},
-                results),
+                results, log.get()),
+          restored(restore(devices)),
           workers(settings.workers, tasks, settings.transport) {
         requests.start();
     }
@@ -94,6 +121,7 @@ void daemon::shutdown() {
         }
     }
     p.workers.stop();
+    p.tasks.sync_log();
     p.results.stop();   // every aggregate is on the wire and reported to intake
     p.requests.stop();  // every waiter has its reply
     spdlog::info("fanoutd stopped");

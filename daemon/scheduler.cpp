@@ -14,7 +14,8 @@ using protocol::error_reply;
 using protocol::job_state;
 using protocol::router_status;
 
-scheduler::scheduler(scheduler_limits limits, result_sink& sink) : limits_(limits), sink_(sink) {}
+scheduler::scheduler(scheduler_limits limits, result_sink& sink, job_log* log)
+    : limits_(limits), sink_(sink), log_(log ? *log : no_log_) {}
 
 std::string scheduler::new_job_id() {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -26,6 +27,14 @@ std::string scheduler::new_job_id() {
 }
 
 std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec spec) {
+    std::uint64_t ticket = 0;
+    auto outcome = admit(std::move(spec), ticket);
+    log_.make_durable(ticket);  // `accepted` promises the job survives a crash
+    return outcome;
+}
+
+std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec spec,
+                                                                     std::uint64_t& ticket) {
     lock guard(mutex_);
     if (stopping_ || !accepting_)
         return error_reply{error_code::busy, "fanoutd is shutting down", spec.id, {}};
@@ -64,6 +73,7 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec s
     spdlog::info("job {} accepted: {} routers x {} commands, timeout {:.1f}s", id,
                  j->routers.size(), j->commands.size(),
                  std::chrono::duration<double>(j->timeout).count());
+    ticket = log_.job_accepted(*j, std::chrono::system_clock::now());
     work_ready_.notify_all();
     return protocol::accepted_reply{id, j->total_results()};
 }
@@ -91,7 +101,18 @@ scheduler::result(const std::string& job_id) {
 }
 
 std::optional<protocol::status_reply> scheduler::cancel(const std::string& job_id) {
-    lock guard(mutex_);
+    std::optional<protocol::status_reply> reply;
+    std::uint64_t ticket = 0;
+    {
+        lock guard(mutex_);
+        reply = cancel_by_id_locked(job_id);
+        ticket = log_.last_ticket();
+    }
+    log_.make_durable(ticket);
+    return reply;
+}
+
+std::optional<protocol::status_reply> scheduler::cancel_by_id_locked(const std::string& job_id) {
     auto it = active_.find(job_id);
     if (it == active_.end()) {
         evict_finished_locked();
@@ -113,6 +134,7 @@ void scheduler::cancel_all() {
 
 void scheduler::cancel_locked(const std::shared_ptr<job>& j) {
     if (j->cancelled.exchange(true)) return;
+    log_.job_cancelled(*j);
     spdlog::info("job {} cancel requested: {} routers not started, {} in flight", j->id,
                  j->pending.size(), j->in_flight);
     ring_.erase(std::remove(ring_.begin(), ring_.end(), j), ring_.end());
@@ -132,6 +154,15 @@ void scheduler::cancel_locked(const std::shared_ptr<job>& j) {
 }
 
 std::optional<router_task> scheduler::next_task() {
+    std::uint64_t ticket = 0;
+    auto task = take_task(ticket);
+    // Durable before the command can reach the router: after a crash this router is
+    // reported `interrupted` rather than silently run a second time.
+    log_.make_durable(ticket);
+    return task;
+}
+
+std::optional<router_task> scheduler::take_task(std::uint64_t& ticket) {
     lock guard(mutex_);
     work_ready_.wait(guard, [this] { return stopping_ || !ring_.empty(); });
     if (stopping_) return std::nullopt;
@@ -142,6 +173,7 @@ std::optional<router_task> scheduler::next_task() {
     if (!j->pending.empty()) ring_.push_back(j);
     ++j->in_flight;
     if (j->state == job_state::queued) j->state = job_state::running;
+    ticket = log_.router_started(*j, router_index);
     return router_task{j, router_index};
 }
 
@@ -176,16 +208,41 @@ void scheduler::record_locked(job& j, std::size_t router_index, std::size_t comm
             break;
     }
     ++j.recorded;
+    log_.router_result(r);
     sink_.router_result_ready(r);
     slot = std::move(r);
     if (j.recorded == j.total_results()) end_job_locked(j);
 }
 
 void scheduler::task_finished(const router_task& task) {
-    lock guard(mutex_);
-    --task.owner->in_flight;
-    --pending_tasks_;
-    idle_.notify_all();
+    std::uint64_t ticket = 0;
+    std::optional<std::uint64_t> snapshot;
+    {
+        lock guard(mutex_);
+        --task.owner->in_flight;
+        --pending_tasks_;
+        idle_.notify_all();
+        ticket = log_.last_ticket();
+        if (!compacting_ && log_.wants_compaction()) {
+            compacting_ = true;
+            snapshot = snapshot_locked();
+        }
+    }
+    log_.make_durable(ticket);  // group commit: the task's results, shared with other workers
+    if (snapshot) {
+        log_.finish_snapshot(*snapshot);
+        lock guard(mutex_);
+        compacting_ = false;
+    }
+}
+
+void scheduler::sync_log() {
+    std::uint64_t ticket = 0;
+    {
+        lock guard(mutex_);
+        ticket = log_.last_ticket();
+    }
+    log_.make_durable(ticket);
 }
 
 void scheduler::end_job_locked(job& j) {
@@ -211,6 +268,7 @@ void scheduler::end_job_locked(job& j) {
     spdlog::info("job {} {} in {:.3f}s: {} results, {} successful, {} failed, {} cancelled", j.id,
                  protocol::to_string(j.state), s.total_duration, s.total, s.successful, s.failed,
                  s.cancelled);
+    log_.job_ended(*aggregate, std::chrono::system_clock::now());
     sink_.job_ended(aggregate);
 
     finished_[j.id] = finished_job{aggregate, status_of(j), ended};

@@ -11,6 +11,10 @@
 //   every accepted job ends with a recorded result (success, failed or cancelled).
 // - Results reach the result_sink under the lock in recording order, each with the next
 //   daemon-wide `seq`, and a job's aggregate follows its last router_result.
+// - Durability (with a journal, see job_log.hpp): submit returns `accepted` only once the job
+//   is on stable storage, and next_task hands out a router only once its start is; results
+//   and job ends are written as they are recorded and synced by task_finished. No fsync
+//   happens under the lock. restore() resumes the jobs a previous run left unfinished.
 #pragma once
 
 #include <chrono>
@@ -25,6 +29,8 @@
 #include <variant>
 
 #include "daemon/job.hpp"
+#include "daemon/job_log.hpp"
+#include "daemon/recovery.hpp"
 #include "daemon/result_sink.hpp"
 #include "protocol/messages.hpp"
 
@@ -45,7 +51,15 @@ struct scheduler_stats {
 
 class scheduler {
   public:
-    scheduler(scheduler_limits limits, result_sink& sink);
+    // Without a log (nullptr) nothing is journaled.
+    scheduler(scheduler_limits limits, result_sink& sink, job_log* log = nullptr);
+
+    // Start-up, before any worker runs: takes over the ended jobs to keep and the jobs to
+    // resume (interrupted routers are recorded `failed`/`interrupted` and published), then
+    // writes a compacted journal. Routers no longer in `devices` fail with kind `internal`.
+    void restore(recovered_state state, std::shared_ptr<const inventory> devices);
+    // Blocks until everything recorded so far is on stable storage.
+    void sync_log();
 
     std::variant<protocol::accepted_reply, protocol::error_reply> submit(job_spec spec);
     std::optional<protocol::status_reply> status(const std::string& job_id);
@@ -79,15 +93,24 @@ class scheduler {
     using lock = std::unique_lock<std::mutex>;
 
     std::string new_job_id();
+    // submit and next_task without the fsync: they return the journal ticket to make durable.
+    std::variant<protocol::accepted_reply, protocol::error_reply> admit(job_spec spec,
+                                                                        std::uint64_t& ticket);
+    std::optional<router_task> take_task(std::uint64_t& ticket);
     protocol::status_reply status_of(const job& j) const;
     void record_locked(job& j, std::size_t router_index, std::size_t command_index,
                        protocol::router_result r);
+    std::optional<protocol::status_reply> cancel_by_id_locked(const std::string& job_id);
     void cancel_locked(const std::shared_ptr<job>& j);
     void end_job_locked(job& j);
     void evict_finished_locked();
+    void restore_job_locked(resumed_job r, const std::shared_ptr<const inventory>& devices);
+    std::uint64_t snapshot_locked();  // returns the ticket to pass to finish_snapshot
 
     const scheduler_limits limits_;
     result_sink& sink_;
+    null_job_log no_log_;
+    job_log& log_;
 
     mutable std::mutex mutex_;
     std::condition_variable work_ready_;
@@ -97,6 +120,8 @@ class scheduler {
     std::uint64_t next_seq_ = 1;
     std::uint64_t id_counter_ = 0;
     std::size_t pending_tasks_ = 0;  // queued + in flight, across jobs
+    bool compacting_ = false;
+    std::deque<device> unknown_devices_;  // restored routers no longer in the inventory
 
     std::map<std::string, std::shared_ptr<job>, std::less<>> active_;
     std::deque<std::shared_ptr<job>> ring_;  // active jobs with routers waiting

@@ -23,7 +23,7 @@ constexpr name_table<router_status, 3> router_status_names{{
     {router_status::cancelled, "cancelled"},
 }};
 
-constexpr name_table<error_kind, 7> error_kind_names{{
+constexpr name_table<error_kind, 8> error_kind_names{{
     {error_kind::connect, "connect"},
     {error_kind::auth, "auth"},
     {error_kind::host_key, "host_key"},
@@ -31,6 +31,7 @@ constexpr name_table<error_kind, 7> error_kind_names{{
     {error_kind::channel, "channel"},
     {error_kind::exit_status, "exit_status"},
     {error_kind::internal, "internal"},
+    {error_kind::interrupted, "interrupted"},
 }};
 
 constexpr name_table<error_code, 7> error_code_names{{

@@ -48,7 +48,16 @@ using request = std::variant<submit_request, status_request, result_request, can
 
 enum class job_state { queued, running, done, cancelled };
 enum class router_status { success, failed, cancelled };
-enum class error_kind { connect, auth, host_key, timeout, channel, exit_status, internal };
+enum class error_kind {
+    connect,
+    auth,
+    host_key,
+    timeout,
+    channel,
+    exit_status,
+    internal,
+    interrupted
+};
 enum class error_code {
     bad_request,
     unknown_routers,

@@ -412,9 +412,9 @@ TEST(ProtocolCodecPublished, RouterResultErrorIsKindAndMessageMap) {
 }
 
 TEST(ProtocolCodecPublished, EveryErrorKindRoundTrips) {
-    for (error_kind kind :
-         {error_kind::connect, error_kind::auth, error_kind::host_key, error_kind::timeout,
-          error_kind::channel, error_kind::exit_status, error_kind::internal}) {
+    for (error_kind kind : {error_kind::connect, error_kind::auth, error_kind::host_key,
+                            error_kind::timeout, error_kind::channel, error_kind::exit_status,
+                            error_kind::internal, error_kind::interrupted}) {
         router_result in = sample_router_result();
         in.error = router_error{kind, "details"};
         auto decoded = decode_published(encode_router_result(in));
@@ -549,6 +549,7 @@ TEST(ProtocolNames, EnumsUseTheWireStrings) {
     EXPECT_EQ(to_string(error_kind::channel), "channel");
     EXPECT_EQ(to_string(error_kind::exit_status), "exit_status");
     EXPECT_EQ(to_string(error_kind::internal), "internal");
+    EXPECT_EQ(to_string(error_kind::interrupted), "interrupted");
     EXPECT_EQ(to_string(error_code::bad_request), "bad_request");
     EXPECT_EQ(to_string(error_code::unknown_routers), "unknown_routers");
     EXPECT_EQ(to_string(error_code::duplicate_job), "duplicate_job");
@@ -565,7 +566,8 @@ TEST(ProtocolNames, ParsingIsTheInverseAndRejectsOtherStrings) {
         EXPECT_EQ(router_status_from(to_string(v)), v);
     }
     for (auto v : {error_kind::connect, error_kind::auth, error_kind::host_key, error_kind::timeout,
-                   error_kind::channel, error_kind::exit_status, error_kind::internal}) {
+                   error_kind::channel, error_kind::exit_status, error_kind::internal,
+                   error_kind::interrupted}) {
         EXPECT_EQ(error_kind_from(to_string(v)), v);
     }
     for (auto v : {error_code::bad_request, error_code::unknown_routers, error_code::duplicate_job,

@@ -25,7 +25,8 @@ ROUTER_RESULT_KEYS = {"type", "job_id", "router_name", "command", "command_index
                       "output", "stderr", "exit_status", "truncated", "execution_duration",
                       "start_time", "end_time", "seq"}  # plus the optional "error"
 SUMMARY_COUNTS = {"total_routers", "total", "successful", "failed", "cancelled"}
-ERROR_KINDS = {"connect", "auth", "host_key", "timeout", "channel", "exit_status", "internal"}
+ERROR_KINDS = {"connect", "auth", "host_key", "timeout", "channel", "exit_status", "internal",
+               "interrupted"}
 STATUS_KEYS = {"type", "job_id", "state", "total", "completed", "successful", "failed"}
 FLEET_PASSWORD = b"fanout-secret"
 

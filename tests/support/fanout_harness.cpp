@@ -1,5 +1,6 @@
 #include "tests/support/fanout_harness.hpp"
 
+#include <atomic>
 #include <stdexcept>
 
 namespace fanout::testing {
@@ -73,7 +74,9 @@ subscriber::subscriber(const std::string& endpoint, const std::string& prefix,
 
 void subscriber::sync(client& jobs, const std::string& router) {
     for (int attempt = 0; attempt < 200; ++attempt) {
-        std::string id = "sync-" + std::to_string(++sync_counter_);
+        // Unique across subscribers: a daemon restarted on a --state-dir still knows old ids.
+        static std::atomic<int> sync_counter{0};
+        std::string id = "sync-" + std::to_string(++sync_counter);
         expect_reply<protocol::job_result>(
             jobs.request(submit_of(id, "show version", {router}, true)));
         // The aggregate was published before the reply was sent; if subscribed, it is here.

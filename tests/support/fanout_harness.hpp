@@ -105,7 +105,6 @@ class subscriber {
   private:
     zmq::context_t context_{1};
     zmq::socket_t socket_;
-    int sync_counter_ = 0;
 };
 
 protocol::submit_request submit_of(std::string job_id, std::string command,
