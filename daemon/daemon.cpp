@@ -29,7 +29,8 @@ struct daemon::parts {
               settings.workers),
           results(context, settings.results_endpoint, requests.completions_endpoint()),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
-                                 settings.keep_jobs, settings.keep_time},
+                                 settings.keep_jobs, settings.keep_time,
+                                 settings.max_sessions_per_router},
                 results),
           workers(settings.workers, tasks, settings.transport) {
         requests.start();

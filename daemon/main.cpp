@@ -11,6 +11,7 @@
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/inventory.hpp"
+#include "daemon/ssh_algorithms.hpp"
 #include "daemon/version.hpp"
 
 namespace {
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
     try {
         devices = std::make_shared<const fanout::daemon::inventory>(
             fanout::daemon::inventory::load(settings.inventory_path));
+        fanout::daemon::check_ssh_algorithms(*devices, settings.inventory_path.string());
     } catch (const fanout::daemon::inventory_error& e) {
         spdlog::error("invalid inventory: {}", e.what());
         return 2;
