@@ -43,6 +43,9 @@ std::optional<router_error> configure(ssh_session session, const device& target,
         const char* name;
     } settings[] = {
         {SSH_OPTIONS_PROCESS_CONFIG, &process_config, "process_config"},
+        // Else libssh looks the user's home up (getpwuid: /etc/passwd) on every connect, for
+        // ~/.ssh paths that fanout never uses (no config, no default identities).
+        {SSH_OPTIONS_SSH_DIR, "/dev/null", "ssh_dir"},
         {SSH_OPTIONS_HOST, target.ip.c_str(), "host"},
         {SSH_OPTIONS_PORT, &port, "port"},
         {SSH_OPTIONS_USER, target.username.c_str(), "user"},

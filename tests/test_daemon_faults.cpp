@@ -54,7 +54,7 @@ class daemon_faults : public ::testing::Test {
             healthy_last, fleet_args,
             args{"--connect-timeout", std::to_string(connect_timeout), "--command-timeout",
                  std::to_string(command_timeout), "--max-output-bytes", "1048576", "--workers",
-                 "32"});
+                 "32", "--connect-retries", "0"});  // retries: test_daemon_connections.cpp
         client jobs(setup_->daemon.jobs());
         auto reply =
             jobs.request(submit_of("faults", "show version", router_names(1, healthy_last)), 120s);
