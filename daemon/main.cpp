@@ -1,7 +1,9 @@
 // fanoutd's entry point: configuration, logging, inventory, then run until SIGTERM/SIGINT.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -40,6 +42,22 @@ void warn_about_exposure(const config& c, const fanout::daemon::inventory& devic
         spdlog::warn("--host-key-policy off: router identities are not verified");
 }
 
+// Each worker holds one socket: raise the soft open-file limit (often 1024) towards the hard
+// one so --workers 1024 does not fail with EMFILE, and warn when even that is too low.
+void raise_open_file_limit(std::size_t workers) {
+    const rlim_t wanted = static_cast<rlim_t>(workers) + 256;  // ZeroMQ, logs, known_hosts
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &limit);
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < wanted)
+        spdlog::warn(
+            "open-file limit {} is below the {} that {} workers need; raise it "
+            "(ulimit -n, LimitNOFILE=)",
+            static_cast<unsigned long long>(limit.rlim_cur),
+            static_cast<unsigned long long>(wanted), workers);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,6 +80,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     warn_about_exposure(settings, *devices);
+    raise_open_file_limit(settings.workers);
 
     // Every thread inherits this mask, so the signals reach only the sigwait below.
     sigset_t stop_signals;
