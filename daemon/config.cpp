@@ -54,7 +54,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         "          --curve-secret-key /etc/fanout/server.key --curve-clients /etc/fanout/clients\n"
         "Protocol: see protocol/PROTOCOL.md. Client: fanoutctl --help.");
 
-    double connect_timeout = 10, command_timeout = 60, grace = 30;
+    double connect_timeout = 10, command_timeout = 60, grace = 30, connect_backoff = 0.5;
     long long keep_seconds = 3600;
     std::map<std::string, host_key_policy> policies{{"strict", host_key_policy::strict},
                                                     {"accept-new", host_key_policy::accept_new},
@@ -87,6 +87,21 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     app.add_option("--connect-timeout", connect_timeout,
                    "Seconds allowed for TCP connect, SSH handshake and authentication")
         ->check(CLI::Range(0.1, 3600.0))
+        ->capture_default_str();
+    app.add_option("--connect-retries", c.transport.connect_retries,
+                   "Further connect attempts after a refused, unreachable or timed-out connect "
+                   "(never after an auth or host key failure, never once a command was sent)")
+        ->check(CLI::Range(0u, 10u))
+        ->capture_default_str();
+    app.add_option("--connect-backoff", connect_backoff,
+                   "Seconds before the first connect retry; doubles for each next one, with "
+                   "a random factor of 0.5-1.5 so routers are not retried in lockstep")
+        ->check(CLI::Range(0.0, 10.0))
+        ->capture_default_str();
+    app.add_option("--max-sessions-per-router", c.max_sessions_per_router,
+                   "Router tasks running against one router (ip:port) at once, across all "
+                   "jobs; more wait while other routers are served")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
         ->capture_default_str();
     app.add_option("--command-timeout", command_timeout,
                    "Seconds per router per command when a job sets no timeout")
@@ -154,6 +169,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     }
     c.transport.host_keys = policies.at(policy);
     c.transport.connect_timeout = to_ms(connect_timeout);
+    c.transport.connect_backoff = to_ms(connect_backoff);
     c.command_timeout = to_ms(command_timeout);
     c.shutdown_grace = to_ms(grace);
     c.keep_time = std::chrono::seconds(keep_seconds);

@@ -23,11 +23,12 @@ struct config {
     std::string results_endpoint = "tcp://127.0.0.1:5556";
     std::filesystem::path inventory_path = "devices.json";
 
-    std::size_t workers = 64;
-    std::size_t max_queued_jobs = 1000;     // jobs accepted and not yet ended
-    std::size_t max_pending_tasks = 50000;  // router tasks accepted and not yet finished
-    std::size_t keep_jobs = 1000;           // ended jobs whose job_result `result` can fetch
-    std::chrono::seconds keep_time{3600};   // ... and for how long
+    std::size_t workers = 512;                // 1000 routers at 1 s latency in two waves
+    std::size_t max_sessions_per_router = 1;  // tasks running against one ip:port, all jobs
+    std::size_t max_queued_jobs = 1000;       // jobs accepted and not yet ended
+    std::size_t max_pending_tasks = 50000;    // router tasks accepted and not yet finished
+    std::size_t keep_jobs = 1000;             // ended jobs whose job_result `result` can fetch
+    std::chrono::seconds keep_time{3600};     // ... and for how long
     std::chrono::milliseconds command_timeout{60'000};  // when a job gives no `timeout`
     std::chrono::milliseconds shutdown_grace{30'000};
 

@@ -86,7 +86,8 @@ struct daemon::parts {
           results(context, settings.results_endpoint, requests.completions_endpoint(),
                   server_keys ? &*server_keys : nullptr),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
-                                 settings.keep_jobs, settings.keep_time},
+                                 settings.keep_jobs, settings.keep_time,
+                                 settings.max_sessions_per_router},
                 results, log.get()),
           restored(restore(devices)),
           workers(settings.workers, tasks, settings.transport) {

@@ -1,6 +1,7 @@
 #include "daemon/inventory.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -79,6 +80,56 @@ void read_auth(const json& entry, std::string_view source, device& d) {
     }
 }
 
+// One algorithm list: a non-empty string of comma-separated names without spaces. Whether
+// libssh supports each name is checked by check_ssh_algorithms() (daemon/ssh_algorithms.hpp).
+std::string algorithm_list(const json& value, std::string_view source, const std::string& router,
+                           const std::string& field) {
+    if (!value.is_string())
+        fail(source, router, field, "must be a string of comma-separated names");
+    auto list = value.get<std::string>();
+    if (list.empty() || list.size() > 1024)
+        fail(source, router, field, "must hold 1-1024 characters");
+    std::size_t start = 0;
+    for (;;) {
+        auto end = list.find(',', start);
+        auto name =
+            std::string_view(list).substr(start, end == std::string::npos ? end : end - start);
+        if (name.empty()) fail(source, router, field, "has an empty name (check the commas)");
+        for (char c : name)
+            if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '@' || c == '.' ||
+                  c == '_' || c == '+'))
+                fail(source, router, field,
+                     "may hold only algorithm names separated by commas, no spaces (got \"" +
+                         std::string(name) + "\")");
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return list;
+}
+
+void read_ssh(const json& entry, std::string_view source, device& d) {
+    auto ssh = entry.find("ssh");
+    if (ssh == entry.end()) return;
+    if (!ssh->is_object()) fail(source, d.name, "ssh", "must be an object");
+    const struct {
+        const char* key;
+        std::string ssh_algorithms::*member;
+    } fields[] = {
+        {"kex_algorithms", &ssh_algorithms::key_exchange},
+        {"host_key_algorithms", &ssh_algorithms::host_keys},
+        {"ciphers", &ssh_algorithms::ciphers},
+        {"macs", &ssh_algorithms::macs},
+    };
+    for (const auto& [key, value] : ssh->items()) {
+        auto field = std::find_if(std::begin(fields), std::end(fields),
+                                  [&](const auto& f) { return key == f.key; });
+        if (field == std::end(fields))
+            fail(source, d.name, "ssh." + key,
+                 "is not a known SSH setting (kex_algorithms, host_key_algorithms, ciphers, macs)");
+        d.algorithms.*(field->member) = algorithm_list(value, source, d.name, "ssh." + key);
+    }
+}
+
 }  // namespace
 
 inventory inventory::parse(std::string_view json_text, std::string_view source) {
@@ -107,6 +158,7 @@ inventory inventory::parse(std::string_view json_text, std::string_view source) 
         d.port = port_of(entry, source, name);
         d.username = required_string(entry, source, name, "username");
         read_auth(entry, source, d);
+        read_ssh(entry, source, d);
         inv.devices_.push_back(std::move(d));
     }
     std::sort(inv.devices_.begin(), inv.devices_.end(),

@@ -8,8 +8,11 @@
 // (integer, default 22), `username` (string) and either
 //   "auth": {"type": "password", "password": "..."}   or
 //   "auth": {"type": "ssh_key", "private_key_path": "...", "passphrase": "..."?}
-// or, the legacy form, a top-level "password". Unknown keys (such as `ssh_config`) are
-// accepted and ignored, so an existing junos-mcp-server file loads unchanged.
+// or, the legacy form, a top-level "password". Optionally "ssh": {"kex_algorithms",
+// "host_key_algorithms", "ciphers", "macs"}: comma-separated SSH algorithm names (preferred
+// first) that replace the daemon's defaults for this router; any other key inside "ssh" is an
+// error. Unknown top-level keys (such as `ssh_config`) are accepted and ignored, so an
+// existing junos-mcp-server file loads unchanged.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +37,15 @@ class secret {
     std::string value_;
 };
 
+// Per-router SSH algorithm lists (libssh names, comma-separated, preferred first). An empty
+// list means the daemon's default (transport_options).
+struct ssh_algorithms {
+    std::string key_exchange;  // "kex_algorithms"
+    std::string host_keys;     // "host_key_algorithms"
+    std::string ciphers;       // "ciphers", both directions
+    std::string macs;          // "macs", both directions
+};
+
 struct device {
     enum class auth_type { password, ssh_key };
 
@@ -45,6 +57,7 @@ struct device {
     secret password;               // auth_type::password
     std::string private_key_path;  // auth_type::ssh_key
     secret passphrase;             // optional, for an encrypted private key
+    ssh_algorithms algorithms;     // optional "ssh" block
 };
 
 class inventory_error : public std::runtime_error {

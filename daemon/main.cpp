@@ -1,8 +1,10 @@
 // fanoutd's entry point: configuration, logging, inventory, then run until SIGTERM/SIGINT;
 // SIGHUP re-reads the inventory. Readiness, reloads and shutdown are reported to systemd.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -14,6 +16,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/inventory.hpp"
 #include "daemon/service_notify.hpp"
+#include "daemon/ssh_algorithms.hpp"
 #include "daemon/version.hpp"
 
 namespace {
@@ -52,6 +55,22 @@ void warn_about_exposure(const config& c, const fanout::daemon::inventory& devic
         spdlog::warn("--host-key-policy off: router identities are not verified");
 }
 
+// Each worker holds one socket: raise the soft open-file limit (often 1024) towards the hard
+// one so --workers 1024 does not fail with EMFILE, and warn when even that is too low.
+void raise_open_file_limit(std::size_t workers) {
+    const rlim_t wanted = static_cast<rlim_t>(workers) + 256;  // ZeroMQ, logs, known_hosts
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &limit);
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < wanted)
+        spdlog::warn(
+            "open-file limit {} is below the {} that {} workers need; raise it "
+            "(ulimit -n, LimitNOFILE=)",
+            static_cast<unsigned long long>(limit.rlim_cur),
+            static_cast<unsigned long long>(wanted), workers);
+}
+
 std::string ready_status(const config& c, std::size_t routers) {
     return fmt::format("{} workers, {} routers, jobs on {}", c.workers, routers, c.jobs_endpoint);
 }
@@ -64,6 +83,7 @@ void reload(const config& c, fanout::daemon::daemon& running, std::size_t& route
     try {
         auto fresh = std::make_shared<const fanout::daemon::inventory>(
             fanout::daemon::inventory::load(c.inventory_path));
+        fanout::daemon::check_ssh_algorithms(*fresh, c.inventory_path.string());
         warn_if_world_readable(c, *fresh);
         running.replace_inventory(fresh);
         spdlog::info("SIGHUP: reloaded {}: {} routers (was {}); running jobs keep theirs",
@@ -93,12 +113,14 @@ int main(int argc, char** argv) {
     try {
         devices = std::make_shared<const fanout::daemon::inventory>(
             fanout::daemon::inventory::load(settings.inventory_path));
+        fanout::daemon::check_ssh_algorithms(*devices, settings.inventory_path.string());
     } catch (const fanout::daemon::inventory_error& e) {
         spdlog::error("invalid inventory: {}", e.what());
         return 2;
     }
     warn_about_exposure(settings, *devices);
     spdlog::info("command policy: {}", settings.commands.describe());
+    raise_open_file_limit(settings.workers);
 
     // Every thread inherits this mask, so the signals reach only the sigwait below.
     sigset_t handled_signals;

@@ -138,6 +138,7 @@ void scheduler::cancel_locked(const std::shared_ptr<job>& j) {
     spdlog::info("job {} cancel requested: {} routers not started, {} in flight", j->id,
                  j->pending.size(), j->in_flight);
     ring_.erase(std::remove(ring_.begin(), ring_.end(), j), ring_.end());
+    parked_.erase(std::remove(parked_.begin(), parked_.end(), j), parked_.end());
     auto now = iso8601_utc(std::chrono::system_clock::now());
     auto never_started = std::move(j->pending);
     j->pending.clear();
@@ -153,6 +154,10 @@ void scheduler::cancel_locked(const std::shared_ptr<job>& j) {
     idle_.notify_all();
 }
 
+std::string scheduler::router_key(const device& d) {
+    return d.ip + ':' + std::to_string(d.port);
+}
+
 std::optional<router_task> scheduler::next_task() {
     std::uint64_t ticket = 0;
     auto task = take_task(ticket);
@@ -164,17 +169,32 @@ std::optional<router_task> scheduler::next_task() {
 
 std::optional<router_task> scheduler::take_task(std::uint64_t& ticket) {
     lock guard(mutex_);
-    work_ready_.wait(guard, [this] { return stopping_ || !ring_.empty(); });
-    if (stopping_) return std::nullopt;
-    auto j = ring_.front();
-    ring_.pop_front();
-    std::size_t router_index = j->pending.front();
-    j->pending.pop_front();
-    if (!j->pending.empty()) ring_.push_back(j);
-    ++j->in_flight;
-    if (j->state == job_state::queued) j->state = job_state::running;
-    ticket = log_.router_started(*j, router_index);
-    return router_task{j, router_index};
+    for (;;) {
+        if (stopping_) return std::nullopt;
+        // One pass over the ring: each job is looked at once, then parked or served.
+        for (std::size_t n = ring_.size(); n > 0; --n) {
+            auto j = ring_.front();
+            ring_.pop_front();
+            auto free = std::find_if(j->pending.begin(), j->pending.end(), [&](std::size_t i) {
+                auto it = sessions_.find(router_key(*j->routers[i]));
+                return it == sessions_.end() || it->second < limits_.max_sessions_per_router;
+            });
+            if (free == j->pending.end()) {
+                parked_.push_back(j);
+                continue;
+            }
+            std::size_t router_index = *free;
+            j->pending.erase(free);
+            if (!j->pending.empty()) ring_.push_back(j);
+            ++sessions_[router_key(*j->routers[router_index])];
+            ++j->in_flight;
+            if (j->state == job_state::queued) j->state = job_state::running;
+            ticket = log_.router_started(*j, router_index);
+            return router_task{j, router_index};
+        }
+        // Woken by a submit, a capped router's task finishing, or shutdown.
+        work_ready_.wait(guard);
+    }
 }
 
 void scheduler::record(const router_task& task, std::size_t command_index,
@@ -214,6 +234,21 @@ void scheduler::record_locked(job& j, std::size_t router_index, std::size_t comm
     if (j.recorded == j.total_results()) end_job_locked(j);
 }
 
+// The task's router has one session fewer; jobs parked because every router they wait for
+// was at its cap get another look.
+void scheduler::release_router_locked(const router_task& task) {
+    auto it = sessions_.find(router_key(task.target()));
+    const bool was_capped = it->second-- >= limits_.max_sessions_per_router;
+    if (it->second == 0) sessions_.erase(it);
+    if (was_capped && !parked_.empty()) {
+        for (auto& j : parked_) {
+            ring_.push_back(std::move(j));
+            work_ready_.notify_one();
+        }
+        parked_.clear();
+    }
+}
+
 void scheduler::task_finished(const router_task& task) {
     std::uint64_t ticket = 0;
     std::optional<std::uint64_t> snapshot;
@@ -221,6 +256,7 @@ void scheduler::task_finished(const router_task& task) {
         lock guard(mutex_);
         --task.owner->in_flight;
         --pending_tasks_;
+        release_router_locked(task);
         idle_.notify_all();
         ticket = log_.last_ticket();
         if (!compacting_ && log_.wants_compaction()) {

@@ -6,6 +6,13 @@
 // - Fairness: jobs with routers waiting form a ring; each next_task() takes one router from
 //   the job at the front and moves that job to the back, so a small job submitted during a
 //   huge one is served within a few dispatches rather than after it.
+// - Per-router cap: at most max_sessions_per_router tasks run against one router (its
+//   ip:port) at once, across all jobs. next_task() skips a job's routers that are at their
+//   cap and serves that job's next free router, or the next job; a job whose waiting routers
+//   are all at their cap is parked off the ring until a task on a capped router finishes.
+//   A worker never spins: with nothing dispatchable it sleeps on a condition variable.
+//   Cost per dispatch: O(1) when routers differ; a job's scan skips at most one entry per
+//   busy router (a job names each router once), so at most --workers entries.
 // - Bounded: beyond max_queued_jobs active jobs or max_pending_tasks unfinished router tasks,
 //   submit answers `busy` and accepts nothing. Nothing accepted is dropped: every router of
 //   every accepted job ends with a recorded result (success, failed or cancelled).
@@ -26,6 +33,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 
 #include "daemon/job.hpp"
@@ -41,6 +49,7 @@ struct scheduler_limits {
     std::size_t max_pending_tasks = 50000;
     std::size_t keep_jobs = 1000;
     std::chrono::seconds keep_time{3600};
+    std::size_t max_sessions_per_router = 1;
 };
 
 struct scheduler_stats {
@@ -106,6 +115,8 @@ class scheduler {
     void evict_finished_locked();
     void restore_job_locked(resumed_job r, const std::shared_ptr<const inventory>& devices);
     std::uint64_t snapshot_locked();  // returns the ticket to pass to finish_snapshot
+    static std::string router_key(const device& d);
+    void release_router_locked(const router_task& task);
 
     const scheduler_limits limits_;
     result_sink& sink_;
@@ -125,6 +136,9 @@ class scheduler {
 
     std::map<std::string, std::shared_ptr<job>, std::less<>> active_;
     std::deque<std::shared_ptr<job>> ring_;  // active jobs with routers waiting
+    // Active jobs whose waiting routers were all at their cap when last looked at.
+    std::deque<std::shared_ptr<job>> parked_;
+    std::unordered_map<std::string, std::size_t> sessions_;  // ip:port -> running tasks
 
     struct finished_job {
         std::shared_ptr<const protocol::job_result> result;

@@ -26,8 +26,16 @@ std::optional<router_error> configure(ssh_session session, const device& target,
     long micros = static_cast<long>(options.connect_timeout.count() % 1000) * 1000;
     bool process_config = false;
     int nodelay = 1;
-    std::string host_keys = ssh::order_host_key_algorithms(options.host_key_algorithms,
-                                                           ssh::known_key_types(host, options));
+    // The router's own lists (inventory "ssh" block) replace the daemon's defaults.
+    const auto& own = target.algorithms;
+    auto pick = [](const std::string& mine, const std::string& fallback) -> const std::string& {
+        return mine.empty() ? fallback : mine;
+    };
+    const std::string& key_exchange = pick(own.key_exchange, options.key_exchange);
+    const std::string& ciphers = pick(own.ciphers, options.ciphers);
+    const std::string& macs = pick(own.macs, options.macs);
+    std::string host_keys = ssh::order_host_key_algorithms(
+        pick(own.host_keys, options.host_key_algorithms), ssh::known_key_types(host, options));
     // The transport checks host keys itself; libssh must never read root's files.
     const struct {
         ssh_options_e option;
@@ -35,6 +43,9 @@ std::optional<router_error> configure(ssh_session session, const device& target,
         const char* name;
     } settings[] = {
         {SSH_OPTIONS_PROCESS_CONFIG, &process_config, "process_config"},
+        // Else libssh looks the user's home up (getpwuid: /etc/passwd) on every connect, for
+        // ~/.ssh paths that fanout never uses (no config, no default identities).
+        {SSH_OPTIONS_SSH_DIR, "/dev/null", "ssh_dir"},
         {SSH_OPTIONS_HOST, target.ip.c_str(), "host"},
         {SSH_OPTIONS_PORT, &port, "port"},
         {SSH_OPTIONS_USER, target.username.c_str(), "user"},
@@ -43,10 +54,19 @@ std::optional<router_error> configure(ssh_session session, const device& target,
         {SSH_OPTIONS_NODELAY, &nodelay, "nodelay"},
         {SSH_OPTIONS_KNOWNHOSTS, "/dev/null", "knownhosts"},
         {SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null", "global_knownhosts"},
-        {SSH_OPTIONS_KEY_EXCHANGE, options.key_exchange.c_str(), "key exchange list"},
+        {SSH_OPTIONS_KEY_EXCHANGE, key_exchange.c_str(), "key exchange list"},
         {SSH_OPTIONS_HOSTKEYS, host_keys.c_str(), "host key algorithm list"},
+        {SSH_OPTIONS_CIPHERS_C_S, ciphers.c_str(), "cipher list"},
+        {SSH_OPTIONS_CIPHERS_S_C, ciphers.c_str(), "cipher list"},
+        {SSH_OPTIONS_HMAC_C_S, macs.c_str(), "MAC list"},
+        {SSH_OPTIONS_HMAC_S_C, macs.c_str(), "MAC list"},
     };
     for (const auto& setting : settings) {
+        const bool list = setting.option == SSH_OPTIONS_CIPHERS_C_S ||
+                          setting.option == SSH_OPTIONS_CIPHERS_S_C ||
+                          setting.option == SSH_OPTIONS_HMAC_C_S ||
+                          setting.option == SSH_OPTIONS_HMAC_S_C;
+        if (list && *static_cast<const char*>(setting.value) == '\0') continue;  // libssh default
         if (ssh_options_set(session, setting.option, setting.value) != 0)
             return router_error{error_kind::internal, std::string("invalid SSH option ") +
                                                           setting.name + ": " +
@@ -57,15 +77,25 @@ std::optional<router_error> configure(ssh_session session, const device& target,
 
 std::optional<router_error> connect(ssh_session session, const std::string& host,
                                     clock::time_point deadline, std::chrono::milliseconds budget,
-                                    const std::atomic<bool>& cancelled) {
+                                    const std::atomic<bool>& cancelled, connect_stage& stage) {
     bool tcp_connected = false;
     ssh::socket_waiter waiter;
+    stage = connect_stage::transport;
     for (;;) {
         int rc = ssh_connect(session);
         if (rc == SSH_OK) return std::nullopt;
-        if (rc != SSH_AGAIN)
-            return router_error{error_kind::connect,
-                                "cannot connect to " + host + ": " + ssh::last_error(session)};
+        if (rc != SSH_AGAIN) {
+            auto why = ssh::last_error(session);
+            // libssh: "kex error : no match for method <kind>: server [...], client [...]".
+            if (why.find("no match for method") != std::string::npos) {
+                stage = connect_stage::negotiation;
+                return router_error{error_kind::connect, "no SSH algorithm in common with " + host +
+                                                             " (check the router's "
+                                                             "\"ssh\" lists): " +
+                                                             why};
+            }
+            return router_error{error_kind::connect, "cannot connect to " + host + ": " + why};
+        }
         // Until the TCP handshake completes, libssh waits for the socket to become writable.
         auto waited = waiter.wait(session, deadline, cancelled, !tcp_connected);
         tcp_connected = tcp_connected || waited.writable;
@@ -91,8 +121,13 @@ ssh_connection::ssh_connection(ssh_connection&&) noexcept = default;
 ssh_connection& ssh_connection::operator=(ssh_connection&&) noexcept = default;
 ssh_connection::~ssh_connection() = default;
 
-std::variant<ssh_connection, router_error> ssh_connection::open(
-    const device& target, const transport_options& options, const std::atomic<bool>& cancelled) {
+std::variant<ssh_connection, router_error> ssh_connection::open(const device& target,
+                                                                const transport_options& options,
+                                                                const std::atomic<bool>& cancelled,
+                                                                connect_stage* failed_at) {
+    connect_stage ignored = connect_stage::setup;
+    connect_stage& stage = failed_at ? *failed_at : ignored;
+    stage = connect_stage::setup;
     const auto budget = options.connect_timeout;
     const auto deadline = clock::now() + budget;
     const std::string host = known_hosts_file::host_name(target.ip, target.port);
@@ -110,12 +145,18 @@ std::variant<ssh_connection, router_error> ssh_connection::open(
     if (auto error = configure(session.get(), target, options, host)) return *error;
     ssh_set_blocking(session.get(), 0);
 
-    if (auto error = connect(session.get(), host, deadline, budget, cancelled)) return *error;
+    if (auto error = connect(session.get(), host, deadline, budget, cancelled, stage))
+        return *error;
+    stage = connect_stage::host_key;
     if (auto error = ssh::verify_host_key(session.get(), host, options)) return *error;
+    stage = connect_stage::authentication;
     if (auto error =
             ssh::authenticate(session.get(), target, key.get(), deadline, budget, cancelled))
         return *error;
-    spdlog::debug("{}: connected to {} as '{}'", target.name, host, target.username);
+    spdlog::debug("{}: connected to {} as '{}' (kex {}, cipher {})", target.name, host,
+                  target.username,
+                  ssh_get_kex_algo(session.get()) ? ssh_get_kex_algo(session.get()) : "?",
+                  ssh_get_cipher_out(session.get()) ? ssh_get_cipher_out(session.get()) : "?");
 
     auto state = std::make_unique<impl>();
     state->session = std::move(session);

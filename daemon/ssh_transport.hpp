@@ -9,7 +9,8 @@
 // no common algorithm), timeout (connect_timeout expired anywhere in TCP connect, banner,
 // key exchange or authentication), host_key, auth (including an unreadable private key).
 // When `cancelled` is set, open() returns kind connect with a message starting "cancelled";
-// the caller checks its own flag to report the router as cancelled.
+// the caller checks its own flag to report the router as cancelled. A router's own algorithm
+// lists (device::algorithms) replace the transport_options defaults for that router.
 // Secrets (passwords, passphrases, key material) never appear in messages or logs.
 #pragma once
 
@@ -50,7 +51,18 @@ struct transport_options {
     std::size_t max_output_bytes = 8 * 1024 * 1024;  // per command, stdout + stderr together
     std::string key_exchange = default_key_exchange;
     std::string host_key_algorithms = default_host_key_algorithms;  // reordered per host
+    std::string ciphers;                                            // empty: libssh's default list
+    std::string macs;                                               // empty: libssh's default list
+    // Connect retries (daemon/connect_retry.hpp): further attempts after a failed connect,
+    // and the wait before the first of them, doubling after each (with jitter).
+    unsigned connect_retries = 2;
+    std::chrono::milliseconds connect_backoff{500};
 };
+
+// How far open() got before it failed, so a caller can tell a transient failure from one
+// that would repeat: `transport` is TCP connect, banner or key exchange I/O; `negotiation`
+// is "no algorithm in common", which the same lists would hit again.
+enum class connect_stage { setup, transport, negotiation, host_key, authentication };
 
 // What one command produced. `error` is set when status is failed:
 //   exit_status: the command ran and exited non-zero ("exit status N") or was killed by a
@@ -77,8 +89,10 @@ struct command_outcome {
 class ssh_connection {
   public:
     // Opens, verifies and authenticates a session. `cancelled` is polled where libssh allows.
+    // On failure, `*failed_at` (when given) says at which stage.
     static std::variant<ssh_connection, protocol::router_error> open(
-        const device& target, const transport_options& options, const std::atomic<bool>& cancelled);
+        const device& target, const transport_options& options, const std::atomic<bool>& cancelled,
+        connect_stage* failed_at = nullptr);
 
     ssh_connection(ssh_connection&&) noexcept;
     ssh_connection& operator=(ssh_connection&&) noexcept;

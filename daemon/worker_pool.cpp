@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/clock.hpp"
+#include "daemon/connect_retry.hpp"
 
 namespace fanout::daemon {
 
@@ -103,7 +104,7 @@ void worker_pool::serve(const router_task& task) {
     std::optional<ssh_connection> connection;
     // (Re)connects; on failure records every command not yet run and returns false.
     auto connect = [&] {
-        auto opened = ssh_connection::open(target, options_, j.cancelled);
+        auto opened = open_with_retries(target, options_, j.cancelled);
         if (auto* open = std::get_if<ssh_connection>(&opened)) {
             connection = std::move(*open);
             return true;

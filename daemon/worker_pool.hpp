@@ -9,11 +9,11 @@
 
 #include <atomic>
 #include <cstddef>
-#include <thread>
 #include <vector>
 
 #include "daemon/scheduler.hpp"
 #include "daemon/ssh_transport.hpp"
+#include "daemon/worker_thread.hpp"
 
 namespace fanout::daemon {
 
@@ -36,7 +36,7 @@ class worker_pool {
     const transport_options options_;
     const std::size_t size_;
     std::atomic<std::size_t> busy_{0};
-    std::vector<std::thread> threads_;  // last: joined before the members they use go away
+    std::vector<worker_thread> threads_;  // last: joined before the members they use go away
 };
 
 }  // namespace fanout::daemon

@@ -43,11 +43,10 @@ constexpr std::uint64_t huge_bytes = 100ull * 1024 * 1024;
 constexpr long rss_growth_bound_kb = static_cast<long>(8 * max_output + 8 * 1024 * 1024) / 1024;
 
 // Daemon flags every case depends on, in one place.
-// TODO(merge): add "--connect-retries", "0" here once h-conn's --connect-retries lands: a
-// retried connect-phase fault ends later by the retry backoff.
 const args fault_daemon_args{"--connect-timeout",  std::to_string(connect_timeout),
                              "--command-timeout",  std::to_string(command_timeout),
-                             "--max-output-bytes", std::to_string(max_output)};
+                             "--max-output-bytes", std::to_string(max_output),
+                             "--connect-retries",  "0"};  // retries: test_daemon_connections.cpp
 
 // How a case ends: by its timeout (no earlier than the deadline), or early (well before it).
 enum class ends { by_timeout, early };

@@ -59,3 +59,37 @@ TEST(daemon_sshd, runs_a_job_through_openssh_then_refuses_a_changed_host_key) {
         << "the message shows the new key's fingerprint: " << refused.error->message;
     EXPECT_TRUE(refused.output.empty()) << "nothing ran on an unverified server";
 }
+
+// The costliest key exchanges (8192-bit diffie-hellman) and non-default ciphers and MACs,
+// chosen per router in devices.json, reach OpenSSH and run on the workers' small stacks
+// (daemon/worker_thread.hpp). Three inventory names for one sshd: they take turns.
+TEST(daemon_sshd, per_router_algorithms_work_against_openssh_on_small_worker_stacks) {
+    sshd_server sshd;
+    temp_dir dir;
+    auto path = dir.file("devices.json");
+    auto entry = [&](const char* name, const char* ssh) {
+        return std::string("\"") + name + R"(": {"ip": "127.0.0.1", "port": )" +
+               std::to_string(sshd.port()) +
+               R"(, "username": "root", "auth": {"type": "ssh_key", "private_key_path": ")" +
+               sshd.client_key_path() + R"("}, "ssh": )" + ssh + "}";
+    };
+    std::ofstream(path) << "{"
+                        << entry("dh18", R"({"kex_algorithms": "diffie-hellman-group18-sha512"})")
+                        << ","
+                        << entry("dh16", R"({"kex_algorithms": "diffie-hellman-group16-sha512",
+                                             "ciphers": "aes256-ctr", "macs": "hmac-sha2-512"})")
+                        << "," << entry("gcm", R"({"ciphers": "aes128-gcm@openssh.com",
+                                            "macs": "hmac-sha2-256-etm@openssh.com"})")
+                        << "}";
+    fanoutd_process d(dir, path, sshd.known_hosts_path(),
+                      {"--connect-timeout", "20", "--command-timeout", "20"});
+    client jobs(d.jobs());
+    auto result = expect_reply<job_result>(
+        jobs.request(submit_of("algorithms", "show version", {"dh18", "dh16", "gcm"}), 120s));
+    ASSERT_EQ(result.results.size(), 3u);
+    for (const auto& r : result.results) {
+        EXPECT_EQ(r.status, router_status::success)
+            << r.router_name << ": " << (r.error ? r.error->message : "");
+        EXPECT_NE(r.output.find("Junos"), std::string::npos) << r.router_name;
+    }
+}

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "daemon/inventory.hpp"
+#include "daemon/ssh_algorithms.hpp"
 #include "tests/support/child_process.hpp"
 
 using fanout::daemon::device;
@@ -116,4 +117,82 @@ TEST(inventory, loads_from_a_file) {
     auto inv = inventory::load(dir.file("devices.json"));
     ASSERT_NE(inv.find("r1"), nullptr);
     EXPECT_EQ(inv.find("r1")->port, 2222);
+}
+
+namespace {
+
+std::string with_ssh(std::string_view ssh_block) {
+    return R"({"r1": {"ip": "10.0.0.1", "username": "u", "password": "p", "ssh": )" +
+           std::string(ssh_block) + "}}";
+}
+
+std::string algorithm_error_of(std::string_view ssh_block) {
+    try {
+        fanout::daemon::check_ssh_algorithms(inventory::parse(with_ssh(ssh_block)), "devices.json");
+    } catch (const inventory_error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+}  // namespace
+
+TEST(inventory, reads_per_router_ssh_algorithm_lists) {
+    auto inv = inventory::parse(R"({
+        "old": {"ip": "10.0.0.1", "username": "u", "password": "p",
+                "ssh": {"kex_algorithms": "diffie-hellman-group14-sha1,diffie-hellman-group1-sha1",
+                        "host_key_algorithms": "ssh-rsa", "ciphers": "aes128-ctr",
+                        "macs": "hmac-sha1"}},
+        "new": {"ip": "10.0.0.2", "username": "u", "password": "p"}
+    })");
+    const auto& old = inv.find("old")->algorithms;
+    EXPECT_EQ(old.key_exchange, "diffie-hellman-group14-sha1,diffie-hellman-group1-sha1");
+    EXPECT_EQ(old.host_keys, "ssh-rsa");
+    EXPECT_EQ(old.ciphers, "aes128-ctr");
+    EXPECT_EQ(old.macs, "hmac-sha1");
+    const auto& fresh = inv.find("new")->algorithms;
+    EXPECT_TRUE(fresh.key_exchange.empty() && fresh.host_keys.empty() && fresh.ciphers.empty() &&
+                fresh.macs.empty())
+        << "no ssh block: the daemon's defaults";
+    EXPECT_NO_THROW(fanout::daemon::check_ssh_algorithms(inv, "devices.json"))
+        << "libssh supports these legacy algorithms even though they are off by default";
+}
+
+TEST(inventory, rejects_bad_ssh_blocks_naming_router_and_field) {
+    EXPECT_EQ(error_of(with_ssh(R"("curve25519-sha256")")),
+              "devices.json: router 'r1': field 'ssh' must be an object");
+    EXPECT_EQ(error_of(with_ssh(R"({"kex": "curve25519-sha256"})")),
+              "devices.json: router 'r1': field 'ssh.kex' is not a known SSH setting "
+              "(kex_algorithms, host_key_algorithms, ciphers, macs)");
+    EXPECT_EQ(error_of(with_ssh(R"({"ciphers": ["aes128-ctr"]})")),
+              "devices.json: router 'r1': field 'ssh.ciphers' must be a string of "
+              "comma-separated names");
+    EXPECT_EQ(error_of(with_ssh(R"({"macs": ""})")),
+              "devices.json: router 'r1': field 'ssh.macs' must hold 1-1024 characters");
+    EXPECT_EQ(error_of(with_ssh(R"({"kex_algorithms": "curve25519-sha256,,ecdh-sha2-nistp256"})")),
+              "devices.json: router 'r1': field 'ssh.kex_algorithms' has an empty name (check "
+              "the commas)");
+    EXPECT_EQ(error_of(with_ssh(R"({"host_key_algorithms": "ssh-ed25519, ssh-rsa"})")),
+              "devices.json: router 'r1': field 'ssh.host_key_algorithms' may hold only "
+              "algorithm names separated by commas, no spaces (got \" ssh-rsa\")");
+}
+
+TEST(inventory, rejects_algorithms_libssh_does_not_support_naming_router_field_and_name) {
+    auto error = algorithm_error_of(R"({"kex_algorithms": "curve25519-sha256,curve-typo"})");
+    EXPECT_EQ(error.rfind("devices.json: router 'r1': field 'ssh.kex_algorithms': 'curve-typo' is "
+                          "not an algorithm this libssh (",
+                          0),
+              0u)
+        << error;
+    EXPECT_NE(
+        algorithm_error_of(R"({"ciphers": "aes128-ctr,rot13"})").find("'ssh.ciphers': 'rot13'"),
+        std::string::npos);
+    EXPECT_NE(algorithm_error_of(R"({"macs": "hmac-md5000"})").find("'ssh.macs': 'hmac-md5000'"),
+              std::string::npos);
+    EXPECT_NE(algorithm_error_of(R"({"host_key_algorithms": "ssh-ed25519,ssh-foo"})")
+                  .find("'ssh.host_key_algorithms': 'ssh-foo'"),
+              std::string::npos);
+    EXPECT_EQ(algorithm_error_of(R"({"kex_algorithms": "ecdh-sha2-nistp256", "ciphers": )"
+                                 R"("aes256-gcm@openssh.com", "macs": "hmac-sha2-512"})"),
+              "(no error)");
 }

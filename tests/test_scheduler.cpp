@@ -287,3 +287,126 @@ TEST(scheduler, cancel_all_ends_every_active_job) {
     EXPECT_TRUE(s.wait_idle(std::chrono::steady_clock::now()));
     EXPECT_EQ(sink.jobs.size(), 2u);
 }
+
+namespace {
+
+// An inventory where r1..r<routers> all share one address and port: one SSH daemon.
+std::shared_ptr<const inventory> same_router_inventory(int routers) {
+    std::string json = "{";
+    for (int i = 1; i <= routers; ++i) {
+        if (i > 1) json += ",";
+        json += "\"r" + std::to_string(i) +
+                "\": {\"ip\": \"10.0.0.1\", \"port\": 22, \"username\": \"u\", \"password\": "
+                "\"p\"}";
+    }
+    return std::make_shared<const inventory>(inventory::parse(json + "}"));
+}
+
+}  // namespace
+
+TEST(scheduler, a_router_at_its_cap_is_skipped_for_another_job) {
+    auto inv = make_inventory(4);
+    recording_sink sink;
+    scheduler s({}, sink);  // default cap: one session per router
+    s.submit(spec_for(inv, "a", 1, 2));
+    s.submit(spec_for(inv, "b", 1, 2));  // the same routers, r1 and r2
+    s.submit(spec_for(inv, "c", 3, 2));
+    auto t1 = *s.next_task(), t2 = *s.next_task(), t3 = *s.next_task();
+    EXPECT_EQ(t1.owner->id + "/" + t1.target().name, "a/r1");
+    EXPECT_EQ(t2.owner->id + "/" + t2.target().name, "b/r2") << "r1 is busy: b's next router";
+    EXPECT_EQ(t3.owner->id + "/" + t3.target().name, "c/r3");
+    auto t4 = *s.next_task();  // a's r2 and b's r1 are both busy: only c can go
+    EXPECT_EQ(t4.owner->id + "/" + t4.target().name, "c/r4");
+
+    // Nothing is dispatchable now; a worker waits (without spinning) until r1 is free.
+    auto waiting = std::async(std::launch::async, [&] { return s.next_task(); });
+    EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
+    finish(s, t1);  // a/r1 done: b may now take r1
+    ASSERT_EQ(waiting.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    auto t5 = *waiting.get();
+    EXPECT_EQ(t5.owner->id + "/" + t5.target().name, "b/r1");
+    finish(s, t2);
+    auto t6 = *s.next_task();
+    EXPECT_EQ(t6.owner->id + "/" + t6.target().name, "a/r2");
+    for (auto* t : {&t3, &t4, &t5, &t6}) finish(s, *t);
+    EXPECT_EQ(sink.jobs.size(), 3u);
+}
+
+TEST(scheduler, never_more_tasks_on_one_router_than_its_cap_across_jobs) {
+    auto inv = same_router_inventory(20);
+    recording_sink sink;
+    scheduler_limits limits;
+    limits.max_sessions_per_router = 3;
+    scheduler s(limits, sink);
+    for (int j = 0; j < 4; ++j) s.submit(spec_for(inv, "j" + std::to_string(j), 1 + j * 5, 5));
+    std::vector<router_task> running;
+    for (int i = 0; i < 3; ++i) running.push_back(*s.next_task());
+    auto fourth = std::async(std::launch::async, [&] { return s.next_task(); });
+    EXPECT_EQ(fourth.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout)
+        << "three sessions on 10.0.0.1:22 already";
+    // Serve everything with 3 in flight: each finish lets exactly one more start.
+    std::size_t dispatched = 3;
+    std::set<std::string> jobs_in_first_round;
+    for (auto& t : running) jobs_in_first_round.insert(t.owner->id);
+    EXPECT_EQ(jobs_in_first_round.size(), 3u) << "fair: three different jobs go first";
+    finish(s, running.front());
+    running.erase(running.begin());
+    ASSERT_EQ(fourth.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    running.push_back(*fourth.get());
+    ++dispatched;
+    while (dispatched < 20) {
+        finish(s, running.front());
+        running.erase(running.begin());
+        running.push_back(*s.next_task());
+        ++dispatched;
+        EXPECT_LE(running.size(), 3u);
+    }
+    for (auto& t : running) finish(s, t);
+    EXPECT_EQ(sink.jobs.size(), 4u);
+}
+
+TEST(scheduler, cancelling_a_job_parked_behind_a_busy_router_ends_it) {
+    auto inv = make_inventory(2);
+    recording_sink sink;
+    scheduler s({}, sink);
+    s.submit(spec_for(inv, "first", 1, 1));
+    s.submit(spec_for(inv, "parked", 1, 1));
+    auto running = *s.next_task();
+    auto waiting = std::async(std::launch::async, [&] { return s.next_task(); });
+    EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+    auto status = s.cancel("parked");
+    ASSERT_TRUE(status);
+    EXPECT_EQ(status->state, job_state::cancelled);
+    finish(s, running);
+    s.shutdown();
+    ASSERT_EQ(waiting.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+    EXPECT_FALSE(waiting.get()) << "the cancelled job's router is never dispatched";
+    EXPECT_TRUE(s.wait_idle(std::chrono::steady_clock::now()));
+}
+
+TEST(scheduler, many_jobs_on_one_router_dispatch_quickly_for_a_5000_router_job) {
+    // One 5000-router job plus 200 single-router jobs all on a router that is busy: the big
+    // job's routers still go out one per call, without rescanning the blocked jobs each time.
+    auto inv = make_inventory(5001);
+    recording_sink sink;
+    scheduler s({}, sink);
+    s.submit(spec_for(inv, "hog", 5001, 1));
+    auto hog = *s.next_task();
+    for (int i = 0; i < 200; ++i) s.submit(spec_for(inv, "w" + std::to_string(i), 5001, 1));
+    s.submit(spec_for(inv, "big", 1, 5000));
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 5000; ++i) {
+        auto t = s.next_task();
+        ASSERT_TRUE(t);
+        ASSERT_EQ(t->owner->id, "big");
+        finish(s, *t);
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    finish(s, hog);
+    for (int i = 0; i < 200; ++i) {
+        auto t = s.next_task();
+        ASSERT_TRUE(t);
+        finish(s, *t);
+    }
+    EXPECT_EQ(sink.jobs.size(), 202u);
+}
