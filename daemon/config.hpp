@@ -11,6 +11,7 @@
 #include <string>
 #include <variant>
 
+#include "daemon/session_pool.hpp"
 #include "daemon/ssh_transport.hpp"
 #include "protocol/limits.hpp"
 
@@ -30,6 +31,7 @@ struct config {
     std::chrono::milliseconds shutdown_grace{30'000};
 
     transport_options transport;      // connect timeout, known_hosts, host key policy, output cap
+    session_pool_options sessions;    // --session-idle, --max-sessions, --session-keepalive
     protocol::request_limits limits;  // per-request limits (--max-routers-per-job, ...)
 
     std::string log_level = "info";

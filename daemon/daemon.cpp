@@ -18,6 +18,7 @@ struct daemon::parts {
     intake requests;  // binds first: the publisher connects to its completions endpoint
     publisher results;
     scheduler tasks;
+    session_pool sessions;  // outlives the workers that lease its sessions
     worker_pool workers;
     bool stopped = false;
 
@@ -26,12 +27,18 @@ struct daemon::parts {
           context(1),
           requests(
               context, settings, tasks, devices, [this] { return workers.busy(); },
-              settings.workers),
+              settings.workers,
+              [this] {
+                  auto f = sessions.figures();
+                  return protocol::session_figures{f.open,    f.idle,    f.hits,   f.misses,
+                                                   f.dropped, f.evicted, f.expired};
+              }),
           results(context, settings.results_endpoint, requests.completions_endpoint()),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
                                  settings.keep_jobs, settings.keep_time},
                 results),
-          workers(settings.workers, tasks, settings.transport) {
+          sessions(settings.sessions, ssh_session_opener(settings.transport)),
+          workers(settings.workers, tasks, sessions) {
         requests.start();
     }
 };

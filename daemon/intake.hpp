@@ -39,7 +39,7 @@ class intake {
     // a bind fails.
     intake(zmq::context_t& context, const config& settings, scheduler& tasks,
            std::shared_ptr<const inventory> devices, std::function<std::size_t()> busy_workers,
-           std::size_t workers);
+           std::size_t workers, std::function<protocol::session_figures()> session_figures);
     intake(const intake&) = delete;
     intake& operator=(const intake&) = delete;
     ~intake();
@@ -67,6 +67,7 @@ class intake {
     std::shared_ptr<const inventory> devices_;
     std::function<std::size_t()> busy_workers_;
     const std::size_t workers_;
+    std::function<protocol::session_figures()> session_figures_;
     const std::chrono::steady_clock::time_point started_at_;
     std::string completions_endpoint_;
     std::unique_ptr<sockets> sockets_;
