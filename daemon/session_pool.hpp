@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -76,16 +77,13 @@ class basic_session_pool {
               key_(std::move(other.key_)),
               session_(std::move(other.session_)),
               reused_(other.reused_),
-              keep_(other.keep_) {
-            other.session_.reset();
-        }
+              keep_(other.keep_) {}
         lease& operator=(lease&& other) noexcept {
             if (this == &other) return *this;
             give_back();
             pool_ = std::exchange(other.pool_, nullptr);
             key_ = std::move(other.key_);
             session_ = std::move(other.session_);
-            other.session_.reset();
             reused_ = other.reused_;
             keep_ = other.keep_;
             return *this;
@@ -93,7 +91,7 @@ class basic_session_pool {
         ~lease() { give_back(); }
 
         Session& operator*() { return *session_; }
-        Session* operator->() { return &*session_; }
+        Session* operator->() { return session_.get(); }
         // True when the session came from the pool rather than being opened for this lease.
         bool reused() const { return reused_; }
         // The session ended in a clean state and may be used again.
@@ -102,7 +100,10 @@ class basic_session_pool {
       private:
         friend class basic_session_pool;
         lease(basic_session_pool* pool, std::string key, Session session, bool reused)
-            : pool_(pool), key_(std::move(key)), session_(std::move(session)), reused_(reused) {}
+            : pool_(pool),
+              key_(std::move(key)),
+              session_(std::make_unique<Session>(std::move(session))),
+              reused_(reused) {}
         void give_back() {
             if (pool_ && session_) pool_->release(key_, std::move(*session_), keep_);
             session_.reset();
@@ -111,7 +112,7 @@ class basic_session_pool {
 
         basic_session_pool* pool_ = nullptr;
         std::string key_;
-        std::optional<Session> session_;
+        std::unique_ptr<Session> session_;  // not std::optional: GCC 12 warns falsely on it
         bool reused_ = false;
         bool keep_ = false;
     };

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "daemon/session_pool.hpp"
@@ -29,11 +30,15 @@ struct connection_state {
     std::atomic<bool> closed{false};
 };
 
+// The opener keeps every connection_state alive; a session only points at its own.
 class fake_session {
   public:
-    explicit fake_session(std::shared_ptr<connection_state> s) : state_(std::move(s)) {}
-    fake_session(fake_session&&) noexcept = default;
-    fake_session& operator=(fake_session&&) noexcept = default;
+    explicit fake_session(connection_state* s) : state_(s) {}
+    fake_session(fake_session&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+    fake_session& operator=(fake_session&& other) noexcept {
+        std::swap(state_, other.state_);
+        return *this;
+    }
     ~fake_session() {
         if (state_) state_->closed = true;
     }
@@ -45,7 +50,7 @@ class fake_session {
     connection_state& state() { return *state_; }
 
   private:
-    std::shared_ptr<connection_state> state_;
+    connection_state* state_ = nullptr;
 };
 
 using pool_type = basic_session_pool<fake_session>;
@@ -62,7 +67,7 @@ struct fake_opener {
             auto state = std::make_shared<connection_state>();
             state->id = static_cast<int>(opened.size()) + 1;
             opened.push_back(state);
-            return fake_session(state);
+            return fake_session(state.get());
         };
     }
     std::size_t count() {
