@@ -43,7 +43,7 @@ router_result cancelled_result() {
     return r;
 }
 
-// A session may serve further commands and jobs only when the last command ended cleanly: no
+// A session may serve further jobs only when every command ended cleanly: no
 // timeout or cancel left a channel half-read, no truncation left output unread.
 bool leaves_session_clean(const command_outcome& outcome) {
     if (outcome.truncated) return false;
@@ -121,14 +121,15 @@ void worker_pool::serve(const router_task& task) {
     auto acquired = sessions_.acquire(target, j.cancelled);
     if (auto* error = std::get_if<router_error>(&acquired)) return fail_rest(*error);
     auto session = std::move(std::get<session_pool::lease>(acquired));
+    bool clean = true;  // every command on this session ended cleanly
     // Closes the session and opens a fresh one; on failure records the rest and returns false.
     auto replace = [&] {
         auto error = sessions_.replace(session, target, j.cancelled);
         if (error) fail_rest(*error);
+        clean = true;
         return !error;
     };
 
-    bool clean = true;
     for (; next < commands; ++next) {
         if (j.cancelled) return record_rest(cancelled_result);
         if (next > 0) {
@@ -148,7 +149,7 @@ void worker_pool::serve(const router_task& task) {
             if (!replace()) return;
             outcome = session->run(j.commands[next], j.timeout, j.cancelled);
         }
-        clean = leaves_session_clean(outcome);
+        clean = clean && leaves_session_clean(outcome);
         auto r = timed_result(wall_start, start);
         r.status = outcome.status;
         r.output = std::move(outcome.output);

@@ -185,3 +185,24 @@ TEST(daemon_sshd_sessions, max_sessions_one_still_serves_every_command) {
     EXPECT_EQ(f.open, 1u);
     EXPECT_EQ(f.misses - f.dropped, 1u);
 }
+
+TEST(daemon_sshd_sessions, a_session_where_a_command_timed_out_is_not_reused) {
+    sshd_server sshd;
+    temp_dir dir;
+    fanoutd_process d(dir, write_inventory(dir, sshd), sshd.known_hosts_path());
+    client jobs(d.jobs());
+    auto s = submit_of("stalls", "", {"real-sshd"}, true, 5.0);
+    s.commands = {"sleep 60", "show version"};
+    s.single_command = false;
+    auto stalled = expect_reply<job_result>(jobs.request(s, 60s));
+    ASSERT_EQ(stalled.results.size(), 2u);
+    EXPECT_EQ(stalled.results[0].status, router_status::failed);
+    ASSERT_EQ(stalled.results[1].status, router_status::success)
+        << "same session, next channel: "
+        << (stalled.results[1].error ? stalled.results[1].error->message : "");
+    EXPECT_EQ(figures_of(jobs).open, 0u) << "a timed-out channel may still be streaming";
+    expect_success(run_on_sshd(jobs, "next", {"show version"}));
+    auto f = figures_of(jobs);
+    EXPECT_EQ(f.hits, 0u);
+    EXPECT_EQ(f.misses, 2u);
+}
