@@ -55,6 +55,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         "Protocol: see protocol/PROTOCOL.md. Client: fanoutctl --help.");
 
     double connect_timeout = 10, command_timeout = 60, grace = 30, connect_backoff = 0.5;
+    double session_idle = 300, session_keepalive = 30;
     long long keep_seconds = 3600;
     std::map<std::string, host_key_policy> policies{{"strict", host_key_policy::strict},
                                                     {"accept-new", host_key_policy::accept_new},
@@ -111,6 +112,21 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                    "Cap on one command's captured stdout+stderr; beyond it the result is "
                    "marked truncated")
         ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+        ->capture_default_str();
+    app.add_option("--session-idle", session_idle,
+                   "Seconds an authenticated SSH session stays open, idle, for reuse by later "
+                   "commands and jobs on the same router; 0 disables reuse")
+        ->check(CLI::Range(0.0, 86400.0))
+        ->capture_default_str();
+    app.add_option("--max-sessions", c.sessions.max_sessions,
+                   "Open SSH sessions, in use and idle, kept at most; at the cap the least "
+                   "recently used idle one is closed. Each needs one file descriptor")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+        ->capture_default_str();
+    app.add_option("--session-keepalive", session_keepalive,
+                   "Seconds between keepalives on idle SSH sessions, to find dead ones before "
+                   "a job does; 0 sends none")
+        ->check(CLI::Range(0.0, 86400.0))
         ->capture_default_str();
     app.add_option("--max-queued-jobs", c.max_queued_jobs,
                    "Jobs accepted and not yet ended; beyond it submit answers busy")
@@ -172,6 +188,8 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     c.transport.connect_backoff = to_ms(connect_backoff);
     c.command_timeout = to_ms(command_timeout);
     c.shutdown_grace = to_ms(grace);
+    c.sessions.idle_timeout = to_ms(session_idle);
+    c.sessions.keepalive_interval = to_ms(session_keepalive);
     c.keep_time = std::chrono::seconds(keep_seconds);
     if (!policy_file.empty()) {
         try {

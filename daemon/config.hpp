@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "daemon/command_policy.hpp"
+#include "daemon/session_pool.hpp"
 #include "daemon/ssh_transport.hpp"
 #include "protocol/limits.hpp"
 
@@ -33,6 +34,7 @@ struct config {
     std::chrono::milliseconds shutdown_grace{30'000};
 
     transport_options transport;      // connect timeout, known_hosts, host key policy, output cap
+    session_pool_options sessions;    // --session-idle, --max-sessions, --session-keepalive
     protocol::request_limits limits;  // per-request limits (--max-routers-per-job, ...)
     // Which commands may be sent (--command-policy FILE; else the built-in deny list).
     command_policy commands = command_policy::builtin();

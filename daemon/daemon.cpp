@@ -62,7 +62,8 @@ struct daemon::parts {
     intake requests;  // binds first: the publisher connects to its completions endpoint
     publisher results;
     scheduler tasks;
-    bool restored;  // the journal's jobs are back before any worker starts
+    session_pool sessions;  // outlives the workers that lease its sessions
+    bool restored;          // the journal's jobs are back before any worker starts
     worker_pool workers;
     bool stopped = false;
 
@@ -82,15 +83,22 @@ struct daemon::parts {
           zap(start_zap_handler(context, settings.curve, server_keys)),
           requests(
               context, settings, tasks, devices, [this] { return workers.busy(); },
-              settings.workers, server_keys ? &*server_keys : nullptr),
+              settings.workers,
+              [this] {
+                  auto f = sessions.figures();
+                  return protocol::session_figures{f.open,    f.idle,    f.hits,   f.misses,
+                                                   f.dropped, f.evicted, f.expired};
+              },
+              server_keys ? &*server_keys : nullptr),
           results(context, settings.results_endpoint, requests.completions_endpoint(),
                   server_keys ? &*server_keys : nullptr),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
                                  settings.keep_jobs, settings.keep_time,
                                  settings.max_sessions_per_router},
                 results, log.get()),
+          sessions(settings.sessions, ssh_session_opener(settings.transport)),
           restored(restore(devices)),
-          workers(settings.workers, tasks, settings.transport) {
+          workers(settings.workers, tasks, sessions) {
         requests.start();
     }
 };

@@ -30,12 +30,14 @@ std::string unique_completions_endpoint(const void* owner) {
 
 intake::intake(zmq::context_t& context, const config& settings, scheduler& tasks,
                std::shared_ptr<const inventory> devices, std::function<std::size_t()> busy_workers,
-               std::size_t workers, const curve::key_pair* curve_server)
+               std::size_t workers, std::function<protocol::session_figures()> session_figures,
+               const curve::key_pair* curve_server)
     : settings_(settings),
       tasks_(tasks),
       devices_(std::move(devices)),
       busy_workers_(std::move(busy_workers)),
       workers_(workers),
+      session_figures_(std::move(session_figures)),
       started_at_(std::chrono::steady_clock::now()),
       completions_endpoint_(unique_completions_endpoint(this)),
       sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::router),
@@ -161,7 +163,8 @@ void intake::handle(const envelope& to, std::string_view body) {
             busy_workers_(),
             stats.queued_jobs,
             stats.running_jobs,
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count()};
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count(),
+            session_figures_()};
         return reply(to, protocol::encode_reply(pong));
     }
     protocol::routers_reply routers;

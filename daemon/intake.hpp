@@ -46,7 +46,8 @@ class intake {
     // a bind fails. A non-null `curve_server` makes the jobs socket a CURVE server.
     intake(zmq::context_t& context, const config& settings, scheduler& tasks,
            std::shared_ptr<const inventory> devices, std::function<std::size_t()> busy_workers,
-           std::size_t workers, const curve::key_pair* curve_server = nullptr);
+           std::size_t workers, std::function<protocol::session_figures()> session_figures,
+           const curve::key_pair* curve_server = nullptr);
     intake(const intake&) = delete;
     intake& operator=(const intake&) = delete;
     ~intake();
@@ -77,6 +78,7 @@ class intake {
     std::atomic<std::shared_ptr<const inventory>> devices_;
     std::function<std::size_t()> busy_workers_;
     const std::size_t workers_;
+    std::function<protocol::session_figures()> session_figures_;
     const std::chrono::steady_clock::time_point started_at_;
     std::string completions_endpoint_;
     std::unique_ptr<sockets> sockets_;

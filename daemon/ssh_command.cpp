@@ -104,6 +104,9 @@ command_outcome run_command(ssh_session session, const std::string& command,
         if (!ssh_is_connected(session)) session_lost = true;
         return fail(error_kind::channel, "cannot open a channel: " + last_error(session));
     }
+    // From here the command may have reached the router: it must never be sent again,
+    // unless the router answers that it refused it.
+    out.started = true;
     auto exec = repeat_until_done(session, SSH_AGAIN, deadline, cancelled,
                                   [&] { return ssh_channel_request_exec(ch, command.c_str()); });
     if (exec.status != wait_status::ready) {
@@ -111,11 +114,15 @@ command_outcome run_command(ssh_session session, const std::string& command,
         return stop(exec.status, "the router to accept the command");
     }
     if (exec.rc != SSH_OK) {
-        if (!ssh_is_connected(session)) session_lost = true;
+        if (!ssh_is_connected(session)) {
+            session_lost = true;
+            return fail(error_kind::channel,
+                        "connection lost while starting the command: " + last_error(session));
+        }
+        out.started = false;
         return fail(error_kind::channel,
                     "the router refused to run the command: " + last_error(session));
     }
-    out.started = true;
 
     std::array<char, 16 * 1024> buffer;
     std::size_t captured = 0;

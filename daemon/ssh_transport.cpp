@@ -1,5 +1,10 @@
 #include "daemon/ssh_transport.hpp"
 
+#include <libssh/server.h>  // ssh_send_keepalive, which works on client sessions too
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <string>
 #include <utility>
 
@@ -185,6 +190,28 @@ bool ssh_connection::alive() const {
     ssh_session session = impl_->session.get();
     return ssh_is_connected(session) &&
            (ssh_get_status(session) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0;
+}
+
+bool ssh_connection::usable() {
+    if (!alive()) return false;
+    int fd = ssh_get_fd(impl_->session.get());
+    if (fd < 0) return false;
+    pollfd check{fd, POLLIN, 0};
+    if (::poll(&check, 1, 0) < 0) return false;
+    if (check.revents & (POLLERR | POLLHUP | POLLNVAL)) return false;
+    if ((check.revents & POLLIN) == 0) return true;
+    // Pending bytes are normal (a channel close, a keepalive reply); end of stream is not.
+    char byte;
+    ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR));
+}
+
+void ssh_connection::send_keepalive() {
+    if (!alive()) return;
+    // In non-blocking mode one call either sends a keepalive or, while one is outstanding,
+    // collects its answer; two calls send one whenever the previous one was answered.
+    ssh_send_keepalive(impl_->session.get());
+    ssh_send_keepalive(impl_->session.get());
 }
 
 }  // namespace fanout::daemon

@@ -81,8 +81,10 @@ struct command_outcome {
     std::optional<int> exit_status;
     std::optional<protocol::router_error> error;
     bool truncated = false;
-    // False when the router never accepted the command (channel open or exec refused, or
-    // the session was already dead): retrying on a fresh connection is safe.
+    // False when the command never reached the router (channel open refused or failed, exec
+    // refused by the router, or the session was already dead): retrying on a fresh
+    // connection is safe. True as soon as the exec request may have been sent, even when the
+    // connection then dropped before the router answered.
     bool started = false;
 };
 
@@ -106,6 +108,14 @@ class ssh_connection {
     // False once the session is known to be dead (disconnect, protocol error) or was left in
     // an unknown state (a timeout or cancel while a channel was being opened).
     bool alive() const;
+
+    // For a pooled, idle session: alive() and the socket shows no end of stream or error.
+    // Never blocks.
+    bool usable();
+    // Sends an OpenSSH keepalive (a global request the router must answer) and processes the
+    // packets already received, without blocking; a dead peer then shows in usable(). At
+    // most one keepalive is outstanding.
+    void send_keepalive();
 
   private:
     struct impl;

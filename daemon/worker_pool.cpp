@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/clock.hpp"
-#include "daemon/connect_retry.hpp"
 
 namespace fanout::daemon {
 
@@ -44,10 +43,19 @@ router_result cancelled_result() {
     return r;
 }
 
+// A session may serve further jobs only when every command ended cleanly: no
+// timeout or cancel left a channel half-read, no truncation left output unread.
+bool leaves_session_clean(const command_outcome& outcome) {
+    if (outcome.truncated) return false;
+    if (outcome.status == router_status::success) return true;
+    return outcome.status == router_status::failed && outcome.error &&
+           outcome.error->kind == error_kind::exit_status;
+}
+
 }  // namespace
 
-worker_pool::worker_pool(std::size_t workers, scheduler& tasks, transport_options options)
-    : tasks_(tasks), options_(std::move(options)), size_(workers) {
+worker_pool::worker_pool(std::size_t workers, scheduler& tasks, session_pool& sessions)
+    : tasks_(tasks), sessions_(sessions), size_(workers) {
     threads_.reserve(workers);
     try {
         for (std::size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { run(); });
@@ -85,8 +93,8 @@ void worker_pool::run() {
     }
 }
 
-// Runs every command of the job on one router, in order, over one connection. The first
-// command's duration includes connecting, as junos-mcp-server's does.
+// Runs every command of the job on one router, in order, over one pooled session. The first
+// command's duration includes connecting (when the session is new), as junos-mcp-server's does.
 void worker_pool::serve(const router_task& task) {
     const job& j = *task.owner;
     const device& target = task.target();
@@ -101,24 +109,26 @@ void worker_pool::serve(const router_task& task) {
 
     auto wall_start = system_clock::now();
     auto start = steady_clock::now();
-    std::optional<ssh_connection> connection;
-    // (Re)connects; on failure records every command not yet run and returns false.
-    auto connect = [&] {
-        auto opened = open_with_retries(target, options_, j.cancelled);
-        if (auto* open = std::get_if<ssh_connection>(&opened)) {
-            connection = std::move(*open);
-            return true;
-        }
-        const auto& error = std::get<router_error>(opened);
+    // Records every command not yet run as failed with `error` (or cancelled).
+    auto fail_rest = [&](const router_error& error) {
         spdlog::debug("job {} router {}: {} error: {}", j.id, target.name,
                       protocol::to_string(error.kind), error.message);
         if (j.cancelled)
             record_rest(cancelled_result);
         else
             record_rest([&] { return failed_result(error, wall_start, start); });
-        return false;
     };
-    if (!connect()) return;
+    auto acquired = sessions_.acquire(target, j.cancelled);
+    if (auto* error = std::get_if<router_error>(&acquired)) return fail_rest(*error);
+    auto session = std::move(std::get<session_pool::lease>(acquired));
+    bool clean = true;  // every command on this session ended cleanly
+    // Closes the session and opens a fresh one; on failure records the rest and returns false.
+    auto replace = [&] {
+        auto error = sessions_.replace(session, target, j.cancelled);
+        if (error) fail_rest(*error);
+        clean = true;
+        return !error;
+    };
 
     for (; next < commands; ++next) {
         if (j.cancelled) return record_rest(cancelled_result);
@@ -127,17 +137,19 @@ void worker_pool::serve(const router_task& task) {
             start = steady_clock::now();
         }
         // A router that closed the session after the previous command gets a fresh one.
-        if (!connection->alive() && !connect()) return;
-        auto outcome = connection->run(j.commands[next], j.timeout, j.cancelled);
+        if (!session->alive() && !replace()) return;
+        auto outcome = session->run(j.commands[next], j.timeout, j.cancelled);
         if (!outcome.started && outcome.error && outcome.error->kind == error_kind::channel &&
             !j.cancelled) {
-            // Some routers allow one channel per connection. The command never reached the
-            // router, so running it once on a fresh connection cannot run it twice.
+            // A pooled session that died while idle, or a router that allows one channel per
+            // connection. The command never reached the router, so running it once on a fresh
+            // connection cannot run it twice.
             spdlog::debug("job {} router {}: {}; retrying on a new connection", j.id, target.name,
                           outcome.error->message);
-            if (!connect()) return;
-            outcome = connection->run(j.commands[next], j.timeout, j.cancelled);
+            if (!replace()) return;
+            outcome = session->run(j.commands[next], j.timeout, j.cancelled);
         }
+        clean = clean && leaves_session_clean(outcome);
         auto r = timed_result(wall_start, start);
         r.status = outcome.status;
         r.output = std::move(outcome.output);
@@ -150,6 +162,7 @@ void worker_pool::serve(const router_task& task) {
                       r.error ? ", " + r.error->message : std::string());
         tasks_.record(task, next, std::move(r));
     }
+    if (clean) session.keep();
 }
 
 }  // namespace fanout::daemon

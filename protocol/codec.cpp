@@ -118,7 +118,7 @@ struct reply_encoder {
     }
     void operator()(const job_result& r) const { pack_job_result(p, r); }
     void operator()(const pong_reply& r) const {
-        p.pack_map(7);
+        p.pack_map(r.sessions ? 8 : 7);
         pack_type(p, "pong");
         pack_field(p, "version", r.version);
         pack_field(p, "workers", r.workers);
@@ -126,6 +126,18 @@ struct reply_encoder {
         pack_field(p, "queued_jobs", r.queued_jobs);
         pack_field(p, "running_jobs", r.running_jobs);
         pack_field(p, "uptime", r.uptime);
+        if (r.sessions) {
+            const auto& f = *r.sessions;
+            pack_key(p, "sessions");
+            p.pack_map(7);
+            pack_field(p, "open", f.open);
+            pack_field(p, "idle", f.idle);
+            pack_field(p, "hits", f.hits);
+            pack_field(p, "misses", f.misses);
+            pack_field(p, "dropped", f.dropped);
+            pack_field(p, "evicted", f.evicted);
+            pack_field(p, "expired", f.expired);
+        }
     }
     void operator()(const routers_reply& r) const {
         p.pack_map(2);

@@ -136,9 +136,21 @@ status_reply read_status(const map_reader& m) {
 }
 
 pong_reply read_pong(const map_reader& m) {
-    return pong_reply{get_string(m, "version"),    get_uint(m, "workers"),
-                      get_uint(m, "busy_workers"), get_uint(m, "queued_jobs"),
-                      get_uint(m, "running_jobs"), get_number(m, "uptime")};
+    pong_reply r{get_string(m, "version"),
+                 get_uint(m, "workers"),
+                 get_uint(m, "busy_workers"),
+                 get_uint(m, "queued_jobs"),
+                 get_uint(m, "running_jobs"),
+                 get_number(m, "uptime"),
+                 std::nullopt};
+    if (const auto* sessions = m.find_non_nil("sessions")) {
+        map_reader s(*sessions, "sessions", "sessions");
+        r.sessions =
+            session_figures{get_uint(s, "open"),   get_uint(s, "idle"),    get_uint(s, "hits"),
+                            get_uint(s, "misses"), get_uint(s, "dropped"), get_uint(s, "evicted"),
+                            get_uint(s, "expired")};
+    }
+    return r;
 }
 
 routers_reply read_routers(const map_reader& m) {

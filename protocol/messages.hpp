@@ -135,13 +135,26 @@ struct status_reply {
     std::uint64_t failed = 0;
 };
 
+// The daemon's SSH session pool: current counts (open, idle) and totals since start.
+struct session_figures {
+    std::uint64_t open = 0;
+    std::uint64_t idle = 0;
+    std::uint64_t hits = 0;
+    std::uint64_t misses = 0;
+    std::uint64_t dropped = 0;
+    std::uint64_t evicted = 0;
+    std::uint64_t expired = 0;
+    bool operator==(const session_figures&) const = default;
+};
+
 struct pong_reply {
     std::string version;
     std::uint64_t workers = 0;
     std::uint64_t busy_workers = 0;
     std::uint64_t queued_jobs = 0;
     std::uint64_t running_jobs = 0;
-    double uptime = 0.0;  // seconds
+    double uptime = 0.0;                      // seconds
+    std::optional<session_figures> sessions;  // absent from daemons before session reuse
 };
 
 struct router_info {

@@ -250,7 +250,7 @@ TEST(ProtocolCodecReply, StatusRoundTripsForEveryState) {
 }
 
 TEST(ProtocolCodecReply, PongRoundTripsWithFloatUptime) {
-    const pong_reply in{"1", 64, 3, 2, 1, 12.5};
+    const pong_reply in{"1", 64, 3, 2, 1, 12.5, std::nullopt};
     const std::string frame = encode_reply(in);
     EXPECT_EQ(frame, wire()
                          .map(7)
@@ -274,9 +274,21 @@ TEST(ProtocolCodecReply, PongRoundTripsWithFloatUptime) {
     EXPECT_EQ(out.queued_jobs, 2u);
     EXPECT_EQ(out.running_jobs, 1u);
     EXPECT_EQ(out.uptime, 12.5);
+    EXPECT_FALSE(out.sessions.has_value()) << "a pong without `sessions` still decodes";
     // Integral values stay float64 on the wire (msgpack-cxx's pack_double would write an int).
-    const std::string whole = encode_reply(pong_reply{"1", 1, 0, 0, 0, 3.0});
+    const std::string whole = encode_reply(pong_reply{"1", 1, 0, 0, 0, 3.0, std::nullopt});
     EXPECT_EQ(whole.substr(whole.size() - 9), wire().f64(3.0).bytes());
+}
+
+TEST(ProtocolCodecReply, PongCarriesSessionPoolFigures) {
+    pong_reply in{"1", 4, 0, 0, 0, 1.5, std::nullopt};
+    in.sessions = session_figures{3, 2, 40, 5, 1, 6, 7};
+    const std::string frame = encode_reply(in);
+    EXPECT_NE(frame.find(wire().str("sessions").map(7).str("open").uint(3).bytes()),
+              std::string::npos);
+    const auto out = decode_reply_as<pong_reply>(frame);
+    ASSERT_TRUE(out.sessions.has_value());
+    EXPECT_EQ(*out.sessions, *in.sessions);
 }
 
 TEST(ProtocolCodecReply, RoutersRoundTripsWithoutSecrets) {

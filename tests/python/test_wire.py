@@ -95,7 +95,11 @@ class WireTest(unittest.TestCase):
 
     def assert_pong(self, reply):
         self.assertEqual(set(reply), {"type", "version", "workers", "busy_workers", "queued_jobs",
-                                      "running_jobs", "uptime"}, reply)
+                                      "running_jobs", "uptime", "sessions"}, reply)
+        self.assertEqual(set(reply["sessions"]), {"open", "idle", "hits", "misses", "dropped",
+                                                  "evicted", "expired"}, reply)
+        for key, value in reply["sessions"].items():
+            self.assertTrue(is_int(value) and value >= 0, (key, reply))
         self.assertEqual(reply["type"], "pong")
         self.assertIsInstance(reply["version"], str)
         self.assertTrue(reply["version"])

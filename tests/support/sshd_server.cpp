@@ -1,14 +1,17 @@
 #include "tests/support/sshd_server.hpp"
 
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace fanout::testing {
 namespace {
@@ -16,6 +19,8 @@ namespace {
 constexpr const char* junos_script = R"sh(#!/bin/sh
 # A tiny Junos CLI for transport tests: answers $SSH_ORIGINAL_COMMAND.
 cmd="$SSH_ORIGINAL_COMMAND"
+set -- $SSH_CLIENT
+printf '%s %s\n' "$2" "$cmd" >> "$(dirname "$0")/commands.log"
 case "$cmd" in
 "show version")
     printf 'Hostname: fanout-sshd\nModel: mx960\nJunos: 23.4R1.9\n'
@@ -88,7 +93,8 @@ std::string run_tool(std::vector<std::string> argv) {
     return output;
 }
 
-sshd_server::sshd_server() {
+sshd_server::sshd_server(std::vector<std::string> extra_config)
+    : extra_config_(std::move(extra_config)) {
     std::filesystem::create_directories("/run/sshd");  // sshd's privilege separation directory
     known_hosts_path_ = dir_.file("known_hosts");
     client_key_path_ = generate_key("client_key");
@@ -115,6 +121,8 @@ sshd_server::~sshd_server() = default;
 
 void sshd_server::write_files() {
     std::ostringstream config;
+    // First: in sshd_config the first value of a keyword wins.
+    for (const auto& line : extra_config_) config << line << "\n";
     config << "ListenAddress 127.0.0.1\n"
            << "Port " << port_ << "\n"
            << "HostKey " << dir_.file("host_key") << "\n"
@@ -167,6 +175,57 @@ void sshd_server::replace_host_key() {
     run_tool({"/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fanout-test-host-2",
               "-f", dir_.file("host_key")});
     start();
+}
+
+int sshd_server::drop_connections() {
+    // Parent of every process, from /proc; then everything below sshd's pid.
+    std::map<pid_t, std::vector<pid_t>> children;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream stat(entry.path() / "stat");
+        std::string line;
+        if (!std::getline(stat, line)) continue;
+        auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream fields(line.substr(close + 2));
+        char state;
+        pid_t parent = 0;
+        fields >> state >> parent;
+        children[parent].push_back(static_cast<pid_t>(std::stol(name)));
+    }
+    std::vector<pid_t> doomed, pending{sshd_->pid()};
+    while (!pending.empty()) {
+        pid_t pid = pending.back();
+        pending.pop_back();
+        for (pid_t child : children[pid]) {
+            doomed.push_back(child);
+            pending.push_back(child);
+        }
+    }
+    for (pid_t pid : doomed) ::kill(pid, SIGKILL);
+    // Gone (or a zombie of sshd) within 10 s, so the kernel has closed their sockets.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (pid_t pid : doomed) {
+        while (std::chrono::steady_clock::now() < deadline) {
+            std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+            std::string line;
+            if (!std::getline(stat, line) || line.find(") Z") != std::string::npos) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
+    return static_cast<int>(doomed.size());
+}
+
+std::vector<sshd_server::command_record> sshd_server::commands_run() const {
+    std::vector<command_record> commands;
+    std::ifstream log(dir_.file("commands.log"));
+    for (std::string line; std::getline(log, line);) {
+        auto space = line.find(' ');
+        if (space == std::string::npos) continue;
+        commands.push_back({line.substr(0, space), line.substr(space + 1)});
+    }
+    return commands;
 }
 
 std::string sshd_server::generate_key(std::string_view name, std::string_view passphrase) const {

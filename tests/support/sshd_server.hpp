@@ -10,6 +10,8 @@
 //   exit N         "exiting with N" on stderr, exit N
 //   drop           "partial output", then kills its sshd session process (connection drops)
 //   anything else  a Junos-style syntax error on stderr, exit 1
+// Every command is logged first with the client's TCP port (commands_run()), so tests can
+// prove a command ran once and count the connections it took.
 // The known_hosts file is written at start for the current host key. The destructor stops
 // sshd; nothing is left behind.
 #pragma once
@@ -26,7 +28,8 @@ namespace fanout::testing {
 
 class sshd_server {
   public:
-    sshd_server();
+    // `extra_config`: sshd_config lines added to the defaults (e.g. "MaxSessions 1").
+    explicit sshd_server(std::vector<std::string> extra_config = {});
     ~sshd_server();
     sshd_server(const sshd_server&) = delete;
     sshd_server& operator=(const sshd_server&) = delete;
@@ -45,6 +48,17 @@ class sshd_server {
     // it was, so it now records a changed key.
     void replace_host_key();
 
+    // Kills every process sshd forked (one group per client connection), so each open
+    // connection drops as if the router had restarted; the listener stays up. Returns how
+    // many processes it killed.
+    int drop_connections();
+    struct command_record {
+        std::string client_port;  // one per TCP connection
+        std::string command;
+    };
+    // The commands the ForceCommand script was started with, in order.
+    std::vector<command_record> commands_run() const;
+
     // Generates another ed25519 key pair in the temp dir (not authorised); returns its path.
     std::string generate_key(std::string_view name, std::string_view passphrase = "") const;
     // A path inside the temp dir.
@@ -55,6 +69,7 @@ class sshd_server {
     void start();
 
     temp_dir dir_;
+    std::vector<std::string> extra_config_;
     std::unique_ptr<child_process> sshd_;
     std::uint16_t port_ = 0;
     std::string known_hosts_path_;

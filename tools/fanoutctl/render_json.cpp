@@ -64,13 +64,19 @@ ordered_json to_json(const protocol::accepted_reply& a) {
 }
 
 ordered_json to_json(const protocol::pong_reply& p) {
-    return {{"type", "pong"},
-            {"version", p.version},
-            {"workers", p.workers},
-            {"busy_workers", p.busy_workers},
-            {"queued_jobs", p.queued_jobs},
-            {"running_jobs", p.running_jobs},
-            {"uptime", p.uptime}};
+    ordered_json out{{"type", "pong"},
+                     {"version", p.version},
+                     {"workers", p.workers},
+                     {"busy_workers", p.busy_workers},
+                     {"queued_jobs", p.queued_jobs},
+                     {"running_jobs", p.running_jobs},
+                     {"uptime", p.uptime}};
+    if (const auto& s = p.sessions) {
+        out["sessions"] = {{"open", s->open},      {"idle", s->idle},       {"hits", s->hits},
+                           {"misses", s->misses},  {"dropped", s->dropped}, {"evicted", s->evicted},
+                           {"expired", s->expired}};
+    }
+    return out;
 }
 
 ordered_json to_json(const protocol::routers_reply& r) {

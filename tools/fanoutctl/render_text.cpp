@@ -210,6 +210,14 @@ std::string format_pong(const protocol::pong_reply& pong) {
     table.add_row({"queued_jobs", std::to_string(pong.queued_jobs)});
     table.add_row({"running_jobs", std::to_string(pong.running_jobs)});
     table.add_row({"uptime", uptime});
+    if (const auto& s = pong.sessions) {
+        table.add_row({"sessions", std::to_string(s->open) + " open, " + std::to_string(s->idle) +
+                                       " idle, " + std::to_string(s->hits) + " hits, " +
+                                       std::to_string(s->misses) + " misses, " +
+                                       std::to_string(s->dropped) + " dropped, " +
+                                       std::to_string(s->evicted) + " evicted, " +
+                                       std::to_string(s->expired) + " expired"});
+    }
     return "fanoutd is up\n" + table.render("  ");
 }
 
