@@ -147,6 +147,12 @@ void intake::handle(const envelope& to, std::string_view body) {
             return reply(to, protocol::encode_reply(*s));
         return reply(to, protocol::encode_reply(not_found(result->job_id)));
     }
+    if (auto* replay = std::get_if<protocol::replay_request>(&request)) {
+        auto page = tasks_.replay(*replay);
+        return reply(to,
+                     protocol::encode_reply(page ? protocol::reply(std::move(*page))
+                                                 : protocol::reply(not_found(*replay->job_id))));
+    }
     if (std::holds_alternative<protocol::ping_request>(request)) {
         auto stats = tasks_.stats();
         protocol::pong_reply pong{

@@ -11,6 +11,8 @@
 //   every accepted job ends with a recorded result (success, failed or cancelled).
 // - Results reach the result_sink under the lock in recording order, each with the next
 //   daemon-wide `seq`, and a job's aggregate follows its last router_result.
+// - Every result of an active or retained job stays fetchable by seq (`replay`) until the
+//   job is evicted.
 #pragma once
 
 #include <chrono>
@@ -25,6 +27,7 @@
 #include <variant>
 
 #include "daemon/job.hpp"
+#include "daemon/result_index.hpp"
 #include "daemon/result_sink.hpp"
 #include "protocol/messages.hpp"
 
@@ -54,6 +57,9 @@ class scheduler {
                  protocol::status_reply>
     result(const std::string& job_id);
     std::optional<protocol::status_reply> cancel(const std::string& job_id);
+    // Retained router results with seq > since_seq (all jobs, or only request.job_id), one
+    // page in seq order; nullopt for an unknown job_id. In scheduler_replay.cpp.
+    std::optional<protocol::replay_reply> replay(const protocol::replay_request& request);
 
     // Blocks until a router task is available; nullopt once shutdown() was called.
     std::optional<router_task> next_task();
@@ -85,6 +91,8 @@ class scheduler {
     void cancel_locked(const std::shared_ptr<job>& j);
     void end_job_locked(job& j);
     void evict_finished_locked();
+    const protocol::router_result* find_result_locked(const std::string& job_id,
+                                                      std::size_t position) const;
 
     const scheduler_limits limits_;
     result_sink& sink_;
@@ -108,6 +116,7 @@ class scheduler {
     };
     std::map<std::string, finished_job, std::less<>> finished_;
     std::deque<std::string> finished_order_;
+    result_index index_;  // seq -> result, for every result in active_ and finished_
 };
 
 }  // namespace fanout::daemon
