@@ -27,7 +27,8 @@ struct daemon::parts {
           requests(
               context, settings, tasks, devices, [this] { return workers.busy(); },
               settings.workers),
-          results(context, settings.results_endpoint, requests.completions_endpoint()),
+          results(context, settings.results_endpoint, requests.completions_endpoint(),
+                  settings.results_hwm),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
                                  settings.keep_jobs, settings.keep_time},
                 results),
