@@ -14,5 +14,6 @@ int result_command(const global_options& global, const job_query_options& option
 int cancel_command(const global_options& global, const job_query_options& options);
 int routers_command(const global_options& global);
 int ping_command(const global_options& global);
+int replay_command(const global_options& global, const replay_options& options);
 
 }  // namespace fanout::ctl
