@@ -74,7 +74,16 @@ class stuck_subscriber {
     zmq::socket_t socket_;
 };
 
+// ASan keeps freed memory in quarantine on purpose, so RSS says nothing there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool rss_is_meaningful = false;
+#else
+constexpr bool rss_is_meaningful = true;
+#endif
+
 constexpr int fleet_size = 100;
+constexpr int warm_jobs = 2;
+constexpr int loaded_jobs = 6;
 constexpr int output_bytes = 32 * 1024;  // every command's output (fleetsim huge_output)
 constexpr int results_hwm = 300;         // fanoutd --results-hwm
 const std::vector<std::string> four_commands{"show version", "show system uptime",
@@ -134,14 +143,15 @@ TEST(daemon_slow_consumers, a_stuck_subscriber_costs_bounded_memory_and_slows_no
     // Warm up without the stuck subscriber: retention (--keep-jobs 1 plus the running job),
     // encoding buffers and allocator arenas reach their working size.
     std::vector<job_run> warm;
-    for (int i = 1; i <= 3; ++i) warm.push_back(run_job(jobs, normal, "warm-" + std::to_string(i)));
+    for (int i = 1; i <= warm_jobs; ++i)
+        warm.push_back(run_job(jobs, normal, "warm-" + std::to_string(i)));
     for (const auto& run : warm) expect_complete(run);
     const std::size_t peak_before = proc_status_bytes(fanoutd, "VmHWM");
 
     stuck_subscriber stuck(setup.daemon.results());
     stuck.sync(jobs);
     std::vector<job_run> loaded;
-    for (int i = 1; i <= 8; ++i)
+    for (int i = 1; i <= loaded_jobs; ++i)
         loaded.push_back(run_job(jobs, normal, "loaded-" + std::to_string(i)));
     const std::size_t peak_after = proc_status_bytes(fanoutd, "VmHWM");
 
@@ -154,18 +164,21 @@ TEST(daemon_slow_consumers, a_stuck_subscriber_costs_bounded_memory_and_slows_no
 
     // (c) The stuck subscriber costs at most --results-hwm messages in fanoutd's PUB pipe
     // (ZeroMQ drops the rest) plus allocator noise. Had the pipe no bound, fanoutd would
-    // hold every result it published meanwhile: 8 x 400 x 32 KiB = 100 MiB.
+    // hold every result it published meanwhile: 6 x 400 x 32 KiB = 75 MiB.
     const std::size_t message_bytes =
         fanout::protocol::encode_router_result(loaded.back().streamed.front()).size();
     const std::size_t pipe_bound = results_hwm * message_bytes;
-    const std::size_t slack = 32u << 20;
-    const std::size_t published = 8 * fleet_size * four_commands.size() * message_bytes;
+    const std::size_t slack = 24u << 20;  // allocator arenas and fragmentation
+    const std::size_t published = loaded_jobs * fleet_size * four_commands.size() * message_bytes;
     const std::size_t growth = peak_after > peak_before ? peak_after - peak_before : 0;
     std::cout << "fanoutd peak RSS " << peak_before / 1024 << " KiB -> " << peak_after / 1024
               << " KiB; growth " << growth / 1024 << " KiB; bound " << (pipe_bound + slack) / 1024
               << " KiB; published meanwhile " << published / 1024 << " KiB\n";
-    EXPECT_LT(growth, pipe_bound + slack);
     ASSERT_GT(published, 2 * (pipe_bound + slack)) << "the test could not tell";
+    if (rss_is_meaningful)
+        EXPECT_LT(growth, pipe_bound + slack);
+    else
+        std::cout << "AddressSanitizer build: the RSS bound is not checked\n";
 
     // (d) What the stuck subscriber lost is fetchable with replay while its job is kept.
     const std::set<std::uint64_t> received = stuck.drain(1s);
