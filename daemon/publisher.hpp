@@ -7,10 +7,10 @@
 // - After sending a job_result it hands intake the same encoded bytes, over an inproc PUSH
 //   socket it owns, so intake answers `wait: true` submitters after the aggregate went out.
 // - PUB never blocks: a subscriber that falls more than `send_hwm` messages behind loses
-//   messages (they stay fetchable with `result` and `replay`). So a stuck subscriber costs at
-//   most send_hwm messages of memory (ZeroMQ's pipe to it, sharing the message bodies with
-//   the other subscribers), and it never slows the publisher thread, the other subscribers
-//   or the workers.
+//   messages (they stay fetchable with `result` and `replay`). So a stuck subscriber pins at
+//   most send_hwm messages (ZeroMQ's pipe to it; about twice their size in RSS, as the heap
+//   around them cannot be reused), and it never slows the publisher thread, the other
+//   subscribers or the workers.
 // - The queue from the scheduler has no fixed bound, and needs none: the publisher thread
 //   drains it at encoding speed whatever the subscribers do, far faster than workers record
 //   results over SSH.
