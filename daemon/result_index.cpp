@@ -45,6 +45,17 @@ void result_index::add(std::uint64_t seq, const std::string& job_id, std::size_t
     entries_.insert_or_assign(seq, location{job_id, position});
 }
 
+void result_index::add_job(const std::string& job_id,
+                           const std::vector<protocol::router_result>& results) {
+    for (std::size_t i = 0; i < results.size(); ++i) add(results[i].seq, job_id, i);
+}
+
+void result_index::add_job(const std::string& job_id,
+                           const std::vector<std::optional<protocol::router_result>>& results) {
+    for (std::size_t i = 0; i < results.size(); ++i)
+        if (results[i]) add(results[i]->seq, job_id, i);
+}
+
 void result_index::remove(std::uint64_t seq) {
     entries_.erase(seq);
 }

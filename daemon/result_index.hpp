@@ -15,7 +15,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "protocol/messages.hpp"
 
@@ -46,6 +48,10 @@ class result_index {
     using resolver = std::function<const protocol::router_result*(const location&)>;
 
     void add(std::uint64_t seq, const std::string& job_id, std::size_t position);
+    // Every result of a job at once (a job restored from the journal, ended or still running).
+    void add_job(const std::string& job_id, const std::vector<protocol::router_result>& results);
+    void add_job(const std::string& job_id,
+                 const std::vector<std::optional<protocol::router_result>>& results);
     void remove(std::uint64_t seq);
     std::size_t size() const { return entries_.size(); }
     std::uint64_t oldest_seq() const;  // 0 when empty

@@ -179,3 +179,30 @@ TEST_F(replay_retention_test, evicted_jobs_leave_the_index) {
     EXPECT_EQ(page.last_seq, 4u);
     EXPECT_FALSE(tasks_.replay(replay_request{0, std::nullopt, "old"}));
 }
+
+TEST(result_index, add_job_indexes_every_recorded_result_at_its_position) {
+    result_index index;
+    std::vector<std::optional<router_result>> running(3);
+    running[0] = router_result{};
+    running[0]->seq = 7;
+    running[2] = router_result{};
+    running[2]->seq = 5;
+    index.add_job("running", running);
+    std::vector<router_result> ended(2);
+    ended[0].seq = 9;
+    ended[1].seq = 8;
+    index.add_job("ended", ended);
+    EXPECT_EQ(index.size(), 4u);
+    EXPECT_EQ(index.oldest_seq(), 5u);
+
+    std::vector<std::pair<std::string, std::size_t>> order;
+    replay_page page(0, 10);
+    index.fill(page, 0, [&](const result_index::location& at) -> const router_result* {
+        order.emplace_back(at.job_id, at.position);
+        return at.job_id == "running" ? &*running[at.position] : &ended[at.position];
+    });
+    using located = std::pair<std::string, std::size_t>;
+    EXPECT_EQ(order,
+              (std::vector<located>{{"running", 2}, {"running", 0}, {"ended", 1}, {"ended", 0}}));
+    EXPECT_EQ(std::move(page).finish(5, 9).next_seq, 9u);
+}
