@@ -140,6 +140,11 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                    "Routers one job may name; more answers too_large")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
         ->capture_default_str();
+    app.add_option("--results-hwm", c.results_hwm,
+                   "Messages the results socket queues for one subscriber; a subscriber that "
+                   "falls further behind loses messages (replay or result fetch them)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}))
+        ->capture_default_str();
     app.add_option("--keep-jobs", c.keep_jobs, "Ended jobs whose results stay fetchable")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
         ->capture_default_str();

@@ -32,6 +32,7 @@ struct config {
     std::chrono::seconds keep_time{3600};     // ... and for how long
     std::chrono::milliseconds command_timeout{60'000};  // when a job gives no `timeout`
     std::chrono::milliseconds shutdown_grace{30'000};
+    std::size_t results_hwm = 10000;  // PUB messages queued per subscriber before it loses some
 
     transport_options transport;      // connect timeout, known_hosts, host key policy, output cap
     session_pool_options sessions;    // --session-idle, --max-sessions, --session-keepalive

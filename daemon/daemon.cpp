@@ -91,7 +91,7 @@ struct daemon::parts {
               },
               server_keys ? &*server_keys : nullptr),
           results(context, settings.results_endpoint, requests.completions_endpoint(),
-                  server_keys ? &*server_keys : nullptr),
+                  settings.results_hwm, server_keys ? &*server_keys : nullptr),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
                                  settings.keep_jobs, settings.keep_time,
                                  settings.max_sessions_per_router},

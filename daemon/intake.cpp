@@ -155,6 +155,12 @@ void intake::handle(const envelope& to, std::string_view body) {
             return reply(to, protocol::encode_reply(*s));
         return reply(to, protocol::encode_reply(not_found(result->job_id)));
     }
+    if (auto* replay = std::get_if<protocol::replay_request>(&request)) {
+        auto page = tasks_.replay(*replay);
+        return reply(to,
+                     protocol::encode_reply(page ? protocol::reply(std::move(*page))
+                                                 : protocol::reply(not_found(*replay->job_id))));
+    }
     if (std::holds_alternative<protocol::ping_request>(request)) {
         auto stats = tasks_.stats();
         protocol::pong_reply pong{
@@ -230,8 +236,11 @@ void intake::drain_completions() {
             auto it = waiters_.find(completion[0].to_string());
             if (it != waiters_.end()) {
                 auto body = completion[1].to_string();
-                for (const auto& to : it->second) reply(to, body);
-                waiters_.erase(it);
+                for (const auto& to : it->second)
+                    if (!deliver(to, body))
+                        spdlog::debug("intake: job {} ended; its wait:true client is gone",
+                                      it->first);
+                waiters_.erase(it);  // nothing of a waiter outlives its job
             }
         }
         completion.clear();
@@ -239,6 +248,10 @@ void intake::drain_completions() {
 }
 
 void intake::reply(const envelope& to, const std::string& body) {
+    (void)deliver(to, body);
+}
+
+bool intake::deliver(const envelope& to, const std::string& body) {
     auto& router = sockets_->router;
     try {
         for (const auto& frame : to)
@@ -246,8 +259,10 @@ void intake::reply(const envelope& to, const std::string& body) {
                              zmq::send_flags::sndmore | zmq::send_flags::dontwait))
                 throw zmq::error_t();
         if (!router.send(zmq::buffer(body), zmq::send_flags::dontwait)) throw zmq::error_t();
+        return true;
     } catch (const zmq::error_t&) {
         spdlog::debug("intake: reply dropped: the client is gone or not reading");
+        return false;
     }
 }
 

@@ -72,6 +72,8 @@ class intake {
     void handle_submit(const envelope& to, protocol::submit_request& request);
     void drain_completions();
     void reply(const envelope& to, const std::string& body);
+    // False when the reply could not be routed (client gone, pipe full) and was dropped.
+    bool deliver(const envelope& to, const std::string& body);
 
     const config& settings_;
     scheduler& tasks_;

@@ -17,12 +17,13 @@ struct publisher::sockets {
 };
 
 publisher::publisher(zmq::context_t& context, const std::string& endpoint,
-                     const std::string& completions_endpoint, const curve::key_pair* curve_server)
+                     const std::string& completions_endpoint, std::size_t send_hwm,
+                     const curve::key_pair* curve_server)
     : sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::pub),
                                                  zmq::socket_t(context, zmq::socket_type::push)})) {
     // Give subscribers a moment to receive the last aggregates at shutdown, never forever.
     sockets_->pub.set(zmq::sockopt::linger, 2000);
-    sockets_->pub.set(zmq::sockopt::sndhwm, 10000);
+    sockets_->pub.set(zmq::sockopt::sndhwm, static_cast<int>(send_hwm));
     if (curve_server) curve::apply_curve_server(sockets_->pub.handle(), *curve_server);
     sockets_->pub.bind(endpoint);
     sockets_->completions.set(zmq::sockopt::linger, 0);

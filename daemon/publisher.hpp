@@ -6,9 +6,14 @@
 //   [topic, msgpack map], on the PUB socket, in enqueue order.
 // - After sending a job_result it hands intake the same encoded bytes, over an inproc PUSH
 //   socket it owns, so intake answers `wait: true` submitters after the aggregate went out.
-// - PUB never blocks: a subscriber that falls more than the high-water mark behind loses
-//   messages (they stay fetchable with `result`). The queue itself is bounded by the
-//   scheduler's max pending tasks, since every entry is one recorded result.
+// - PUB never blocks: a subscriber that falls more than `send_hwm` messages behind loses
+//   messages (they stay fetchable with `result` and `replay`). So a stuck subscriber pins at
+//   most send_hwm messages (ZeroMQ's pipe to it; about twice their size in RSS, as the heap
+//   around them cannot be reused), and it never slows the publisher thread, the other
+//   subscribers or the workers.
+// - The queue from the scheduler has no fixed bound, and needs none: the publisher thread
+//   drains it at encoding speed whatever the subscribers do, far faster than workers record
+//   results over SSH.
 // - stop() sends everything still queued, then joins. The destructor calls stop().
 #pragma once
 
@@ -34,9 +39,10 @@ namespace fanout::daemon {
 class publisher final : public result_sink {
   public:
     // Binds `endpoint` (throws zmq::error_t when it cannot) and connects to intake's
-    // completions endpoint. A non-null `curve_server` makes the PUB socket a CURVE server.
+    // completions endpoint. `send_hwm` is the PUB socket's per-subscriber queue (--results-hwm).
+    // A non-null `curve_server` makes the PUB socket a CURVE server.
     publisher(zmq::context_t& context, const std::string& endpoint,
-              const std::string& completions_endpoint,
+              const std::string& completions_endpoint, std::size_t send_hwm = 10000,
               const curve::key_pair* curve_server = nullptr);
     publisher(const publisher&) = delete;
     publisher& operator=(const publisher&) = delete;

@@ -230,6 +230,7 @@ void scheduler::record_locked(job& j, std::size_t router_index, std::size_t comm
     ++j.recorded;
     log_.router_result(r);
     sink_.router_result_ready(r);
+    index_.add(r.seq, j.id, router_index * j.commands.size() + command_index);
     slot = std::move(r);
     if (j.recorded == j.total_results()) end_job_locked(j);
 }
@@ -322,7 +323,10 @@ void scheduler::evict_finished_locked() {
         bool too_many = finished_.size() > limits_.keep_jobs;
         bool too_old = it != finished_.end() && now - it->second.ended_at > limits_.keep_time;
         if (it != finished_.end() && !too_many && !too_old) break;
-        if (it != finished_.end()) finished_.erase(it);
+        if (it != finished_.end()) {
+            for (const auto& r : it->second.result->results) index_.remove(r.seq);
+            finished_.erase(it);
+        }
         finished_order_.pop_front();
     }
 }

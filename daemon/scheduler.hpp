@@ -22,6 +22,8 @@
 //   is on stable storage, and next_task hands out a router only once its start is; results
 //   and job ends are written as they are recorded and synced by task_finished. No fsync
 //   happens under the lock. restore() resumes the jobs a previous run left unfinished.
+// - Every result of an active or retained job stays fetchable by seq (`replay`) until the
+//   job is evicted.
 #pragma once
 
 #include <chrono>
@@ -39,6 +41,7 @@
 #include "daemon/job.hpp"
 #include "daemon/job_log.hpp"
 #include "daemon/recovery.hpp"
+#include "daemon/result_index.hpp"
 #include "daemon/result_sink.hpp"
 #include "protocol/messages.hpp"
 
@@ -77,6 +80,9 @@ class scheduler {
                  protocol::status_reply>
     result(const std::string& job_id);
     std::optional<protocol::status_reply> cancel(const std::string& job_id);
+    // Retained router results with seq > since_seq (all jobs, or only request.job_id), one
+    // page in seq order; nullopt for an unknown job_id. In scheduler_replay.cpp.
+    std::optional<protocol::replay_reply> replay(const protocol::replay_request& request);
 
     // Blocks until a router task is available; nullopt once shutdown() was called.
     std::optional<router_task> next_task();
@@ -117,6 +123,8 @@ class scheduler {
     std::uint64_t snapshot_locked();  // returns the ticket to pass to finish_snapshot
     static std::string router_key(const device& d);
     void release_router_locked(const router_task& task);
+    const protocol::router_result* find_result_locked(const std::string& job_id,
+                                                      std::size_t position) const;
 
     const scheduler_limits limits_;
     result_sink& sink_;
@@ -147,6 +155,7 @@ class scheduler {
     };
     std::map<std::string, finished_job, std::less<>> finished_;
     std::deque<std::string> finished_order_;
+    result_index index_;  // seq -> result, for every result in active_ and finished_
 };
 
 }  // namespace fanout::daemon

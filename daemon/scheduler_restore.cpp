@@ -40,6 +40,7 @@ void scheduler::restore(recovered_state state, std::shared_ptr<const inventory> 
                 r.job_id,        r.state, r.summary.total, r.summary.total, r.summary.successful,
                 r.summary.failed};
             finished_[r.job_id] = finished_job{kept.result, status, to_steady(kept.ended_at)};
+            index_.add_job(r.job_id, r.results);
             finished_order_.push_back(r.job_id);
         }
         evict_finished_locked();
@@ -74,6 +75,7 @@ void scheduler::restore_job_locked(resumed_job r, const std::shared_ptr<const in
     }
     j->results = std::move(r.results);
     j->results.resize(j->total_results());
+    index_.add_job(j->id, j->results);
     std::size_t kept = 0;
     for (const auto& slot : j->results) {
         if (!slot) continue;

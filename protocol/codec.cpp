@@ -152,6 +152,18 @@ struct reply_encoder {
             pack_field(p, "username", info.username);
         }
     }
+    void operator()(const replay_reply& r) const {
+        p.pack_map(6);
+        pack_type(p, "replay");
+        pack_field(p, "next_seq", r.next_seq);
+        pack_key(p, "more");
+        p.pack(r.more);
+        pack_field(p, "oldest_seq", r.oldest_seq);
+        pack_field(p, "last_seq", r.last_seq);
+        pack_key(p, "results");
+        p.pack_array(static_cast<std::uint32_t>(r.results.size()));
+        for (const auto& result : r.results) pack_router_result(p, result);
+    }
     void operator()(const error_reply& r) const {
         p.pack_map(3 + (r.job_id ? 1 : 0) + (r.routers.empty() ? 0 : 1));
         pack_type(p, "error");

@@ -115,17 +115,23 @@ job_summary read_summary(const msgpack::object& o) {
     return s;
 }
 
+std::vector<router_result> read_results(const map_reader& m) {
+    const auto list = detail::read_array(m.require("results"), "results");
+    std::vector<router_result> results;
+    results.reserve(list.size());
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string prefix = "results[" + std::to_string(i) + "]";
+        results.push_back(read_router_result(map_reader(list[i], prefix, prefix)));
+    }
+    return results;
+}
+
 job_result read_job_result(const map_reader& m) {
     job_result r;
     r.job_id = get_string(m, "job_id");
     r.state = get_enum(m, "state", &job_state_from);
     r.summary = read_summary(m.require("summary"));
-    const auto results = detail::read_array(m.require("results"), "results");
-    r.results.reserve(results.size());
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        const std::string prefix = "results[" + std::to_string(i) + "]";
-        r.results.push_back(read_router_result(map_reader(results[i], prefix, prefix)));
-    }
+    r.results = read_results(m);
     return r;
 }
 
@@ -169,6 +175,16 @@ routers_reply read_routers(const map_reader& m) {
     return r;
 }
 
+replay_reply read_replay(const map_reader& m) {
+    replay_reply r;
+    r.next_seq = get_uint(m, "next_seq");
+    r.more = detail::read_bool(m.require("more"), m.field("more"));
+    r.oldest_seq = get_uint(m, "oldest_seq");
+    r.last_seq = get_uint(m, "last_seq");
+    r.results = read_results(m);
+    return r;
+}
+
 error_reply read_error(const map_reader& m) {
     error_reply r;
     r.code = get_enum(m, "code", &error_code_from);
@@ -190,6 +206,7 @@ reply read_reply(const map_reader& m) {
     if (type == "pong") return read_pong(m);
     if (type == "routers") return read_routers(m);
     if (type == "error") return read_error(m);
+    if (type == "replay") return read_replay(m);
     fail(error_code::bad_request, "type: unknown reply type " + detail::quote_untrusted(type));
 }
 

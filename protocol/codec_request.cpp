@@ -158,6 +158,22 @@ Request read_job_request(const map_reader& m, std::string_view type) {
     return Request{read_job_id(m.require("job_id"), "job_id")};
 }
 
+replay_request read_replay(const map_reader& m) {
+    m.reject_unknown_keys({"type", "since_seq", "limit", "job_id"}, "replay");
+    replay_request replay;
+    replay.since_seq = detail::read_uint(m.require("since_seq"), "since_seq");
+    if (const auto* limit = m.find_non_nil("limit")) {
+        replay.limit = detail::read_uint(*limit, "limit");
+        if (*replay.limit == 0 || *replay.limit > max_replay_results) {
+            fail(error_code::bad_request, "limit: must be from 1 to max_replay_results (" +
+                                              std::to_string(max_replay_results) + "), got " +
+                                              std::to_string(*replay.limit));
+        }
+    }
+    if (const auto* id = m.find_non_nil("job_id")) replay.job_id = read_job_id(*id, "job_id");
+    return replay;
+}
+
 request read_request(const map_reader& m, const request_limits& limits) {
     const std::string_view type = detail::read_string(m.require("type"), "type");
     if (type == "submit") return read_submit(m, limits);
@@ -172,9 +188,10 @@ request read_request(const map_reader& m, const request_limits& limits) {
         m.reject_unknown_keys({"type"}, type);
         return routers_request{};
     }
+    if (type == "replay") return read_replay(m);
     fail(error_code::bad_request,
          "type: unknown request type " + quote_untrusted(type) +
-             " (expected submit, status, result, cancel, ping or routers)");
+             " (expected submit, status, result, cancel, ping, routers or replay)");
 }
 
 // The request's job_id when it is present and valid, so an error reply can carry it.
@@ -264,6 +281,21 @@ struct request_encoder {
     void operator()(const cancel_request& r) const { with_job_id("cancel", r.job_id); }
     void operator()(const ping_request&) const { type_only("ping"); }
     void operator()(const routers_request&) const { type_only("routers"); }
+    void operator()(const replay_request& r) const {
+        p.pack_map(2 + (r.limit ? 1 : 0) + (r.job_id ? 1 : 0));
+        detail::pack_key(p, "type");
+        detail::pack_string(p, "replay");
+        detail::pack_key(p, "since_seq");
+        p.pack_uint64(r.since_seq);
+        if (r.limit) {
+            detail::pack_key(p, "limit");
+            p.pack_uint64(*r.limit);
+        }
+        if (r.job_id) {
+            detail::pack_key(p, "job_id");
+            detail::pack_string(p, *r.job_id);
+        }
+    }
 };
 
 }  // namespace

@@ -22,6 +22,12 @@ struct request_limits {
 
 inline constexpr std::size_t max_job_id_bytes = 64;
 
+// One `replay` reply holds at most this many results (the request's `limit` is 1..this) ...
+inline constexpr std::size_t max_replay_results = 1000;
+// ... and stops taking results once their output and stderr add up to this many bytes; it
+// always holds at least one result when one is retained, so paging always advances.
+inline constexpr std::size_t max_replay_bytes = 4 * 1024 * 1024;
+
 // 1-64 chars of [A-Za-z0-9._:-]; job ids appear in PUB topics, so the charset is strict.
 bool is_valid_job_id(std::string_view id);
 

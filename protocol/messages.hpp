@@ -40,9 +40,15 @@ struct cancel_request {
 };
 struct ping_request {};
 struct routers_request {};
+// Router results recorded after `since_seq`, from the jobs the daemon still keeps.
+struct replay_request {
+    std::uint64_t since_seq = 0;
+    std::optional<std::uint64_t> limit;  // 1..max_replay_results; absent: the maximum
+    std::optional<std::string> job_id;   // only this job's results
+};
 
 using request = std::variant<submit_request, status_request, result_request, cancel_request,
-                             ping_request, routers_request>;
+                             ping_request, routers_request, replay_request>;
 
 // ---- shared value types ----
 
@@ -168,6 +174,15 @@ struct routers_reply {
     std::vector<router_info> routers;
 };
 
+// The answer to `replay`: one page of retained router results, in seq order.
+struct replay_reply {
+    std::uint64_t next_seq = 0;    // since_seq for the next page: the last seq here, or since_seq
+    bool more = false;             // results after next_seq were left out (limit or size)
+    std::uint64_t oldest_seq = 0;  // smallest seq still retained (0: none)
+    std::uint64_t last_seq = 0;    // latest seq the daemon assigned (0: none yet)
+    std::vector<router_result> results;
+};
+
 struct error_reply {
     error_code code = error_code::bad_request;
     std::string message;
@@ -175,7 +190,7 @@ struct error_reply {
     std::vector<std::string> routers;  // offenders, for unknown_routers; omitted when empty
 };
 
-using reply =
-    std::variant<accepted_reply, status_reply, job_result, pong_reply, routers_reply, error_reply>;
+using reply = std::variant<accepted_reply, status_reply, job_result, pong_reply, routers_reply,
+                           error_reply, replay_reply>;
 
 }  // namespace fanout::protocol

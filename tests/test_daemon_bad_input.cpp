@@ -117,3 +117,44 @@ TEST_F(daemon_bad_input, a_frame_beyond_the_hard_cap_costs_only_that_client) {
     client polite(setup_->daemon.jobs());
     expect_reply<fanout::protocol::pong_reply>(polite.request(fanout::protocol::ping_request{}));
 }
+
+TEST_F(daemon_bad_input, command_length_is_enforced_at_its_boundary) {
+    client c(setup_->daemon.jobs());
+    auto at_limit =
+        c.request(submit_of("cmd-4096", std::string(4096, 'c'), {"r3"}, /*wait=*/false));
+    EXPECT_EQ(expect_reply<fanout::protocol::accepted_reply>(at_limit).job_id, "cmd-4096");
+    auto e = expect_error(c.request(submit_of("cmd-4097", std::string(4097, 'c'), {"r3"})));
+    EXPECT_EQ(e.code, error_code::too_large);
+    EXPECT_NE(e.message.find("max_command_bytes"), std::string::npos) << e.message;
+}
+
+TEST_F(daemon_bad_input, job_ids_outside_the_topic_safe_charset_are_refused) {
+    // job_id goes into PUB topics (`result.<job_id>.<router>`): no spaces, wildcards,
+    // separators, control bytes, non-ASCII, or more than 64 characters.
+    const std::vector<std::string> hostile{"a b",
+                                           "job/1",
+                                           "job*",
+                                           "job\n1",
+                                           "job\t1",
+                                           "j\xc3\xb6",
+                                           std::string("j\0b", 3),
+                                           std::string(65, 'j'),
+                                           "job#1",
+                                           "job>1"};
+    client c(setup_->daemon.jobs());
+    for (const auto& id : hostile) {
+        auto e = expect_error(c.request(submit_of(id, "show version", {"r1"})));
+        EXPECT_EQ(e.code, error_code::bad_request) << id;
+        EXPECT_NE(e.message.find("job_id"), std::string::npos) << e.message;
+        EXPECT_FALSE(e.job_id) << "an invalid id is never echoed back";
+        for (fanout::protocol::request query :
+             {fanout::protocol::request(fanout::protocol::status_request{id}),
+              fanout::protocol::request(fanout::protocol::replay_request{0, std::nullopt, id})}) {
+            EXPECT_EQ(expect_error(c.request(query)).code, error_code::bad_request) << id;
+        }
+    }
+    EXPECT_EQ(expect_error(c.request(fanout::protocol::status_request{""})).code,
+              error_code::bad_request);  // (submit_of leaves an empty id out of a submit)
+    auto longest = std::string(64, 'j');
+    expect_reply<job_result>(c.request(submit_of(longest, "show version", {"r1"})));
+}

@@ -256,6 +256,43 @@ class WireTest(unittest.TestCase):
                 self.assertEqual((error["kind"], result["exit_status"]), ("exit_status", 1))
                 self.assertIn("error", result["output"] + result["stderr"])
 
+    # ---- replay: kept results by seq, page by page ----
+
+    def test_replay_pages_through_kept_results(self):
+        job_id, commands = "py-replay", ["show version", "show system uptime"]
+        done = self.ask({"type": "submit", "job_id": job_id, "commands": commands,
+                         "routers": ["r1", "r2", "r3"], "wait": True})
+        by_seq = sorted(done["results"], key=lambda r: r["seq"])
+        first, last = by_seq[0]["seq"], by_seq[-1]["seq"]
+
+        pages, since = [], first - 1
+        while True:
+            page = self.ask({"type": "replay", "since_seq": since, "limit": 4, "job_id": job_id})
+            self.assertEqual(list(page), ["type", "next_seq", "more", "oldest_seq", "last_seq",
+                                          "results"], page)
+            self.assertEqual(page["type"], "replay")
+            self.assertIs(type(page["more"]), bool)
+            for key in ("next_seq", "oldest_seq", "last_seq"):
+                self.assertTrue(is_int(page[key]), (key, page))
+            self.assertLessEqual(page["oldest_seq"], first)
+            self.assertGreaterEqual(page["last_seq"], last)
+            pages.append(page["results"])
+            since = page["next_seq"]
+            if not page["more"]:
+                break
+        self.assertEqual([len(p) for p in pages], [4, 2])
+        self.assertEqual([r for p in pages for r in p], by_seq)
+
+        tail = self.ask({"type": "replay", "since_seq": 2**64 - 1})
+        self.assertEqual((tail["results"], tail["more"], tail["next_seq"]), ([], False, 2**64 - 1))
+
+        for bad in ({"since_seq": -1}, {"since_seq": "1"}, {}, {"since_seq": 0, "limit": 0},
+                    {"since_seq": 0, "limit": 1001}, {"since_seq": 0, "job_id": "a b"},
+                    {"since_seq": 0, "routers": ["r1"]}):
+            self.assert_error(self.ask({"type": "replay", **bad}), "bad_request")
+        self.assert_error(self.ask({"type": "replay", "since_seq": 0, "job_id": "py-nope"}),
+                          "not_found")
+
     # ---- 5: status, result, cancel ----
 
     def test_status_result_cancel_on_ended_and_unknown_jobs(self):

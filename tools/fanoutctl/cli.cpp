@@ -184,6 +184,21 @@ int run_cli(int argc, char** argv) {
         "\nExamples:\n  fanoutctl keygen --out /etc/fanout/server.key     # for fanoutd\n"
         "  fanoutctl keygen --out ~/.config/fanout/client.key # then copy client.key.pub\n"
         "                                                     # into fanoutd's --curve-clients\n");
+    replay_options replay;
+    auto* replay_cmd = app.add_subcommand(
+        "replay", "print the router results fanoutd still keeps after a seq number");
+    replay_cmd->add_option("--since", replay.since, "print results with a greater seq")->required();
+    replay_cmd->add_option("--job", replay.job_id, "only this job's results");
+    replay_cmd->add_flag("--json", global.json, "one JSON object per router result");
+    replay_cmd->add_flag("--brief", replay.brief, "one line per router result");
+    replay_cmd->footer(
+        std::string(
+            "\nFetches every retained result with seq > SEQ, in seq order, page by page, e.g.\n"
+            "after a subscriber saw a gap in seq. Results of expired jobs are gone; a note on\n"
+            "stderr says so, and ends with the --since to continue from.\n"
+            "\nExamples:\n  fanoutctl replay --since 0 --brief\n"
+            "  fanoutctl replay --since 1017 --job nightly-42 --json\n") +
+        exit_codes_help + global_note);
 
     app.footer(main_footer + std::string(exit_codes_help));
 
@@ -202,6 +217,7 @@ int run_cli(int argc, char** argv) {
     if (*cancel_cmd) return cancel_command(global, query);
     if (*routers_cmd) return routers_command(global);
     if (*ping_cmd) return ping_command(global);
+    if (*replay_cmd) return replay_command(global, replay);
     return exit_usage;
 }
 

@@ -15,5 +15,6 @@ int cancel_command(const global_options& global, const job_query_options& option
 int routers_command(const global_options& global);
 int ping_command(const global_options& global);
 int keygen_command(const keygen_options& options);
+int replay_command(const global_options& global, const replay_options& options);
 
 }  // namespace fanout::ctl

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,12 @@ struct keygen_options {
 struct job_query_options {
     std::string job_id;
     bool brief = false;  // `result`: one line per router
+};
+
+struct replay_options {
+    std::uint64_t since = 0;  // results with a greater seq
+    std::string job_id;       // empty: every job
+    bool brief = false;
 };
 
 }  // namespace fanout::ctl
