@@ -199,6 +199,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     if (!policy_file.empty()) {
         try {
             c.commands = command_policy::load(policy_file);
+            c.command_policy_path = policy_file;
         } catch (const command_policy_error& e) {
             std::fprintf(stderr, "fanoutd: invalid --command-policy: %s\n", e.what());
             return 2;

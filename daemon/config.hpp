@@ -39,6 +39,7 @@ struct config {
     protocol::request_limits limits;  // per-request limits (--max-routers-per-job, ...)
     // Which commands may be sent (--command-policy FILE; else the built-in deny list).
     command_policy commands = command_policy::builtin();
+    std::filesystem::path command_policy_path;  // empty: the built-in list; re-read on SIGHUP
 
     std::filesystem::path state_dir;  // empty: no journal, accepted jobs are lost on a crash
     bool rerun_interrupted = false;   // after a crash, run in-flight routers again

@@ -114,6 +114,10 @@ void daemon::replace_inventory(std::shared_ptr<const inventory> devices) {
     parts_->requests.replace_inventory(std::move(devices));
 }
 
+void daemon::replace_command_policy(std::shared_ptr<const command_policy> policy) {
+    parts_->requests.replace_command_policy(std::move(policy));
+}
+
 void daemon::shutdown() {
     auto& p = *parts_;
     if (p.stopped) return;

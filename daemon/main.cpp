@@ -92,8 +92,17 @@ void reload(const config& c, fanout::daemon::daemon& running, std::size_t& route
     } catch (const std::exception& e) {
         spdlog::error("SIGHUP: invalid inventory, keeping the previous one: {}", e.what());
     }
-    // Hook for --command-policy FILE: reload the policy here with the same rule (load and
-    // validate whole, swap atomically, keep the old one on error).
+    if (!c.command_policy_path.empty()) {
+        try {
+            auto policy = std::make_shared<const fanout::daemon::command_policy>(
+                fanout::daemon::command_policy::load(c.command_policy_path));
+            running.replace_command_policy(policy);
+            spdlog::info("SIGHUP: reloaded {}: {}", c.command_policy_path.string(),
+                         policy->describe());
+        } catch (const std::exception& e) {
+            spdlog::error("SIGHUP: invalid command policy, keeping the previous one: {}", e.what());
+        }
+    }
     notify::ready(ready_status(c, routers));
 }
 
