@@ -1,5 +1,6 @@
 // fanoutd's entry point: configuration, logging, inventory, then run until SIGTERM/SIGINT;
-// SIGHUP re-reads the inventory. Readiness, reloads and shutdown are reported to systemd.
+// SIGHUP re-reads the inventory and the command policy. Readiness, reloads and shutdown are
+// reported to systemd.
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
