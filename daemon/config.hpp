@@ -24,7 +24,7 @@ struct config {
     std::string results_endpoint = "tcp://127.0.0.1:5556";
     std::filesystem::path inventory_path = "devices.json";
 
-    std::size_t workers = 512;                // 1000 routers at 1 s latency in two waves
+    std::size_t workers = 1024;               // 1000 routers at 1 s latency in one wave
     std::size_t max_sessions_per_router = 1;  // tasks running against one ip:port, all jobs
     std::size_t max_queued_jobs = 1000;       // jobs accepted and not yet ended
     std::size_t max_pending_tasks = 50000;    // router tasks accepted and not yet finished
