@@ -152,6 +152,11 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     app.add_option("--keep-seconds", keep_seconds, "How long ended jobs stay fetchable")
         ->check(CLI::Range(1LL, 30LL * 86400))
         ->capture_default_str();
+    app.add_option("--keep-bytes", c.keep_bytes,
+                   "Output (stdout+stderr) that ended jobs keep in memory, in all; the oldest "
+                   "ended jobs are forgotten first, the newest is always kept")
+        ->check(CLI::Range(std::size_t{1} << 20, std::size_t{1} << 40))
+        ->capture_default_str();
     app.add_option("--shutdown-grace", grace,
                    "On SIGTERM/SIGINT, seconds to let running jobs finish before cancelling")
         ->check(CLI::Range(0.0, 3600.0))

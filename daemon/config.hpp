@@ -30,6 +30,7 @@ struct config {
     std::size_t max_pending_tasks = 50000;    // router tasks accepted and not yet finished
     std::size_t keep_jobs = 1000;             // ended jobs whose job_result `result` can fetch
     std::chrono::seconds keep_time{3600};     // ... and for how long
+    std::size_t keep_bytes = 256u << 20;      // ... and in how much output, in all
     std::chrono::milliseconds command_timeout{60'000};  // when a job gives no `timeout`
     std::chrono::milliseconds shutdown_grace{30'000};
     std::size_t results_hwm = 10000;  // PUB messages queued per subscriber before it loses some

@@ -94,7 +94,7 @@ struct daemon::parts {
                   settings.results_hwm, server_keys ? &*server_keys : nullptr),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
                                  settings.keep_jobs, settings.keep_time,
-                                 settings.max_sessions_per_router},
+                                 settings.max_sessions_per_router, settings.keep_bytes},
                 results, log.get()),
           sessions(settings.sessions, ssh_session_opener(settings.transport)),
           restored(restore(devices)),

@@ -229,12 +229,21 @@ void scheduler::end_job_locked(job& j) {
     log_.job_ended(*aggregate, std::chrono::system_clock::now());
     sink_.job_ended(aggregate);
 
-    finished_[j.id] = finished_job{aggregate, status_of(j), ended};
-    finished_order_.push_back(j.id);
+    keep_finished_locked(j.id, finished_job{aggregate, status_of(j), ended});
     evict_finished_locked();
     // The job object may still be referenced by workers finishing their tasks; drop ours.
     active_.erase(j.id);
     idle_.notify_all();
+}
+
+// Output and error text dominate a kept job's memory; the fixed part is a rough per-result
+// overhead (names, times, the index entry).
+void scheduler::keep_finished_locked(const std::string& id, finished_job kept) {
+    for (const auto& r : kept.result->results)
+        kept.bytes += r.output.size() + r.stderr_output.size() + 256;
+    finished_bytes_ += kept.bytes;
+    finished_[id] = std::move(kept);
+    finished_order_.push_back(id);
 }
 
 void scheduler::evict_finished_locked() {
@@ -243,9 +252,11 @@ void scheduler::evict_finished_locked() {
         auto it = finished_.find(finished_order_.front());
         bool too_many = finished_.size() > limits_.keep_jobs;
         bool too_old = it != finished_.end() && now - it->second.ended_at > limits_.keep_time;
-        if (it != finished_.end() && !too_many && !too_old) break;
+        bool too_big = finished_bytes_ > limits_.keep_bytes && finished_.size() > 1;
+        if (it != finished_.end() && !too_many && !too_old && !too_big) break;
         if (it != finished_.end()) {
             for (const auto& r : it->second.result->results) index_.remove(r.seq);
+            finished_bytes_ -= it->second.bytes;
             finished_.erase(it);
         }
         finished_order_.pop_front();
