@@ -74,7 +74,10 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
                  j->routers.size(), j->commands.size(),
                  std::chrono::duration<double>(j->timeout).count());
     ticket = log_.job_accepted(*j, std::chrono::system_clock::now());
-    work_ready_.notify_all();
+    // One wake-up per task: notify_all would wake every idle worker (1024 by default) to
+    // fight over the lock for a 5-router job. A worker looks for work before it waits, so
+    // a wake-up that finds nothing left loses nothing.
+    for (std::size_t i = 0; i < j->routers.size(); ++i) work_ready_.notify_one();
     return protocol::accepted_reply{id, j->total_results()};
 }
 
@@ -156,6 +159,10 @@ void scheduler::cancel_locked(const std::shared_ptr<job>& j) {
 
 void scheduler::record(const router_task& task, std::size_t command_index,
                        protocol::router_result r) {
+    // Output grew by doubling while it streamed in; a kept result should hold only its bytes,
+    // or retention (--keep-bytes) would count half of what it really keeps. Done before the lock.
+    for (auto* text : {&r.output, &r.stderr_output})
+        if (text->capacity() - text->size() > 4096) text->shrink_to_fit();
     lock guard(mutex_);
     record_locked(*task.owner, task.router_index, command_index, std::move(r));
 }
@@ -301,6 +308,7 @@ scheduler_stats scheduler::stats() const {
             ++s.running_jobs;
     }
     s.pending_tasks = pending_tasks_;
+    s.waiting_workers = waiting_workers_;
     return s;
 }
 

@@ -60,6 +60,7 @@ struct scheduler_stats {
     std::size_t queued_jobs = 0;   // accepted, no router started yet
     std::size_t running_jobs = 0;  // at least one router started, not ended
     std::size_t pending_tasks = 0;
+    std::size_t waiting_workers = 0;  // threads blocked in next_task() for want of work
 };
 
 class scheduler {
@@ -137,6 +138,7 @@ class scheduler {
     std::condition_variable idle_;
     bool accepting_ = true;
     bool stopping_ = false;
+    std::size_t waiting_workers_ = 0;
     std::uint64_t next_seq_ = 1;
     std::uint64_t id_counter_ = 0;
     std::size_t pending_tasks_ = 0;  // queued + in flight, across jobs

@@ -47,7 +47,9 @@ std::optional<router_task> scheduler::take_task(std::uint64_t& ticket) {
             return router_task{j, router_index};
         }
         // Woken by a submit, a capped router's task finishing, or shutdown.
+        ++waiting_workers_;
         work_ready_.wait(guard);
+        --waiting_workers_;
     }
 }
 

@@ -3,6 +3,7 @@
 
 #include <future>
 #include <set>
+#include <thread>
 
 #include "daemon/scheduler.hpp"
 
@@ -438,4 +439,40 @@ TEST(scheduler, many_jobs_on_one_router_dispatch_quickly_for_a_5000_router_job) 
         finish(s, *t);
     }
     EXPECT_EQ(sink.jobs.size(), 202u);
+}
+
+TEST(scheduler, a_submit_wakes_one_idle_worker_per_task) {
+    auto inv = make_inventory(3);
+    recording_sink sink;
+    scheduler s({}, sink);
+    // Three workers that take a task and keep it: each must get its own wake-up, since none
+    // of them comes back to look for more work.
+    std::vector<std::future<std::optional<router_task>>> workers;
+    for (int i = 0; i < 3; ++i)
+        workers.push_back(std::async(std::launch::async, [&] { return s.next_task(); }));
+    while (s.stats().waiting_workers < 3) std::this_thread::yield();
+    s.submit(spec_for(inv, "three", 1, 3));
+    std::set<std::size_t> taken;
+    for (auto& w : workers) {
+        if (w.wait_for(std::chrono::seconds(10)) != std::future_status::ready) break;
+        if (auto t = w.get()) taken.insert(t->router_index);
+    }
+    s.shutdown();  // releases any worker still waiting, so a failure cannot hang the test
+    EXPECT_EQ(taken, (std::set<std::size_t>{0, 1, 2}));
+}
+
+TEST(scheduler, a_kept_result_holds_only_its_bytes) {
+    auto inv = make_inventory(1);
+    recording_sink sink;
+    scheduler s({}, sink);
+    s.submit(spec_for(inv, "small", 1, 1));
+    auto t = s.next_task();
+    auto r = ok();
+    r.output.reserve(1u << 20);  // as left by output that streamed in and grew by doubling
+    r.output = "short answer";
+    s.record(*t, 0, std::move(r));
+    s.task_finished(*t);
+    ASSERT_EQ(sink.jobs.size(), 1u);
+    EXPECT_EQ(sink.jobs[0]->results[0].output, "short answer");
+    EXPECT_LT(sink.jobs[0]->results[0].output.capacity(), 4096u);
 }
