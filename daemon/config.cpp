@@ -19,10 +19,15 @@ std::chrono::milliseconds to_ms(double seconds) {
     return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
 }
 
-const char* curve_usage_error(const config::curve_options& curve) {
+const char* curve_usage_error(const config& c) {
+    const auto& curve = c.curve;
     bool has_clients = !curve.clients_dir.empty();
     if (!curve.enabled() && (has_clients || curve.allow_any_client))
         return "--curve-clients and --curve-allow-any-client need --curve-secret-key";
+    if (curve.enabled() && (!c.jobs_connect.empty() || !c.results_connect.empty()))
+        return "--jobs-connect/--results-connect and --curve-secret-key cannot be combined: "
+               "CURVE applies to every connection of a socket and the proxy's backends are "
+               "plain; put CURVE on fanout-proxy's client-facing sockets instead";
     if (curve.enabled() && has_clients == curve.allow_any_client)
         return "--curve-secret-key needs exactly one of --curve-clients DIR (allow-list) or "
                "--curve-allow-any-client (encryption only)";
@@ -70,6 +75,13 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--results", c.results_endpoint, "ZeroMQ endpoint to bind for results (PUB)")
         ->capture_default_str();
+    app.add_option("--jobs-connect", c.jobs_connect,
+                   "Pool mode: also connect the jobs socket to a fanout-proxy's jobs backend "
+                   "(e.g. tcp://proxy:5565); --jobs stays bound for requests sent to this "
+                   "daemon directly. Not with --curve-secret-key (the backend is plain)");
+    app.add_option("--results-connect", c.results_connect,
+                   "Pool mode: also publish results to a fanout-proxy's results backend "
+                   "(e.g. tcp://proxy:5566); --results stays bound");
     app.add_option("-i,--inventory", c.inventory_path,
                    "Router inventory in junos-mcp-server devices.json format")
         ->capture_default_str();
@@ -215,7 +227,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                      c.max_pending_tasks, c.limits.max_routers_per_job);
         return 2;
     }
-    if (auto error = curve_usage_error(c.curve)) {
+    if (auto error = curve_usage_error(c)) {
         std::fprintf(stderr, "fanoutd: %s\n", error);
         return 2;
     }

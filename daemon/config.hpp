@@ -23,6 +23,11 @@ struct config {
     std::string jobs_endpoint = "tcp://127.0.0.1:5555";
     std::string results_endpoint = "tcp://127.0.0.1:5556";
     std::filesystem::path inventory_path = "devices.json";
+    // Pool mode (fanout-proxy): also connect the jobs ROUTER to the proxy's DEALER backend and
+    // the results PUB to its XSUB backend. The binds above stay: they are the daemon's own
+    // directly reachable endpoints (control requests for the jobs it owns). Empty: no proxy.
+    std::string jobs_connect;
+    std::string results_connect;
 
     std::size_t workers = 512;                // 1000 routers at 1 s latency in two waves
     std::size_t max_sessions_per_router = 1;  // tasks running against one ip:port, all jobs

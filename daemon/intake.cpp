@@ -48,6 +48,9 @@ intake::intake(zmq::context_t& context, const config& settings, scheduler& tasks
     router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(settings.limits.max_frame_bytes) * 4);
     if (curve_server) curve::apply_curve_server(router.handle(), *curve_server);
     router.bind(settings.jobs_endpoint);
+    // Pool mode: requests also arrive through fanout-proxy's DEALER, with its envelope frame
+    // in front of the client's; replies mirror the envelope and so route back through it.
+    if (!settings.jobs_connect.empty()) router.connect(settings.jobs_connect);
     sockets_->completions.set(zmq::sockopt::linger, 0);
     sockets_->completions.set(zmq::sockopt::rcvhwm, 0);
     sockets_->completions.bind(completions_endpoint_);
