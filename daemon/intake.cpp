@@ -16,6 +16,7 @@ using protocol::error_reply;
 struct intake::sockets {
     zmq::socket_t router;
     zmq::socket_t completions;
+    zmq::socket_t pool;  // pool mode only: connected to fanout-proxy's jobs backend
 };
 
 namespace {
@@ -41,7 +42,8 @@ intake::intake(zmq::context_t& context, const config& settings, scheduler& tasks
       started_at_(std::chrono::steady_clock::now()),
       completions_endpoint_(unique_completions_endpoint(this)),
       sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::router),
-                                                 zmq::socket_t(context, zmq::socket_type::pull)})) {
+                                                 zmq::socket_t(context, zmq::socket_type::pull),
+                                                 zmq::socket_t()})) {
     auto& router = sockets_->router;
     router.set(zmq::sockopt::linger, 1000);
     router.set(zmq::sockopt::router_mandatory, 1);
@@ -50,7 +52,18 @@ intake::intake(zmq::context_t& context, const config& settings, scheduler& tasks
     router.bind(settings.jobs_endpoint);
     // Pool mode: requests also arrive through fanout-proxy's DEALER, with its envelope frame
     // in front of the client's; replies mirror the envelope and so route back through it.
-    if (!settings.jobs_connect.empty()) router.connect(settings.jobs_connect);
+    // Plain (no CURVE: config refuses the combination). A tiny receive queue, so that a full
+    // daemon that stops reading fills its pipe soon and the proxy skips it.
+    if (!settings.jobs_connect.empty()) {
+        auto& pool = sockets_->pool = zmq::socket_t(context, zmq::socket_type::router);
+        pool.set(zmq::sockopt::linger, 1000);
+        pool.set(zmq::sockopt::router_mandatory, 1);
+        pool.set(zmq::sockopt::maxmsgsize,
+                 static_cast<int64_t>(settings.limits.max_frame_bytes) * 4);
+        pool.set(zmq::sockopt::rcvhwm, 1);
+        pool.set(zmq::sockopt::rcvbuf, 4096);
+        pool.connect(settings.jobs_connect);
+    }
     sockets_->completions.set(zmq::sockopt::linger, 0);
     sockets_->completions.set(zmq::sockopt::rcvhwm, 0);
     sockets_->completions.bind(completions_endpoint_);
@@ -73,17 +86,31 @@ void intake::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+bool intake::has_room() const {
+    auto now = tasks_.stats();
+    return now.queued_jobs + now.running_jobs < settings_.max_queued_jobs &&
+           now.pending_tasks < settings_.max_pending_tasks;
+}
+
 void intake::run() {
+    const bool pooled = static_cast<bool>(sockets_->pool);
     zmq::pollitem_t items[] = {{sockets_->router.handle(), 0, ZMQ_POLLIN, 0},
-                               {sockets_->completions.handle(), 0, ZMQ_POLLIN, 0}};
+                               {sockets_->completions.handle(), 0, ZMQ_POLLIN, 0},
+                               {pooled ? sockets_->pool.handle() : nullptr, 0, 0, 0}};
     while (!stopping_) {
         try {
-            zmq::poll(items, 2, std::chrono::milliseconds(100));
+            // A job ending wakes the poll (completions), so room is noticed promptly.
+            items[2].events = pooled && has_room() ? ZMQ_POLLIN : 0;
+            zmq::poll(items, pooled ? 3 : 2, std::chrono::milliseconds(100));
             if (items[1].revents & ZMQ_POLLIN) drain_completions();
             // Bounded batch, so completions are not starved by a flood of requests.
             for (int i = 0; i < 256 && (items[0].revents & ZMQ_POLLIN); ++i) {
                 if (!(sockets_->router.get(zmq::sockopt::events) & ZMQ_POLLIN)) break;
-                receive_request();
+                receive_request(false);
+            }
+            for (int i = 0; i < 256 && (items[2].revents & ZMQ_POLLIN) && has_room(); ++i) {
+                if (!(sockets_->pool.get(zmq::sockopt::events) & ZMQ_POLLIN)) break;
+                receive_request(true);
             }
         } catch (const std::exception& e) {
             spdlog::error("intake: {}", e.what());
@@ -96,13 +123,15 @@ void intake::run() {
     }
 }
 
-void intake::receive_request() {
+void intake::receive_request(bool from_pool) {
+    auto& socket = from_pool ? sockets_->pool : sockets_->router;
     envelope frames;
+    frames.from_pool = from_pool;
     std::size_t count = 0;
     bool more = true;
     while (more) {
         zmq::message_t frame;
-        if (!sockets_->router.recv(frame, zmq::recv_flags::dontwait)) return;
+        if (!socket.recv(frame, zmq::recv_flags::dontwait)) return;
         more = frame.more();
         // Keep the identity and the first frames; count (and discard) the rest.
         if (++count <= max_request_frames) frames.emplace_back(frame.to_string());
@@ -255,7 +284,7 @@ void intake::reply(const envelope& to, const std::string& body) {
 }
 
 bool intake::deliver(const envelope& to, const std::string& body) {
-    auto& router = sockets_->router;
+    auto& router = to.from_pool ? sockets_->pool : sockets_->router;
     try {
         for (const auto& frame : to)
             if (!router.send(zmq::buffer(frame),

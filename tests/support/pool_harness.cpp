@@ -4,7 +4,8 @@
 
 namespace fanout::testing {
 
-proxy_process::proxy_process(const temp_dir& dir, std::vector<std::string> extra_args)
+proxy_process::proxy_process(const temp_dir& dir, std::vector<std::string> extra_args,
+                             bool tcp_jobs_backend)
     : jobs_("ipc://" + dir.file("proxy-jobs.sock")),
       jobs_backend_("ipc://" + dir.file("proxy-jobs-backend.sock")),
       results_("ipc://" + dir.file("proxy-results.sock")),
@@ -13,8 +14,12 @@ proxy_process::proxy_process(const temp_dir& dir, std::vector<std::string> extra
                                   jobs_backend_,    "--results", results_, "--results-backend",
                                   results_backend_};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    if (tcp_jobs_backend) argv[4] = "tcp://127.0.0.1:*";
     process_ = std::make_unique<child_process>(argv, child_process::capture::stderr_stream);
-    process_->wait_for_line("ready", 30s);
+    // "ready: jobs J -> B, results R <- S": B is the bound backend, with its port.
+    auto line = process_->wait_for_line("ready", 30s);
+    auto from = line.find(" -> ") + 4;
+    jobs_backend_ = line.substr(from, line.find(',', from) - from);
 }
 
 pool_member::pool_member(const proxy_process& proxy, const fleet& routers,

@@ -14,10 +14,13 @@
 
 namespace fanout::testing {
 
-// A fanout-proxy on ipc:// endpoints in `dir`; ready once it logged "ready".
+// A fanout-proxy on ipc:// endpoints in `dir`; ready once it logged "ready". With
+// `tcp_jobs_backend` the jobs backend is tcp://127.0.0.1 on a port the proxy picks (ipc://
+// ignores the small kernel buffers that make a full daemon's pipe fill soon).
 class proxy_process {
   public:
-    explicit proxy_process(const temp_dir& dir, std::vector<std::string> extra_args = {});
+    explicit proxy_process(const temp_dir& dir, std::vector<std::string> extra_args = {},
+                           bool tcp_jobs_backend = false);
     const std::string& jobs() const { return jobs_; }
     const std::string& jobs_backend() const { return jobs_backend_; }
     const std::string& results() const { return results_; }

@@ -41,6 +41,7 @@ struct proxy_config {
     bool curve_allow_any_client = false;
     int linger_ms = 1000;
     int hwm = 10000;
+    int backend_hwm = 16;
     std::string log_level = "info";
 };
 
@@ -76,6 +77,12 @@ std::optional<proxy_config> parse(int argc, char** argv, int& exit_code) {
                    "Messages queued per peer and direction before ZeroMQ blocks (jobs) or "
                    "drops (results to a slow subscriber)")
         ->check(CLI::Range(1, 10'000'000))
+        ->capture_default_str();
+    app.add_option("--backend-hwm", c.backend_hwm,
+                   "Jobs queued towards one daemon before round robin skips it. A daemon at "
+                   "capacity stops reading, its pipe fills and it gets no more jobs until it "
+                   "has room; keep this small so that happens soon")
+        ->check(CLI::Range(1, 100'000))
         ->capture_default_str();
     app.add_option("--linger-ms", c.linger_ms,
                    "On stop, how long unsent messages may delay the exit")
@@ -113,12 +120,17 @@ std::optional<proxy_config> parse(int argc, char** argv, int& exit_code) {
     return c;
 }
 
+// `send_hwm`: 0 for --hwm.
 zmq::socket_t make_socket(zmq::context_t& context, zmq::socket_type type, const proxy_config& c,
-                          const fanout::curve::key_pair* curve_server,
-                          const std::string& endpoint) {
+                          const fanout::curve::key_pair* curve_server, const std::string& endpoint,
+                          int send_hwm = 0) {
     zmq::socket_t s(context, type);
     s.set(zmq::sockopt::linger, c.linger_ms);
-    s.set(zmq::sockopt::sndhwm, c.hwm);
+    s.set(zmq::sockopt::sndhwm, send_hwm ? send_hwm : c.hwm);
+    // The jobs backend: a small kernel send buffer too (tcp:// only; ZeroMQ leaves ipc://
+    // buffers at the kernel's default, ~200 KiB), so a daemon that stops reading stops
+    // receiving after a few KiB of requests.
+    if (send_hwm) s.set(zmq::sockopt::sndbuf, 4096);
     s.set(zmq::sockopt::rcvhwm, c.hwm);
     if (curve_server) fanout::curve::apply_curve_server(s.handle(), *curve_server);
     s.bind(endpoint);
@@ -159,15 +171,23 @@ int main(int argc, char** argv) {
         const auto* server = keys ? &*keys : nullptr;
         {
             using zmq::socket_type;
-            fanout::proxy::steerable_proxy jobs(
-                context, "jobs", make_socket(context, socket_type::router, c, server, c.jobs),
-                make_socket(context, socket_type::dealer, c, nullptr, c.jobs_backend));
-            fanout::proxy::steerable_proxy results(
-                context, "results", make_socket(context, socket_type::xpub, c, server, c.results),
-                make_socket(context, socket_type::xsub, c, nullptr, c.results_backend));
+            auto jobs_front = make_socket(context, socket_type::router, c, server, c.jobs);
+            auto jobs_back = make_socket(context, socket_type::dealer, c, nullptr, c.jobs_backend,
+                                         c.backend_hwm);
+            auto results_front = make_socket(context, socket_type::xpub, c, server, c.results);
+            auto results_back =
+                make_socket(context, socket_type::xsub, c, nullptr, c.results_backend);
+            // The bound addresses (a `tcp://host:*` endpoint shows its chosen port here).
             spdlog::info("fanout-proxy {} ready: jobs {} -> {}, results {} <- {}",
-                         fanout::daemon::fanout_version, c.jobs, c.jobs_backend, c.results,
-                         c.results_backend);
+                         fanout::daemon::fanout_version,
+                         jobs_front.get(zmq::sockopt::last_endpoint),
+                         jobs_back.get(zmq::sockopt::last_endpoint),
+                         results_front.get(zmq::sockopt::last_endpoint),
+                         results_back.get(zmq::sockopt::last_endpoint));
+            fanout::proxy::steerable_proxy jobs(context, "jobs", std::move(jobs_front),
+                                                std::move(jobs_back));
+            fanout::proxy::steerable_proxy results(context, "results", std::move(results_front),
+                                                   std::move(results_back));
             int sig = 0;
             sigwait(&handled, &sig);
             spdlog::info("received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
