@@ -57,11 +57,17 @@ std::optional<proxy_config> parse(int argc, char** argv, int& exit_code) {
     app.footer(
         "Example pool on one host:\n"
         "  fanout-proxy --jobs tcp://0.0.0.0:5555 --results tcp://0.0.0.0:5556\n"
-        "  fanoutd --node a --jobs ipc:///run/fanout/a.sock --jobs-connect "
-        "tcp://127.0.0.1:5565 \\\n"
-        "          --results-connect tcp://127.0.0.1:5566 ...   (one per daemon)\n"
-        "  fanoutctl --endpoint tcp://HOST:5555 --results tcp://HOST:5556 run ...\n"
-        "The proxy never parses messages; it holds no inventory and no credentials.");
+        "  fanoutd --jobs tcp://127.0.0.1:5571 --results tcp://127.0.0.1:5581 \\\n"
+        "          --jobs-connect tcp://127.0.0.1:5565 --results-connect tcp://127.0.0.1:5566 "
+        "\\\n"
+        "          --state-dir /var/lib/fanout/a ...   (one per daemon, own ports and dir)\n"
+        "  fanoutctl --jobs tcp://HOST:5555 --results tcp://HOST:5556 run ...\n"
+        "Use tcp:// backends: a full daemon is skipped once its pipe fills, and over ipc:// "
+        "the kernel buffers thousands of requests first. status/result/cancel through the "
+        "proxy reach any daemon (not_found unless it owns the job): ask the owner on its own "
+        "--jobs endpoint. The proxy never parses messages; it holds no inventory and no "
+        "credentials. Exit codes: 0 stopped by SIGTERM/SIGINT, 1 cannot bind, 2 usage or "
+        "CURVE key error.");
     app.set_version_flag("--version", std::string(fanout::daemon::fanout_version));
     app.add_option("--jobs", c.jobs, "Endpoint to bind for clients' requests (ROUTER)")
         ->capture_default_str();
