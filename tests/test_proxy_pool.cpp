@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "daemon/config.hpp"
 #include "tests/support/pool_harness.hpp"
 
 using namespace fanout::testing;
@@ -176,6 +177,28 @@ TEST_F(proxy_pool, a_killed_daemon_is_skipped_and_finishes_its_accepted_jobs_aft
     auto stuck = expect_reply<protocol::job_result>(
         direct[1]->request(protocol::result_request{"stuck"}, 10s));
     EXPECT_EQ(stuck.results.size(), 1u);
+}
+
+std::variant<fanout::daemon::config, int> parse_daemon_args(std::vector<std::string> args) {
+    args.insert(args.begin(), "fanoutd");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    return fanout::daemon::parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(proxy_pool_options, pool_endpoints_parse_and_are_refused_with_daemon_curve) {
+    auto pooled = parse_daemon_args(
+        {"--jobs-connect", "tcp://127.0.0.1:5565", "--results-connect", "tcp://127.0.0.1:5566"});
+    ASSERT_TRUE(std::holds_alternative<fanout::daemon::config>(pooled));
+    EXPECT_EQ(std::get<fanout::daemon::config>(pooled).jobs_connect, "tcp://127.0.0.1:5565");
+    EXPECT_EQ(std::get<fanout::daemon::config>(pooled).results_connect, "tcp://127.0.0.1:5566");
+
+    temp_dir dir;
+    fanout::curve::write_key_pair(dir.file("server.key"), fanout::curve::generate_key_pair());
+    EXPECT_EQ(std::get<int>(
+                  parse_daemon_args({"--jobs-connect", "tcp://127.0.0.1:5565", "--curve-secret-key",
+                                     dir.file("server.key"), "--curve-allow-any-client"})),
+              2);
 }
 
 // Two daemons; `full` takes one job at a time (--max-queued-jobs 1) and is kept busy by a job
