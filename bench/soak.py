@@ -12,7 +12,8 @@ A subscriber on every topic checks, for the whole run:
 fanoutd's VmRSS is sampled every --sample-seconds; the trend is the least-squares slope over
 the second half of the samples: the first half covers warm-up, including retention
 (--keep-jobs) filling up. Prints a report (Markdown with
---markdown). Exit 0 when nothing was lost or duplicated and every job ended; 1 otherwise.
+--markdown). Exit 0 when nothing was lost or duplicated, every job ended and RSS shows no growth trend (the
+fitted growth over the second half stays under 10% of the median RSS, or 20 MB); 1 otherwise.
 """
 
 import argparse
@@ -208,8 +209,13 @@ def report(args, ledger, submitted, samples):
                   if not j.startswith("warm-"))
     trend = slope_mb_per_hour(samples[len(samples) // 2:])
     rss = [m for _, m in samples]
-    ok = not (gaps or ledger.duplicate_seqs or missing_jobs or repeated_jobs
-              or ledger.bad_aggregates)
+    # No growth trend: over the second half, the fitted growth stays under 10% of the median
+    # RSS (or 20 MB, for a small daemon), i.e. noise rather than a leak.
+    second_half_hours = (samples[-1][0] - samples[len(samples) // 2][0]) / 3600 if samples else 0
+    growth = trend * second_half_hours
+    flat = growth < max(20.0, 0.1 * sorted(rss)[len(rss) // 2])
+    ok = flat and not (gaps or ledger.duplicate_seqs or missing_jobs or repeated_jobs
+                       or ledger.bad_aggregates)
     rows = [
         ("duration", f"{args.duration:.0f} s, {args.routers} routers, {len(ledger.faulty)} faulty"),
         ("jobs submitted / aggregates received", f"{len(submitted)} / "
@@ -221,7 +227,8 @@ def report(args, ledger, submitted, samples):
                                                   ledger.healthy_failures.items()) or "0"),
         ("RSS samples (MB)", " ".join(f"{m:.1f}" for m in rss)),
         ("RSS min / max", f"{min(rss):.1f} / {max(rss):.1f} MB"),
-        ("RSS trend after warm-up", f"{trend:+.2f} MB/hour"),
+        ("RSS trend after warm-up", f"{trend:+.2f} MB/hour ({growth:+.1f} MB over the second "
+                                    f"half: {'flat' if flat else 'GROWING'})"),
         ("verdict", "PASS" if ok else "FAIL"),
     ]
     if args.markdown:

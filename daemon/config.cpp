@@ -53,10 +53,11 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         "  fanoutd --inventory devices.json --workers 256 --host-key-policy accept-new\n"
         "  fanoutd --inventory devices.json --command-policy /etc/fanout/command-policy.conf\n"
         "  fanoutd --config /etc/fanout/fanoutd.conf   (the systemd unit's form)\n"
-        "Signals: SIGTERM/SIGINT shut down gracefully; SIGHUP re-reads the inventory (a bad "
-        "file keeps the old one; jobs already accepted keep theirs).\n"
         "  fanoutd --jobs tcp://0.0.0.0:5555 --results tcp://0.0.0.0:5556 \\\n"
         "          --curve-secret-key /etc/fanout/server.key --curve-clients /etc/fanout/clients\n"
+        "Signals: SIGTERM/SIGINT shut down gracefully; SIGHUP re-reads the inventory and the "
+        "--command-policy file (a bad file keeps the old one; jobs already accepted keep their "
+        "inventory).\n"
         "Protocol: see protocol/PROTOCOL.md. Client: fanoutctl --help.");
 
     double connect_timeout = 10, command_timeout = 60, grace = 30, connect_backoff = 0.5;
@@ -163,6 +164,11 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     app.add_option("--keep-seconds", keep_seconds, "How long ended jobs stay fetchable")
         ->check(CLI::Range(1LL, 30LL * 86400))
         ->capture_default_str();
+    app.add_option("--keep-bytes", c.keep_bytes,
+                   "Output (stdout+stderr) that ended jobs keep in memory, in all; the oldest "
+                   "ended jobs are forgotten first, the newest is always kept")
+        ->check(CLI::Range(std::size_t{1} << 20, std::size_t{1} << 40))
+        ->capture_default_str();
     app.add_option("--shutdown-grace", grace,
                    "On SIGTERM/SIGINT, seconds to let running jobs finish before cancelling")
         ->check(CLI::Range(0.0, 3600.0))
@@ -179,7 +185,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     app.add_flag("--rerun-interrupted", c.rerun_interrupted,
                  "After a crash, run again the routers whose command was in flight, instead "
                  "of reporting them failed with error kind interrupted (needs --state-dir)");
-    app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
+    app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
     app.add_option("--curve-secret-key", c.curve.secret_key_file,
@@ -211,6 +217,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     if (!policy_file.empty()) {
         try {
             c.commands = command_policy::load(policy_file);
+            c.command_policy_path = policy_file;
         } catch (const command_policy_error& e) {
             std::fprintf(stderr, "fanoutd: invalid --command-policy: %s\n", e.what());
             return 2;

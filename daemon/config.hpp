@@ -29,12 +29,13 @@ struct config {
     std::string jobs_connect;
     std::string results_connect;
 
-    std::size_t workers = 512;                // 1000 routers at 1 s latency in two waves
+    std::size_t workers = 1024;               // 1000 routers at 1 s latency in one wave
     std::size_t max_sessions_per_router = 1;  // tasks running against one ip:port, all jobs
     std::size_t max_queued_jobs = 1000;       // jobs accepted and not yet ended
     std::size_t max_pending_tasks = 50000;    // router tasks accepted and not yet finished
     std::size_t keep_jobs = 1000;             // ended jobs whose job_result `result` can fetch
     std::chrono::seconds keep_time{3600};     // ... and for how long
+    std::size_t keep_bytes = 256u << 20;      // ... and in how much output, in all
     std::chrono::milliseconds command_timeout{60'000};  // when a job gives no `timeout`
     std::chrono::milliseconds shutdown_grace{30'000};
     std::size_t results_hwm = 10000;  // PUB messages queued per subscriber before it loses some
@@ -44,6 +45,7 @@ struct config {
     protocol::request_limits limits;  // per-request limits (--max-routers-per-job, ...)
     // Which commands may be sent (--command-policy FILE; else the built-in deny list).
     command_policy commands = command_policy::builtin();
+    std::filesystem::path command_policy_path;  // empty: the built-in list; re-read on SIGHUP
 
     std::filesystem::path state_dir;  // empty: no journal, accepted jobs are lost on a crash
     bool rerun_interrupted = false;   // after a crash, run in-flight routers again

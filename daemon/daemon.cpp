@@ -95,7 +95,7 @@ struct daemon::parts {
                   settings.results_connect),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
                                  settings.keep_jobs, settings.keep_time,
-                                 settings.max_sessions_per_router},
+                                 settings.max_sessions_per_router, settings.keep_bytes},
                 results, log.get()),
           sessions(settings.sessions, ssh_session_opener(settings.transport)),
           restored(restore(devices)),
@@ -113,6 +113,10 @@ daemon::~daemon() {
 
 void daemon::replace_inventory(std::shared_ptr<const inventory> devices) {
     parts_->requests.replace_inventory(std::move(devices));
+}
+
+void daemon::replace_command_policy(std::shared_ptr<const command_policy> policy) {
+    parts_->requests.replace_command_policy(std::move(policy));
 }
 
 void daemon::shutdown() {

@@ -36,6 +36,7 @@ intake::intake(zmq::context_t& context, const config& settings, scheduler& tasks
     : settings_(settings),
       tasks_(tasks),
       devices_(std::move(devices)),
+      policy_(std::make_shared<const command_policy>(settings.commands)),
       busy_workers_(std::move(busy_workers)),
       workers_(workers),
       session_figures_(std::move(session_figures)),
@@ -71,6 +72,10 @@ intake::intake(zmq::context_t& context, const config& settings, scheduler& tasks
 
 intake::~intake() {
     stop();
+}
+
+void intake::replace_command_policy(std::shared_ptr<const command_policy> policy) {
+    policy_.store(std::move(policy));
 }
 
 void intake::replace_inventory(std::shared_ptr<const inventory> devices) {
@@ -213,8 +218,9 @@ void intake::handle(const envelope& to, std::string_view body) {
 
 void intake::handle_submit(const envelope& to, protocol::submit_request& request) {
     // Before anything else: a refused job never reaches the scheduler, let alone a router.
+    const auto policy = policy_.load();
     for (std::size_t i = 0; i < request.commands.size(); ++i) {
-        auto refusal = settings_.commands.check(request.commands[i]);
+        auto refusal = policy->check(request.commands[i]);
         if (!refusal) continue;
         std::string message = (request.single_command ? std::string("command ")
                                                       : "commands[" + std::to_string(i) + "] ") +

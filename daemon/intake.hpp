@@ -7,7 +7,8 @@
 //   never retried, so one stuck client cannot stall the others.
 // - Requests with more than max_request_frames frames are refused with bad_request; frames
 //   larger than 4x the request frame limit make ZeroMQ drop the connection (maxmsgsize).
-// - Every command of a submit is checked against the command policy (settings.commands) before
+// - Every command of a submit is checked against the command policy (settings.commands, or the
+//   one replace_command_policy() installed) before
 //   anything else; a refused job gets forbidden_command and never reaches the scheduler.
 // - `wait: true` submitters are answered when the publisher reports the job ended, i.e. after
 //   the job's aggregate was published.
@@ -20,8 +21,9 @@
 //   skip is the pipe's buffering (hwm + ZeroMQ batches + kernel buffers, O(100) small
 //   requests); see README "Pool".
 // - The loop wakes at least every 100 ms to notice stop(); stop() joins it.
-// - replace_inventory() may be called from any thread (the SIGHUP path): requests decoded
-//   after it see the new inventory; accepted jobs keep the one they were accepted with.
+// - replace_inventory() and replace_command_policy() may be called from any thread (the SIGHUP
+//   path): requests decoded after them see the new inventory or policy; accepted jobs keep the
+//   inventory they were accepted with.
 #pragma once
 
 #include <atomic>
@@ -65,6 +67,7 @@ class intake {
 
     // Atomically swaps the inventory that new submits and `routers` use.
     void replace_inventory(std::shared_ptr<const inventory> devices);
+    void replace_command_policy(std::shared_ptr<const command_policy> policy);
 
     void start();
     // Answers the waiters of every job already reported, then joins.
@@ -91,6 +94,7 @@ class intake {
     const config& settings_;
     scheduler& tasks_;
     std::atomic<std::shared_ptr<const inventory>> devices_;
+    std::atomic<std::shared_ptr<const command_policy>> policy_;
     std::function<std::size_t()> busy_workers_;
     const std::size_t workers_;
     std::function<protocol::session_figures()> session_figures_;

@@ -1,5 +1,6 @@
 // fanoutd's entry point: configuration, logging, inventory, then run until SIGTERM/SIGINT;
-// SIGHUP re-reads the inventory. Readiness, reloads and shutdown are reported to systemd.
+// SIGHUP re-reads the inventory and the command policy. Readiness, reloads and shutdown are
+// reported to systemd.
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -55,20 +56,24 @@ void warn_about_exposure(const config& c, const fanout::daemon::inventory& devic
         spdlog::warn("--host-key-policy off: router identities are not verified");
 }
 
-// Each worker holds one socket: raise the soft open-file limit (often 1024) towards the hard
-// one so --workers 1024 does not fail with EMFILE, and warn when even that is too low.
-void raise_open_file_limit(std::size_t workers) {
-    const rlim_t wanted = static_cast<rlim_t>(workers) + 256;  // ZeroMQ, logs, known_hosts
+// Each SSH session, in use by a worker or idle in the pool, holds one socket: raise the soft
+// open-file limit (often 1024) towards the hard one so that neither --workers nor
+// --max-sessions fails with EMFILE, and warn when even that is too low.
+void raise_open_file_limit(const config& c) {
+    const std::size_t sessions = c.sessions.idle_timeout.count() > 0
+                                     ? std::max(c.workers, c.sessions.max_sessions)
+                                     : c.workers;
+    const rlim_t wanted = static_cast<rlim_t>(sessions) + 256;  // ZeroMQ, logs, known_hosts
     rlimit limit{};
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
     limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
     setrlimit(RLIMIT_NOFILE, &limit);
     if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < wanted)
         spdlog::warn(
-            "open-file limit {} is below the {} that {} workers need; raise it "
-            "(ulimit -n, LimitNOFILE=)",
+            "open-file limit {} is below the {} that {} SSH sessions (--workers, --max-sessions) "
+            "need; raise it (ulimit -n, LimitNOFILE=) or lower --max-sessions",
             static_cast<unsigned long long>(limit.rlim_cur),
-            static_cast<unsigned long long>(wanted), workers);
+            static_cast<unsigned long long>(wanted), sessions);
 }
 
 std::string ready_status(const config& c, std::size_t routers) {
@@ -92,8 +97,17 @@ void reload(const config& c, fanout::daemon::daemon& running, std::size_t& route
     } catch (const std::exception& e) {
         spdlog::error("SIGHUP: invalid inventory, keeping the previous one: {}", e.what());
     }
-    // Hook for --command-policy FILE: reload the policy here with the same rule (load and
-    // validate whole, swap atomically, keep the old one on error).
+    if (!c.command_policy_path.empty()) {
+        try {
+            auto policy = std::make_shared<const fanout::daemon::command_policy>(
+                fanout::daemon::command_policy::load(c.command_policy_path));
+            running.replace_command_policy(policy);
+            spdlog::info("SIGHUP: reloaded {}: {}", c.command_policy_path.string(),
+                         policy->describe());
+        } catch (const std::exception& e) {
+            spdlog::error("SIGHUP: invalid command policy, keeping the previous one: {}", e.what());
+        }
+    }
     notify::ready(ready_status(c, routers));
 }
 
@@ -120,7 +134,7 @@ int main(int argc, char** argv) {
     }
     warn_about_exposure(settings, *devices);
     spdlog::info("command policy: {}", settings.commands.describe());
-    raise_open_file_limit(settings.workers);
+    raise_open_file_limit(settings);
 
     // Every thread inherits this mask, so the signals reach only the sigwait below.
     sigset_t handled_signals;

@@ -154,49 +154,6 @@ void scheduler::cancel_locked(const std::shared_ptr<job>& j) {
     idle_.notify_all();
 }
 
-std::string scheduler::router_key(const device& d) {
-    return d.ip + ':' + std::to_string(d.port);
-}
-
-std::optional<router_task> scheduler::next_task() {
-    std::uint64_t ticket = 0;
-    auto task = take_task(ticket);
-    // Durable before the command can reach the router: after a crash this router is
-    // reported `interrupted` rather than silently run a second time.
-    log_.make_durable(ticket);
-    return task;
-}
-
-std::optional<router_task> scheduler::take_task(std::uint64_t& ticket) {
-    lock guard(mutex_);
-    for (;;) {
-        if (stopping_) return std::nullopt;
-        // One pass over the ring: each job is looked at once, then parked or served.
-        for (std::size_t n = ring_.size(); n > 0; --n) {
-            auto j = ring_.front();
-            ring_.pop_front();
-            auto free = std::find_if(j->pending.begin(), j->pending.end(), [&](std::size_t i) {
-                auto it = sessions_.find(router_key(*j->routers[i]));
-                return it == sessions_.end() || it->second < limits_.max_sessions_per_router;
-            });
-            if (free == j->pending.end()) {
-                parked_.push_back(j);
-                continue;
-            }
-            std::size_t router_index = *free;
-            j->pending.erase(free);
-            if (!j->pending.empty()) ring_.push_back(j);
-            ++sessions_[router_key(*j->routers[router_index])];
-            ++j->in_flight;
-            if (j->state == job_state::queued) j->state = job_state::running;
-            ticket = log_.router_started(*j, router_index);
-            return router_task{j, router_index};
-        }
-        // Woken by a submit, a capped router's task finishing, or shutdown.
-        work_ready_.wait(guard);
-    }
-}
-
 void scheduler::record(const router_task& task, std::size_t command_index,
                        protocol::router_result r) {
     lock guard(mutex_);
@@ -237,42 +194,6 @@ void scheduler::record_locked(job& j, std::size_t router_index, std::size_t comm
 
 // The task's router has one session fewer; jobs parked because every router they wait for
 // was at its cap get another look.
-void scheduler::release_router_locked(const router_task& task) {
-    auto it = sessions_.find(router_key(task.target()));
-    const bool was_capped = it->second-- >= limits_.max_sessions_per_router;
-    if (it->second == 0) sessions_.erase(it);
-    if (was_capped && !parked_.empty()) {
-        for (auto& j : parked_) {
-            ring_.push_back(std::move(j));
-            work_ready_.notify_one();
-        }
-        parked_.clear();
-    }
-}
-
-void scheduler::task_finished(const router_task& task) {
-    std::uint64_t ticket = 0;
-    std::optional<std::uint64_t> snapshot;
-    {
-        lock guard(mutex_);
-        --task.owner->in_flight;
-        --pending_tasks_;
-        release_router_locked(task);
-        idle_.notify_all();
-        ticket = log_.last_ticket();
-        if (!compacting_ && log_.wants_compaction()) {
-            compacting_ = true;
-            snapshot = snapshot_locked();
-        }
-    }
-    log_.make_durable(ticket);  // group commit: the task's results, shared with other workers
-    if (snapshot) {
-        log_.finish_snapshot(*snapshot);
-        lock guard(mutex_);
-        compacting_ = false;
-    }
-}
-
 void scheduler::sync_log() {
     std::uint64_t ticket = 0;
     {
@@ -308,12 +229,21 @@ void scheduler::end_job_locked(job& j) {
     log_.job_ended(*aggregate, std::chrono::system_clock::now());
     sink_.job_ended(aggregate);
 
-    finished_[j.id] = finished_job{aggregate, status_of(j), ended};
-    finished_order_.push_back(j.id);
+    keep_finished_locked(j.id, finished_job{aggregate, status_of(j), ended});
     evict_finished_locked();
     // The job object may still be referenced by workers finishing their tasks; drop ours.
     active_.erase(j.id);
     idle_.notify_all();
+}
+
+// Output and error text dominate a kept job's memory; the fixed part is a rough per-result
+// overhead (names, times, the index entry).
+void scheduler::keep_finished_locked(const std::string& id, finished_job kept) {
+    for (const auto& r : kept.result->results)
+        kept.bytes += r.output.size() + r.stderr_output.size() + 256;
+    finished_bytes_ += kept.bytes;
+    finished_[id] = std::move(kept);
+    finished_order_.push_back(id);
 }
 
 void scheduler::evict_finished_locked() {
@@ -322,9 +252,11 @@ void scheduler::evict_finished_locked() {
         auto it = finished_.find(finished_order_.front());
         bool too_many = finished_.size() > limits_.keep_jobs;
         bool too_old = it != finished_.end() && now - it->second.ended_at > limits_.keep_time;
-        if (it != finished_.end() && !too_many && !too_old) break;
+        bool too_big = finished_bytes_ > limits_.keep_bytes && finished_.size() > 1;
+        if (it != finished_.end() && !too_many && !too_old && !too_big) break;
         if (it != finished_.end()) {
             for (const auto& r : it->second.result->results) index_.remove(r.seq);
+            finished_bytes_ -= it->second.bytes;
             finished_.erase(it);
         }
         finished_order_.pop_front();

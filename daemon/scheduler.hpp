@@ -53,6 +53,7 @@ struct scheduler_limits {
     std::size_t keep_jobs = 1000;
     std::chrono::seconds keep_time{3600};
     std::size_t max_sessions_per_router = 1;
+    std::size_t keep_bytes = 256u << 20;  // output kept by ended jobs; the newest is always kept
 };
 
 struct scheduler_stats {
@@ -152,7 +153,10 @@ class scheduler {
         std::shared_ptr<const protocol::job_result> result;
         protocol::status_reply status;
         std::chrono::steady_clock::time_point ended_at;
+        std::size_t bytes = 0;  // what it counts against keep_bytes
     };
+    void keep_finished_locked(const std::string& id, finished_job kept);
+    std::size_t finished_bytes_ = 0;
     std::map<std::string, finished_job, std::less<>> finished_;
     std::deque<std::string> finished_order_;
     result_index index_;  // seq -> result, for every result in active_ and finished_

@@ -39,9 +39,9 @@ void scheduler::restore(recovered_state state, std::shared_ptr<const inventory> 
             protocol::status_reply status{
                 r.job_id,        r.state, r.summary.total, r.summary.total, r.summary.successful,
                 r.summary.failed};
-            finished_[r.job_id] = finished_job{kept.result, status, to_steady(kept.ended_at)};
+            keep_finished_locked(r.job_id,
+                                 finished_job{kept.result, status, to_steady(kept.ended_at)});
             index_.add_job(r.job_id, r.results);
-            finished_order_.push_back(r.job_id);
         }
         evict_finished_locked();
         if (!state.ended.empty())

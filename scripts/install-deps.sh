@@ -9,7 +9,7 @@ packages=(
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev libssh-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libcli11-dev libsystemd-dev
   # packaging: the .deb (dpkg-shlibdeps, file), man pages from --help, the compose file check
-  dpkg-dev file help2man man-db docker-compose strace
+  dpkg-dev file help2man man-db docker-compose strace systemd
   # tests: GoogleTest, real OpenSSH, the Python wire-format client
   googletest libgtest-dev libgmock-dev openssh-server openssh-client
   python3 python3-zmq python3-msgpack

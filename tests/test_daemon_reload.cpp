@@ -1,6 +1,6 @@
-// SIGHUP re-reads the inventory: new jobs see the new one, accepted jobs keep the one they were
-// accepted with, a bad file keeps the old one; readiness, reloads and shutdown reach
-// $NOTIFY_SOCKET as systemd's notify protocol.
+// SIGHUP re-reads the inventory and the command policy: new jobs see the new one, accepted jobs
+// keep the one they were accepted with, a bad file keeps the old one; readiness, reloads and
+// shutdown reach $NOTIFY_SOCKET as systemd's notify protocol.
 #include <gtest/gtest.h>
 
 #include <poll.h>
@@ -99,9 +99,9 @@ class notify_listener {
 // Starts fanoutd with $NOTIFY_SOCKET set for it alone.
 std::unique_ptr<fanoutd_process> start_notifying(const temp_dir& dir, const notify_listener& n,
                                                  const std::string& inventory,
-                                                 const std::string& known_hosts) {
+                                                 const std::string& known_hosts, args extra = {}) {
     ::setenv("NOTIFY_SOCKET", n.path().c_str(), 1);
-    auto d = std::make_unique<fanoutd_process>(dir, inventory, known_hosts);
+    auto d = std::make_unique<fanoutd_process>(dir, inventory, known_hosts, std::move(extra));
     ::unsetenv("NOTIFY_SOCKET");
     return d;
 }
@@ -208,4 +208,43 @@ TEST(daemon_reload, a_bad_inventory_keeps_the_old_one_and_systemd_hears_every_st
 
     EXPECT_EQ(d->process().stop(SIGTERM, 60s), 0);
     EXPECT_TRUE(contains(systemd.next(5s), "STOPPING=1"));
+}
+
+// The --command-policy file is re-read too: a valid one applies to the next submit, an invalid
+// one keeps the policy in force.
+TEST(daemon_reload, sighup_reloads_the_command_policy_and_keeps_it_when_the_file_is_bad) {
+    temp_dir dir;
+    fleet routers(dir, 1);
+    auto policy = dir.file("policy.conf");
+    std::ofstream(policy) << "deny show system uptime\n";
+    notify_listener systemd(dir.file("notify.sock"));
+    auto d = start_notifying(dir, systemd, routers.devices_json(), routers.known_hosts(),
+                             {"--command-policy", policy});
+    ASSERT_TRUE(contains(systemd.next(), "READY=1"));
+    client jobs(d->jobs());
+    auto reload = [&] {
+        ASSERT_EQ(::kill(d->process().pid(), SIGHUP), 0);
+        ASSERT_TRUE(contains(systemd.next(), "RELOADING=1"));
+        ASSERT_TRUE(contains(systemd.next(), "READY=1"));
+    };
+    auto uptime_code = [&]() -> std::optional<error_code> {
+        auto reply = jobs.request(submit_of("", "show system uptime", {"r1"}, true));
+        if (auto* error = std::get_if<fanout::protocol::error_reply>(&reply)) return error->code;
+        EXPECT_EQ(expect_reply<job_result>(reply).summary.successful, 1u);
+        return std::nullopt;
+    };
+    EXPECT_EQ(uptime_code(), error_code::forbidden_command);
+
+    std::ofstream(policy, std::ios::trunc) << "deny show version\n";
+    reload();
+    EXPECT_EQ(uptime_code(), std::nullopt) << "allowed by the new file";
+    EXPECT_EQ(expect_error(jobs.request(submit_of("", "sh ver", {"r1"}, true))).code,
+              error_code::forbidden_command);
+
+    std::ofstream(policy, std::ios::trunc) << "deny (show\n";  // unbalanced: invalid
+    reload();
+    EXPECT_EQ(expect_error(jobs.request(submit_of("", "show version", {"r1"}, true))).code,
+              error_code::forbidden_command)
+        << "the previous policy stays in force";
+    EXPECT_EQ(uptime_code(), std::nullopt);
 }

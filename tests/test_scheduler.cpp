@@ -263,6 +263,35 @@ TEST(scheduler, forgets_ended_jobs_beyond_keep_jobs) {
     EXPECT_TRUE(s.status("j3"));
 }
 
+// Retention is bounded by output size too: a run of big outputs cannot grow memory without
+// bound before --keep-jobs is reached. The newest ended job is always kept.
+TEST(scheduler, forgets_the_oldest_ended_jobs_beyond_keep_bytes) {
+    auto inv = make_inventory(3);
+    recording_sink sink;
+    scheduler_limits limits;
+    limits.keep_bytes = 3u << 20;
+    scheduler s(limits, sink);
+    auto finish_big = [&](const std::string& id, std::size_t bytes) {
+        s.submit(spec_for(inv, id, 1, 1));
+        auto t = s.next_task();
+        auto r = ok();
+        r.output.assign(bytes, 'x');
+        s.record(*t, 0, r);
+        s.task_finished(*t);
+    };
+    finish_big("a", 1u << 20);
+    finish_big("b", 1u << 20);
+    EXPECT_TRUE(s.status("a")) << "2 MiB fit in 3 MiB";
+    finish_big("c", 1u << 20);
+    EXPECT_FALSE(s.status("a")) << "3 MiB plus overhead do not: the oldest goes";
+    EXPECT_TRUE(s.status("b"));
+    EXPECT_TRUE(s.status("c"));
+    finish_big("huge", 5u << 20);
+    EXPECT_FALSE(s.status("b"));
+    EXPECT_FALSE(s.status("c"));
+    EXPECT_TRUE(s.status("huge")) << "the newest is kept even alone over the limit";
+}
+
 TEST(scheduler, shutdown_wakes_idle_workers_and_wait_idle_reports) {
     auto inv = make_inventory(1);
     recording_sink sink;

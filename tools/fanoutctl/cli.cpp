@@ -167,7 +167,8 @@ int run_cli(int argc, char** argv) {
                     "'.routers[].name'\n") +
         exit_codes_help + global_note);
 
-    auto* ping_cmd = app.add_subcommand("ping", "check that fanoutd answers; show its load");
+    auto* ping_cmd = app.add_subcommand(
+        "ping", "check that fanoutd answers; show its load and SSH session pool");
     ping_cmd->add_flag("--json", global.json, "print the reply as one JSON object");
     ping_cmd->footer(
         std::string("\nPrints fanoutd's version, worker counts, queued and running jobs, uptime.\n"
