@@ -96,7 +96,7 @@ struct daemon::parts {
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
                                  settings.keep_jobs, settings.keep_time,
                                  settings.max_sessions_per_router, settings.keep_bytes},
-                results, log.get()),
+                results, log.get(), node_identity{settings.node_id, settings.advertise_endpoint}),
           sessions(settings.sessions, ssh_session_opener(settings.transport)),
           restored(restore(devices)),
           workers(settings.workers, tasks, sessions) {

@@ -207,7 +207,9 @@ void intake::handle(const envelope& to, std::string_view body) {
             stats.queued_jobs,
             stats.running_jobs,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count(),
-            session_figures_()};
+            session_figures_(),
+            settings_.node_id,
+            settings_.advertise_endpoint};
         return reply(to, protocol::encode_reply(pong));
     }
     protocol::routers_reply routers;
@@ -258,11 +260,15 @@ void intake::handle_submit(const envelope& to, protocol::submit_request& request
     if (auto* error = std::get_if<error_reply>(&outcome))
         return reply(to, protocol::encode_reply(*error));
     auto& accepted = std::get<protocol::accepted_reply>(outcome);
-    // The job cannot end before this thread next drains completions, so no race here.
-    if (wait)
-        waiters_[accepted.job_id].push_back(to);
-    else
-        reply(to, protocol::encode_reply(accepted));
+    if (!wait) return reply(to, protocol::encode_reply(accepted));
+    // A resubmit may name a job that has ended: its job_result is the answer, now. A job still
+    // active cannot end before this thread next drains completions, so no race here.
+    auto known = tasks_.result(accepted.job_id);
+    if (auto* aggregate = std::get_if<std::shared_ptr<const protocol::job_result>>(&known))
+        return reply(to, protocol::encode_job_result(**aggregate));
+    if (std::holds_alternative<std::monostate>(known))  // ended and evicted in between
+        return reply(to, protocol::encode_reply(accepted));
+    waiters_[accepted.job_id].push_back(to);
 }
 
 void intake::drain_completions() {

@@ -11,7 +11,9 @@
 //   one replace_command_policy() installed) before
 //   anything else; a refused job gets forbidden_command and never reaches the scheduler.
 // - `wait: true` submitters are answered when the publisher reports the job ended, i.e. after
-//   the job's aggregate was published.
+//   the job's aggregate was published; a resubmit (same job_id and content, see scheduler.hpp)
+//   of a job that has already ended gets its job_result at once.
+// - `pong` names this daemon (settings.node_id, settings.advertise_endpoint).
 // - Pool mode (settings.jobs_connect): a second ROUTER, the pool socket, connects to
 //   fanout-proxy's DEALER backend; replies go back on the socket the request came from. The
 //   pool socket is read only while the scheduler has room for another job (active jobs

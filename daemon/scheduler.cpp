@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/clock.hpp"
+#include "daemon/job_digest.hpp"
 
 namespace fanout::daemon {
 
@@ -14,8 +15,13 @@ using protocol::error_reply;
 using protocol::job_state;
 using protocol::router_status;
 
-scheduler::scheduler(scheduler_limits limits, result_sink& sink, job_log* log)
-    : limits_(limits), sink_(sink), log_(log ? *log : no_log_) {}
+scheduler::scheduler(scheduler_limits limits, result_sink& sink, job_log* log,
+                     node_identity identity)
+    : limits_(limits), identity_(std::move(identity)), sink_(sink), log_(log ? *log : no_log_) {}
+
+protocol::accepted_reply scheduler::accepted_of(const std::string& id, std::uint64_t total) const {
+    return protocol::accepted_reply{id, total, identity_.node, identity_.control_endpoint};
+}
 
 std::string scheduler::new_job_id() {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -40,9 +46,32 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
         return error_reply{error_code::busy, "fanoutd is shutting down", spec.id, {}};
     evict_finished_locked();  // an expired job_id may be used again
     std::string id = spec.id ? *spec.id : new_job_id();
-    if (active_.count(id) || finished_.count(id))
-        return error_reply{
-            error_code::duplicate_job, "job_id '" + id + "' is already known", id, {}};
+    std::vector<std::string> names;
+    names.reserve(spec.routers.size());
+    for (const auto* d : spec.routers) names.push_back(d->name);
+    auto digest = job_digest(spec.commands, spec.single_command, names, spec.timeout);
+    // A resubmit (e.g. a client retrying after a lost reply) gets the first answer again.
+    const std::string* known = nullptr;
+    std::uint64_t known_total = 0;
+    if (auto it = active_.find(id); it != active_.end()) {
+        known = &it->second->digest;
+        known_total = it->second->total_results();
+    } else if (auto f = finished_.find(id); f != finished_.end()) {
+        known = &f->second.digest;
+        known_total = f->second.result->summary.total;
+    }
+    if (known && !known->empty() && *known == digest) {
+        spdlog::info("job {} submitted again with the same content: answered as accepted", id);
+        ticket = log_.last_ticket();  // the answer promises what the first one did
+        return accepted_of(id, known_total);
+    }
+    if (known)
+        return error_reply{error_code::duplicate_job,
+                           "job_id '" + id +
+                               "' is already known with different content (routers, commands "
+                               "or timeout); choose another job_id",
+                           id,
+                           {}};
     if (active_.size() >= limits_.max_queued_jobs)
         return error_reply{error_code::busy,
                            "too many jobs in progress (--max-queued-jobs " +
@@ -64,6 +93,7 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
     j->devices = std::move(spec.devices);
     j->timeout = spec.timeout;
     j->accepted_at = std::chrono::steady_clock::now();
+    j->digest = std::move(digest);
     j->results.resize(j->total_results());
     for (std::size_t i = 0; i < j->routers.size(); ++i) j->pending.push_back(i);
     pending_tasks_ += j->routers.size();
@@ -75,12 +105,13 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
                  std::chrono::duration<double>(j->timeout).count());
     ticket = log_.job_accepted(*j, std::chrono::system_clock::now());
     work_ready_.notify_all();
-    return protocol::accepted_reply{id, j->total_results()};
+    return accepted_of(id, j->total_results());
 }
 
 protocol::status_reply scheduler::status_of(const job& j) const {
-    return protocol::status_reply{j.id,       j.state,      j.total_results(),
-                                  j.recorded, j.successful, j.failed};
+    return protocol::status_reply{
+        j.id,         j.state,  j.total_results(), j.recorded,
+        j.successful, j.failed, identity_.node,    identity_.control_endpoint};
 }
 
 std::optional<protocol::status_reply> scheduler::status(const std::string& job_id) {
@@ -173,6 +204,8 @@ void scheduler::record_locked(job& j, std::size_t router_index, std::size_t comm
     r.command = j.commands[command_index];
     r.command_index = static_cast<std::uint32_t>(command_index);
     r.seq = next_seq_++;
+    r.node = identity_.node;
+    r.control_endpoint = identity_.control_endpoint;
     switch (r.status) {
         case router_status::success:
             ++j.successful;
@@ -210,6 +243,8 @@ void scheduler::end_job_locked(job& j) {
     auto aggregate = std::make_shared<protocol::job_result>();
     aggregate->job_id = j.id;
     aggregate->state = j.state;
+    aggregate->node = identity_.node;
+    aggregate->control_endpoint = identity_.control_endpoint;
     auto& s = aggregate->summary;
     s.commands = j.commands;
     s.single_command = j.single_command;
@@ -229,7 +264,7 @@ void scheduler::end_job_locked(job& j) {
     log_.job_ended(*aggregate, std::chrono::system_clock::now());
     sink_.job_ended(aggregate);
 
-    keep_finished_locked(j.id, finished_job{aggregate, status_of(j), ended});
+    keep_finished_locked(j.id, finished_job{aggregate, status_of(j), ended, 0, j.digest});
     evict_finished_locked();
     // The job object may still be referenced by workers finishing their tasks; drop ours.
     active_.erase(j.id);
