@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "daemon/config.hpp"
 #include "tests/support/pool_harness.hpp"
 
 using namespace fanout::testing;
@@ -141,6 +142,31 @@ TEST_F(pool_control, fanoutctl_run_through_the_proxy_asks_the_owner) {
         ctl.drain(60s);
         EXPECT_EQ(ctl.wait(30s), 0) << "run " << run;
     }
+}
+
+std::variant<fanout::daemon::config, int> parse_daemon_args(std::vector<std::string> args) {
+    args.insert(args.begin(), "fanoutd");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    return fanout::daemon::parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(pool_options, node_id_and_advertise_endpoint_defaults_and_checks) {
+    auto defaults =
+        std::get<fanout::daemon::config>(parse_daemon_args({"--jobs", "tcp://10.0.0.5:5571"}));
+    EXPECT_EQ(defaults.advertise_endpoint, "tcp://10.0.0.5:5571");
+    EXPECT_EQ(defaults.node_id.substr(defaults.node_id.find(':')), ":10.0.0.5:5571");
+    EXPECT_EQ(defaults.node_id, fanout::daemon::default_node_id("tcp://10.0.0.5:5571"))
+        << "the default must not change between two starts";
+    for (const char* wildcard : {"tcp://*:5555", "tcp://0.0.0.0:5555", "tcp://[::]:5555"})
+        EXPECT_EQ(fanout::daemon::default_advertise_endpoint(wildcard), "") << wildcard;
+    auto given = std::get<fanout::daemon::config>(
+        parse_daemon_args({"--jobs", "tcp://*:5555", "--node-id", "core1-a", "--advertise-endpoint",
+                           "tcp://h:5555"}));
+    EXPECT_EQ(given.node_id, "core1-a");
+    EXPECT_EQ(given.advertise_endpoint, "tcp://h:5555");
+    EXPECT_EQ(std::get<int>(parse_daemon_args({"--node-id", "has blank"})), 2);
+    EXPECT_EQ(std::get<int>(parse_daemon_args({"--node-id", std::string(300, 'n')})), 2);
 }
 
 }  // namespace
