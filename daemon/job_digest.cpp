@@ -16,6 +16,8 @@ std::string job_digest(const std::vector<std::string>& commands, bool single_com
                                    {"routers", routers},
                                    {"single_command", single_command},
                                    {"timeout_ms", timeout.count()}};
+    static const bool sodium_ready = sodium_init() >= 0;  // once, thread-safe; 1: already done
+    if (!sodium_ready) throw std::runtime_error("libsodium could not be initialised");
     const auto bytes = nlohmann::json::to_msgpack(canonical);
     std::array<unsigned char, 16> hash{};
     if (crypto_generichash(hash.data(), hash.size(), bytes.data(), bytes.size(), nullptr, 0) != 0)
