@@ -124,6 +124,7 @@ class scheduler {
     std::string new_job_id();
     // submit and next_task without the fsync: they return the journal ticket to make durable.
     std::variant<protocol::accepted_reply, protocol::error_reply> admit(job_spec spec,
+                                                                        std::string digest,
                                                                         std::uint64_t& ticket);
     std::optional<router_task> take_task(std::uint64_t& ticket);
     protocol::status_reply status_of(const job& j) const;

@@ -26,23 +26,25 @@ std::string scheduler::new_job_id() {
 }
 
 std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec spec) {
+    // Hashed before taking the lock: a job may name thousands of routers.
+    std::vector<std::string> names;
+    names.reserve(spec.routers.size());
+    for (const auto* d : spec.routers) names.push_back(d->name);
+    auto digest = job_digest(spec.commands, spec.single_command, names, spec.timeout);
     std::uint64_t ticket = 0;
-    auto outcome = admit(std::move(spec), ticket);
+    auto outcome = admit(std::move(spec), std::move(digest), ticket);
     log_.make_durable(ticket);  // `accepted` promises the job survives a crash
     return outcome;
 }
 
 std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec spec,
+                                                                     std::string digest,
                                                                      std::uint64_t& ticket) {
     lock guard(mutex_);
     if (stopping_ || !accepting_)
         return error_reply{error_code::busy, "fanoutd is shutting down", spec.id, {}};
     evict_finished_locked();  // an expired job_id may be used again
     std::string id = spec.id ? *spec.id : new_job_id();
-    std::vector<std::string> names;
-    names.reserve(spec.routers.size());
-    for (const auto* d : spec.routers) names.push_back(d->name);
-    auto digest = job_digest(spec.commands, spec.single_command, names, spec.timeout);
     // A resubmit (e.g. a client retrying after a lost reply) gets the first answer again.
     const std::string* known = nullptr;
     std::uint64_t known_total = 0;
