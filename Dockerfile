@@ -16,8 +16,9 @@ COPY examples/subscriber.py /usr/local/bin/fanout-subscriber
 RUN apt-get update \
  && apt-get install -y --no-install-recommends /tmp/fanout_*.deb python3-zmq python3-msgpack \
  && rm -rf /var/lib/apt/lists/* /tmp/fanout_*.deb \
- && install -d -o fanout -g fanout /fleet
-# A named volume mounted on /fleet starts with this owner, so fleetsim can write there.
+ && install -d -o fanout -g fanout /fleet /state
+# A named volume mounted on /fleet or /state starts with this owner, so fleetsim and the
+# pool's daemons (their journals) can write there.
 USER fanout
 EXPOSE 5555 5556
 CMD ["fanoutd", "--config", "/etc/fanout/fanoutd.conf"]

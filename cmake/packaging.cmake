@@ -24,6 +24,18 @@ file(GENERATE OUTPUT "${PROJECT_BINARY_DIR}/systemd/fanoutd.service" CONTENT "${
 install(FILES "${PROJECT_BINARY_DIR}/systemd/fanoutd.service"
         DESTINATION "${FANOUT_SYSTEMD_UNIT_DIR}" COMPONENT runtime)
 
+# fanout-proxy's unit, with the same path substitutions (its binary is installed by
+# tools/proxy/CMakeLists.txt).
+file(READ "${PROJECT_SOURCE_DIR}/systemd/fanout-proxy.service" fanout_proxy_unit)
+string(REPLACE "/usr/bin/fanout-proxy" "${CMAKE_INSTALL_FULL_BINDIR}/fanout-proxy"
+       fanout_proxy_unit "${fanout_proxy_unit}")
+string(REPLACE "/usr/share/doc/fanout" "${CMAKE_INSTALL_FULL_DOCDIR}" fanout_proxy_unit
+       "${fanout_proxy_unit}")
+file(GENERATE OUTPUT "${PROJECT_BINARY_DIR}/systemd/fanout-proxy.service"
+     CONTENT "${fanout_proxy_unit}")
+install(FILES "${PROJECT_BINARY_DIR}/systemd/fanout-proxy.service"
+        DESTINATION "${FANOUT_SYSTEMD_UNIT_DIR}" COMPONENT runtime)
+
 # Example configuration: live copies in /etc/fanout (conffiles in the .deb) and pristine ones
 # under the docs.
 file(READ "${PROJECT_SOURCE_DIR}/examples/fanoutd.conf" fanout_conf)
@@ -36,7 +48,7 @@ install(FILES examples/known_hosts DESTINATION "${FANOUT_CONF_DIR}")
 install(FILES README.md protocol/PROTOCOL.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 install(FILES examples/README.md examples/fanoutd.conf examples/devices.json examples/known_hosts
               examples/subscriber.py
-              systemd/fanoutd.service
+              systemd/fanoutd.service systemd/fanout-proxy.service
         DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples")
 
 # Man pages from --help (help2man), when Debian's help2man is installed; --help is the
@@ -59,6 +71,7 @@ if(FANOUT_HELP2MAN)
   endfunction()
   fanout_man_page(fanoutd 8 "run CLI commands on many routers at once over SSH")
   fanout_man_page(fanoutctl 1 "submit and watch fanoutd jobs")
+  fanout_man_page(fanout-proxy 8 "one address for a pool of fanoutd daemons")
 else()
   message(STATUS "help2man not found: no man pages (fanoutd --help and fanoutctl --help remain)")
 endif()

@@ -1,5 +1,7 @@
 #include "daemon/config.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <map>
 
@@ -19,17 +21,48 @@ std::chrono::milliseconds to_ms(double seconds) {
     return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
 }
 
-const char* curve_usage_error(const config::curve_options& curve) {
+const char* curve_usage_error(const config& c) {
+    const auto& curve = c.curve;
     bool has_clients = !curve.clients_dir.empty();
     if (!curve.enabled() && (has_clients || curve.allow_any_client))
         return "--curve-clients and --curve-allow-any-client need --curve-secret-key";
+    if (curve.enabled() && (!c.jobs_connect.empty() || !c.results_connect.empty()))
+        return "--jobs-connect/--results-connect and --curve-secret-key cannot be combined: "
+               "CURVE applies to every connection of a socket and the proxy's backends are "
+               "plain; put CURVE on fanout-proxy's client-facing sockets instead";
     if (curve.enabled() && has_clients == curve.allow_any_client)
         return "--curve-secret-key needs exactly one of --curve-clients DIR (allow-list) or "
                "--curve-allow-any-client (encryption only)";
     return nullptr;
 }
 
+constexpr std::size_t max_node_field_bytes = 256;
+
+// A --node-id or --advertise-endpoint the wire can carry: printable ASCII, no blanks.
+bool is_printable_token(const std::string& s) {
+    if (s.empty() || s.size() > max_node_field_bytes) return false;
+    for (unsigned char ch : s)
+        if (ch <= 0x20 || ch >= 0x7f) return false;
+    return true;
+}
+
 }  // namespace
+
+std::string default_node_id(const std::string& jobs_endpoint) {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+        std::snprintf(host, sizeof host, "fanoutd");
+    auto scheme_end = jobs_endpoint.find("://");
+    std::string where =
+        scheme_end == std::string::npos ? jobs_endpoint : jobs_endpoint.substr(scheme_end + 3);
+    return (std::string(host) + ":" + where).substr(0, max_node_field_bytes);
+}
+
+std::string default_advertise_endpoint(const std::string& jobs_endpoint) {
+    for (const char* wildcard : {"*", "0.0.0.0", "[::]"})
+        if (jobs_endpoint.find(wildcard) != std::string::npos) return "";
+    return jobs_endpoint;
+}
 
 std::variant<config, int> parse_command_line(int argc, char** argv) {
     config c;
@@ -71,6 +104,21 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--results", c.results_endpoint, "ZeroMQ endpoint to bind for results (PUB)")
         ->capture_default_str();
+    app.add_option("--jobs-connect", c.jobs_connect,
+                   "Pool mode: also connect the jobs socket to a fanout-proxy's jobs backend "
+                   "(e.g. tcp://proxy:5565); --jobs stays bound for requests sent to this "
+                   "daemon directly. Not with --curve-secret-key (the backend is plain)");
+    app.add_option("--results-connect", c.results_connect,
+                   "Pool mode: also publish results to a fanout-proxy's results backend "
+                   "(e.g. tcp://proxy:5566); --results stays bound");
+    app.add_option("--node-id", c.node_id,
+                   "This daemon's name in replies and results (`node`), so pool clients see "
+                   "who owns a job. Keep it stable across restarts: the journal's jobs keep it. "
+                   "Default: HOSTNAME:JOBS-ENDPOINT-WITHOUT-SCHEME");
+    app.add_option("--advertise-endpoint", c.advertise_endpoint,
+                   "Where clients send status/result/cancel for this daemon's jobs "
+                   "(`control_endpoint` in replies and results). Default: --jobs, unless it "
+                   "binds a wildcard (*, 0.0.0.0): then none is sent");
     app.add_option("-i,--inventory", c.inventory_path,
                    "Router inventory in junos-mcp-server devices.json format")
         ->capture_default_str();
@@ -211,6 +259,17 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
             return 2;
         }
     }
+    if (c.node_id.empty()) c.node_id = default_node_id(c.jobs_endpoint);
+    if (c.advertise_endpoint.empty())
+        c.advertise_endpoint = default_advertise_endpoint(c.jobs_endpoint);
+    if (!is_printable_token(c.node_id) ||
+        (!c.advertise_endpoint.empty() && !is_printable_token(c.advertise_endpoint))) {
+        std::fprintf(stderr,
+                     "fanoutd: --node-id and --advertise-endpoint must be 1-%zu printable "
+                     "characters without blanks\n",
+                     max_node_field_bytes);
+        return 2;
+    }
     if (c.rerun_interrupted && c.state_dir.empty()) {
         std::fprintf(stderr, "fanoutd: --rerun-interrupted needs --state-dir\n");
         return 2;
@@ -222,7 +281,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                      c.max_pending_tasks, c.limits.max_routers_per_job);
         return 2;
     }
-    if (auto error = curve_usage_error(c.curve)) {
+    if (auto error = curve_usage_error(c)) {
         std::fprintf(stderr, "fanoutd: %s\n", error);
         return 2;
     }

@@ -23,6 +23,16 @@ struct config {
     std::string jobs_endpoint = "tcp://127.0.0.1:5555";
     std::string results_endpoint = "tcp://127.0.0.1:5556";
     std::filesystem::path inventory_path = "devices.json";
+    // Pool mode (fanout-proxy): also connect the jobs ROUTER to the proxy's DEALER backend and
+    // the results PUB to its XSUB backend. The binds above stay: they are the daemon's own
+    // directly reachable endpoints (control requests for the jobs it owns). Empty: no proxy.
+    std::string jobs_connect;
+    std::string results_connect;
+    // Who owns this daemon's jobs, named in replies and results (PROTOCOL.md, "Pool").
+    // parse_command_line fills the defaults: hostname + ":" + --jobs without its scheme, and
+    // --jobs itself unless it binds a wildcard (then advertise_endpoint stays empty: not sent).
+    std::string node_id;
+    std::string advertise_endpoint;
 
     std::size_t workers = 1024;               // 1000 routers at 1 s latency in one wave
     std::size_t max_sessions_per_router = 1;  // tasks running against one ip:port, all jobs
@@ -58,5 +68,12 @@ struct config {
 };
 
 std::variant<config, int> parse_command_line(int argc, char** argv);
+
+// The --node-id default for a daemon bound on `jobs_endpoint`: stable across restarts with
+// the same configuration, e.g. "host1:127.0.0.1:5555".
+std::string default_node_id(const std::string& jobs_endpoint);
+// The --advertise-endpoint default: `jobs_endpoint` unless it binds a wildcard (`*`,
+// 0.0.0.0, [::]), whose address a client cannot use; then empty.
+std::string default_advertise_endpoint(const std::string& jobs_endpoint);
 
 }  // namespace fanout::daemon

@@ -16,6 +16,7 @@ using protocol::error_reply;
 struct intake::sockets {
     zmq::socket_t router;
     zmq::socket_t completions;
+    zmq::socket_t pool;  // pool mode only: connected to fanout-proxy's jobs backend
 };
 
 namespace {
@@ -42,13 +43,28 @@ intake::intake(zmq::context_t& context, const config& settings, scheduler& tasks
       started_at_(std::chrono::steady_clock::now()),
       completions_endpoint_(unique_completions_endpoint(this)),
       sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::router),
-                                                 zmq::socket_t(context, zmq::socket_type::pull)})) {
+                                                 zmq::socket_t(context, zmq::socket_type::pull),
+                                                 zmq::socket_t()})) {
     auto& router = sockets_->router;
     router.set(zmq::sockopt::linger, 1000);
     router.set(zmq::sockopt::router_mandatory, 1);
     router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(settings.limits.max_frame_bytes) * 4);
     if (curve_server) curve::apply_curve_server(router.handle(), *curve_server);
     router.bind(settings.jobs_endpoint);
+    // Pool mode: requests also arrive through fanout-proxy's DEALER, with its envelope frame
+    // in front of the client's; replies mirror the envelope and so route back through it.
+    // Plain (no CURVE: config refuses the combination). A tiny receive queue, so that a full
+    // daemon that stops reading fills its pipe soon and the proxy skips it.
+    if (!settings.jobs_connect.empty()) {
+        auto& pool = sockets_->pool = zmq::socket_t(context, zmq::socket_type::router);
+        pool.set(zmq::sockopt::linger, 1000);
+        pool.set(zmq::sockopt::router_mandatory, 1);
+        pool.set(zmq::sockopt::maxmsgsize,
+                 static_cast<int64_t>(settings.limits.max_frame_bytes) * 4);
+        pool.set(zmq::sockopt::rcvhwm, 1);
+        pool.set(zmq::sockopt::rcvbuf, 4096);
+        pool.connect(settings.jobs_connect);
+    }
     sockets_->completions.set(zmq::sockopt::linger, 0);
     sockets_->completions.set(zmq::sockopt::rcvhwm, 0);
     sockets_->completions.bind(completions_endpoint_);
@@ -75,17 +91,31 @@ void intake::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+bool intake::has_room() const {
+    auto now = tasks_.stats();
+    return now.queued_jobs + now.running_jobs < settings_.max_queued_jobs &&
+           now.pending_tasks < settings_.max_pending_tasks;
+}
+
 void intake::run() {
+    const bool pooled = static_cast<bool>(sockets_->pool);
     zmq::pollitem_t items[] = {{sockets_->router.handle(), 0, ZMQ_POLLIN, 0},
-                               {sockets_->completions.handle(), 0, ZMQ_POLLIN, 0}};
+                               {sockets_->completions.handle(), 0, ZMQ_POLLIN, 0},
+                               {pooled ? sockets_->pool.handle() : nullptr, 0, 0, 0}};
     while (!stopping_) {
         try {
-            zmq::poll(items, 2, std::chrono::milliseconds(100));
+            // A job ending wakes the poll (completions), so room is noticed promptly.
+            items[2].events = pooled && has_room() ? ZMQ_POLLIN : 0;
+            zmq::poll(items, pooled ? 3 : 2, std::chrono::milliseconds(100));
             if (items[1].revents & ZMQ_POLLIN) drain_completions();
             // Bounded batch, so completions are not starved by a flood of requests.
             for (int i = 0; i < 256 && (items[0].revents & ZMQ_POLLIN); ++i) {
                 if (!(sockets_->router.get(zmq::sockopt::events) & ZMQ_POLLIN)) break;
-                receive_request();
+                receive_request(false);
+            }
+            for (int i = 0; i < 256 && (items[2].revents & ZMQ_POLLIN) && has_room(); ++i) {
+                if (!(sockets_->pool.get(zmq::sockopt::events) & ZMQ_POLLIN)) break;
+                receive_request(true);
             }
         } catch (const std::exception& e) {
             spdlog::error("intake: {}", e.what());
@@ -98,13 +128,15 @@ void intake::run() {
     }
 }
 
-void intake::receive_request() {
+void intake::receive_request(bool from_pool) {
+    auto& socket = from_pool ? sockets_->pool : sockets_->router;
     envelope frames;
+    frames.from_pool = from_pool;
     std::size_t count = 0;
     bool more = true;
     while (more) {
         zmq::message_t frame;
-        if (!sockets_->router.recv(frame, zmq::recv_flags::dontwait)) return;
+        if (!socket.recv(frame, zmq::recv_flags::dontwait)) return;
         more = frame.more();
         // Keep the identity and the first frames; count (and discard) the rest.
         if (++count <= max_request_frames) frames.emplace_back(frame.to_string());
@@ -175,7 +207,9 @@ void intake::handle(const envelope& to, std::string_view body) {
             stats.queued_jobs,
             stats.running_jobs,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count(),
-            session_figures_()};
+            session_figures_(),
+            settings_.node_id,
+            settings_.advertise_endpoint};
         return reply(to, protocol::encode_reply(pong));
     }
     protocol::routers_reply routers;
@@ -226,11 +260,15 @@ void intake::handle_submit(const envelope& to, protocol::submit_request& request
     if (auto* error = std::get_if<error_reply>(&outcome))
         return reply(to, protocol::encode_reply(*error));
     auto& accepted = std::get<protocol::accepted_reply>(outcome);
-    // The job cannot end before this thread next drains completions, so no race here.
-    if (wait)
-        waiters_[accepted.job_id].push_back(to);
-    else
-        reply(to, protocol::encode_reply(accepted));
+    if (!wait) return reply(to, protocol::encode_reply(accepted));
+    // A resubmit may name a job that has ended: its job_result is the answer, now. A job still
+    // active cannot end before this thread next drains completions, so no race here.
+    auto known = tasks_.result(accepted.job_id);
+    if (auto* aggregate = std::get_if<std::shared_ptr<const protocol::job_result>>(&known))
+        return reply(to, protocol::encode_job_result(**aggregate));
+    if (std::holds_alternative<std::monostate>(known))  // ended and evicted in between
+        return reply(to, protocol::encode_reply(accepted));
+    waiters_[accepted.job_id].push_back(to);
 }
 
 void intake::drain_completions() {
@@ -258,7 +296,7 @@ void intake::reply(const envelope& to, const std::string& body) {
 }
 
 bool intake::deliver(const envelope& to, const std::string& body) {
-    auto& router = sockets_->router;
+    auto& router = to.from_pool ? sockets_->pool : sockets_->router;
     try {
         for (const auto& frame : to)
             if (!router.send(zmq::buffer(frame),

@@ -11,7 +11,17 @@
 //   one replace_command_policy() installed) before
 //   anything else; a refused job gets forbidden_command and never reaches the scheduler.
 // - `wait: true` submitters are answered when the publisher reports the job ended, i.e. after
-//   the job's aggregate was published.
+//   the job's aggregate was published; a resubmit (same job_id and content, see scheduler.hpp)
+//   of a job that has already ended gets its job_result at once.
+// - `pong` names this daemon (settings.node_id, settings.advertise_endpoint).
+// - Pool mode (settings.jobs_connect): a second ROUTER, the pool socket, connects to
+//   fanout-proxy's DEALER backend; replies go back on the socket the request came from. The
+//   pool socket is read only while the scheduler has room for another job (active jobs
+//   below --max-queued-jobs, pending tasks below --max-pending-tasks). A full daemon leaves
+//   its pool pipe unread, the pipe fills, and the proxy's round robin skips it; requests
+//   already in the pipe wait there (never dropped) until room returns. The slack before the
+//   skip is the pipe's buffering (hwm + ZeroMQ batches + kernel buffers, O(100) small
+//   requests); see README "Pool".
 // - The loop wakes at least every 100 ms to notice stop(); stop() joins it.
 // - replace_inventory() and replace_command_policy() may be called from any thread (the SIGHUP
 //   path): requests decoded after them see the new inventory or policy; accepted jobs keep the
@@ -67,10 +77,15 @@ class intake {
 
   private:
     struct sockets;
-    using envelope = std::vector<std::string>;
+    // The frames before the body, and whether they came on the pool socket.
+    struct envelope : std::vector<std::string> {
+        bool from_pool = false;
+    };
 
     void run();
-    void receive_request();
+    // Room for one more job: the pool socket is read only then.
+    bool has_room() const;
+    void receive_request(bool from_pool);
     void handle(const envelope& to, std::string_view body);
     void handle_submit(const envelope& to, protocol::submit_request& request);
     void drain_completions();

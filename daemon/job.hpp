@@ -37,6 +37,7 @@ struct job {
     std::shared_ptr<const inventory> devices;
     std::chrono::milliseconds timeout{60'000};
     std::chrono::steady_clock::time_point accepted_at;
+    std::string digest;  // job_digest() of the content, for idempotent resubmits
 
     // Set without the lock so in-flight routers notice a cancel quickly.
     std::atomic<bool> cancelled{false};

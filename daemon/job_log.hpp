@@ -32,7 +32,8 @@ class job_log {
     virtual bool wants_compaction() = 0;
     virtual void snapshot_begin() = 0;
     virtual void snapshot_ended_job(const protocol::job_result& aggregate,
-                                    std::chrono::system_clock::time_point ended_at) = 0;
+                                    std::chrono::system_clock::time_point ended_at,
+                                    const std::string& digest) = 0;
     virtual std::uint64_t snapshot_end(std::uint64_t next_seq) = 0;
     virtual void finish_snapshot(std::uint64_t ticket) = 0;
 };
@@ -53,8 +54,8 @@ class null_job_log final : public job_log {
     void make_durable(std::uint64_t) override {}
     bool wants_compaction() override { return false; }
     void snapshot_begin() override {}
-    void snapshot_ended_job(const protocol::job_result&,
-                            std::chrono::system_clock::time_point) override {}
+    void snapshot_ended_job(const protocol::job_result&, std::chrono::system_clock::time_point,
+                            const std::string&) override {}
     std::uint64_t snapshot_end(std::uint64_t) override { return 0; }
     void finish_snapshot(std::uint64_t) override {}
 };

@@ -53,11 +53,13 @@ std::uint64_t journal_log::job_ended(const protocol::job_result& aggregate,
 }
 
 void journal_log::snapshot_ended_job(const protocol::job_result& aggregate,
-                                     std::chrono::system_clock::time_point ended_at) {
+                                     std::chrono::system_clock::time_point ended_at,
+                                     const std::string& digest) {
     auto encoded = protocol::encode_job_result(aggregate);
     json::binary_t bytes(std::vector<std::uint8_t>(encoded.begin(), encoded.end()));
-    file_.append(record_type::ended_job,
-                 body_of({{"at_ms", unix_ms(ended_at)}, {"job", std::move(bytes)}}));
+    file_.append(
+        record_type::ended_job,
+        body_of({{"at_ms", unix_ms(ended_at)}, {"digest", digest}, {"job", std::move(bytes)}}));
 }
 
 std::uint64_t journal_log::snapshot_end(std::uint64_t next_seq) {

@@ -3,7 +3,8 @@
 // Record types: 'A' job accepted (id, commands, routers, timeout, time), 'S' router started,
 // 'R' router result (the published router_result bytes, seq included), 'C' job cancelled,
 // 'E' job ended (state, duration, time), 'F' an ended job in a snapshot (its whole
-// job_result), 'M' snapshot marker (next seq). daemon/recovery.cpp reads them back.
+// job_result and its content digest), 'M' snapshot marker (next seq). daemon/recovery.cpp reads
+// them back.
 #pragma once
 
 #include <memory>
@@ -38,7 +39,8 @@ class journal_log final : public job_log {
     bool wants_compaction() override { return file_.wants_compaction(); }
     void snapshot_begin() override { file_.begin_snapshot(); }
     void snapshot_ended_job(const protocol::job_result& aggregate,
-                            std::chrono::system_clock::time_point ended_at) override;
+                            std::chrono::system_clock::time_point ended_at,
+                            const std::string& digest) override;
     std::uint64_t snapshot_end(std::uint64_t next_seq) override;
     void finish_snapshot(std::uint64_t ticket) override { file_.finish_snapshot(ticket); }
 

@@ -18,7 +18,7 @@ struct publisher::sockets {
 
 publisher::publisher(zmq::context_t& context, const std::string& endpoint,
                      const std::string& completions_endpoint, std::size_t send_hwm,
-                     const curve::key_pair* curve_server)
+                     const curve::key_pair* curve_server, const std::string& connect_endpoint)
     : sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::pub),
                                                  zmq::socket_t(context, zmq::socket_type::push)})) {
     // Give subscribers a moment to receive the last aggregates at shutdown, never forever.
@@ -26,6 +26,8 @@ publisher::publisher(zmq::context_t& context, const std::string& endpoint,
     sockets_->pub.set(zmq::sockopt::sndhwm, static_cast<int>(send_hwm));
     if (curve_server) curve::apply_curve_server(sockets_->pub.handle(), *curve_server);
     sockets_->pub.bind(endpoint);
+    // Pool mode: also publish into fanout-proxy's XSUB, which forwards to its subscribers.
+    if (!connect_endpoint.empty()) sockets_->pub.connect(connect_endpoint);
     sockets_->completions.set(zmq::sockopt::linger, 0);
     // One message per ended job, read promptly by intake: never block the publisher on it.
     sockets_->completions.set(zmq::sockopt::sndhwm, 0);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "daemon/job_digest.hpp"
 #include "daemon/journal_log.hpp"
 #include "protocol/codec.hpp"
 
@@ -91,6 +92,8 @@ class replay {
         t.job.timeout = std::chrono::milliseconds(body.at("timeout_ms").get<std::int64_t>());
         t.job.accepted_at = from_unix_ms(body.at("at_ms").get<std::int64_t>());
         if (t.job.commands.empty()) throw std::invalid_argument("job without commands");
+        t.job.digest =
+            job_digest(t.job.commands, t.job.single_command, t.job.routers, t.job.timeout);
         for (std::size_t i = 0; i < t.job.routers.size(); ++i)
             t.router_index.emplace(t.job.routers[i], i);
         t.job.results.resize(t.job.routers.size() * t.job.commands.size());
@@ -138,7 +141,7 @@ class replay {
             aggregate->results.push_back(std::move(*r));
         }
         t->ended = true;
-        ended_.push_back({aggregate, from_unix_ms(body.at("at_ms").get<std::int64_t>())});
+        ended_.push_back({aggregate, from_unix_ms(body.at("at_ms").get<std::int64_t>()), j.digest});
     }
 
     void apply_ended_job(const std::string& body) {
@@ -149,8 +152,12 @@ class replay {
         if (!aggregate) throw std::invalid_argument("undecodable job_result");
         for (const auto& r : aggregate->results) next_seq_ = std::max(next_seq_, r.seq + 1);
         forget_ended(aggregate->job_id);
+        std::string digest;
+        if (auto it = wrapper.find("digest"); it != wrapper.end() && it->is_string())
+            digest = it->get<std::string>();
         ended_.push_back({std::make_shared<protocol::job_result>(std::move(*aggregate)),
-                          from_unix_ms(wrapper.at("at_ms").get<std::int64_t>())});
+                          from_unix_ms(wrapper.at("at_ms").get<std::int64_t>()),
+                          std::move(digest)});
     }
 
     void resume(job_trace& t) {

@@ -27,6 +27,7 @@ struct resumed_job {
     std::vector<std::string> routers;
     std::chrono::milliseconds timeout{60'000};
     std::chrono::system_clock::time_point accepted_at;
+    std::string digest;  // job_digest() of the content above
     bool cancelled = false;
     std::vector<std::optional<protocol::router_result>> results;  // router-major, then command
     std::vector<std::size_t> interrupted;  // routers in flight at the crash, to report
@@ -36,6 +37,7 @@ struct resumed_job {
 struct kept_job {
     std::shared_ptr<const protocol::job_result> result;
     std::chrono::system_clock::time_point ended_at;
+    std::string digest;  // empty when the journal predates digests: a resubmit is duplicate_job
 };
 
 struct recovered_state {

@@ -1,7 +1,6 @@
 #include "daemon/scheduler.hpp"
 
 #include <algorithm>
-#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -14,76 +13,14 @@ using protocol::error_reply;
 using protocol::job_state;
 using protocol::router_status;
 
-scheduler::scheduler(scheduler_limits limits, result_sink& sink, job_log* log)
-    : limits_(limits), sink_(sink), log_(log ? *log : no_log_) {}
-
-std::string scheduler::new_job_id() {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "job-%012llx-%llu",
-                  static_cast<unsigned long long>(rng() & 0xffffffffffffULL),
-                  static_cast<unsigned long long>(++id_counter_));
-    return buf;
-}
-
-std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec spec) {
-    std::uint64_t ticket = 0;
-    auto outcome = admit(std::move(spec), ticket);
-    log_.make_durable(ticket);  // `accepted` promises the job survives a crash
-    return outcome;
-}
-
-std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec spec,
-                                                                     std::uint64_t& ticket) {
-    lock guard(mutex_);
-    if (stopping_ || !accepting_)
-        return error_reply{error_code::busy, "fanoutd is shutting down", spec.id, {}};
-    evict_finished_locked();  // an expired job_id may be used again
-    std::string id = spec.id ? *spec.id : new_job_id();
-    if (active_.count(id) || finished_.count(id))
-        return error_reply{
-            error_code::duplicate_job, "job_id '" + id + "' is already known", id, {}};
-    if (active_.size() >= limits_.max_queued_jobs)
-        return error_reply{error_code::busy,
-                           "too many jobs in progress (--max-queued-jobs " +
-                               std::to_string(limits_.max_queued_jobs) + "); retry later",
-                           spec.id,
-                           {}};
-    if (pending_tasks_ + spec.routers.size() > limits_.max_pending_tasks)
-        return error_reply{error_code::busy,
-                           "too many router tasks pending (--max-pending-tasks " +
-                               std::to_string(limits_.max_pending_tasks) + "); retry later",
-                           spec.id,
-                           {}};
-
-    auto j = std::make_shared<job>();
-    j->id = id;
-    j->commands = std::move(spec.commands);
-    j->single_command = spec.single_command;
-    j->routers = std::move(spec.routers);
-    j->devices = std::move(spec.devices);
-    j->timeout = spec.timeout;
-    j->accepted_at = std::chrono::steady_clock::now();
-    j->results.resize(j->total_results());
-    for (std::size_t i = 0; i < j->routers.size(); ++i) j->pending.push_back(i);
-    pending_tasks_ += j->routers.size();
-    active_.emplace(id, j);
-    ring_.push_back(j);
-
-    spdlog::info("job {} accepted: {} routers x {} commands, timeout {:.1f}s", id,
-                 j->routers.size(), j->commands.size(),
-                 std::chrono::duration<double>(j->timeout).count());
-    ticket = log_.job_accepted(*j, std::chrono::system_clock::now());
-    // One wake-up per task: notify_all would wake every idle worker (1024 by default) to
-    // fight over the lock for a 5-router job. A worker looks for work before it waits, so
-    // a wake-up that finds nothing left loses nothing.
-    for (std::size_t i = 0; i < j->routers.size(); ++i) work_ready_.notify_one();
-    return protocol::accepted_reply{id, j->total_results()};
-}
+scheduler::scheduler(scheduler_limits limits, result_sink& sink, job_log* log,
+                     node_identity identity)
+    : limits_(limits), identity_(std::move(identity)), sink_(sink), log_(log ? *log : no_log_) {}
 
 protocol::status_reply scheduler::status_of(const job& j) const {
-    return protocol::status_reply{j.id,       j.state,      j.total_results(),
-                                  j.recorded, j.successful, j.failed};
+    return protocol::status_reply{
+        j.id,         j.state,  j.total_results(), j.recorded,
+        j.successful, j.failed, identity_.node,    identity_.control_endpoint};
 }
 
 std::optional<protocol::status_reply> scheduler::status(const std::string& job_id) {
@@ -180,6 +117,8 @@ void scheduler::record_locked(job& j, std::size_t router_index, std::size_t comm
     r.command = j.commands[command_index];
     r.command_index = static_cast<std::uint32_t>(command_index);
     r.seq = next_seq_++;
+    r.node = identity_.node;
+    r.control_endpoint = identity_.control_endpoint;
     switch (r.status) {
         case router_status::success:
             ++j.successful;
@@ -217,6 +156,8 @@ void scheduler::end_job_locked(job& j) {
     auto aggregate = std::make_shared<protocol::job_result>();
     aggregate->job_id = j.id;
     aggregate->state = j.state;
+    aggregate->node = identity_.node;
+    aggregate->control_endpoint = identity_.control_endpoint;
     auto& s = aggregate->summary;
     s.commands = j.commands;
     s.single_command = j.single_command;
@@ -236,7 +177,7 @@ void scheduler::end_job_locked(job& j) {
     log_.job_ended(*aggregate, std::chrono::system_clock::now());
     sink_.job_ended(aggregate);
 
-    keep_finished_locked(j.id, finished_job{aggregate, status_of(j), ended});
+    keep_finished_locked(j.id, finished_job{aggregate, status_of(j), ended, 0, j.digest});
     evict_finished_locked();
     // The job object may still be referenced by workers finishing their tasks; drop ours.
     active_.erase(j.id);

@@ -24,6 +24,11 @@
 //   happens under the lock. restore() resumes the jobs a previous run left unfinished.
 // - Every result of an active or retained job stays fetchable by seq (`replay`) until the
 //   job is evicted.
+// - Idempotent submit: a job_id that is active or retained, submitted again with the same
+//   content (job_digest.hpp), answers `accepted` as the first submit did and runs nothing;
+//   with other content it is duplicate_job. An evicted id is forgotten: it runs again.
+// - Every accepted reply, status, router result and aggregate carries the node identity
+//   given at construction (empty fields are not sent).
 #pragma once
 
 #include <chrono>
@@ -56,6 +61,13 @@ struct scheduler_limits {
     std::size_t keep_bytes = 256u << 20;  // output kept by ended jobs; the newest is always kept
 };
 
+// Who owns the jobs of this scheduler, as replies and results name it (--node-id,
+// --advertise-endpoint).
+struct node_identity {
+    std::string node;
+    std::string control_endpoint;
+};
+
 struct scheduler_stats {
     std::size_t queued_jobs = 0;   // accepted, no router started yet
     std::size_t running_jobs = 0;  // at least one router started, not ended
@@ -66,7 +78,8 @@ struct scheduler_stats {
 class scheduler {
   public:
     // Without a log (nullptr) nothing is journaled.
-    scheduler(scheduler_limits limits, result_sink& sink, job_log* log = nullptr);
+    scheduler(scheduler_limits limits, result_sink& sink, job_log* log = nullptr,
+              node_identity identity = {});
 
     // Start-up, before any worker runs: takes over the ended jobs to keep and the jobs to
     // resume (interrupted routers are recorded `failed`/`interrupted` and published), then
@@ -112,6 +125,7 @@ class scheduler {
     std::string new_job_id();
     // submit and next_task without the fsync: they return the journal ticket to make durable.
     std::variant<protocol::accepted_reply, protocol::error_reply> admit(job_spec spec,
+                                                                        std::string digest,
                                                                         std::uint64_t& ticket);
     std::optional<router_task> take_task(std::uint64_t& ticket);
     protocol::status_reply status_of(const job& j) const;
@@ -128,7 +142,10 @@ class scheduler {
     const protocol::router_result* find_result_locked(const std::string& job_id,
                                                       std::size_t position) const;
 
+    protocol::accepted_reply accepted_of(const std::string& id, std::uint64_t total) const;
+
     const scheduler_limits limits_;
+    const node_identity identity_;
     result_sink& sink_;
     null_job_log no_log_;
     job_log& log_;
@@ -156,6 +173,7 @@ class scheduler {
         protocol::status_reply status;
         std::chrono::steady_clock::time_point ended_at;
         std::size_t bytes = 0;  // what it counts against keep_bytes
+        std::string digest;     // job_digest() of its content; empty: unknown
     };
     void keep_finished_locked(const std::string& id, finished_job kept);
     std::size_t finished_bytes_ = 0;

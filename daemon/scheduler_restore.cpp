@@ -36,11 +36,17 @@ void scheduler::restore(recovered_state state, std::shared_ptr<const inventory> 
         next_seq_ = std::max(next_seq_, state.next_seq);
         for (auto& kept : state.ended) {
             const auto& r = *kept.result;
-            protocol::status_reply status{
-                r.job_id,        r.state, r.summary.total, r.summary.total, r.summary.successful,
-                r.summary.failed};
+            protocol::status_reply status{r.job_id,
+                                          r.state,
+                                          r.summary.total,
+                                          r.summary.total,
+                                          r.summary.successful,
+                                          r.summary.failed,
+                                          identity_.node,
+                                          identity_.control_endpoint};
             keep_finished_locked(r.job_id,
-                                 finished_job{kept.result, status, to_steady(kept.ended_at)});
+                                 finished_job{kept.result, status, to_steady(kept.ended_at), 0,
+                                              std::move(kept.digest)});
             index_.add_job(r.job_id, r.results);
         }
         evict_finished_locked();
@@ -62,6 +68,7 @@ void scheduler::restore_job_locked(resumed_job r, const std::shared_ptr<const in
     j->devices = devices;
     j->timeout = r.timeout;
     j->accepted_at = to_steady(r.accepted_at);
+    j->digest = std::move(r.digest);
     std::vector<bool> known(r.routers.size(), true);
     for (std::size_t i = 0; i < r.routers.size(); ++i) {
         const device* d = devices->find(r.routers[i]);
@@ -125,7 +132,8 @@ std::uint64_t scheduler::snapshot_locked() {
     log_.snapshot_begin();
     for (const auto& id : finished_order_)
         if (auto it = finished_.find(id); it != finished_.end())
-            log_.snapshot_ended_job(*it->second.result, to_wall(it->second.ended_at));
+            log_.snapshot_ended_job(*it->second.result, to_wall(it->second.ended_at),
+                                    it->second.digest);
     for (const auto& [id, j] : active_) {
         log_.job_accepted(*j, to_wall(j->accepted_at));
         if (j->cancelled) log_.job_cancelled(*j);

@@ -30,8 +30,19 @@ void pack_field(packer& p, std::string_view key, double value) {
     detail::pack_float64(p, value);
 }
 
+// `node` and `control_endpoint` are written only when set (a daemon outside a pool may not
+// name itself); count_owner says how many map entries they add.
+std::uint32_t count_owner(const std::string& node, const std::string& control_endpoint) {
+    return (node.empty() ? 0 : 1) + (control_endpoint.empty() ? 0 : 1);
+}
+
+void pack_owner(packer& p, const std::string& node, const std::string& control_endpoint) {
+    if (!node.empty()) pack_field(p, "node", node);
+    if (!control_endpoint.empty()) pack_field(p, "control_endpoint", control_endpoint);
+}
+
 void pack_router_result(packer& p, const router_result& r) {
-    p.pack_map(15);
+    p.pack_map(15 + count_owner(r.node, r.control_endpoint));
     pack_type(p, "router_result");
     pack_field(p, "job_id", r.job_id);
     pack_field(p, "router_name", r.router_name);
@@ -60,12 +71,14 @@ void pack_router_result(packer& p, const router_result& r) {
     pack_field(p, "start_time", r.start_time);
     pack_field(p, "end_time", r.end_time);
     pack_field(p, "seq", r.seq);
+    pack_owner(p, r.node, r.control_endpoint);
 }
 
 // Bytes of a router_result's strings plus room for its keys and numbers.
 std::size_t encoded_size_estimate(const router_result& r) {
-    return 512 + r.job_id.size() + r.router_name.size() + r.command.size() + r.output.size() +
-           r.stderr_output.size() + (r.error ? r.error->message.size() : 0);
+    return 512 + r.node.size() + r.control_endpoint.size() + r.job_id.size() +
+           r.router_name.size() + r.command.size() + r.output.size() + r.stderr_output.size() +
+           (r.error ? r.error->message.size() : 0);
 }
 
 void pack_summary(packer& p, const job_summary& s) {
@@ -86,10 +99,11 @@ void pack_summary(packer& p, const job_summary& s) {
 }
 
 void pack_job_result(packer& p, const job_result& r) {
-    p.pack_map(5);
+    p.pack_map(5 + count_owner(r.node, r.control_endpoint));
     pack_type(p, "job_result");
     pack_field(p, "job_id", r.job_id);
     pack_field(p, "state", to_string(r.state));
+    pack_owner(p, r.node, r.control_endpoint);
     pack_key(p, "summary");
     pack_summary(p, r.summary);
     pack_key(p, "results");
@@ -101,13 +115,14 @@ struct reply_encoder {
     packer& p;
 
     void operator()(const accepted_reply& r) const {
-        p.pack_map(3);
+        p.pack_map(3 + count_owner(r.node, r.control_endpoint));
         pack_type(p, "accepted");
         pack_field(p, "job_id", r.job_id);
         pack_field(p, "total", r.total);
+        pack_owner(p, r.node, r.control_endpoint);
     }
     void operator()(const status_reply& r) const {
-        p.pack_map(7);
+        p.pack_map(7 + count_owner(r.node, r.control_endpoint));
         pack_type(p, "status");
         pack_field(p, "job_id", r.job_id);
         pack_field(p, "state", to_string(r.state));
@@ -115,10 +130,11 @@ struct reply_encoder {
         pack_field(p, "completed", r.completed);
         pack_field(p, "successful", r.successful);
         pack_field(p, "failed", r.failed);
+        pack_owner(p, r.node, r.control_endpoint);
     }
     void operator()(const job_result& r) const { pack_job_result(p, r); }
     void operator()(const pong_reply& r) const {
-        p.pack_map(r.sessions ? 8 : 7);
+        p.pack_map((r.sessions ? 8 : 7) + count_owner(r.node, r.control_endpoint));
         pack_type(p, "pong");
         pack_field(p, "version", r.version);
         pack_field(p, "workers", r.workers);
@@ -138,6 +154,7 @@ struct reply_encoder {
             pack_field(p, "evicted", f.evicted);
             pack_field(p, "expired", f.expired);
         }
+        pack_owner(p, r.node, r.control_endpoint);
     }
     void operator()(const routers_reply& r) const {
         p.pack_map(2);

@@ -62,6 +62,16 @@ std::vector<std::string> get_string_list(const msgpack::object& o, const std::st
     return out;
 }
 
+// The optional owner fields (`node`, `control_endpoint`); absent or nil leaves them empty.
+template <typename Message>
+void read_owner(const map_reader& m, Message& out) {
+    if (const auto* node = m.find_non_nil("node"))
+        out.node = std::string(detail::read_string(*node, m.field("node")));
+    if (const auto* endpoint = m.find_non_nil("control_endpoint"))
+        out.control_endpoint =
+            std::string(detail::read_string(*endpoint, m.field("control_endpoint")));
+}
+
 router_result read_router_result(const map_reader& m) {
     router_result r;
     r.job_id = get_string(m, "job_id");
@@ -88,6 +98,7 @@ router_result read_router_result(const map_reader& m) {
     r.start_time = get_string(m, "start_time");
     r.end_time = get_string(m, "end_time");
     r.seq = get_uint(m, "seq");
+    read_owner(m, r);
     return r;
 }
 
@@ -132,23 +143,38 @@ job_result read_job_result(const map_reader& m) {
     r.state = get_enum(m, "state", &job_state_from);
     r.summary = read_summary(m.require("summary"));
     r.results = read_results(m);
+    read_owner(m, r);
     return r;
 }
 
 status_reply read_status(const map_reader& m) {
-    return status_reply{get_string(m, "job_id"),   get_enum(m, "state", &job_state_from),
-                        get_uint(m, "total"),      get_uint(m, "completed"),
-                        get_uint(m, "successful"), get_uint(m, "failed")};
+    status_reply r;
+    r.job_id = get_string(m, "job_id");
+    r.state = get_enum(m, "state", &job_state_from);
+    r.total = get_uint(m, "total");
+    r.completed = get_uint(m, "completed");
+    r.successful = get_uint(m, "successful");
+    r.failed = get_uint(m, "failed");
+    read_owner(m, r);
+    return r;
+}
+
+accepted_reply read_accepted(const map_reader& m) {
+    accepted_reply r;
+    r.job_id = get_string(m, "job_id");
+    r.total = get_uint(m, "total");
+    read_owner(m, r);
+    return r;
 }
 
 pong_reply read_pong(const map_reader& m) {
-    pong_reply r{get_string(m, "version"),
-                 get_uint(m, "workers"),
-                 get_uint(m, "busy_workers"),
-                 get_uint(m, "queued_jobs"),
-                 get_uint(m, "running_jobs"),
-                 get_number(m, "uptime"),
-                 std::nullopt};
+    pong_reply r;
+    r.version = get_string(m, "version");
+    r.workers = get_uint(m, "workers");
+    r.busy_workers = get_uint(m, "busy_workers");
+    r.queued_jobs = get_uint(m, "queued_jobs");
+    r.running_jobs = get_uint(m, "running_jobs");
+    r.uptime = get_number(m, "uptime");
     if (const auto* sessions = m.find_non_nil("sessions")) {
         map_reader s(*sessions, "sessions", "sessions");
         r.sessions =
@@ -156,6 +182,7 @@ pong_reply read_pong(const map_reader& m) {
                             get_uint(s, "misses"), get_uint(s, "dropped"), get_uint(s, "evicted"),
                             get_uint(s, "expired")};
     }
+    read_owner(m, r);
     return r;
 }
 
@@ -200,7 +227,7 @@ error_reply read_error(const map_reader& m) {
 
 reply read_reply(const map_reader& m) {
     const std::string_view type = detail::read_string(m.require("type"), "type");
-    if (type == "accepted") return accepted_reply{get_string(m, "job_id"), get_uint(m, "total")};
+    if (type == "accepted") return read_accepted(m);
     if (type == "status") return read_status(m);
     if (type == "job_result") return read_job_result(m);
     if (type == "pong") return read_pong(m);

@@ -3,6 +3,8 @@
 // Contract: these structs mirror protocol/PROTOCOL.md one to one. They carry no I/O, no
 // msgpack and no ZeroMQ; protocol/codec.hpp turns them into bytes and back. Field names
 // follow the wire names (stderr is spelled stderr_output only because `stderr` is a macro).
+// Members added after v1.0 have default member initializers ({}), so aggregate initialisers
+// written before them stay complete.
 #pragma once
 
 #include <cstdint>
@@ -104,6 +106,9 @@ struct router_result {
     std::string start_time;  // ISO-8601 UTC with milliseconds, e.g. 2026-11-26T10:00:00.123Z
     std::string end_time;
     std::uint64_t seq = 0;
+    // The daemon that ran it and where it takes control requests (empty: not sent).
+    std::string node{};
+    std::string control_endpoint{};
 };
 
 struct job_summary {
@@ -125,11 +130,15 @@ struct job_result {
     job_state state = job_state::done;
     job_summary summary;
     std::vector<router_result> results;  // router order, then command order
+    std::string node{};                  // the owning daemon (empty: not sent)
+    std::string control_endpoint{};      // where it takes control requests (empty: not sent)
 };
 
 struct accepted_reply {
     std::string job_id;
     std::uint64_t total = 0;
+    std::string node{};              // the daemon that owns the job (empty: not sent)
+    std::string control_endpoint{};  // send status/result/cancel there (empty: not sent)
 };
 
 struct status_reply {
@@ -139,6 +148,8 @@ struct status_reply {
     std::uint64_t completed = 0;
     std::uint64_t successful = 0;
     std::uint64_t failed = 0;
+    std::string node{};  // empty: not sent
+    std::string control_endpoint{};
 };
 
 // The daemon's SSH session pool: current counts (open, idle) and totals since start.
@@ -161,6 +172,8 @@ struct pong_reply {
     std::uint64_t running_jobs = 0;
     double uptime = 0.0;                      // seconds
     std::optional<session_figures> sessions;  // absent from daemons before session reuse
+    std::string node{};                       // empty: not sent
+    std::string control_endpoint{};
 };
 
 struct router_info {

@@ -42,7 +42,8 @@ trap cleanup EXIT
 
 echo "== package: install with apt-get"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "./$deb" >/dev/null
-for f in /usr/bin/fanoutd /usr/bin/fanoutctl /lib/systemd/system/fanoutd.service \
+for f in /usr/bin/fanoutd /usr/bin/fanoutctl /usr/bin/fanout-proxy \
+  /lib/systemd/system/fanoutd.service /lib/systemd/system/fanout-proxy.service \
   /etc/fanout/fanoutd.conf /etc/fanout/devices.json /etc/fanout/known_hosts \
   /usr/share/doc/fanout/README.md /usr/share/doc/fanout/PROTOCOL.md \
   /usr/share/doc/fanout/examples/fanoutd.conf /usr/share/man/man8/fanoutd.8 \
@@ -57,7 +58,7 @@ perms=$(stat -c '%a %U:%G' /etc/fanout/devices.json)
 [ "$perms" = "640 root:fanout" ] && ok "/etc/fanout/devices.json $perms" || fail "devices.json is $perms"
 grep -q "Depends:.*libzmq5" <(dpkg-deb --field "$deb") && ok "Depends from shlibdeps" ||
   fail "Depends lacks the shared libraries"
-for page in fanoutd fanoutctl; do
+for page in fanoutd fanoutctl fanout-proxy; do
   man -w "$page" >/dev/null 2>&1 && ok "man $page" || fail "no man page for $page"
 done
 
@@ -140,7 +141,8 @@ fi
 echo "== systemd units: verify and exposure (at most $max_exposure)"
 man_flag=--man=yes
 command -v man >/dev/null || man_flag=--man=no
-for unit in systemd/*.service /lib/systemd/system/fanoutd.service; do
+for unit in systemd/*.service /lib/systemd/system/fanoutd.service \
+  /lib/systemd/system/fanout-proxy.service; do
   if out=$(systemd-analyze verify "$man_flag" "$unit" 2>&1) && [ -z "$out" ]; then
     ok "systemd-analyze verify $unit"
   else

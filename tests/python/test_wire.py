@@ -28,6 +28,7 @@ SUMMARY_COUNTS = {"total_routers", "total", "successful", "failed", "cancelled"}
 ERROR_KINDS = {"connect", "auth", "host_key", "timeout", "channel", "exit_status", "internal",
                "interrupted"}
 STATUS_KEYS = {"type", "job_id", "state", "total", "completed", "successful", "failed"}
+OWNER_KEYS = {"node", "control_endpoint"}  # the owning daemon, on replies and results
 FLEET_PASSWORD = b"fanout-secret"
 
 
@@ -93,9 +94,15 @@ class WireTest(unittest.TestCase):
 
     # ---- shape checks ----
 
+    def assert_owner(self, message):
+        self.assertIsInstance(message["node"], str)
+        self.assertTrue(message["node"], message)
+        self.assertEqual(message["control_endpoint"], self.daemon.jobs, message)
+
     def assert_pong(self, reply):
         self.assertEqual(set(reply), {"type", "version", "workers", "busy_workers", "queued_jobs",
-                                      "running_jobs", "uptime", "sessions"}, reply)
+                                      "running_jobs", "uptime", "sessions"} | OWNER_KEYS, reply)
+        self.assert_owner(reply)
         self.assertEqual(set(reply["sessions"]), {"open", "idle", "hits", "misses", "dropped",
                                                   "evicted", "expired"}, reply)
         for key, value in reply["sessions"].items():
@@ -116,15 +123,17 @@ class WireTest(unittest.TestCase):
         self.assertLessEqual(set(reply), {"type", "code", "message", "job_id", "routers"}, reply)
 
     def assert_status(self, reply, job_id, states):
-        self.assertEqual(set(reply), STATUS_KEYS, reply)
+        self.assertEqual(set(reply), STATUS_KEYS | OWNER_KEYS, reply)
+        self.assert_owner(reply)
         self.assertEqual((reply["type"], reply["job_id"]), ("status", job_id))
         self.assertIn(reply["state"], states)
         for key in STATUS_KEYS - {"type", "job_id", "state"}:
             self.assertTrue(is_int(reply[key]), (key, reply))
 
     def assert_router_result(self, result, job_id, router, command, index, status):
-        self.assertLessEqual(ROUTER_RESULT_KEYS, set(result), result)
-        self.assertLessEqual(set(result), ROUTER_RESULT_KEYS | {"error"}, result)
+        self.assertLessEqual(ROUTER_RESULT_KEYS | OWNER_KEYS, set(result), result)
+        self.assertLessEqual(set(result), ROUTER_RESULT_KEYS | OWNER_KEYS | {"error"}, result)
+        self.assert_owner(result)
         self.assertEqual(result["type"], "router_result")
         self.assertEqual((result["job_id"], result["router_name"], result["command"]),
                          (job_id, router, command))
@@ -151,7 +160,9 @@ class WireTest(unittest.TestCase):
         return error
 
     def assert_job_result(self, reply, job_id, state, summary_key, summary_value, counts):
-        self.assertEqual(set(reply), {"type", "job_id", "state", "summary", "results"}, reply)
+        self.assertEqual(set(reply), {"type", "job_id", "state", "summary", "results"} | OWNER_KEYS,
+                         reply)
+        self.assert_owner(reply)
         self.assertEqual((reply["type"], reply["job_id"], reply["state"]),
                          ("job_result", job_id, state))
         summary = reply["summary"]
@@ -202,7 +213,8 @@ class WireTest(unittest.TestCase):
         sub = self.client.subscriber(self.dealer, f"result.{job_id}.", f"job.{job_id}")
         reply = self.ask({"type": "submit", "job_id": job_id, "command": "show version",
                           "routers": routers, "wait": False})
-        self.assertEqual(reply, {"type": "accepted", "job_id": job_id, "total": 5})
+        self.assertEqual(reply, {"type": "accepted", "job_id": job_id, "total": 5,
+                                 "node": reply.get("node"), "control_endpoint": self.daemon.jobs})
         self.assertTrue(is_int(reply["total"]))
 
         published = read_published(sub, 6)
@@ -315,7 +327,8 @@ class WireTest(unittest.TestCase):
         sub = self.client.subscriber(self.dealer, f"result.{job_id}.", f"job.{job_id}")
         reply = self.ask({"type": "submit", "job_id": job_id, "command": "show version",
                           "routers": routers, "timeout": 120})
-        self.assertEqual(reply, {"type": "accepted", "job_id": job_id, "total": 3})
+        self.assertEqual(reply, {"type": "accepted", "job_id": job_id, "total": 3,
+                                 "node": reply.get("node"), "control_endpoint": self.daemon.jobs})
         # r1's result proves the job runs; r7 and r8 started with it on idle workers.
         [(topic, first)] = read_published(sub, 1)
         self.assertEqual((topic, first["status"]), (f"result.{job_id}.r1", "success"))
@@ -378,13 +391,23 @@ class WireTest(unittest.TestCase):
 
         first = self.ask({**submit, "job_id": "py-dup", "wait": True})
         self.assertEqual(first["type"], "job_result")
-        self.assert_error(self.ask({**submit, "job_id": "py-dup"}), "duplicate_job")
+        # Idempotent: the same content again (keys in another order) is answered as a submit of
+        # it was; other content under the same job_id is duplicate_job.
+        again = self.ask({"routers": ["r1"], "job_id": "py-dup", "type": "submit",
+                          "command": "show version"})
+        self.assertEqual(set(again), {"type", "job_id", "total"} | OWNER_KEYS, again)
+        self.assertEqual((again["type"], again["job_id"], again["total"]), ("accepted", "py-dup", 1))
+        self.assertEqual(again["node"], first["node"])
+        self.assertEqual(self.ask({**submit, "job_id": "py-dup", "wait": True}), first)
+        self.assert_error(self.ask({**submit, "job_id": "py-dup", "routers": ["r2"]}),
+                          "duplicate_job")
+        self.assert_error(self.ask({**submit, "job_id": "py-dup", "timeout": 3}), "duplicate_job")
 
         self.assert_pong(self.ask({"type": "ping"}))
 
     def test_assigned_job_id_is_valid(self):
         reply = self.ask({"type": "submit", "command": "show version", "routers": ["r2"]})
-        self.assertEqual(set(reply), {"type", "job_id", "total"})
+        self.assertEqual(set(reply), {"type", "job_id", "total"} | OWNER_KEYS)
         self.assertEqual((reply["type"], reply["total"]), ("accepted", 1))
         self.assertRegex(reply["job_id"], r"^[A-Za-z0-9._:-]{1,64}$")
 

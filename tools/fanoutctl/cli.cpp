@@ -15,11 +15,11 @@ namespace {
 const char* const exit_codes_help =
     "\nExit codes: 0 all routers succeeded, 1 a router failed or was cancelled (or the job has\n"
     "not ended), 2 usage or request error (fanoutd's error reply is printed), 3 no reply or\n"
-    "connection trouble.\n";
+    "connection trouble (after --retries resends on fresh connections).\n";
 
 const char* const global_note =
-    "\nGlobal options (--jobs, --results, --timeout-reply, --curve-*) may come before or after\n"
-    "the subcommand; see `fanoutctl --help`.\n";
+    "\nGlobal options (--jobs, --results, --request-timeout, --retries, --curve-*) may come\n"
+    "before or after the subcommand; see `fanoutctl --help`.\n";
 
 const char* const main_footer =
     "\nEnvironment: FANOUT_JOBS and FANOUT_RESULTS set the default endpoints;\n"
@@ -102,9 +102,15 @@ int run_cli(int argc, char** argv) {
     app.add_option("--results", global.results_endpoint, "fanoutd result socket (PUB) endpoint")
         ->envname("FANOUT_RESULTS")
         ->capture_default_str();
-    app.add_option("--timeout-reply", global.reply_timeout_seconds,
-                   "seconds to wait for each reply from fanoutd")
+    app.add_option("--request-timeout,--timeout-reply", global.reply_timeout_seconds,
+                   "seconds to wait for a reply to one attempt of a request")
         ->check(positive_seconds)
+        ->capture_default_str();
+    app.add_option("--retries", global.retries,
+                   "after no reply in time, send the same request again on a fresh "
+                   "connection this many times (a submit keeps its job_id, so fanoutd "
+                   "answers a resend as the first; see README \"Retries\")")
+        ->check(CLI::Range(0u, 100u))
         ->capture_default_str();
     app.add_option("--curve-server-key", global.curve_server_key,
                    "fanoutd's CURVE public key: 40 Z85 characters, or its .pub file")

@@ -43,15 +43,24 @@ std::string no_reply_message(const std::string& endpoint, std::chrono::milliseco
 }
 
 job_client::job_client(std::string endpoint, std::chrono::milliseconds reply_timeout,
-                       const std::optional<curve::client_credentials>& curve)
+                       const std::optional<curve::client_credentials>& curve, unsigned retries)
     : endpoint_(std::move(endpoint)),
       reply_timeout_(reply_timeout),
-      impl_(std::make_unique<impl>()),
+      curve_credentials_(curve),
+      retries_(retries),
       curve_(curve.has_value()) {
+    connect();
+}
+
+job_client::~job_client() = default;
+
+void job_client::connect() {
+    impl_.reset();  // linger 0: whatever the old socket still queued is dropped
+    impl_ = std::make_unique<impl>();
     impl_->dealer.set(zmq::sockopt::linger, 0);
     try {
-        if (curve) {
-            curve::apply_curve_client(impl_->dealer.handle(), *curve);
+        if (curve_credentials_) {
+            curve::apply_curve_client(impl_->dealer.handle(), *curve_credentials_);
             impl_->monitor.set(zmq::sockopt::linger, 0);
             if (zmq_socket_monitor(impl_->dealer.handle(), monitor_endpoint,
                                    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0)
@@ -63,11 +72,28 @@ job_client::job_client(std::string endpoint, std::chrono::milliseconds reply_tim
     }
 }
 
-job_client::~job_client() = default;
-
 request_outcome job_client::request(const protocol::request& r) {
     if (!connect_error_.empty()) return client_failure{connect_error_};
     const std::string frame = protocol::encode_request(r);
+    for (unsigned attempt_number = 1;; ++attempt_number) {
+        if (auto outcome = attempt(frame)) return std::move(*outcome);
+        if (attempt_number > retries_) break;
+        std::fprintf(stderr, "fanoutctl: %s; retrying on a fresh connection (attempt %u of %u)\n",
+                     no_reply_message(endpoint_, reply_timeout_).c_str(), attempt_number + 1,
+                     retries_ + 1);
+        connect();
+        if (!connect_error_.empty()) return client_failure{connect_error_};
+    }
+    // A refused CURVE handshake looks exactly like silence to a client.
+    return client_failure{no_reply_message(endpoint_, reply_timeout_) +
+                          (retries_ ? ", " + std::to_string(retries_ + 1) + " attempts" : "") +
+                          (curve_ ? "; with CURVE, also check the server key and "
+                                    "that this client's public key is in fanoutd's "
+                                    "--curve-clients directory"
+                                  : "")};
+}
+
+std::optional<request_outcome> job_client::attempt(const std::string& frame) {
     try {
         // DEALER adds no envelope: the ROUTER sees [identity, frame] and replies on it.
         if (!impl_->dealer.send(zmq::buffer(frame), zmq::send_flags::dontwait)) {
@@ -77,14 +103,7 @@ request_outcome job_client::request(const protocol::request& r) {
         while (true) {
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(
                 deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0) {
-                // A refused CURVE handshake looks exactly like silence to a client.
-                return client_failure{no_reply_message(endpoint_, reply_timeout_) +
-                                      (curve_ ? "; with CURVE, also check the server key and "
-                                                "that this client's public key is in fanoutd's "
-                                                "--curve-clients directory"
-                                              : "")};
-            }
+            if (left.count() <= 0) return std::nullopt;
             zmq::pollitem_t items[] = {{impl_->dealer.handle(), 0, ZMQ_POLLIN, 0},
                                        {impl_->monitor.handle(), 0, ZMQ_POLLIN, 0}};
             try {

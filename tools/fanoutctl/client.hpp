@@ -1,8 +1,13 @@
 // The request/reply connection to fanoutd's job socket (a DEALER to its ROUTER).
 //
 // Contract: one request at a time; request() sends the single msgpack frame and waits up to
-// the reply timeout. "No reply", an unusable endpoint and an undecodable reply come back as
-// client_failure (exit code 3); an error reply from the daemon is a normal protocol::reply.
+// the reply timeout. With retries (Lazy Pirate), a request that got no reply in time is sent
+// again, identical, on a fresh socket (the old one is closed, so a late reply to it is never
+// read), up to `retries` more times; each retry is announced on stderr ("fanoutctl: no reply
+// ...; retrying"). Only idempotent requests may be retried: fanoutd treats a submit resent
+// with the same job_id and content as the first (fanoutctl always sends a job_id).
+// "No reply" after the last attempt, an unusable endpoint and an undecodable reply come back
+// as client_failure (exit code 3); an error reply from the daemon is a normal protocol::reply.
 // A signal arriving while waiting does not end the wait. With CURVE, a handshake that
 // fanoutd refuses (client key not allowed) is reported at once as a client_failure. Sockets use
 // linger 0, so destruction never blocks.
@@ -30,7 +35,8 @@ class job_client {
     // Connecting is lazy in ZeroMQ, so this only fails (client_failure on first request) for
     // an endpoint ZeroMQ cannot parse. With `curve`, the connection is a CURVE client.
     job_client(std::string endpoint, std::chrono::milliseconds reply_timeout,
-               const std::optional<curve::client_credentials>& curve = std::nullopt);
+               const std::optional<curve::client_credentials>& curve = std::nullopt,
+               unsigned retries = 0);
     ~job_client();
     job_client(const job_client&) = delete;
     job_client& operator=(const job_client&) = delete;
@@ -41,8 +47,15 @@ class job_client {
 
   private:
     struct impl;
+    // Opens a fresh socket (dropping the old one and anything queued on it).
+    void connect();
+    // One attempt; nullopt when no reply came within the reply timeout.
+    std::optional<request_outcome> attempt(const std::string& frame);
+
     std::string endpoint_;
     std::chrono::milliseconds reply_timeout_;
+    std::optional<curve::client_credentials> curve_credentials_;
+    unsigned retries_ = 0;
     std::unique_ptr<impl> impl_;
     std::string connect_error_;
     bool curve_ = false;

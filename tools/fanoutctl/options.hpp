@@ -21,7 +21,8 @@ inline constexpr const char* default_results_endpoint = "tcp://127.0.0.1:5556";
 struct global_options {
     std::string jobs_endpoint = default_jobs_endpoint;
     std::string results_endpoint = default_results_endpoint;
-    double reply_timeout_seconds = 10.0;
+    double reply_timeout_seconds = 10.0;  // per attempt (--request-timeout, --timeout-reply)
+    unsigned retries = 3;                 // further attempts after no reply (Lazy Pirate)
     bool json = false;
     std::string curve_server_key;       // Z85 key or public key file; with curve_client_key
     std::string curve_client_key_file;  // this client's key pair file (mode 0600)

@@ -21,7 +21,7 @@ void write_stdout(const std::string& text) {
 template <typename T, typename OnReply>
 int ask(const global_options& global, const protocol::request& request, std::string_view expected,
         OnReply on_reply) {
-    job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve);
+    job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve, global.retries);
     auto outcome = client.request(request);
     if (auto* failure = std::get_if<client_failure>(&outcome))
         return report_client_failure(*failure);
@@ -49,7 +49,7 @@ int cancel_command(const global_options& global, const job_query_options& option
 }
 
 int result_command(const global_options& global, const job_query_options& options) {
-    job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve);
+    job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve, global.retries);
     auto outcome = client.request(protocol::result_request{options.job_id});
     if (auto* failure = std::get_if<client_failure>(&outcome))
         return report_client_failure(*failure);

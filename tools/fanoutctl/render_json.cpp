@@ -4,6 +4,18 @@ namespace fanout::ctl {
 
 using protocol::to_string;
 
+namespace {
+
+// `node` and `control_endpoint`, when the daemon sent them.
+template <typename Message>
+ordered_json with_owner(ordered_json j, const Message& m) {
+    if (!m.node.empty()) j["node"] = m.node;
+    if (!m.control_endpoint.empty()) j["control_endpoint"] = m.control_endpoint;
+    return j;
+}
+
+}  // namespace
+
 ordered_json to_json(const protocol::router_result& r) {
     ordered_json j;
     j["type"] = "router_result";
@@ -23,7 +35,7 @@ ordered_json to_json(const protocol::router_result& r) {
     j["start_time"] = r.start_time;
     j["end_time"] = r.end_time;
     j["seq"] = r.seq;
-    return j;
+    return with_owner(std::move(j), r);
 }
 
 ordered_json to_json(const protocol::job_summary& s) {
@@ -50,17 +62,22 @@ ordered_json to_json(const protocol::job_result& job) {
     j["summary"] = to_json(job.summary);
     j["results"] = ordered_json::array();
     for (const auto& r : job.results) j["results"].push_back(to_json(r));
-    return j;
+    return with_owner(std::move(j), job);
 }
 
 ordered_json to_json(const protocol::status_reply& s) {
-    return {{"type", "status"},  {"job_id", s.job_id},       {"state", to_string(s.state)},
-            {"total", s.total},  {"completed", s.completed}, {"successful", s.successful},
-            {"failed", s.failed}};
+    return with_owner({{"type", "status"},
+                       {"job_id", s.job_id},
+                       {"state", to_string(s.state)},
+                       {"total", s.total},
+                       {"completed", s.completed},
+                       {"successful", s.successful},
+                       {"failed", s.failed}},
+                      s);
 }
 
 ordered_json to_json(const protocol::accepted_reply& a) {
-    return {{"type", "accepted"}, {"job_id", a.job_id}, {"total", a.total}};
+    return with_owner({{"type", "accepted"}, {"job_id", a.job_id}, {"total", a.total}}, a);
 }
 
 ordered_json to_json(const protocol::pong_reply& p) {
@@ -76,7 +93,7 @@ ordered_json to_json(const protocol::pong_reply& p) {
                            {"misses", s->misses},  {"dropped", s->dropped}, {"evicted", s->evicted},
                            {"expired", s->expired}};
     }
-    return out;
+    return with_owner(std::move(out), p);
 }
 
 ordered_json to_json(const protocol::routers_reply& r) {

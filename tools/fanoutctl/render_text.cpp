@@ -184,6 +184,7 @@ std::string format_status(const protocol::status_reply& status) {
     table.add_row({"completed", std::to_string(status.completed)});
     table.add_row({"successful", std::to_string(status.successful)});
     table.add_row({"failed", std::to_string(status.failed)});
+    if (!status.node.empty()) table.add_row({"node", terminal_safe(status.node)});
     return "job " + terminal_safe(status.job_id) + "  " +
            std::string(protocol::to_string(status.state)) + '\n' + table.render("  ");
 }
@@ -210,6 +211,9 @@ std::string format_pong(const protocol::pong_reply& pong) {
     table.add_row({"queued_jobs", std::to_string(pong.queued_jobs)});
     table.add_row({"running_jobs", std::to_string(pong.running_jobs)});
     table.add_row({"uptime", uptime});
+    if (!pong.node.empty()) table.add_row({"node", terminal_safe(pong.node)});
+    if (!pong.control_endpoint.empty())
+        table.add_row({"control_endpoint", terminal_safe(pong.control_endpoint)});
     if (const auto& s = pong.sessions) {
         table.add_row({"sessions", std::to_string(s->open) + " open, " + std::to_string(s->idle) +
                                        " idle, " + std::to_string(s->hits) + " hits, " +

@@ -29,7 +29,7 @@ void print_result(const global_options& global, const replay_options& options,
 }  // namespace
 
 int replay_command(const global_options& global, const replay_options& options) {
-    job_client client(global.jobs_endpoint, global.reply_timeout());
+    job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve, global.retries);
     protocol::replay_request request{options.since, std::nullopt, std::nullopt};
     if (!options.job_id.empty()) request.job_id = options.job_id;
     std::uint64_t count = 0;

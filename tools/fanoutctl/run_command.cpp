@@ -83,7 +83,7 @@ int run_command(const global_options& global, const run_options& options) {
         return report_usage_error("run: --job-id must be 1-64 characters of [A-Za-z0-9._:-]");
     }
 
-    job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve);
+    job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve, global.retries);
     if (selection.all) {
         auto names = inventory_names(client);
         if (auto* code = std::get_if<int>(&names)) return *code;
@@ -113,6 +113,20 @@ int run_command(const global_options& global, const run_options& options) {
     auto* accepted = std::get_if<protocol::accepted_reply>(&reply);
     if (!accepted) return report_unexpected_reply(reply, "accepted");
 
+    // In a pool only the owner knows the job: ask it directly (its own endpoint is plain, as
+    // pool daemons cannot use CURVE; with CURVE options, keep asking at --jobs).
+    if (!accepted->node.empty())
+        std::fprintf(stderr, "fanoutctl: job %s accepted by node %s (control: %s)\n",
+                     accepted->job_id.c_str(), accepted->node.c_str(),
+                     accepted->control_endpoint.empty() ? "not advertised"
+                                                        : accepted->control_endpoint.c_str());
+    std::optional<job_client> owner;
+    if (!accepted->control_endpoint.empty() && accepted->control_endpoint != global.jobs_endpoint &&
+        !global.curve)
+        owner.emplace(accepted->control_endpoint, global.reply_timeout(), std::nullopt,
+                      global.retries);
+    const auto total = accepted->total;
+
     if (!global.json) {
         std::printf("job %s accepted: %zu router%s x %zu command%s\n", accepted->job_id.c_str(),
                     selection.names.size(), selection.names.size() == 1 ? "" : "s", commands.size(),
@@ -124,7 +138,7 @@ int run_command(const global_options& global, const run_options& options) {
     progress_line progress(!options.no_progress && stderr_is_terminal());
     const result_style style{longest(selection.names), options.brief, commands.size() > 1};
     result_printer printer(global.json, style, progress);
-    auto streamed = stream_job(client, *sub, job_id, accepted->total, printer, progress);
+    auto streamed = stream_job(owner ? *owner : client, *sub, job_id, total, printer, progress);
     if (auto* code = std::get_if<int>(&streamed)) return *code;
     const auto& job = std::get<protocol::job_result>(streamed);
     printer.finish(job);
