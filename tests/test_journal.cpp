@@ -11,6 +11,7 @@
 #include "daemon/recovery.hpp"
 #include "daemon/scheduler.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/numbered_inventory.hpp"
 
 using namespace fanout::daemon;
 using fanout::protocol::error_kind;
@@ -191,14 +192,6 @@ struct recording_sink : result_sink {
     }
 };
 
-std::shared_ptr<const inventory> routers(int n) {
-    std::string json = "{";
-    for (int i = 1; i <= n; ++i)
-        json += std::string(i > 1 ? "," : "") + "\"r" + std::to_string(i) +
-                "\": {\"ip\": \"127.0.0.1\", \"username\": \"u\", \"password\": \"p\"}";
-    return std::make_shared<const inventory>(inventory::parse(json + "}"));
-}
-
 job_spec spec_of(const std::shared_ptr<const inventory>& inv, std::string id, int count) {
     job_spec spec;
     spec.id = std::move(id);
@@ -238,7 +231,7 @@ void first_life(const temp_dir& dir, const std::shared_ptr<const inventory>& inv
 
 TEST(JournalRecovery, ReplayKeepsResultsInterruptsInFlightAndRunsTheRest) {
     temp_dir dir;
-    auto inv = routers(4);
+    auto inv = fanout::test::numbered_inventory(4);
     first_life(dir, inv);
 
     journal file(dir.path());
@@ -279,7 +272,7 @@ TEST(JournalRecovery, ReplayKeepsResultsInterruptsInFlightAndRunsTheRest) {
 
 TEST(JournalRecovery, RerunInterruptedRunsTheInFlightRouterAgain) {
     temp_dir dir;
-    auto inv = routers(4);
+    auto inv = fanout::test::numbered_inventory(4);
     first_life(dir, inv);
     journal file(dir.path());
     auto state = recover(file.take_replayed(), true);
@@ -290,7 +283,7 @@ TEST(JournalRecovery, RerunInterruptedRunsTheInFlightRouterAgain) {
 
 TEST(JournalRecovery, StartUpCompactionKeepsTheStateAcrossASecondRestart) {
     temp_dir dir;
-    auto inv = routers(4);
+    auto inv = fanout::test::numbered_inventory(4);
     first_life(dir, inv);
     {
         journal file(dir.path());
@@ -323,7 +316,7 @@ TEST(JournalRecovery, UndecodableRecordsAreSkipped) {
 
 TEST(JournalRecovery, RuntimeCompactionKeepsOnlyTheRetainedJobs) {
     temp_dir dir;
-    auto inv = routers(1);
+    auto inv = fanout::test::numbered_inventory(1);
     scheduler_limits limits;
     limits.keep_jobs = 5;
     {
@@ -361,7 +354,7 @@ TEST(JournalRecovery, RuntimeCompactionKeepsOnlyTheRetainedJobs) {
 
 TEST(JournalRecovery, AMultiCommandRouterInterruptedHalfwayKeepsItsFirstResult) {
     temp_dir dir;
-    auto inv = routers(2);
+    auto inv = fanout::test::numbered_inventory(2);
     {
         journal file(dir.path());
         journal_log log(file);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "daemon/scheduler.hpp"
+#include "tests/support/numbered_inventory.hpp"
 
 using namespace fanout::daemon;
 using fanout::protocol::error_code;
@@ -32,17 +33,6 @@ struct recording_sink : result_sink {
         jobs.push_back(std::move(r));
     }
 };
-
-std::shared_ptr<const inventory> make_inventory(int routers) {
-    std::string json = "{";
-    for (int i = 1; i <= routers; ++i) {
-        if (i > 1) json += ",";
-        json += "\"r" + std::to_string(i) +
-                "\": {\"ip\": \"127.0.0.1\", \"port\": " + std::to_string(1000 + i) +
-                ", \"username\": \"u\", \"password\": \"p\"}";
-    }
-    return std::make_shared<const inventory>(inventory::parse(json + "}"));
-}
 
 job_spec spec_for(const std::shared_ptr<const inventory>& inv, std::optional<std::string> id,
                   int first, int count, std::vector<std::string> commands = {"show version"}) {
@@ -77,7 +67,7 @@ void finish(scheduler& s, const router_task& t, router_status status = router_st
 }  // namespace
 
 TEST(scheduler, small_job_interleaves_with_a_large_one) {
-    auto inv = make_inventory(1000);
+    auto inv = fanout::test::numbered_inventory(1000);
     recording_sink sink;
     scheduler s({}, sink);
     ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(
@@ -102,7 +92,7 @@ TEST(scheduler, small_job_interleaves_with_a_large_one) {
 }
 
 TEST(scheduler, aggregate_keeps_request_order_whatever_the_finish_order) {
-    auto inv = make_inventory(3);
+    auto inv = fanout::test::numbered_inventory(3);
     recording_sink sink;
     scheduler s({}, sink);
     s.submit(spec_for(inv, "j1", 1, 3, {"show version", "show system uptime"}));
@@ -126,7 +116,7 @@ TEST(scheduler, aggregate_keeps_request_order_whatever_the_finish_order) {
 }
 
 TEST(scheduler, seq_numbers_increase_by_one_across_jobs) {
-    auto inv = make_inventory(4);
+    auto inv = fanout::test::numbered_inventory(4);
     recording_sink sink;
     scheduler s({}, sink);
     s.submit(spec_for(inv, "a", 1, 2));
@@ -137,7 +127,7 @@ TEST(scheduler, seq_numbers_increase_by_one_across_jobs) {
 }
 
 TEST(scheduler, refuses_with_busy_beyond_its_limits_and_accepts_again_after) {
-    auto inv = make_inventory(10);
+    auto inv = fanout::test::numbered_inventory(10);
     recording_sink sink;
     scheduler_limits limits;
     limits.max_queued_jobs = 2;
@@ -164,7 +154,7 @@ TEST(scheduler, refuses_with_busy_beyond_its_limits_and_accepts_again_after) {
 }
 
 TEST(scheduler, duplicate_job_ids_are_refused_while_known) {
-    auto inv = make_inventory(2);
+    auto inv = fanout::test::numbered_inventory(2);
     recording_sink sink;
     scheduler s({}, sink);
     s.submit(spec_for(inv, "same", 1, 1));
@@ -178,7 +168,7 @@ TEST(scheduler, duplicate_job_ids_are_refused_while_known) {
 }
 
 TEST(scheduler, assigns_unique_ids_when_the_client_gives_none) {
-    auto inv = make_inventory(1);
+    auto inv = fanout::test::numbered_inventory(1);
     recording_sink sink;
     scheduler s({}, sink);
     std::set<std::string> ids;
@@ -190,7 +180,7 @@ TEST(scheduler, assigns_unique_ids_when_the_client_gives_none) {
 }
 
 TEST(scheduler, cancel_ends_waiting_routers_and_lets_running_ones_report) {
-    auto inv = make_inventory(5);
+    auto inv = fanout::test::numbered_inventory(5);
     recording_sink sink;
     scheduler s({}, sink);
     s.submit(spec_for(inv, "c", 1, 5));
@@ -210,7 +200,7 @@ TEST(scheduler, cancel_ends_waiting_routers_and_lets_running_ones_report) {
 }
 
 TEST(scheduler, status_and_result_follow_the_job) {
-    auto inv = make_inventory(2);
+    auto inv = fanout::test::numbered_inventory(2);
     recording_sink sink;
     scheduler s({}, sink);
     s.submit(spec_for(inv, "j", 1, 2));
@@ -230,7 +220,7 @@ TEST(scheduler, status_and_result_follow_the_job) {
 }
 
 TEST(scheduler, record_missing_fills_only_the_commands_without_a_result) {
-    auto inv = make_inventory(1);
+    auto inv = fanout::test::numbered_inventory(1);
     recording_sink sink;
     scheduler s({}, sink);
     s.submit(spec_for(inv, "partial", 1, 1, {"show version", "show system uptime", "show bgp"}));
@@ -250,7 +240,7 @@ TEST(scheduler, record_missing_fills_only_the_commands_without_a_result) {
 }
 
 TEST(scheduler, forgets_ended_jobs_beyond_keep_jobs) {
-    auto inv = make_inventory(3);
+    auto inv = fanout::test::numbered_inventory(3);
     recording_sink sink;
     scheduler_limits limits;
     limits.keep_jobs = 2;
@@ -267,7 +257,7 @@ TEST(scheduler, forgets_ended_jobs_beyond_keep_jobs) {
 // Retention is bounded by output size too: a run of big outputs cannot grow memory without
 // bound before --keep-jobs is reached. The newest ended job is always kept.
 TEST(scheduler, forgets_the_oldest_ended_jobs_beyond_keep_bytes) {
-    auto inv = make_inventory(3);
+    auto inv = fanout::test::numbered_inventory(3);
     recording_sink sink;
     scheduler_limits limits;
     limits.keep_bytes = 3u << 20;
@@ -294,7 +284,7 @@ TEST(scheduler, forgets_the_oldest_ended_jobs_beyond_keep_bytes) {
 }
 
 TEST(scheduler, shutdown_wakes_idle_workers_and_wait_idle_reports) {
-    auto inv = make_inventory(1);
+    auto inv = fanout::test::numbered_inventory(1);
     recording_sink sink;
     scheduler s({}, sink);
     auto worker = std::async(std::launch::async, [&] { return s.next_task().has_value(); });
@@ -307,7 +297,7 @@ TEST(scheduler, shutdown_wakes_idle_workers_and_wait_idle_reports) {
 }
 
 TEST(scheduler, cancel_all_ends_every_active_job) {
-    auto inv = make_inventory(4);
+    auto inv = fanout::test::numbered_inventory(4);
     recording_sink sink;
     scheduler s({}, sink);
     s.submit(spec_for(inv, "a", 1, 2));
@@ -335,7 +325,7 @@ std::shared_ptr<const inventory> same_router_inventory(int routers) {
 }  // namespace
 
 TEST(scheduler, a_router_at_its_cap_is_skipped_for_another_job) {
-    auto inv = make_inventory(4);
+    auto inv = fanout::test::numbered_inventory(4);
     recording_sink sink;
     scheduler s({}, sink);  // default cap: one session per router
     s.submit(spec_for(inv, "a", 1, 2));
@@ -396,7 +386,7 @@ TEST(scheduler, never_more_tasks_on_one_router_than_its_cap_across_jobs) {
 }
 
 TEST(scheduler, cancelling_a_job_parked_behind_a_busy_router_ends_it) {
-    auto inv = make_inventory(2);
+    auto inv = fanout::test::numbered_inventory(2);
     recording_sink sink;
     scheduler s({}, sink);
     s.submit(spec_for(inv, "first", 1, 1));
@@ -417,7 +407,7 @@ TEST(scheduler, cancelling_a_job_parked_behind_a_busy_router_ends_it) {
 TEST(scheduler, many_jobs_on_one_router_dispatch_quickly_for_a_5000_router_job) {
     // One 5000-router job plus 200 single-router jobs all on a router that is busy: the big
     // job's routers still go out one per call, without rescanning the blocked jobs each time.
-    auto inv = make_inventory(5001);
+    auto inv = fanout::test::numbered_inventory(5001);
     recording_sink sink;
     scheduler s({}, sink);
     s.submit(spec_for(inv, "hog", 5001, 1));
@@ -442,7 +432,7 @@ TEST(scheduler, many_jobs_on_one_router_dispatch_quickly_for_a_5000_router_job) 
 }
 
 TEST(scheduler, a_submit_wakes_one_idle_worker_per_task) {
-    auto inv = make_inventory(3);
+    auto inv = fanout::test::numbered_inventory(3);
     recording_sink sink;
     scheduler s({}, sink);
     // Three workers that take a task and keep it: each must get its own wake-up, since none
@@ -462,7 +452,7 @@ TEST(scheduler, a_submit_wakes_one_idle_worker_per_task) {
 }
 
 TEST(scheduler, a_kept_result_holds_only_its_bytes) {
-    auto inv = make_inventory(1);
+    auto inv = fanout::test::numbered_inventory(1);
     recording_sink sink;
     scheduler s({}, sink);
     s.submit(spec_for(inv, "small", 1, 1));

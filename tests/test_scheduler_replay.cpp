@@ -4,6 +4,7 @@
 
 #include "daemon/scheduler.hpp"
 #include "protocol/limits.hpp"
+#include "tests/support/numbered_inventory.hpp"
 
 using namespace fanout::daemon;
 using fanout::protocol::replay_reply;
@@ -17,17 +18,6 @@ struct null_sink : result_sink {
     void router_result_ready(const router_result&) override {}
     void job_ended(std::shared_ptr<const fanout::protocol::job_result>) override {}
 };
-
-std::shared_ptr<const inventory> make_inventory(int routers) {
-    std::string json = "{";
-    for (int i = 1; i <= routers; ++i) {
-        if (i > 1) json += ",";
-        json += "\"r" + std::to_string(i) +
-                "\": {\"ip\": \"127.0.0.1\", \"port\": " + std::to_string(1000 + i) +
-                ", \"username\": \"u\", \"password\": \"p\"}";
-    }
-    return std::make_shared<const inventory>(inventory::parse(json + "}"));
-}
 
 class replay_test : public ::testing::Test {
   protected:
@@ -67,7 +57,7 @@ class replay_test : public ::testing::Test {
         return out;
     }
 
-    std::shared_ptr<const inventory> inventory_ = make_inventory(10);
+    std::shared_ptr<const inventory> inventory_ = fanout::test::numbered_inventory(10);
     null_sink sink_;
     scheduler tasks_;
 };
