@@ -92,7 +92,7 @@ TEST_F(proxy_pool, jobs_through_the_proxy_spread_over_three_daemons_and_reach_ev
     for (int n = 0; n < 60; ++n) {
         auto id = "pool-" + std::to_string(n);
         auto routers_of_job = router_names(1 + n % 4, 2 + n % 4);  // two of r1..r5 each
-        auto& accepted = expect_reply<protocol::accepted_reply>(
+        auto accepted = expect_reply<protocol::accepted_reply>(
             via_proxy.request(submit_of(id, "show version", routers_of_job, false)));
         EXPECT_EQ(accepted.job_id, id);
         ids.insert(id);
@@ -255,7 +255,7 @@ TEST(proxy_pool_capacity, a_full_daemon_is_skipped_and_the_jobs_queued_to_it_are
             (void)pipelined.recv(frame);
             auto reply = protocol::decode_reply(frame.to_string());
             ASSERT_EQ(reply.index(), 0u);
-            auto& ok = expect_reply<protocol::accepted_reply>(std::get<0>(reply));  // never busy
+            auto ok = expect_reply<protocol::accepted_reply>(std::get<0>(reply));  // never busy
             EXPECT_TRUE(accepted_ids.insert(ok.job_id).second) << ok.job_id;
         }
     };

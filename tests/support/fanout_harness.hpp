@@ -112,8 +112,10 @@ protocol::submit_request submit_of(std::string job_id, std::string command,
                                    std::optional<double> timeout = std::nullopt);
 std::vector<std::string> router_names(int first, int last);  // r<first> .. r<last>
 
+// Returns a copy: callers often pass the temporary reply of request(), and a reference into
+// it would dangle at the end of the statement.
 template <typename T>
-const T& expect_reply(const protocol::reply& r) {
+T expect_reply(const protocol::reply& r) {
     if (auto* error = std::get_if<protocol::error_reply>(&r))
         throw std::runtime_error(
             "unexpected error reply: " + std::string(protocol::to_string(error->code)) + ": " +
