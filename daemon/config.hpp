@@ -12,9 +12,9 @@
 #include <string>
 #include <variant>
 
-#include "daemon/command_policy.hpp"
-#include "daemon/session_pool.hpp"
-#include "daemon/ssh_transport.hpp"
+#include "daemon/admission/command_policy.hpp"
+#include "daemon/ssh/session_pool.hpp"
+#include "daemon/ssh/transport.hpp"
 #include "protocol/limits.hpp"
 
 namespace fanout::daemon {
@@ -57,7 +57,7 @@ struct config {
 
     std::string log_level = "info";
 
-    // CURVE on both sockets when secret_key_file is set (see daemon/curve_keys.hpp for the
+    // CURVE on both sockets when secret_key_file is set (see curve/curve_keys.hpp for the
     // file formats). Then exactly one of clients_dir (the allow-list) or allow_any_client.
     struct curve_options {
         std::filesystem::path secret_key_file;

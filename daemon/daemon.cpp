@@ -3,14 +3,14 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
-#include "daemon/curve_keys.hpp"
-#include "daemon/intake.hpp"
-#include "daemon/journal.hpp"
-#include "daemon/journal_log.hpp"
-#include "daemon/publisher.hpp"
-#include "daemon/scheduler.hpp"
-#include "daemon/worker_pool.hpp"
-#include "daemon/zap_handler.hpp"
+#include "curve/curve_keys.hpp"
+#include "daemon/api/intake.hpp"
+#include "daemon/journal/journal.hpp"
+#include "daemon/journal/journal_log.hpp"
+#include "daemon/api/publisher.hpp"
+#include "daemon/scheduling/scheduler.hpp"
+#include "daemon/workers/worker_pool.hpp"
+#include "curve/zap_handler.hpp"
 
 namespace fanout::daemon {
 namespace {

@@ -12,7 +12,7 @@
 #include <memory>
 
 #include "daemon/config.hpp"
-#include "daemon/inventory.hpp"
+#include "daemon/admission/inventory.hpp"
 
 namespace fanout::daemon {
 

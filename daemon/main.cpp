@@ -16,11 +16,11 @@
 #include <zmq.hpp>
 
 #include "daemon/config.hpp"
-#include "daemon/curve_keys.hpp"
+#include "curve/curve_keys.hpp"
 #include "daemon/daemon.hpp"
-#include "daemon/inventory.hpp"
+#include "daemon/admission/inventory.hpp"
 #include "daemon/service_notify.hpp"
-#include "daemon/ssh_algorithms.hpp"
+#include "daemon/ssh/algorithms.hpp"
 #include "daemon/version.hpp"
 
 namespace {

@@ -15,7 +15,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
-#include "daemon/curve_keys.hpp"
+#include "curve/curve_keys.hpp"
 #include "protocol/codec.hpp"
 #include "tests/support/child_process.hpp"
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/inventory.hpp"
+#include "daemon/admission/inventory.hpp"
 
 namespace fanout::test {
 

@@ -2,7 +2,7 @@
 // (--curve-client-key).
 #include <cstdio>
 
-#include "daemon/curve_keys.hpp"
+#include "curve/curve_keys.hpp"
 #include "tools/fanoutctl/command_support.hpp"
 #include "tools/fanoutctl/commands.hpp"
 #include "tools/fanoutctl/exit_codes.hpp"

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/curve_keys.hpp"
+#include "curve/curve_keys.hpp"
 
 namespace fanout::ctl {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <variant>
 
-#include "daemon/curve_keys.hpp"
+#include "curve/curve_keys.hpp"
 #include "protocol/messages.hpp"
 
 namespace fanout::ctl {

@@ -12,7 +12,7 @@
 // run on a different host or user than the daemons.
 //
 // Optional CURVE on the client-facing sockets (--jobs, --results), with the same key files
-// and ZAP allow-list as fanoutd (daemon/curve_keys.hpp, daemon/zap_handler.hpp). The
+// and ZAP allow-list as fanoutd (curve/curve_keys.hpp, curve/zap_handler.hpp). The
 // backends are meant for daemons on loopback or a private network.
 #include <signal.h>
 
@@ -24,9 +24,9 @@
 #include <CLI/CLI.hpp>
 #include <zmq.hpp>
 
-#include "daemon/curve_keys.hpp"
+#include "curve/curve_keys.hpp"
 #include "daemon/version.hpp"
-#include "daemon/zap_handler.hpp"
+#include "curve/zap_handler.hpp"
 #include "tools/proxy/steerable_proxy.hpp"
 
 namespace {

@@ -1,0 +1,120 @@
+#include "curve/zap_handler.hpp"
+
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "curve/curve_keys.hpp"
+
+namespace fanout::daemon {
+namespace {
+
+constexpr const char* zap_endpoint = "inproc://zeromq.zap.01";
+constexpr auto refusal_log_interval = std::chrono::minutes(1);
+constexpr std::size_t max_refusal_records = 1024;  // beyond it the records start over
+
+// RFC 27 request frames: version, request id, domain, address, identity, mechanism,
+// credentials (for CURVE: the client's 32-byte public key).
+enum frame : std::size_t { version, request_id, domain, address, identity, mechanism, key };
+
+std::string peer_name(const std::string& address) {
+    return address.empty() ? "a local socket" : address;
+}
+
+}  // namespace
+
+struct zap_handler::sockets {
+    zmq::socket_t rep;
+};
+
+zap_handler::zap_handler(zmq::context_t& context, std::optional<std::set<std::string>> allowed_keys)
+    : sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::rep)})),
+      allowed_keys_(std::move(allowed_keys)) {
+    sockets_->rep.set(zmq::sockopt::linger, 0);
+    sockets_->rep.bind(zap_endpoint);
+    thread_ = std::thread([this] { run(); });
+}
+
+zap_handler::~zap_handler() {
+    stop();
+}
+
+void zap_handler::stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+}
+
+void zap_handler::run() {
+    zmq::pollitem_t item{sockets_->rep.handle(), 0, ZMQ_POLLIN, 0};
+    while (!stopping_) {
+        try {
+            zmq::poll(&item, 1, std::chrono::milliseconds(100));
+            if (item.revents & ZMQ_POLLIN) answer_one();
+        } catch (const std::exception& e) {
+            spdlog::error("zap: {}", e.what());
+        }
+    }
+}
+
+void zap_handler::answer_one() {
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(sockets_->rep, std::back_inserter(frames), zmq::recv_flags::dontwait))
+        return;
+    std::vector<std::string> request;
+    for (const auto& f : frames) request.push_back(f.to_string());
+    auto status = judge(request);
+    std::string user_id = status == "200" ? curve::z85_of_binary_key(request[frame::key]) : "";
+    std::string id = request.size() > frame::request_id ? request[frame::request_id] : "";
+    const std::string reply[] = {"1.0",   id, status, status == "200" ? "OK" : "refused",
+                                 user_id, ""};
+    for (std::size_t i = 0; i < std::size(reply); ++i)
+        sockets_->rep.send(zmq::buffer(reply[i]), i + 1 < std::size(reply)
+                                                      ? zmq::send_flags::sndmore
+                                                      : zmq::send_flags::none);
+}
+
+std::string zap_handler::judge(const std::vector<std::string>& request) {
+    if (request.size() < frame::mechanism + 1 || request[frame::version] != "1.0") {
+        spdlog::error("zap: malformed ZAP request ({} frames)", request.size());
+        return "500";
+    }
+    const auto& address = request[frame::address];
+    if (request[frame::mechanism] != "CURVE" || request.size() != frame::key + 1) {
+        spdlog::warn("zap: refused a client from {}: mechanism {} (only CURVE is accepted)",
+                     peer_name(address), request[frame::mechanism]);
+        return "400";
+    }
+    auto client_key = curve::z85_of_binary_key(request[frame::key]);
+    if (client_key.empty()) {
+        spdlog::error("zap: malformed CURVE key in a ZAP request");
+        return "500";
+    }
+    if (allowed_keys_ && !allowed_keys_->contains(client_key)) {
+        note_refusal(address, client_key);
+        return "400";
+    }
+    spdlog::debug("zap: accepted CURVE client {} from {}", client_key, peer_name(address));
+    return "200";
+}
+
+void zap_handler::note_refusal(const std::string& address, const std::string& client_key) {
+    auto now = std::chrono::steady_clock::now();
+    if (refusals_.size() >= max_refusal_records && !refusals_.contains(client_key))
+        refusals_.clear();
+    auto [record, first] = refusals_.try_emplace(client_key, refusal_record{now, 0});
+    if (!first && now - record->second.logged_at < refusal_log_interval) {
+        ++record->second.unlogged;
+        return;
+    }
+    std::string repeats = record->second.unlogged == 0
+                              ? ""
+                              : fmt::format(" ({} more refusals of this key in the last minute)",
+                                            record->second.unlogged);
+    spdlog::warn(
+        "zap: refused CURVE client {} from {}: its public key is not in the allow-list "
+        "(--curve-clients){}",
+        client_key, peer_name(address), repeats);
+    record->second = refusal_record{now, 0};
+}
+
+}  // namespace fanout::daemon

@@ -1,0 +1,190 @@
+#include "daemon/admission/inventory.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace fanout::daemon {
+namespace {
+
+using json = nlohmann::json;
+
+[[noreturn]] void fail(std::string_view source, std::string_view router, std::string_view field,
+                       std::string_view problem) {
+    std::ostringstream msg;
+    msg << source << ": router '" << router << "': field '" << field << "' " << problem;
+    throw inventory_error(msg.str());
+}
+
+std::string required_string(const json& entry, std::string_view source, const std::string& router,
+                            const char* field) {
+    auto it = entry.find(field);
+    if (it == entry.end()) fail(source, router, field, "is missing");
+    if (!it->is_string()) fail(source, router, field, "must be a string");
+    auto value = it->get<std::string>();
+    if (value.empty()) fail(source, router, field, "must not be empty");
+    return value;
+}
+
+std::uint16_t port_of(const json& entry, std::string_view source, const std::string& router) {
+    auto it = entry.find("port");
+    if (it == entry.end()) return 22;
+    // junos-mcp-server requires an integer here; a string port is a common mistake, say so.
+    if (!it->is_number_integer()) fail(source, router, "port", "must be an integer");
+    auto port = it->get<long long>();
+    if (port < 1 || port > 65535) fail(source, router, "port", "must be between 1 and 65535");
+    return static_cast<std::uint16_t>(port);
+}
+
+void read_auth(const json& entry, std::string_view source, device& d) {
+    auto auth = entry.find("auth");
+    if (auth == entry.end()) {
+        // Legacy junos-mcp-server form: a top-level password and no auth block.
+        auto password = entry.find("password");
+        if (password == entry.end())
+            fail(source, d.name, "auth", "is missing (and there is no legacy 'password')");
+        if (!password->is_string()) fail(source, d.name, "password", "must be a string");
+        d.auth = device::auth_type::password;
+        d.password = secret(password->get<std::string>());
+        return;
+    }
+    if (!auth->is_object()) fail(source, d.name, "auth", "must be an object");
+    auto type = auth->find("type");
+    if (type == auth->end()) fail(source, d.name, "auth.type", "is missing");
+    if (!type->is_string()) fail(source, d.name, "auth.type", "must be a string");
+    auto kind = type->get<std::string>();
+    if (kind == "password") {
+        auto password = auth->find("password");
+        if (password == auth->end()) fail(source, d.name, "auth.password", "is missing");
+        if (!password->is_string()) fail(source, d.name, "auth.password", "must be a string");
+        d.auth = device::auth_type::password;
+        d.password = secret(password->get<std::string>());
+    } else if (kind == "ssh_key") {
+        auto path = auth->find("private_key_path");
+        if (path == auth->end()) fail(source, d.name, "auth.private_key_path", "is missing");
+        if (!path->is_string() || path->get<std::string>().empty())
+            fail(source, d.name, "auth.private_key_path", "must be a non-empty string");
+        d.auth = device::auth_type::ssh_key;
+        d.private_key_path = path->get<std::string>();
+        if (auto pass = auth->find("passphrase"); pass != auth->end()) {
+            if (!pass->is_string()) fail(source, d.name, "auth.passphrase", "must be a string");
+            d.passphrase = secret(pass->get<std::string>());
+        }
+    } else {
+        fail(source, d.name, "auth.type",
+             "must be \"password\" or \"ssh_key\" (got \"" + kind + "\")");
+    }
+}
+
+// One algorithm list: a non-empty string of comma-separated names without spaces. Whether
+// libssh supports each name is checked by check_ssh_algorithms() (daemon/ssh/algorithms.hpp).
+std::string algorithm_list(const json& value, std::string_view source, const std::string& router,
+                           const std::string& field) {
+    if (!value.is_string())
+        fail(source, router, field, "must be a string of comma-separated names");
+    auto list = value.get<std::string>();
+    if (list.empty() || list.size() > 1024)
+        fail(source, router, field, "must hold 1-1024 characters");
+    std::size_t start = 0;
+    for (;;) {
+        auto end = list.find(',', start);
+        auto name =
+            std::string_view(list).substr(start, end == std::string::npos ? end : end - start);
+        if (name.empty()) fail(source, router, field, "has an empty name (check the commas)");
+        for (char c : name)
+            if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '@' || c == '.' ||
+                  c == '_' || c == '+'))
+                fail(source, router, field,
+                     "may hold only algorithm names separated by commas, no spaces (got \"" +
+                         std::string(name) + "\")");
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return list;
+}
+
+void read_ssh(const json& entry, std::string_view source, device& d) {
+    auto ssh = entry.find("ssh");
+    if (ssh == entry.end()) return;
+    if (!ssh->is_object()) fail(source, d.name, "ssh", "must be an object");
+    const struct {
+        const char* key;
+        std::string ssh_algorithms::*member;
+    } fields[] = {
+        {"kex_algorithms", &ssh_algorithms::key_exchange},
+        {"host_key_algorithms", &ssh_algorithms::host_keys},
+        {"ciphers", &ssh_algorithms::ciphers},
+        {"macs", &ssh_algorithms::macs},
+    };
+    for (const auto& [key, value] : ssh->items()) {
+        auto field = std::find_if(std::begin(fields), std::end(fields),
+                                  [&](const auto& f) { return key == f.key; });
+        if (field == std::end(fields))
+            fail(source, d.name, "ssh." + key,
+                 "is not a known SSH setting (kex_algorithms, host_key_algorithms, ciphers, macs)");
+        d.algorithms.*(field->member) = algorithm_list(value, source, d.name, "ssh." + key);
+    }
+}
+
+}  // namespace
+
+inventory inventory::parse(std::string_view json_text, std::string_view source) {
+    json doc;
+    try {
+        doc = json::parse(json_text);
+    } catch (const json::parse_error& e) {
+        // Only the position: the parser's own message quotes the text it read, which may be
+        // a password.
+        throw inventory_error(std::string(source) + ": not valid JSON (error near byte " +
+                              std::to_string(e.byte) + ")");
+    }
+    if (!doc.is_object())
+        throw inventory_error(std::string(source) + ": must be a JSON object keyed by router name");
+    if (doc.empty()) throw inventory_error(std::string(source) + ": holds no routers");
+
+    inventory inv;
+    inv.devices_.reserve(doc.size());
+    for (const auto& [name, entry] : doc.items()) {
+        if (name.empty() || name.size() > 255)
+            throw inventory_error(std::string(source) + ": router names must be 1-255 characters");
+        if (!entry.is_object()) fail(source, name, "(entry)", "must be an object");
+        device d;
+        d.name = name;
+        d.ip = required_string(entry, source, name, "ip");
+        d.port = port_of(entry, source, name);
+        d.username = required_string(entry, source, name, "username");
+        read_auth(entry, source, d);
+        read_ssh(entry, source, d);
+        inv.devices_.push_back(std::move(d));
+    }
+    std::sort(inv.devices_.begin(), inv.devices_.end(),
+              [](const device& a, const device& b) { return a.name < b.name; });
+    for (std::size_t i = 0; i < inv.devices_.size(); ++i)
+        inv.index_.emplace(inv.devices_[i].name, i);
+    return inv;
+}
+
+inventory inventory::load(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw inventory_error(path.string() + ": cannot be read");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse(text.str(), path.string());
+}
+
+const device* inventory::find(std::string_view name) const {
+    auto it = index_.find(name);
+    return it == index_.end() ? nullptr : &devices_[it->second];
+}
+
+bool inventory::holds_passwords() const {
+    return std::any_of(devices_.begin(), devices_.end(), [](const device& d) {
+        return d.auth == device::auth_type::password && !d.password.empty();
+    });
+}
+
+}  // namespace fanout::daemon

@@ -1,0 +1,69 @@
+#include "daemon/journal/journal_log.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/codec.hpp"
+
+namespace fanout::daemon {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t unix_ms(std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::string body_of(const json& j) {
+    auto bytes = json::to_msgpack(j);
+    return std::string(bytes.begin(), bytes.end());
+}
+
+}  // namespace
+
+std::uint64_t journal_log::job_accepted(const job& j, std::chrono::system_clock::time_point at) {
+    json routers = json::array();
+    for (const auto* d : j.routers) routers.push_back(d->name);
+    return file_.append(record_type::accepted, body_of({{"id", j.id},
+                                                        {"commands", j.commands},
+                                                        {"single", j.single_command},
+                                                        {"routers", std::move(routers)},
+                                                        {"timeout_ms", j.timeout.count()},
+                                                        {"at_ms", unix_ms(at)}}));
+}
+
+std::uint64_t journal_log::router_started(const job& j, std::size_t router_index) {
+    return file_.append(record_type::started, body_of({{"id", j.id}, {"router", router_index}}));
+}
+
+std::uint64_t journal_log::router_result(const protocol::router_result& r) {
+    return file_.append(record_type::result, protocol::encode_router_result(r));
+}
+
+std::uint64_t journal_log::job_cancelled(const job& j) {
+    return file_.append(record_type::cancelled, body_of({{"id", j.id}}));
+}
+
+std::uint64_t journal_log::job_ended(const protocol::job_result& aggregate,
+                                     std::chrono::system_clock::time_point at) {
+    return file_.append(record_type::ended,
+                        body_of({{"id", aggregate.job_id},
+                                 {"state", protocol::to_string(aggregate.state)},
+                                 {"duration", aggregate.summary.total_duration},
+                                 {"at_ms", unix_ms(at)}}));
+}
+
+void journal_log::snapshot_ended_job(const protocol::job_result& aggregate,
+                                     std::chrono::system_clock::time_point ended_at,
+                                     const std::string& digest) {
+    auto encoded = protocol::encode_job_result(aggregate);
+    json::binary_t bytes(std::vector<std::uint8_t>(encoded.begin(), encoded.end()));
+    file_.append(
+        record_type::ended_job,
+        body_of({{"at_ms", unix_ms(ended_at)}, {"digest", digest}, {"job", std::move(bytes)}}));
+}
+
+std::uint64_t journal_log::snapshot_end(std::uint64_t next_seq) {
+    return file_.end_snapshot(body_of({{"next_seq", next_seq}}));
+}
+
+}  // namespace fanout::daemon

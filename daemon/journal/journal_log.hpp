@@ -1,0 +1,51 @@
+// The job_log that writes to a journal: one record per scheduler event, msgpack bodies.
+//
+// Record types: 'A' job accepted (id, commands, routers, timeout, time), 'S' router started,
+// 'R' router result (the published router_result bytes, seq included), 'C' job cancelled,
+// 'E' job ended (state, duration, time), 'F' an ended job in a snapshot (its whole
+// job_result and its content digest), 'M' snapshot marker (next seq). daemon/journal/recovery.cpp reads
+// them back.
+#pragma once
+
+#include <memory>
+
+#include "daemon/scheduling/job_log.hpp"
+#include "daemon/journal/journal.hpp"
+
+namespace fanout::daemon {
+
+namespace record_type {
+inline constexpr char accepted = 'A';
+inline constexpr char started = 'S';
+inline constexpr char result = 'R';
+inline constexpr char cancelled = 'C';
+inline constexpr char ended = 'E';
+inline constexpr char ended_job = 'F';
+}  // namespace record_type
+
+class journal_log final : public job_log {
+  public:
+    explicit journal_log(journal& file) : file_(file) {}
+
+    std::uint64_t job_accepted(const job& j, std::chrono::system_clock::time_point at) override;
+    std::uint64_t router_started(const job& j, std::size_t router_index) override;
+    std::uint64_t router_result(const protocol::router_result& r) override;
+    std::uint64_t job_cancelled(const job& j) override;
+    std::uint64_t job_ended(const protocol::job_result& aggregate,
+                            std::chrono::system_clock::time_point at) override;
+    std::uint64_t last_ticket() override { return file_.last_ticket(); }
+    void make_durable(std::uint64_t ticket) override { file_.sync(ticket); }
+
+    bool wants_compaction() override { return file_.wants_compaction(); }
+    void snapshot_begin() override { file_.begin_snapshot(); }
+    void snapshot_ended_job(const protocol::job_result& aggregate,
+                            std::chrono::system_clock::time_point ended_at,
+                            const std::string& digest) override;
+    std::uint64_t snapshot_end(std::uint64_t next_seq) override;
+    void finish_snapshot(std::uint64_t ticket) override { file_.finish_snapshot(ticket); }
+
+  private:
+    journal& file_;
+};
+
+}  // namespace fanout::daemon

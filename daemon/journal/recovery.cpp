@@ -1,0 +1,201 @@
+#include "daemon/journal/recovery.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "daemon/scheduling/job_digest.hpp"
+#include "daemon/journal/journal_log.hpp"
+#include "protocol/codec.hpp"
+
+namespace fanout::daemon {
+namespace {
+
+using nlohmann::json;
+using clock_type = std::chrono::system_clock;
+
+clock_type::time_point from_unix_ms(std::int64_t ms) {
+    return clock_type::time_point(std::chrono::milliseconds(ms));
+}
+
+struct job_trace {
+    resumed_job job;
+    std::map<std::string, std::size_t, std::less<>> router_index;
+    std::vector<bool> started;
+    bool ended = false;
+};
+
+class replay {
+  public:
+    explicit replay(bool rerun) : rerun_(rerun) {}
+
+    void apply(const journal_record& record) {
+        if (record.type == record_type::result) return apply_result(record.body);
+        if (record.type == record_type::ended_job) return apply_ended_job(record.body);
+        json body = json::from_msgpack(record.body);
+        switch (record.type) {
+            case record_type::accepted:
+                return apply_accepted(body);
+            case record_type::started:
+                if (auto* t = find(body.at("id").get<std::string>())) {
+                    auto router = body.at("router").get<std::size_t>();
+                    if (router < t->started.size()) t->started[router] = true;
+                }
+                return;
+            case record_type::cancelled:
+                if (auto* t = find(body.at("id").get<std::string>())) t->job.cancelled = true;
+                return;
+            case record_type::ended:
+                return apply_ended(body);
+            case snapshot_marker:
+                next_seq_ = std::max(next_seq_, body.at("next_seq").get<std::uint64_t>());
+                return;
+            default:
+                spdlog::warn("journal: unknown record type {:d}; skipped", int(record.type));
+        }
+    }
+
+    recovered_state finish() {
+        recovered_state out;
+        out.next_seq = next_seq_;
+        out.ended = std::move(ended_);
+        for (auto& t : traces_) {
+            if (t.ended || by_id_.at(t.job.id) != static_cast<std::size_t>(&t - traces_.data()))
+                continue;
+            resume(t);
+            out.resumed.push_back(std::move(t.job));
+        }
+        return out;
+    }
+
+  private:
+    job_trace* find(const std::string& id) {
+        auto it = by_id_.find(id);
+        if (it == by_id_.end() || traces_[it->second].ended) return nullptr;
+        return &traces_[it->second];
+    }
+
+    void forget_ended(const std::string& id) {
+        ended_.erase(std::remove_if(ended_.begin(), ended_.end(),
+                                    [&](const kept_job& k) { return k.result->job_id == id; }),
+                     ended_.end());
+    }
+
+    void apply_accepted(const json& body) {
+        job_trace t;
+        t.job.id = body.at("id").get<std::string>();
+        t.job.commands = body.at("commands").get<std::vector<std::string>>();
+        t.job.single_command = body.at("single").get<bool>();
+        t.job.routers = body.at("routers").get<std::vector<std::string>>();
+        t.job.timeout = std::chrono::milliseconds(body.at("timeout_ms").get<std::int64_t>());
+        t.job.accepted_at = from_unix_ms(body.at("at_ms").get<std::int64_t>());
+        if (t.job.commands.empty()) throw std::invalid_argument("job without commands");
+        t.job.digest =
+            job_digest(t.job.commands, t.job.single_command, t.job.routers, t.job.timeout);
+        for (std::size_t i = 0; i < t.job.routers.size(); ++i)
+            t.router_index.emplace(t.job.routers[i], i);
+        t.job.results.resize(t.job.routers.size() * t.job.commands.size());
+        t.started.assign(t.job.routers.size(), false);
+        forget_ended(t.job.id);  // an expired id used again
+        traces_.push_back(std::move(t));
+        by_id_[traces_.back().job.id] = traces_.size() - 1;
+    }
+
+    void apply_result(const std::string& body) {
+        auto decoded = protocol::decode_published(body);
+        auto* r = std::get_if<protocol::router_result>(&decoded);
+        if (!r) throw std::invalid_argument("undecodable router result");
+        next_seq_ = std::max(next_seq_, r->seq + 1);
+        auto* t = find(r->job_id);
+        if (!t) return;
+        auto router = t->router_index.find(r->router_name);
+        if (router == t->router_index.end() || r->command_index >= t->job.commands.size()) return;
+        auto& slot = t->job.results[router->second * t->job.commands.size() + r->command_index];
+        if (!slot) slot = std::move(*r);
+    }
+
+    void apply_ended(const json& body) {
+        auto* t = find(body.at("id").get<std::string>());
+        if (!t) return;
+        auto& j = t->job;
+        if (std::any_of(j.results.begin(), j.results.end(), [](auto& r) { return !r; })) {
+            spdlog::warn("journal: job {} ended with results missing; resuming it", j.id);
+            return;
+        }
+        auto aggregate = std::make_shared<protocol::job_result>();
+        aggregate->job_id = j.id;
+        aggregate->state = protocol::job_state_from(body.at("state").get<std::string>())
+                               .value_or(protocol::job_state::done);
+        auto& s = aggregate->summary;
+        s.commands = j.commands;
+        s.single_command = j.single_command;
+        s.total_routers = j.routers.size();
+        s.total = j.results.size();
+        s.total_duration = body.at("duration").get<double>();
+        for (auto& r : j.results) {
+            s.successful += r->status == protocol::router_status::success;
+            s.failed += r->status == protocol::router_status::failed;
+            s.cancelled += r->status == protocol::router_status::cancelled;
+            aggregate->results.push_back(std::move(*r));
+        }
+        t->ended = true;
+        ended_.push_back({aggregate, from_unix_ms(body.at("at_ms").get<std::int64_t>()), j.digest});
+    }
+
+    void apply_ended_job(const std::string& body) {
+        json wrapper = json::from_msgpack(body);
+        const auto& bytes = wrapper.at("job").get_binary();
+        auto decoded = protocol::decode_published(std::string(bytes.begin(), bytes.end()));
+        auto* aggregate = std::get_if<protocol::job_result>(&decoded);
+        if (!aggregate) throw std::invalid_argument("undecodable job_result");
+        for (const auto& r : aggregate->results) next_seq_ = std::max(next_seq_, r.seq + 1);
+        forget_ended(aggregate->job_id);
+        std::string digest;
+        if (auto it = wrapper.find("digest"); it != wrapper.end() && it->is_string())
+            digest = it->get<std::string>();
+        ended_.push_back({std::make_shared<protocol::job_result>(std::move(*aggregate)),
+                          from_unix_ms(wrapper.at("at_ms").get<std::int64_t>()),
+                          std::move(digest)});
+    }
+
+    void resume(job_trace& t) {
+        auto& j = t.job;
+        const auto per_router = j.commands.size();
+        for (std::size_t i = 0; i < j.routers.size(); ++i) {
+            auto first = j.results.begin() + static_cast<std::ptrdiff_t>(i * per_router);
+            auto last = first + static_cast<std::ptrdiff_t>(per_router);
+            if (std::all_of(first, last, [](auto& r) { return r.has_value(); })) continue;
+            if (t.started[i] && !rerun_) {
+                j.interrupted.push_back(i);
+                continue;
+            }
+            std::for_each(first, last, [](auto& r) { r.reset(); });
+            j.to_run.push_back(i);
+        }
+    }
+
+    const bool rerun_;
+    std::uint64_t next_seq_ = 1;
+    std::vector<job_trace> traces_;
+    std::map<std::string, std::size_t, std::less<>> by_id_;
+    std::vector<kept_job> ended_;
+};
+
+}  // namespace
+
+recovered_state recover(const std::vector<journal_record>& records, bool rerun_interrupted) {
+    replay state(rerun_interrupted);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        try {
+            state.apply(records[i]);
+        } catch (const std::exception& e) {
+            spdlog::warn("journal: record {} (type '{}') cannot be read ({}); skipped", i,
+                         records[i].type, e.what());
+        }
+    }
+    return state.finish();
+}
+
+}  // namespace fanout::daemon

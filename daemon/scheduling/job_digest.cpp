@@ -1,0 +1,35 @@
+#include "daemon/scheduling/job_digest.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace fanout::daemon {
+
+std::string job_digest(const std::vector<std::string>& commands, bool single_command,
+                       const std::vector<std::string>& routers, std::chrono::milliseconds timeout) {
+    // nlohmann::json keeps object keys sorted: the encoding is canonical.
+    const nlohmann::json canonical{{"commands", commands},
+                                   {"routers", routers},
+                                   {"single_command", single_command},
+                                   {"timeout_ms", timeout.count()}};
+    static const bool sodium_ready = sodium_init() >= 0;  // once, thread-safe; 1: already done
+    if (!sodium_ready) throw std::runtime_error("libsodium could not be initialised");
+    const auto bytes = nlohmann::json::to_msgpack(canonical);
+    std::array<unsigned char, 16> hash{};
+    if (crypto_generichash(hash.data(), hash.size(), bytes.data(), bytes.size(), nullptr, 0) != 0)
+        throw std::runtime_error("crypto_generichash failed");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(hash.size() * 2);
+    for (unsigned char b : hash) {
+        out.push_back(hex[b >> 4]);
+        out.push_back(hex[b & 0xf]);
+    }
+    return out;
+}
+
+}  // namespace fanout::daemon

@@ -1,0 +1,63 @@
+// What the scheduler tells the durable journal, and when (see README "Crash safety").
+//
+// Contract: the recording calls (job_accepted .. snapshot_*) are made with the scheduler's lock
+// held, in the order the state changes; they only write (no fsync) and return a ticket.
+// make_durable(ticket) is called without the lock and blocks until every record up to the
+// ticket is on stable storage. null_job_log (no --state-dir) records nothing.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "daemon/scheduling/job.hpp"
+#include "protocol/messages.hpp"
+
+namespace fanout::daemon {
+
+class job_log {
+  public:
+    virtual ~job_log() = default;
+
+    virtual std::uint64_t job_accepted(const job& j, std::chrono::system_clock::time_point at) = 0;
+    virtual std::uint64_t router_started(const job& j, std::size_t router_index) = 0;
+    virtual std::uint64_t router_result(const protocol::router_result& r) = 0;
+    virtual std::uint64_t job_cancelled(const job& j) = 0;
+    virtual std::uint64_t job_ended(const protocol::job_result& aggregate,
+                                    std::chrono::system_clock::time_point at) = 0;
+    virtual std::uint64_t last_ticket() = 0;
+    virtual void make_durable(std::uint64_t ticket) = 0;
+
+    // Compaction: begin, then the state (ended jobs, then active jobs through the calls above),
+    // then end; finish_snapshot without the lock.
+    virtual bool wants_compaction() = 0;
+    virtual void snapshot_begin() = 0;
+    virtual void snapshot_ended_job(const protocol::job_result& aggregate,
+                                    std::chrono::system_clock::time_point ended_at,
+                                    const std::string& digest) = 0;
+    virtual std::uint64_t snapshot_end(std::uint64_t next_seq) = 0;
+    virtual void finish_snapshot(std::uint64_t ticket) = 0;
+};
+
+class null_job_log final : public job_log {
+  public:
+    std::uint64_t job_accepted(const job&, std::chrono::system_clock::time_point) override {
+        return 0;
+    }
+    std::uint64_t router_started(const job&, std::size_t) override { return 0; }
+    std::uint64_t router_result(const protocol::router_result&) override { return 0; }
+    std::uint64_t job_cancelled(const job&) override { return 0; }
+    std::uint64_t job_ended(const protocol::job_result&,
+                            std::chrono::system_clock::time_point) override {
+        return 0;
+    }
+    std::uint64_t last_ticket() override { return 0; }
+    void make_durable(std::uint64_t) override {}
+    bool wants_compaction() override { return false; }
+    void snapshot_begin() override {}
+    void snapshot_ended_job(const protocol::job_result&, std::chrono::system_clock::time_point,
+                            const std::string&) override {}
+    std::uint64_t snapshot_end(std::uint64_t) override { return 0; }
+    void finish_snapshot(std::uint64_t) override {}
+};
+
+}  // namespace fanout::daemon

@@ -1,0 +1,109 @@
+// Admission: submit (new jobs, and resubmits of known ones) and job ids. Part of the
+// scheduler (scheduler.hpp).
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/scheduling/job_digest.hpp"
+#include "daemon/scheduling/scheduler.hpp"
+
+namespace fanout::daemon {
+
+using protocol::error_code;
+using protocol::error_reply;
+
+protocol::accepted_reply scheduler::accepted_of(const std::string& id, std::uint64_t total) const {
+    return protocol::accepted_reply{id, total, identity_.node, identity_.control_endpoint};
+}
+
+std::string scheduler::new_job_id() {
+    static thread_local std::mt19937_64 rng{std::random_device{}()};
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "job-%012llx-%llu",
+                  static_cast<unsigned long long>(rng() & 0xffffffffffffULL),
+                  static_cast<unsigned long long>(++id_counter_));
+    return buf;
+}
+
+std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec spec) {
+    // Hashed before taking the lock: a job may name thousands of routers.
+    std::vector<std::string> names;
+    names.reserve(spec.routers.size());
+    for (const auto* d : spec.routers) names.push_back(d->name);
+    auto digest = job_digest(spec.commands, spec.single_command, names, spec.timeout);
+    std::uint64_t ticket = 0;
+    auto outcome = admit(std::move(spec), std::move(digest), ticket);
+    log_.make_durable(ticket);  // `accepted` promises the job survives a crash
+    return outcome;
+}
+
+std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec spec,
+                                                                     std::string digest,
+                                                                     std::uint64_t& ticket) {
+    lock guard(mutex_);
+    if (stopping_ || !accepting_)
+        return error_reply{error_code::busy, "fanoutd is shutting down", spec.id, {}};
+    evict_finished_locked();  // an expired job_id may be used again
+    std::string id = spec.id ? *spec.id : new_job_id();
+    // A resubmit (e.g. a client retrying after a lost reply) gets the first answer again.
+    const std::string* known = nullptr;
+    std::uint64_t known_total = 0;
+    if (auto it = active_.find(id); it != active_.end()) {
+        known = &it->second->digest;
+        known_total = it->second->total_results();
+    } else if (auto f = finished_.find(id); f != finished_.end()) {
+        known = &f->second.digest;
+        known_total = f->second.result->summary.total;
+    }
+    if (known && !known->empty() && *known == digest) {
+        spdlog::info("job {} submitted again with the same content: answered as accepted", id);
+        ticket = log_.last_ticket();  // the answer promises what the first one did
+        return accepted_of(id, known_total);
+    }
+    if (known)
+        return error_reply{error_code::duplicate_job,
+                           "job_id '" + id +
+                               "' is already known with different content (routers, commands "
+                               "or timeout); choose another job_id",
+                           id,
+                           {}};
+    if (active_.size() >= limits_.max_queued_jobs)
+        return error_reply{error_code::busy,
+                           "too many jobs in progress (--max-queued-jobs " +
+                               std::to_string(limits_.max_queued_jobs) + "); retry later",
+                           spec.id,
+                           {}};
+    if (pending_tasks_ + spec.routers.size() > limits_.max_pending_tasks)
+        return error_reply{error_code::busy,
+                           "too many router tasks pending (--max-pending-tasks " +
+                               std::to_string(limits_.max_pending_tasks) + "); retry later",
+                           spec.id,
+                           {}};
+
+    auto j = std::make_shared<job>();
+    j->id = id;
+    j->commands = std::move(spec.commands);
+    j->single_command = spec.single_command;
+    j->routers = std::move(spec.routers);
+    j->devices = std::move(spec.devices);
+    j->timeout = spec.timeout;
+    j->accepted_at = std::chrono::steady_clock::now();
+    j->digest = std::move(digest);
+    j->results.resize(j->total_results());
+    for (std::size_t i = 0; i < j->routers.size(); ++i) j->pending.push_back(i);
+    pending_tasks_ += j->routers.size();
+    active_.emplace(id, j);
+    ring_.push_back(j);
+
+    spdlog::info("job {} accepted: {} routers x {} commands, timeout {:.1f}s", id,
+                 j->routers.size(), j->commands.size(),
+                 std::chrono::duration<double>(j->timeout).count());
+    ticket = log_.job_accepted(*j, std::chrono::system_clock::now());
+    // One wake-up per task: notify_all would wake every idle worker (1024 by default) to
+    // fight over the lock for a 5-router job. A worker looks for work before it waits, so
+    // a wake-up that finds nothing left loses nothing.
+    for (std::size_t i = 0; i < j->routers.size(); ++i) work_ready_.notify_one();
+    return accepted_of(id, j->total_results());
+}
+
+}  // namespace fanout::daemon

@@ -1,0 +1,92 @@
+// Dispatch: which router task a worker gets next (fair across jobs, within the per-router
+// session cap) and what happens when it is done. Part of the scheduler (scheduler.hpp).
+#include <algorithm>
+
+#include "daemon/scheduling/scheduler.hpp"
+
+namespace fanout::daemon {
+
+using protocol::job_state;
+
+std::string scheduler::router_key(const device& d) {
+    return d.ip + ':' + std::to_string(d.port);
+}
+
+std::optional<router_task> scheduler::next_task() {
+    std::uint64_t ticket = 0;
+    auto task = take_task(ticket);
+    // Durable before the command can reach the router: after a crash this router is
+    // reported `interrupted` rather than silently run a second time.
+    log_.make_durable(ticket);
+    return task;
+}
+
+std::optional<router_task> scheduler::take_task(std::uint64_t& ticket) {
+    lock guard(mutex_);
+    for (;;) {
+        if (stopping_) return std::nullopt;
+        // One pass over the ring: each job is looked at once, then parked or served.
+        for (std::size_t n = ring_.size(); n > 0; --n) {
+            auto j = ring_.front();
+            ring_.pop_front();
+            auto free = std::find_if(j->pending.begin(), j->pending.end(), [&](std::size_t i) {
+                auto it = sessions_.find(router_key(*j->routers[i]));
+                return it == sessions_.end() || it->second < limits_.max_sessions_per_router;
+            });
+            if (free == j->pending.end()) {
+                parked_.push_back(j);
+                continue;
+            }
+            std::size_t router_index = *free;
+            j->pending.erase(free);
+            if (!j->pending.empty()) ring_.push_back(j);
+            ++sessions_[router_key(*j->routers[router_index])];
+            ++j->in_flight;
+            if (j->state == job_state::queued) j->state = job_state::running;
+            ticket = log_.router_started(*j, router_index);
+            return router_task{j, router_index};
+        }
+        // Woken by a submit, a capped router's task finishing, or shutdown.
+        ++waiting_workers_;
+        work_ready_.wait(guard);
+        --waiting_workers_;
+    }
+}
+
+void scheduler::release_router_locked(const router_task& task) {
+    auto it = sessions_.find(router_key(task.target()));
+    const bool was_capped = it->second-- >= limits_.max_sessions_per_router;
+    if (it->second == 0) sessions_.erase(it);
+    if (was_capped && !parked_.empty()) {
+        for (auto& j : parked_) {
+            ring_.push_back(std::move(j));
+            work_ready_.notify_one();
+        }
+        parked_.clear();
+    }
+}
+
+void scheduler::task_finished(const router_task& task) {
+    std::uint64_t ticket = 0;
+    std::optional<std::uint64_t> snapshot;
+    {
+        lock guard(mutex_);
+        --task.owner->in_flight;
+        --pending_tasks_;
+        release_router_locked(task);
+        idle_.notify_all();
+        ticket = log_.last_ticket();
+        if (!compacting_ && log_.wants_compaction()) {
+            compacting_ = true;
+            snapshot = snapshot_locked();
+        }
+    }
+    log_.make_durable(ticket);  // group commit: the task's results, shared with other workers
+    if (snapshot) {
+        log_.finish_snapshot(*snapshot);
+        lock guard(mutex_);
+        compacting_ = false;
+    }
+}
+
+}  // namespace fanout::daemon

@@ -1,0 +1,33 @@
+#include "daemon/ssh/session_pool.hpp"
+
+#include <functional>
+
+#include "daemon/ssh/connect_retry.hpp"
+
+namespace fanout::daemon {
+
+std::string session_key_of(const device& target) {
+    const std::size_t secrets =
+        std::hash<std::string>{}(target.password.reveal() + '\0' + target.passphrase.reveal());
+    std::string key;
+    const auto& a = target.algorithms;
+    for (const std::string* part :
+         {&target.name, &target.ip, &target.username, &target.private_key_path, &a.key_exchange,
+          &a.host_keys, &a.ciphers, &a.macs}) {
+        key += *part;
+        key += '\0';
+    }
+    key += std::to_string(target.port) + '\0';
+    key += target.auth == device::auth_type::password ? "password" : "ssh_key";
+    key += '\0' + std::to_string(secrets);
+    return key;
+}
+
+session_pool::opener ssh_session_opener(transport_options options) {
+    return
+        [options = std::move(options)](const device& target, const std::atomic<bool>& cancelled) {
+            return open_with_retries(target, options, cancelled);
+        };
+}
+
+}  // namespace fanout::daemon

@@ -1,0 +1,330 @@
+// A pool of authenticated SSH sessions, reused across router tasks and jobs.
+//
+// Contract: thread-safe. A session is either idle in the pool or owned by exactly one lease
+// (one worker), never both, so one libssh session is never used by two threads at once.
+// - acquire() hands out the most recently used idle session with the same router name and
+//   connection identity (ip, port, user, auth, key path, secrets) if it still looks alive
+//   (a hit), or opens a new one outside the lock (a miss). An idle session found dead is
+//   closed and counted as dropped.
+// - A lease gives its session back when it goes away: kept idle only when keep() was called,
+//   the session still looks alive, reuse is on (idle_timeout > 0) and the pool holds fewer
+//   than max_sessions open sessions; otherwise the session is closed.
+// - max_sessions counts sessions in use plus idle ones. A miss at the cap first evicts the
+//   least recently used idle session of any router; sessions in use are never closed, so
+//   open can exceed the cap only by sessions in use (at most one per worker).
+// - A reaper thread closes sessions idle for longer than idle_timeout and, every
+//   keepalive_interval (0 = off), sends a keepalive on each idle session, closing the ones
+//   that turn out dead. The destructor joins it and closes every idle session; every lease
+//   must be gone by then. Closing is a non-blocking disconnect.
+// Session requirements: movable; `bool usable()` (non-blocking liveness check) and
+// `void send_keepalive()` (non-blocking); its destructor closes the connection.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "daemon/admission/inventory.hpp"
+#include "daemon/ssh/transport.hpp"
+#include "protocol/messages.hpp"
+
+namespace fanout::daemon {
+
+struct session_pool_options {
+    std::chrono::milliseconds idle_timeout{300'000};       // 0: no reuse, every lease is closed
+    std::size_t max_sessions = 4096;                       // in use + idle
+    std::chrono::milliseconds keepalive_interval{30'000};  // 0: no keepalives
+};
+
+// Running totals since start (hits .. expired) and current counts (open, idle).
+struct session_pool_figures {
+    std::uint64_t open = 0;  // in use + idle
+    std::uint64_t idle = 0;
+    std::uint64_t hits = 0;     // acquires served by an idle session
+    std::uint64_t misses = 0;   // sessions opened (including replacements)
+    std::uint64_t dropped = 0;  // found dead, replaced, or not reusable after use
+    std::uint64_t evicted = 0;  // idle, closed to stay under max_sessions
+    std::uint64_t expired = 0;  // idle for longer than idle_timeout
+};
+
+// The identity a pooled session is keyed by: router name plus everything that shapes the
+// connection. Secrets enter only as a hash, so the key can never leak them.
+std::string session_key_of(const device& target);
+
+template <class Session>
+class basic_session_pool {
+  public:
+    using open_result = std::variant<Session, protocol::router_error>;
+    using opener = std::function<open_result(const device&, const std::atomic<bool>&)>;
+
+    class lease {
+      public:
+        lease(lease&& other) noexcept
+            : pool_(std::exchange(other.pool_, nullptr)),
+              key_(std::move(other.key_)),
+              session_(std::move(other.session_)),
+              reused_(other.reused_),
+              keep_(other.keep_) {}
+        lease& operator=(lease&& other) noexcept {
+            if (this == &other) return *this;
+            give_back();
+            pool_ = std::exchange(other.pool_, nullptr);
+            key_ = std::move(other.key_);
+            session_ = std::move(other.session_);
+            reused_ = other.reused_;
+            keep_ = other.keep_;
+            return *this;
+        }
+        ~lease() { give_back(); }
+
+        Session& operator*() { return *session_; }
+        Session* operator->() { return session_.get(); }
+        // True when the session came from the pool rather than being opened for this lease.
+        bool reused() const { return reused_; }
+        // The session ended in a clean state and may be used again.
+        void keep() { keep_ = true; }
+
+      private:
+        friend class basic_session_pool;
+        lease(basic_session_pool* pool, std::string key, Session session, bool reused)
+            : pool_(pool),
+              key_(std::move(key)),
+              session_(std::make_unique<Session>(std::move(session))),
+              reused_(reused) {}
+        void give_back() {
+            if (pool_ && session_) pool_->release(key_, std::move(*session_), keep_);
+            session_.reset();
+            pool_ = nullptr;
+        }
+
+        basic_session_pool* pool_ = nullptr;
+        std::string key_;
+        std::unique_ptr<Session> session_;  // not std::optional: GCC 12 warns falsely on it
+        bool reused_ = false;
+        bool keep_ = false;
+    };
+
+    basic_session_pool(session_pool_options options, opener open)
+        : options_(options), open_(std::move(open)) {
+        if (options_.max_sessions == 0) options_.max_sessions = 1;
+        if (options_.idle_timeout.count() > 0) reaper_ = std::thread([this] { reap(); });
+    }
+    basic_session_pool(const basic_session_pool&) = delete;
+    basic_session_pool& operator=(const basic_session_pool&) = delete;
+    ~basic_session_pool() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        if (reaper_.joinable()) reaper_.join();
+    }
+
+    std::variant<lease, protocol::router_error> acquire(const device& target,
+                                                        const std::atomic<bool>& cancelled) {
+        std::string key = session_key_of(target);
+        for (;;) {
+            std::optional<Session> found = take_idle(key);
+            if (!found) break;
+            if (found->usable()) {
+                std::lock_guard lock(mutex_);
+                ++figures_.hits;
+                return lease(this, std::move(key), std::move(*found), true);
+            }
+            discard(std::move(*found));  // dead while idle: try the next one, or open
+        }
+        return open(std::move(key), target, cancelled);
+    }
+
+    // Closes the lease's session (counted as dropped) and opens a fresh one in its place.
+    // On failure the lease is left empty and the error is returned.
+    std::optional<protocol::router_error> replace(lease& held, const device& target,
+                                                  const std::atomic<bool>& cancelled) {
+        std::string key = held.key_;
+        if (held.session_) discard(std::move(*held.session_));
+        held.session_.reset();
+        held.pool_ = nullptr;
+        auto opened = open(std::move(key), target, cancelled);
+        if (auto* error = std::get_if<protocol::router_error>(&opened)) return *error;
+        held = std::move(std::get<lease>(opened));
+        return std::nullopt;
+    }
+
+    session_pool_figures figures() const {
+        std::lock_guard lock(mutex_);
+        auto f = figures_;
+        f.idle = idle_.size();
+        return f;
+    }
+
+  private:
+    struct idle_session {
+        std::string key;
+        Session session;
+        std::chrono::steady_clock::time_point last_used;
+        std::chrono::steady_clock::time_point last_keepalive;
+    };
+    using idle_list = std::list<idle_session>;  // least recently used first
+
+    // Reserves a slot (evicting the LRU idle session at the cap), then opens outside the lock.
+    std::variant<lease, protocol::router_error> open(std::string key, const device& target,
+                                                     const std::atomic<bool>& cancelled) {
+        std::optional<Session> evicted;
+        {
+            std::lock_guard lock(mutex_);
+            ++figures_.misses;
+            if (figures_.open >= options_.max_sessions && !idle_.empty()) {
+                evicted = pop_locked(idle_.begin());
+                ++figures_.evicted;
+            } else {
+                ++figures_.open;
+            }
+        }
+        evicted.reset();  // closes it, outside the lock
+        open_result opened = open_(target, cancelled);
+        if (auto* error = std::get_if<protocol::router_error>(&opened)) {
+            std::lock_guard lock(mutex_);
+            --figures_.open;
+            return *error;
+        }
+        return lease(this, std::move(key), std::move(std::get<Session>(opened)), false);
+    }
+
+    void release(const std::string& key, Session session, bool keep) {
+        if (options_.idle_timeout.count() == 0) return discard(std::move(session), false);
+        if (!keep || !session.usable()) return discard(std::move(session));
+        std::lock_guard lock(mutex_);
+        if (stopping_ || figures_.open > options_.max_sessions) {
+            --figures_.open;
+            ++figures_.evicted;
+            return;  // `session` closes as it goes out of scope (a cheap non-blocking close)
+        }
+        auto now = std::chrono::steady_clock::now();
+        idle_.push_back(idle_session{key, std::move(session), now, now});
+        index_locked(std::prev(idle_.end()));
+    }
+
+    // Closes a session that was in use. `dead`: counted as dropped.
+    void discard(Session /*closed on return*/, bool dead = true) {
+        std::lock_guard lock(mutex_);
+        --figures_.open;
+        if (dead) ++figures_.dropped;
+        // `session` closes after the lock is released: locals die in reverse order.
+    }
+
+    // The most recently used idle session for `key`, taken out of the pool.
+    std::optional<Session> take_idle(const std::string& key) {
+        std::lock_guard lock(mutex_);
+        auto found = by_key_.find(key);
+        if (found == by_key_.end() || found->second.empty()) return std::nullopt;
+        return pop_locked(found->second.back());
+    }
+
+    // Adds an idle session to its key's list, which stays in last-use order (newest last).
+    void index_locked(typename idle_list::iterator where) {
+        auto& same_key = by_key_[where->key];
+        auto position = std::find_if(same_key.begin(), same_key.end(), [&](auto other) {
+            return other->last_used > where->last_used;
+        });
+        same_key.insert(position, where);
+    }
+
+    Session pop_locked(typename idle_list::iterator where) {
+        auto& same_key = by_key_[where->key];
+        same_key.erase(std::find(same_key.begin(), same_key.end(), where));
+        if (same_key.empty()) by_key_.erase(where->key);
+        Session session = std::move(where->session);
+        idle_.erase(where);
+        return session;
+    }
+
+    void reap();
+
+    session_pool_options options_;
+    opener open_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    idle_list idle_;
+    std::unordered_map<std::string, std::vector<typename idle_list::iterator>> by_key_;
+    session_pool_figures figures_;
+    std::thread reaper_;  // last: joined before the members it uses go away
+};
+
+// Expires idle sessions and keeps the others alive, without ever holding the lock while a
+// session does I/O: due sessions are taken out, checked, and put back.
+template <class Session>
+void basic_session_pool<Session>::reap() {
+    using std::chrono::milliseconds;
+    auto tick = std::min(milliseconds(1000), options_.idle_timeout / 2);
+    if (options_.keepalive_interval.count() > 0)
+        tick = std::min(tick, options_.keepalive_interval / 2);
+    tick = std::max(tick, milliseconds(10));
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        wake_.wait_for(lock, tick, [this] { return stopping_; });
+        if (stopping_) break;
+        auto now = std::chrono::steady_clock::now();
+        std::vector<Session> expired;
+        std::vector<idle_session> due;
+        for (auto it = idle_.begin(); it != idle_.end();) {
+            auto next = std::next(it);
+            if (now - it->last_used >= options_.idle_timeout) {
+                expired.push_back(pop_locked(it));
+                --figures_.open;
+                ++figures_.expired;
+            } else if (options_.keepalive_interval.count() > 0 &&
+                       now - it->last_keepalive >= options_.keepalive_interval) {
+                auto last_used = it->last_used;
+                std::string key = it->key;
+                due.push_back(idle_session{std::move(key), pop_locked(it), last_used, now});
+            }
+            it = next;
+        }
+        lock.unlock();
+        expired.clear();
+        std::vector<bool> alive;
+        for (auto& entry : due) {
+            entry.session.send_keepalive();
+            alive.push_back(entry.session.usable());
+        }
+        std::vector<Session> dead;
+        lock.lock();
+        for (std::size_t i = 0; i < due.size(); ++i) {
+            if (!alive[i] || stopping_) {
+                dead.push_back(std::move(due[i].session));
+                --figures_.open;
+                if (!stopping_) ++figures_.dropped;
+                continue;
+            }
+            // Back in last-use order, so eviction still picks the least recently used.
+            auto where = std::find_if(idle_.begin(), idle_.end(), [&](const idle_session& s) {
+                return s.last_used > due[i].last_used;
+            });
+            index_locked(idle_.insert(where, std::move(due[i])));
+        }
+        lock.unlock();
+        dead.clear();
+        due.clear();
+        lock.lock();
+    }
+}
+
+// The daemon's pool: libssh sessions opened with `options`.
+using session_pool = basic_session_pool<ssh_connection>;
+session_pool::opener ssh_session_opener(transport_options options);
+
+}  // namespace fanout::daemon

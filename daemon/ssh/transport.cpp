@@ -1,0 +1,217 @@
+#include "daemon/ssh/transport.hpp"
+
+#include <libssh/server.h>  // ssh_send_keepalive, which works on client sessions too
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <string>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/ssh/known_hosts.hpp"
+#include "daemon/ssh/detail/auth.hpp"
+#include "daemon/ssh/detail/command.hpp"
+#include "daemon/ssh/detail/handles.hpp"
+#include "daemon/ssh/detail/host_key.hpp"
+#include "daemon/ssh/detail/wait.hpp"
+
+namespace fanout::daemon {
+namespace {
+
+using protocol::error_kind;
+using protocol::router_error;
+using ssh::clock;
+
+std::optional<router_error> configure(ssh_session session, const device& target,
+                                      const transport_options& options, const std::string& host) {
+    unsigned int port = target.port;
+    long seconds = static_cast<long>(options.connect_timeout.count() / 1000);
+    long micros = static_cast<long>(options.connect_timeout.count() % 1000) * 1000;
+    bool process_config = false;
+    int nodelay = 1;
+    // The router's own lists (inventory "ssh" block) replace the daemon's defaults.
+    const auto& own = target.algorithms;
+    auto pick = [](const std::string& mine, const std::string& fallback) -> const std::string& {
+        return mine.empty() ? fallback : mine;
+    };
+    const std::string& key_exchange = pick(own.key_exchange, options.key_exchange);
+    const std::string& ciphers = pick(own.ciphers, options.ciphers);
+    const std::string& macs = pick(own.macs, options.macs);
+    std::string host_keys = ssh::order_host_key_algorithms(
+        pick(own.host_keys, options.host_key_algorithms), ssh::known_key_types(host, options));
+    // The transport checks host keys itself; libssh must never read root's files.
+    const struct {
+        ssh_options_e option;
+        const void* value;
+        const char* name;
+    } settings[] = {
+        {SSH_OPTIONS_PROCESS_CONFIG, &process_config, "process_config"},
+        // Else libssh looks the user's home up (getpwuid: /etc/passwd) on every connect, for
+        // ~/.ssh paths that fanout never uses (no config, no default identities).
+        {SSH_OPTIONS_SSH_DIR, "/dev/null", "ssh_dir"},
+        {SSH_OPTIONS_HOST, target.ip.c_str(), "host"},
+        {SSH_OPTIONS_PORT, &port, "port"},
+        {SSH_OPTIONS_USER, target.username.c_str(), "user"},
+        {SSH_OPTIONS_TIMEOUT, &seconds, "timeout"},
+        {SSH_OPTIONS_TIMEOUT_USEC, &micros, "timeout_usec"},
+        {SSH_OPTIONS_NODELAY, &nodelay, "nodelay"},
+        {SSH_OPTIONS_KNOWNHOSTS, "/dev/null", "knownhosts"},
+        {SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null", "global_knownhosts"},
+        {SSH_OPTIONS_KEY_EXCHANGE, key_exchange.c_str(), "key exchange list"},
+        {SSH_OPTIONS_HOSTKEYS, host_keys.c_str(), "host key algorithm list"},
+        {SSH_OPTIONS_CIPHERS_C_S, ciphers.c_str(), "cipher list"},
+        {SSH_OPTIONS_CIPHERS_S_C, ciphers.c_str(), "cipher list"},
+        {SSH_OPTIONS_HMAC_C_S, macs.c_str(), "MAC list"},
+        {SSH_OPTIONS_HMAC_S_C, macs.c_str(), "MAC list"},
+    };
+    for (const auto& setting : settings) {
+        const bool list = setting.option == SSH_OPTIONS_CIPHERS_C_S ||
+                          setting.option == SSH_OPTIONS_CIPHERS_S_C ||
+                          setting.option == SSH_OPTIONS_HMAC_C_S ||
+                          setting.option == SSH_OPTIONS_HMAC_S_C;
+        if (list && *static_cast<const char*>(setting.value) == '\0') continue;  // libssh default
+        if (ssh_options_set(session, setting.option, setting.value) != 0)
+            return router_error{error_kind::internal, std::string("invalid SSH option ") +
+                                                          setting.name + ": " +
+                                                          ssh::last_error(session)};
+    }
+    return std::nullopt;
+}
+
+std::optional<router_error> connect(ssh_session session, const std::string& host,
+                                    clock::time_point deadline, std::chrono::milliseconds budget,
+                                    const std::atomic<bool>& cancelled, connect_stage& stage) {
+    bool tcp_connected = false;
+    ssh::socket_waiter waiter;
+    stage = connect_stage::transport;
+    for (;;) {
+        int rc = ssh_connect(session);
+        if (rc == SSH_OK) return std::nullopt;
+        if (rc != SSH_AGAIN) {
+            auto why = ssh::last_error(session);
+            // libssh: "kex error : no match for method <kind>: server [...], client [...]".
+            if (why.find("no match for method") != std::string::npos) {
+                stage = connect_stage::negotiation;
+                return router_error{error_kind::connect, "no SSH algorithm in common with " + host +
+                                                             " (check the router's "
+                                                             "\"ssh\" lists): " +
+                                                             why};
+            }
+            return router_error{error_kind::connect, "cannot connect to " + host + ": " + why};
+        }
+        // Until the TCP handshake completes, libssh waits for the socket to become writable.
+        auto waited = waiter.wait(session, deadline, cancelled, !tcp_connected);
+        tcp_connected = tcp_connected || waited.writable;
+        if (waited.status != ssh::wait_status::ready)
+            return ssh::interrupted(
+                waited.status,
+                tcp_connected ? "SSH banner / key exchange with " + host : "TCP connect to " + host,
+                budget);
+    }
+}
+
+}  // namespace
+
+struct ssh_connection::impl {
+    ssh::session_ptr session;
+    std::string name;
+    std::size_t max_output_bytes = 0;
+    bool lost = false;
+};
+
+ssh_connection::ssh_connection(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+ssh_connection::ssh_connection(ssh_connection&&) noexcept = default;
+ssh_connection& ssh_connection::operator=(ssh_connection&&) noexcept = default;
+ssh_connection::~ssh_connection() = default;
+
+std::variant<ssh_connection, router_error> ssh_connection::open(const device& target,
+                                                                const transport_options& options,
+                                                                const std::atomic<bool>& cancelled,
+                                                                connect_stage* failed_at) {
+    connect_stage ignored = connect_stage::setup;
+    connect_stage& stage = failed_at ? *failed_at : ignored;
+    stage = connect_stage::setup;
+    const auto budget = options.connect_timeout;
+    const auto deadline = clock::now() + budget;
+    const std::string host = known_hosts_file::host_name(target.ip, target.port);
+    if (cancelled.load()) return ssh::interrupted(ssh::wait_status::cancelled, "connect", budget);
+
+    ssh::key_ptr key;
+    if (target.auth == device::auth_type::ssh_key) {
+        auto loaded = ssh::load_private_key(target);
+        if (auto* error = std::get_if<router_error>(&loaded)) return *error;
+        key = std::move(std::get<ssh::key_ptr>(loaded));
+    }
+
+    ssh::session_ptr session(ssh_new());
+    if (!session) return router_error{error_kind::internal, "cannot allocate an SSH session"};
+    if (auto error = configure(session.get(), target, options, host)) return *error;
+    ssh_set_blocking(session.get(), 0);
+
+    if (auto error = connect(session.get(), host, deadline, budget, cancelled, stage))
+        return *error;
+    stage = connect_stage::host_key;
+    if (auto error = ssh::verify_host_key(session.get(), host, options)) return *error;
+    stage = connect_stage::authentication;
+    if (auto error =
+            ssh::authenticate(session.get(), target, key.get(), deadline, budget, cancelled))
+        return *error;
+    spdlog::debug("{}: connected to {} as '{}' (kex {}, cipher {})", target.name, host,
+                  target.username,
+                  ssh_get_kex_algo(session.get()) ? ssh_get_kex_algo(session.get()) : "?",
+                  ssh_get_cipher_out(session.get()) ? ssh_get_cipher_out(session.get()) : "?");
+
+    auto state = std::make_unique<impl>();
+    state->session = std::move(session);
+    state->name = target.name;
+    state->max_output_bytes = options.max_output_bytes;
+    return ssh_connection(std::move(state));
+}
+
+command_outcome ssh_connection::run(const std::string& command, std::chrono::milliseconds timeout,
+                                    const std::atomic<bool>& cancelled) {
+    if (!alive()) {
+        command_outcome out;
+        out.error = router_error{error_kind::channel, "the SSH session is no longer connected"};
+        return out;
+    }
+    auto out = ssh::run_command(impl_->session.get(), command, timeout, impl_->max_output_bytes,
+                                cancelled, impl_->lost);
+    spdlog::debug("{}: '{}' -> {}{}{}", impl_->name, command, protocol::to_string(out.status),
+                  out.error ? ": " + out.error->message : std::string(),
+                  out.truncated ? " (truncated)" : "");
+    return out;
+}
+
+bool ssh_connection::alive() const {
+    if (!impl_ || !impl_->session || impl_->lost) return false;
+    ssh_session session = impl_->session.get();
+    return ssh_is_connected(session) &&
+           (ssh_get_status(session) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0;
+}
+
+bool ssh_connection::usable() {
+    if (!alive()) return false;
+    int fd = ssh_get_fd(impl_->session.get());
+    if (fd < 0) return false;
+    pollfd check{fd, POLLIN, 0};
+    if (::poll(&check, 1, 0) < 0) return false;
+    if (check.revents & (POLLERR | POLLHUP | POLLNVAL)) return false;
+    if ((check.revents & POLLIN) == 0) return true;
+    // Pending bytes are normal (a channel close, a keepalive reply); end of stream is not.
+    char byte;
+    ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR));
+}
+
+void ssh_connection::send_keepalive() {
+    if (!alive()) return;
+    // In non-blocking mode one call either sends a keepalive or, while one is outstanding,
+    // collects its answer; two calls send one whenever the previous one was answered.
+    ssh_send_keepalive(impl_->session.get());
+    ssh_send_keepalive(impl_->session.get());
+}
+
+}  // namespace fanout::daemon

@@ -1,0 +1,126 @@
+// SSH exec transport on libssh: connect, verify the host key, authenticate, run commands.
+//
+// Contract: an ssh_connection is used by one thread at a time (a worker). Nothing here
+// throws for router behaviour: refused connections, timeouts, bad host keys, failed auth,
+// dropped channels and non-zero exits all come back as values carrying a router_error.
+// Exceptions are reserved for programming errors. No libssh type appears in this header.
+//
+// Error kinds from open(): connect (refused, unreachable, banner or key exchange failure,
+// no common algorithm), timeout (connect_timeout expired anywhere in TCP connect, banner,
+// key exchange or authentication), host_key, auth (including an unreadable private key).
+// When `cancelled` is set, open() returns kind connect with a message starting "cancelled";
+// the caller checks its own flag to report the router as cancelled. A router's own algorithm
+// lists (device::algorithms) replace the transport_options defaults for that router.
+// Secrets (passwords, passphrases, key material) never appear in messages or logs.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "daemon/admission/inventory.hpp"
+#include "protocol/messages.hpp"
+
+namespace fanout::daemon {
+
+// strict: the key must be in the known_hosts file. accept_new: an unknown host's key is
+// appended to the file (a changed key is still refused). off: nothing is checked.
+enum class host_key_policy { strict, accept_new, off };
+
+// libssh algorithm names, comma-separated, preferred first. Cheap key exchanges first; the
+// diffie-hellman ones remain for older routers (group14-sha1 / ssh-rsa must be added
+// explicitly for very old ones).
+inline constexpr const char* default_key_exchange =
+    "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,"
+    "ecdh-sha2-nistp521,diffie-hellman-group14-sha256,diffie-hellman-group16-sha512,"
+    "diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha256";
+inline constexpr const char* default_host_key_algorithms =
+    "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,"
+    "rsa-sha2-256";
+
+struct transport_options {
+    // One budget for TCP connect + banner + key exchange + authentication.
+    std::chrono::milliseconds connect_timeout{10'000};
+    std::filesystem::path known_hosts;  // OpenSSH known_hosts format
+    host_key_policy host_keys = host_key_policy::strict;
+    std::size_t max_output_bytes = 8 * 1024 * 1024;  // per command, stdout + stderr together
+    std::string key_exchange = default_key_exchange;
+    std::string host_key_algorithms = default_host_key_algorithms;  // reordered per host
+    std::string ciphers;                                            // empty: libssh's default list
+    std::string macs;                                               // empty: libssh's default list
+    // Connect retries (daemon/ssh/connect_retry.hpp): further attempts after a failed connect,
+    // and the wait before the first of them, doubling after each (with jitter).
+    unsigned connect_retries = 2;
+    std::chrono::milliseconds connect_backoff{500};
+};
+
+// How far open() got before it failed, so a caller can tell a transient failure from one
+// that would repeat: `transport` is TCP connect, banner or key exchange I/O; `negotiation`
+// is "no algorithm in common", which the same lists would hit again.
+enum class connect_stage { setup, transport, negotiation, host_key, authentication };
+
+// What one command produced. `error` is set when status is failed:
+//   exit_status: the command ran and exited non-zero ("exit status N") or was killed by a
+//                signal ("terminated by signal X"); output is still captured.
+//   timeout:     the command's timeout passed (also when EOF never came, even after an
+//                exit status); the output gathered so far is kept.
+//   channel:     no channel or exec (see `started`), or the connection or channel dropped
+//                before an exit status arrived.
+// Cancelled: status cancelled, no error, output gathered so far.
+// Output cap: once stdout + stderr exceed max_output_bytes, reading stops at the cap, the
+// channel is closed and the outcome is status success, truncated, exit_status empty.
+struct command_outcome {
+    protocol::router_status status = protocol::router_status::failed;
+    std::string output;
+    std::string stderr_output;
+    std::optional<int> exit_status;
+    std::optional<protocol::router_error> error;
+    bool truncated = false;
+    // False when the command never reached the router (channel open refused or failed, exec
+    // refused by the router, or the session was already dead): retrying on a fresh
+    // connection is safe. True as soon as the exec request may have been sent, even when the
+    // connection then dropped before the router answered.
+    bool started = false;
+};
+
+class ssh_connection {
+  public:
+    // Opens, verifies and authenticates a session. `cancelled` is polled where libssh allows.
+    // On failure, `*failed_at` (when given) says at which stage.
+    static std::variant<ssh_connection, protocol::router_error> open(
+        const device& target, const transport_options& options, const std::atomic<bool>& cancelled,
+        connect_stage* failed_at = nullptr);
+
+    ssh_connection(ssh_connection&&) noexcept;
+    ssh_connection& operator=(ssh_connection&&) noexcept;
+    ~ssh_connection();
+
+    // Runs one command on a new channel. Returns within `timeout` (plus a little) even when
+    // the router stalls; returns early with status cancelled when `cancelled` becomes true.
+    command_outcome run(const std::string& command, std::chrono::milliseconds timeout,
+                        const std::atomic<bool>& cancelled);
+
+    // False once the session is known to be dead (disconnect, protocol error) or was left in
+    // an unknown state (a timeout or cancel while a channel was being opened).
+    bool alive() const;
+
+    // For a pooled, idle session: alive() and the socket shows no end of stream or error.
+    // Never blocks.
+    bool usable();
+    // Sends an OpenSSH keepalive (a global request the router must answer) and processes the
+    // packets already received, without blocking; a dead peer then shows in usable(). At
+    // most one keepalive is outstanding.
+    void send_keepalive();
+
+  private:
+    struct impl;
+    explicit ssh_connection(std::unique_ptr<impl> p);
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace fanout::daemon

@@ -1,0 +1,397 @@
+// Journal: framed records survive a reopen; a torn tail or a bad CRC ends the replay there
+// without a crash; compaction replaces the old segment; and scheduler + journal_log +
+// recovery bring back an unfinished job with its kept, interrupted and unstarted routers.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "daemon/journal/journal.hpp"
+#include "daemon/journal/journal_log.hpp"
+#include "daemon/journal/recovery.hpp"
+#include "daemon/scheduling/scheduler.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/numbered_inventory.hpp"
+
+using namespace fanout::daemon;
+using fanout::protocol::error_kind;
+using fanout::protocol::job_state;
+using fanout::protocol::router_result;
+using fanout::protocol::router_status;
+using fanout::testing::temp_dir;
+
+namespace {
+
+std::vector<std::filesystem::path> segments(const temp_dir& dir) {
+    std::vector<std::filesystem::path> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+        if (e.path().extension() == ".log") out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void write_file(const std::filesystem::path& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A snapshot marker then three change records, synced.
+void write_sample(const temp_dir& dir) {
+    journal j(dir.path());
+    j.begin_snapshot();
+    j.sync(j.end_snapshot("m"));
+    j.append('A', "first");
+    j.append('B', std::string(1000, 'x'));
+    j.sync(j.append('C', "third"));
+}
+
+std::vector<std::string> replayed_bodies(const temp_dir& dir) {
+    journal j(dir.path());
+    std::vector<std::string> out;
+    for (auto& r : j.take_replayed())
+        out.push_back(std::string(1, r.type) + ":" + r.body.substr(0, 5));
+    return out;
+}
+
+}  // namespace
+
+TEST(Journal, Crc32MatchesTheStandardCheckValue) {
+    EXPECT_EQ(crc32("123456789"), 0xCBF43926u);
+}
+
+TEST(Journal, RecordsSurviveAReopen) {
+    temp_dir dir;
+    write_sample(dir);
+    EXPECT_EQ(replayed_bodies(dir),
+              (std::vector<std::string>{"M:m", "A:first", "B:xxxxx", "C:third"}));
+}
+
+TEST(Journal, AppendsBeforeTheFirstSnapshotAreDropped) {
+    temp_dir dir;
+    {
+        journal j(dir.path());
+        EXPECT_EQ(j.append('A', "lost"), 0u);
+    }
+    EXPECT_TRUE(segments(dir).empty());
+    EXPECT_TRUE(replayed_bodies(dir).empty());
+}
+
+TEST(Journal, TornTailIsIgnoredWithoutACrash) {
+    temp_dir dir;
+    write_sample(dir);
+    auto path = segments(dir).at(0);
+    auto bytes = read_file(path);
+    // Half of a fourth record, as a crash in the middle of write(2) leaves it.
+    write_file(path, bytes + frame_record('D', "never completed").substr(0, 12));
+    EXPECT_EQ(replayed_bodies(dir),
+              (std::vector<std::string>{"M:m", "A:first", "B:xxxxx", "C:third"}));
+    // Cut inside the third record's header: the third is gone, the rest stays.
+    write_file(path, bytes.substr(0, bytes.size() - frame_record('C', "third").size() + 3));
+    EXPECT_EQ(replayed_bodies(dir), (std::vector<std::string>{"M:m", "A:first", "B:xxxxx"}));
+}
+
+TEST(Journal, CorruptCrcEndsTheReplayAtThatRecord) {
+    temp_dir dir;
+    write_sample(dir);
+    auto path = segments(dir).at(0);
+    auto bytes = read_file(path);
+    auto at = bytes.find(std::string(1000, 'x'));
+    ASSERT_NE(at, std::string::npos);
+    bytes[at + 500] = 'y';  // one flipped byte in the body of B
+    write_file(path, bytes);
+    EXPECT_EQ(replayed_bodies(dir), (std::vector<std::string>{"M:m", "A:first"}));
+    // A length field pointing far past the end is the same: no crash, no huge allocation.
+    bytes = read_file(path);
+    bytes[frame_record('M', "m").size()] = '\xff';
+    bytes[frame_record('M', "m").size() + 3] = '\x7f';
+    write_file(path, bytes);
+    EXPECT_EQ(replayed_bodies(dir), (std::vector<std::string>{"M:m"}));
+}
+
+TEST(Journal, CompactionReplacesTheOldSegment) {
+    temp_dir dir;
+    {
+        journal j(dir.path(), 4096);
+        j.begin_snapshot();
+        j.finish_snapshot(j.end_snapshot("m1"));
+        while (!j.wants_compaction()) j.append('A', std::string(100, 'a'));
+        j.begin_snapshot();
+        j.append('S', "state");
+        auto ticket = j.end_snapshot("m2");
+        EXPECT_EQ(segments(dir).size(), 2u);  // the old one stays until the new one is durable
+        j.finish_snapshot(ticket);
+        EXPECT_EQ(segments(dir).size(), 1u);
+        EXPECT_FALSE(j.wants_compaction());
+        j.sync(j.append('A', "after"));
+    }
+    EXPECT_EQ(replayed_bodies(dir), (std::vector<std::string>{"S:state", "M:m2", "A:after"}));
+}
+
+TEST(Journal, ASegmentWithoutMarkerFallsBackToThePreviousOne) {
+    temp_dir dir;
+    write_sample(dir);
+    // A compaction that crashed before its marker: a newer segment with only a partial snapshot.
+    write_file(dir.file("journal-0000000009.log"), frame_record('S', "partial"));
+    EXPECT_EQ(replayed_bodies(dir),
+              (std::vector<std::string>{"M:m", "A:first", "B:xxxxx", "C:third"}));
+    {
+        journal j(dir.path());
+        j.begin_snapshot();
+        j.finish_snapshot(j.end_snapshot("m"));
+    }
+    ASSERT_EQ(segments(dir).size(), 1u);  // both older segments removed
+    EXPECT_EQ(segments(dir)[0].filename(), "journal-0000000010.log");
+}
+
+TEST(Journal, ConcurrentWritersShareSyncsAndLoseNothing) {
+    temp_dir dir;
+    constexpr int threads = 8, per_thread = 200;
+    {
+        journal j(dir.path());
+        j.begin_snapshot();
+        j.finish_snapshot(j.end_snapshot("m"));
+        std::vector<std::thread> writers;
+        for (int t = 0; t < threads; ++t)
+            writers.emplace_back([&j, t] {
+                for (int i = 0; i < per_thread; ++i)
+                    j.sync(j.append('A', std::to_string(t) + ":" + std::to_string(i)));
+            });
+        for (auto& w : writers) w.join();
+    }
+    journal j(dir.path());
+    auto records = j.take_replayed();
+    ASSERT_EQ(records.size(), 1u + threads * per_thread);
+    std::vector<int> next(threads, 0);  // each writer's records are in its order
+    for (std::size_t r = 1; r < records.size(); ++r) {
+        auto colon = records[r].body.find(':');
+        int t = std::stoi(records[r].body.substr(0, colon));
+        EXPECT_EQ(std::stoi(records[r].body.substr(colon + 1)), next[t]++);
+    }
+}
+
+TEST(Journal, TwoDaemonsCannotShareAStateDir) {
+    temp_dir dir;
+    journal first(dir.path());
+    EXPECT_THROW(journal second(dir.path()), std::runtime_error);
+}
+
+// ---- scheduler + journal_log + recovery ----
+
+namespace {
+
+struct recording_sink : result_sink {
+    std::vector<router_result> results;
+    std::vector<std::shared_ptr<const fanout::protocol::job_result>> jobs;
+    void router_result_ready(const router_result& r) override { results.push_back(r); }
+    void job_ended(std::shared_ptr<const fanout::protocol::job_result> r) override {
+        jobs.push_back(std::move(r));
+    }
+};
+
+job_spec spec_of(const std::shared_ptr<const inventory>& inv, std::string id, int count) {
+    job_spec spec;
+    spec.id = std::move(id);
+    spec.commands = {"show version"};
+    spec.devices = inv;
+    for (int i = 1; i <= count; ++i) spec.routers.push_back(inv->find("r" + std::to_string(i)));
+    return spec;
+}
+
+void succeed(scheduler& s, const router_task& t) {
+    router_result r;
+    r.status = router_status::success;
+    r.output = "ok " + t.target().name;
+    s.record(t, 0, r);
+    s.task_finished(t);
+}
+
+// Runs a first "life": job `done` ends; job `big` (4 routers) has r1 finished, r2 in flight.
+void first_life(const temp_dir& dir, const std::shared_ptr<const inventory>& inv) {
+    journal file(dir.path());
+    journal_log log(file);
+    recording_sink sink;
+    scheduler s({}, sink, &log);
+    s.restore(recover(file.take_replayed(), false), inv);
+    ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(
+        s.submit(spec_of(inv, "done", 1))));
+    succeed(s, *s.next_task());
+    ASSERT_TRUE(
+        std::holds_alternative<fanout::protocol::accepted_reply>(s.submit(spec_of(inv, "big", 4))));
+    succeed(s, *s.next_task());
+    auto in_flight = s.next_task();  // r2 started, never finished: the "crash" comes now
+    ASSERT_EQ(in_flight->target().name, "r2");
+    ASSERT_EQ(sink.results.back().seq, 2u);
+}
+
+}  // namespace
+
+TEST(JournalRecovery, ReplayKeepsResultsInterruptsInFlightAndRunsTheRest) {
+    temp_dir dir;
+    auto inv = fanout::test::numbered_inventory(4);
+    first_life(dir, inv);
+
+    journal file(dir.path());
+    auto state = recover(file.take_replayed(), false);
+    ASSERT_EQ(state.ended.size(), 1u);
+    EXPECT_EQ(state.ended[0].result->job_id, "done");
+    ASSERT_EQ(state.resumed.size(), 1u);
+    const auto& big = state.resumed[0];
+    EXPECT_EQ(big.id, "big");
+    ASSERT_TRUE(big.results[0].has_value());
+    EXPECT_EQ(big.results[0]->output, "ok r1");
+    EXPECT_EQ(big.interrupted, (std::vector<std::size_t>{1}));
+    EXPECT_EQ(big.to_run, (std::vector<std::size_t>{2, 3}));
+    EXPECT_EQ(state.next_seq, 3u);
+
+    // The restored scheduler reports r2 interrupted, runs r3 and r4, and ends the job.
+    journal_log log(file);
+    recording_sink sink;
+    scheduler s({}, sink, &log);
+    s.restore(std::move(state), inv);
+    ASSERT_EQ(sink.results.size(), 1u);
+    EXPECT_EQ(sink.results[0].router_name, "r2");
+    EXPECT_EQ(sink.results[0].status, router_status::failed);
+    EXPECT_EQ(sink.results[0].error->kind, error_kind::interrupted);
+    EXPECT_EQ(sink.results[0].seq, 3u);  // seq keeps increasing across the restart
+    auto done = s.result("done");
+    ASSERT_TRUE(std::holds_alternative<std::shared_ptr<const fanout::protocol::job_result>>(done));
+    for (int i = 0; i < 2; ++i) succeed(s, *s.next_task());
+    ASSERT_EQ(sink.jobs.size(), 1u);
+    const auto& aggregate = *sink.jobs[0];
+    EXPECT_EQ(aggregate.state, job_state::done);
+    ASSERT_EQ(aggregate.results.size(), 4u);
+    EXPECT_EQ(aggregate.summary.successful, 3u);
+    EXPECT_EQ(aggregate.summary.failed, 1u);
+    for (std::size_t i = 0; i < 4; ++i)
+        EXPECT_EQ(aggregate.results[i].router_name, "r" + std::to_string(i + 1));
+}
+
+TEST(JournalRecovery, RerunInterruptedRunsTheInFlightRouterAgain) {
+    temp_dir dir;
+    auto inv = fanout::test::numbered_inventory(4);
+    first_life(dir, inv);
+    journal file(dir.path());
+    auto state = recover(file.take_replayed(), true);
+    ASSERT_EQ(state.resumed.size(), 1u);
+    EXPECT_TRUE(state.resumed[0].interrupted.empty());
+    EXPECT_EQ(state.resumed[0].to_run, (std::vector<std::size_t>{1, 2, 3}));
+}
+
+TEST(JournalRecovery, StartUpCompactionKeepsTheStateAcrossASecondRestart) {
+    temp_dir dir;
+    auto inv = fanout::test::numbered_inventory(4);
+    first_life(dir, inv);
+    {
+        journal file(dir.path());
+        journal_log log(file);
+        recording_sink sink;
+        scheduler s({}, sink, &log);
+        s.restore(recover(file.take_replayed(), false), inv);  // compacts: one segment left
+        EXPECT_EQ(segments(dir).size(), 1u);
+        succeed(s, *s.next_task());  // r3; r4 never starts
+    }
+    journal file(dir.path());
+    auto state = recover(file.take_replayed(), false);
+    ASSERT_EQ(state.ended.size(), 1u);
+    ASSERT_EQ(state.resumed.size(), 1u);
+    const auto& big = state.resumed[0];
+    EXPECT_TRUE(big.interrupted.empty());  // r2's interrupted result was journaled
+    ASSERT_TRUE(big.results[1].has_value());
+    EXPECT_EQ(big.results[1]->error->kind, error_kind::interrupted);
+    ASSERT_TRUE(big.results[2].has_value());
+    EXPECT_EQ(big.to_run, (std::vector<std::size_t>{3}));
+    EXPECT_EQ(state.next_seq, 5u);
+}
+
+TEST(JournalRecovery, UndecodableRecordsAreSkipped) {
+    std::vector<journal_record> records{{'A', "not msgpack \xc1"}, {'R', ""}, {'Z', "x"}};
+    auto state = recover(records, false);
+    EXPECT_TRUE(state.resumed.empty());
+    EXPECT_TRUE(state.ended.empty());
+}
+
+TEST(JournalRecovery, RuntimeCompactionKeepsOnlyTheRetainedJobs) {
+    temp_dir dir;
+    auto inv = fanout::test::numbered_inventory(1);
+    scheduler_limits limits;
+    limits.keep_jobs = 5;
+    {
+        journal file(dir.path(), 2048);
+        journal_log log(file);
+        recording_sink sink;
+        scheduler s(limits, sink, &log);
+        s.restore(recover(file.take_replayed(), false), inv);
+        for (int i = 1; i <= 60; ++i) {
+            ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(
+                s.submit(spec_of(inv, "j" + std::to_string(i), 1))));
+            succeed(s, *s.next_task());
+        }
+        auto segs = segments(dir);
+        ASSERT_EQ(segs.size(), 1u);
+        EXPECT_NE(segs[0].filename(), "journal-0000000001.log");  // compacted while running
+        EXPECT_LT(std::filesystem::file_size(segs[0]), 3 * 2048u);
+    }
+    journal file(dir.path());
+    auto state = recover(file.take_replayed(), false);
+    EXPECT_TRUE(state.resumed.empty());
+    // The snapshot holds the 5 kept jobs; jobs that ended after it follow as changes.
+    ASSERT_GE(state.ended.size(), 5u);
+    EXPECT_LT(state.ended.size(), 60u);
+    EXPECT_EQ(state.ended.back().result->job_id, "j60");
+    EXPECT_EQ(state.next_seq, 61u);
+    recording_sink sink;
+    scheduler s(limits, sink);
+    s.restore(std::move(state), inv);
+    EXPECT_TRUE(std::holds_alternative<std::monostate>(s.result("j55")));
+    for (int i = 56; i <= 60; ++i)
+        EXPECT_TRUE((std::holds_alternative<std::shared_ptr<const fanout::protocol::job_result>>(
+            s.result("j" + std::to_string(i)))));
+}
+
+TEST(JournalRecovery, AMultiCommandRouterInterruptedHalfwayKeepsItsFirstResult) {
+    temp_dir dir;
+    auto inv = fanout::test::numbered_inventory(2);
+    {
+        journal file(dir.path());
+        journal_log log(file);
+        recording_sink sink;
+        scheduler s({}, sink, &log);
+        s.restore(recover(file.take_replayed(), false), inv);
+        auto spec = spec_of(inv, "two", 2);
+        spec.commands = {"show version", "show chassis"};
+        spec.single_command = false;
+        ASSERT_TRUE(
+            std::holds_alternative<fanout::protocol::accepted_reply>(s.submit(std::move(spec))));
+        auto task = s.next_task();
+        router_result first;
+        first.status = router_status::success;
+        first.output = "version";
+        s.record(*task, 0, first);  // the second command was running at the crash
+    }
+    journal file(dir.path());
+    auto records = file.take_replayed();
+    auto state = recover(records, false);
+    ASSERT_EQ(state.resumed.size(), 1u);
+    const auto& job = state.resumed[0];
+    ASSERT_EQ(job.results.size(), 4u);
+    ASSERT_TRUE(job.results[0].has_value());
+    EXPECT_EQ(job.results[0]->output, "version");
+    EXPECT_FALSE(job.results[1].has_value());
+    EXPECT_EQ(job.interrupted, (std::vector<std::size_t>{0}));
+    EXPECT_EQ(job.to_run, (std::vector<std::size_t>{1}));
+
+    auto rerun = recover(records, true);
+    EXPECT_FALSE(rerun.resumed[0].results[0].has_value());  // the router runs all again
+    EXPECT_EQ(rerun.resumed[0].to_run, (std::vector<std::size_t>{0, 1}));
+
+    recording_sink sink;
+    scheduler s({}, sink);
+    s.restore(std::move(state), inv);
+    ASSERT_EQ(sink.results.size(), 1u);  // only the missing command is reported
+    EXPECT_EQ(sink.results[0].command_index, 1u);
+    EXPECT_EQ(sink.results[0].error->kind, error_kind::interrupted);
+}

@@ -1,0 +1,357 @@
+// The session pool's bookkeeping, with in-memory sessions whose liveness the test controls:
+// hits and misses, identity keys, dead sessions, the cap and LRU eviction, idle expiry,
+// keepalives, and exclusive ownership under concurrent use.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "daemon/ssh/session_pool.hpp"
+
+namespace fanout::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using protocol::error_kind;
+using protocol::router_error;
+
+// What the test sees of one fake connection.
+struct connection_state {
+    int id = 0;
+    std::atomic<bool> alive{true};
+    std::atomic<bool> dies_on_keepalive{false};
+    std::atomic<int> keepalives{0};
+    std::atomic<int> users{0};  // leases using it right now: must never exceed 1
+    std::atomic<bool> closed{false};
+};
+
+// The opener keeps every connection_state alive; a session only points at its own.
+class fake_session {
+  public:
+    explicit fake_session(connection_state* s) : state_(s) {}
+    fake_session(fake_session&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+    fake_session& operator=(fake_session&& other) noexcept {
+        std::swap(state_, other.state_);
+        return *this;
+    }
+    ~fake_session() {
+        if (state_) state_->closed = true;
+    }
+    bool usable() { return state_->alive; }
+    void send_keepalive() {
+        ++state_->keepalives;
+        if (state_->dies_on_keepalive) state_->alive = false;
+    }
+    connection_state& state() { return *state_; }
+
+  private:
+    connection_state* state_ = nullptr;
+};
+
+using pool_type = basic_session_pool<fake_session>;
+
+// Opens fake sessions and remembers them; refuses routers named "down".
+struct fake_opener {
+    std::mutex mutex;
+    std::vector<std::shared_ptr<connection_state>> opened;
+
+    pool_type::opener make() {
+        return [this](const device& target, const std::atomic<bool>&) -> pool_type::open_result {
+            if (target.name == "down") return router_error{error_kind::connect, "refused"};
+            std::lock_guard lock(mutex);
+            auto state = std::make_shared<connection_state>();
+            state->id = static_cast<int>(opened.size()) + 1;
+            opened.push_back(state);
+            return fake_session(state.get());
+        };
+    }
+    std::size_t count() {
+        std::lock_guard lock(mutex);
+        return opened.size();
+    }
+};
+
+const std::atomic<bool> not_cancelled{false};
+
+device router(const std::string& name, std::uint16_t port = 22) {
+    device d;
+    d.name = name;
+    d.ip = "192.0.2.1";
+    d.port = port;
+    d.username = "ops";
+    d.password = secret("pw");
+    return d;
+}
+
+pool_type::lease lease_of(pool_type& pool, const device& target) {
+    auto acquired = pool.acquire(target, not_cancelled);
+    if (auto* error = std::get_if<router_error>(&acquired))
+        throw std::runtime_error("acquire failed: " + error->message);
+    return std::move(std::get<pool_type::lease>(acquired));
+}
+
+// Uses a session once and gives it back as reusable; returns its connection id.
+int use_once(pool_type& pool, const device& target) {
+    auto lease = lease_of(pool, target);
+    int id = lease->state().id;
+    lease.keep();
+    return id;
+}
+
+session_pool_options options(std::size_t max_sessions = 16, std::chrono::milliseconds idle = 300s,
+                             std::chrono::milliseconds keepalive = 0ms) {
+    return {idle, max_sessions, keepalive};
+}
+
+// Polls `condition` until true or 10 s pass (the reaper runs on its own thread).
+template <class Condition>
+bool eventually(Condition condition) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(5ms);
+    }
+    return condition();
+}
+
+TEST(session_pool, a_kept_session_is_reused_by_the_next_acquire) {
+    fake_opener opener;
+    pool_type pool(options(), opener.make());
+    EXPECT_EQ(use_once(pool, router("r1")), 1);
+    EXPECT_EQ(use_once(pool, router("r1")), 1);
+    EXPECT_EQ(use_once(pool, router("r1")), 1);
+    auto f = pool.figures();
+    EXPECT_EQ(f.misses, 1u);
+    EXPECT_EQ(f.hits, 2u);
+    EXPECT_EQ(f.open, 1u);
+    EXPECT_EQ(f.idle, 1u);
+    EXPECT_EQ(opener.count(), 1u);
+}
+
+TEST(session_pool, a_session_not_kept_is_closed) {
+    fake_opener opener;
+    pool_type pool(options(), opener.make());
+    {
+        auto lease = lease_of(pool, router("r1"));
+        EXPECT_FALSE(lease.reused());
+    }
+    EXPECT_TRUE(opener.opened[0]->closed);
+    auto f = pool.figures();
+    EXPECT_EQ(f.open, 0u);
+    EXPECT_EQ(f.idle, 0u);
+    EXPECT_EQ(f.dropped, 1u);
+    EXPECT_EQ(use_once(pool, router("r1")), 2);
+}
+
+TEST(session_pool, sessions_are_keyed_by_router_and_connection_identity) {
+    fake_opener opener;
+    pool_type pool(options(), opener.make());
+    EXPECT_EQ(use_once(pool, router("r1")), 1);
+    EXPECT_EQ(use_once(pool, router("r2")), 2) << "another router never gets r1's session";
+    EXPECT_EQ(use_once(pool, router("r1", 2222)), 3) << "a changed port opens a new session";
+    auto other_user = router("r1");
+    other_user.username = "admin";
+    EXPECT_EQ(use_once(pool, other_user), 4);
+    auto other_password = router("r1");
+    other_password.password = secret("new");
+    EXPECT_EQ(use_once(pool, other_password), 5);
+    auto by_key = router("r1");
+    by_key.auth = device::auth_type::ssh_key;
+    by_key.private_key_path = "/k";
+    EXPECT_EQ(use_once(pool, by_key), 6);
+    EXPECT_EQ(use_once(pool, router("r1")), 1);
+    EXPECT_EQ(session_key_of(router("r1")).find("pw"), std::string::npos) << "no secret in keys";
+}
+
+TEST(session_pool, a_session_that_died_while_idle_is_replaced_by_a_new_one) {
+    fake_opener opener;
+    pool_type pool(options(), opener.make());
+    use_once(pool, router("r1"));
+    opener.opened[0]->alive = false;
+    auto lease = lease_of(pool, router("r1"));
+    EXPECT_EQ(lease->state().id, 2);
+    EXPECT_FALSE(lease.reused());
+    EXPECT_TRUE(opener.opened[0]->closed);
+    auto f = pool.figures();
+    EXPECT_EQ(f.hits, 0u);
+    EXPECT_EQ(f.misses, 2u);
+    EXPECT_EQ(f.dropped, 1u);
+    EXPECT_EQ(f.open, 1u);
+}
+
+TEST(session_pool, a_session_dead_at_release_is_not_kept) {
+    fake_opener opener;
+    pool_type pool(options(), opener.make());
+    {
+        auto lease = lease_of(pool, router("r1"));
+        lease->state().alive = false;
+        lease.keep();
+    }
+    EXPECT_EQ(pool.figures().idle, 0u);
+    EXPECT_EQ(pool.figures().open, 0u);
+    EXPECT_TRUE(opener.opened[0]->closed);
+}
+
+TEST(session_pool, replace_closes_the_session_and_opens_a_fresh_one) {
+    fake_opener opener;
+    pool_type pool(options(), opener.make());
+    use_once(pool, router("r1"));
+    auto lease = lease_of(pool, router("r1"));
+    EXPECT_TRUE(lease.reused());
+    EXPECT_FALSE(pool.replace(lease, router("r1"), not_cancelled).has_value());
+    EXPECT_EQ(lease->state().id, 2);
+    EXPECT_FALSE(lease.reused());
+    EXPECT_TRUE(opener.opened[0]->closed);
+    lease.keep();
+    lease = lease_of(pool, router("r9"));  // gives the replacement back
+    EXPECT_EQ(use_once(pool, router("r1")), 2);
+    auto f = pool.figures();
+    EXPECT_EQ(f.dropped, 1u);
+    EXPECT_EQ(f.hits, 2u);
+}
+
+TEST(session_pool, a_failed_open_is_an_error_and_holds_no_slot) {
+    fake_opener opener;
+    pool_type pool(options(1), opener.make());
+    auto acquired = pool.acquire(router("down"), not_cancelled);
+    ASSERT_TRUE(std::holds_alternative<router_error>(acquired));
+    EXPECT_EQ(std::get<router_error>(acquired).kind, error_kind::connect);
+    EXPECT_EQ(pool.figures().open, 0u);
+    EXPECT_EQ(use_once(pool, router("r1")), 1);
+    EXPECT_EQ(pool.figures().evicted, 0u);
+}
+
+TEST(session_pool, at_the_cap_the_least_recently_used_idle_session_is_evicted) {
+    fake_opener opener;
+    pool_type pool(options(2), opener.make());
+    use_once(pool, router("r1"));  // 1
+    use_once(pool, router("r2"));  // 2
+    use_once(pool, router("r1"));  // r1 is now more recent than r2
+    use_once(pool, router("r3"));  // 3, evicts r2
+    EXPECT_TRUE(opener.opened[1]->closed);
+    EXPECT_FALSE(opener.opened[0]->closed);
+    EXPECT_EQ(use_once(pool, router("r1")), 1);
+    EXPECT_EQ(use_once(pool, router("r3")), 3);
+    auto f = pool.figures();
+    EXPECT_EQ(f.evicted, 1u);
+    EXPECT_EQ(f.open, 2u);
+    EXPECT_EQ(f.idle, 2u);
+}
+
+TEST(session_pool, sessions_in_use_are_never_evicted_and_extras_close_on_release) {
+    fake_opener opener;
+    pool_type pool(options(1), opener.make());
+    auto first = lease_of(pool, router("r1"));
+    auto second = lease_of(pool, router("r2"));  // over the cap: nothing idle to evict
+    EXPECT_EQ(pool.figures().open, 2u);
+    EXPECT_FALSE(first->state().closed);
+    first.keep();
+    second.keep();
+    first = lease_of(pool, router("r3"));  // r1 goes back: 2 open > cap 1, so it closes
+    EXPECT_TRUE(opener.opened[0]->closed);
+    EXPECT_LE(pool.figures().open, 2u);
+}
+
+TEST(session_pool, idle_sessions_expire_after_the_idle_timeout) {
+    fake_opener opener;
+    pool_type pool(options(16, 50ms), opener.make());
+    use_once(pool, router("r1"));
+    ASSERT_TRUE(eventually([&] { return pool.figures().expired == 1; }));
+    EXPECT_TRUE(opener.opened[0]->closed);
+    auto f = pool.figures();
+    EXPECT_EQ(f.open, 0u);
+    EXPECT_EQ(f.idle, 0u);
+    EXPECT_EQ(use_once(pool, router("r1")), 2);
+}
+
+TEST(session_pool, an_idle_timeout_of_zero_disables_reuse) {
+    fake_opener opener;
+    pool_type pool(options(16, 0ms), opener.make());
+    EXPECT_EQ(use_once(pool, router("r1")), 1);
+    EXPECT_EQ(use_once(pool, router("r1")), 2);
+    auto f = pool.figures();
+    EXPECT_EQ(f.hits, 0u);
+    EXPECT_EQ(f.misses, 2u);
+    EXPECT_EQ(f.open, 0u);
+    EXPECT_EQ(f.dropped, 0u) << "closing an unpooled session is not a failure";
+}
+
+TEST(session_pool, idle_sessions_get_keepalives_and_dead_ones_are_dropped) {
+    fake_opener opener;
+    pool_type pool(options(16, 300s, 20ms), opener.make());
+    use_once(pool, router("r1"));
+    use_once(pool, router("r2"));
+    ASSERT_TRUE(eventually([&] { return opener.opened[0]->keepalives >= 3; }));
+    EXPECT_EQ(pool.figures().idle, 2u);
+    opener.opened[1]->dies_on_keepalive = true;
+    ASSERT_TRUE(eventually([&] { return pool.figures().dropped == 1; }));
+    EXPECT_TRUE(opener.opened[1]->closed);
+    EXPECT_EQ(use_once(pool, router("r1")), 1) << "the live one is still pooled";
+    EXPECT_EQ(use_once(pool, router("r2")), 3);
+}
+
+TEST(session_pool, no_keepalives_when_they_are_off) {
+    fake_opener opener;
+    pool_type pool(options(16, 100ms, 0ms), opener.make());
+    use_once(pool, router("r1"));
+    ASSERT_TRUE(eventually([&] { return pool.figures().expired == 1; }));
+    EXPECT_EQ(opener.opened[0]->keepalives, 0);
+}
+
+// 8 threads lease sessions of 9 routers 300 times each; returns how often a lease saw a
+// session that another lease was using, or that was already closed.
+int hammer(pool_type& pool) {
+    std::atomic<int> overlaps{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 300; ++i) {
+                // The "shared" router's sessions pass between threads.
+                auto lease =
+                    lease_of(pool, router(i % 3 == 0 ? "shared" : "r" + std::to_string(t)));
+                if (++lease->state().users != 1) ++overlaps;
+                if (lease->state().closed) ++overlaps;
+                std::this_thread::yield();
+                --lease->state().users;
+                if (i % 7 != 0) lease.keep();
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    return overlaps;
+}
+
+TEST(session_pool, a_session_is_never_leased_twice_at_once) {
+    fake_opener opener;
+    // Cap above the 9 routers: each thread mostly reuses its own router's session, while
+    // keepalives every millisecond take idle sessions out and put them back.
+    pool_type pool(options(16, 300s, 1ms), opener.make());
+    EXPECT_EQ(hammer(pool), 0);
+    auto f = pool.figures();
+    EXPECT_EQ(f.hits + f.misses, 8u * 300u);
+    EXPECT_LE(f.open, 16u);
+    EXPECT_EQ(f.open, f.idle);
+    EXPECT_GT(f.hits, 0u);
+}
+
+TEST(session_pool, eviction_under_contention_keeps_the_cap_and_ownership) {
+    fake_opener opener;
+    pool_type pool(options(2, 300s, 1ms), opener.make());
+    EXPECT_EQ(hammer(pool), 0);
+    auto f = pool.figures();
+    EXPECT_EQ(f.hits + f.misses, 8u * 300u);
+    EXPECT_LE(f.open, 2u);
+    EXPECT_EQ(f.open, f.idle);
+    EXPECT_GT(f.evicted, 0u);
+    std::size_t closed = 0;
+    for (const auto& state : opener.opened) closed += state->closed ? 1 : 0;
+    EXPECT_EQ(closed + f.open, opener.count()) << "every session not pooled was closed";
+}
+
+}  // namespace
+}  // namespace fanout::daemon
