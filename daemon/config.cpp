@@ -7,7 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "daemon/version.hpp"
+#include "fanout/version.hpp"
 
 namespace fanout::daemon {
 namespace {

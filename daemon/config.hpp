@@ -13,8 +13,8 @@
 #include <variant>
 
 #include "daemon/admission/command_policy.hpp"
-#include "daemon/ssh/session_pool.hpp"
-#include "daemon/ssh/transport.hpp"
+#include "daemon/ssh/session_options.hpp"
+#include "daemon/ssh/transport_options.hpp"
 #include "protocol/limits.hpp"
 
 namespace fanout::daemon {

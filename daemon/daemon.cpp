@@ -4,13 +4,16 @@
 #include <zmq.hpp>
 
 #include "curve/curve_keys.hpp"
+#include "curve/zap_handler.hpp"
 #include "daemon/api/intake.hpp"
+#include "daemon/api/publisher.hpp"
+#include "daemon/api/request_handler.hpp"
 #include "daemon/journal/journal.hpp"
 #include "daemon/journal/journal_log.hpp"
-#include "daemon/api/publisher.hpp"
+#include "daemon/journal/recovery.hpp"
 #include "daemon/scheduling/scheduler.hpp"
+#include "daemon/ssh/session_pool.hpp"
 #include "daemon/workers/worker_pool.hpp"
-#include "curve/zap_handler.hpp"
 
 namespace fanout::daemon {
 namespace {
@@ -59,6 +62,7 @@ struct daemon::parts {
     zmq::context_t context;
     std::optional<curve::key_pair> server_keys;
     std::unique_ptr<zap_handler> zap;  // outlives both CURVE sockets
+    request_handler handler;           // used by the intake thread only; outlives it
     intake requests;  // binds first: the publisher connects to its completions endpoint
     publisher results;
     scheduler tasks;
@@ -81,15 +85,26 @@ struct daemon::parts {
           context(1),
           server_keys(load_server_keys(settings.curve)),
           zap(start_zap_handler(context, settings.curve, server_keys)),
-          requests(
-              context, settings, tasks, devices, [this] { return workers.busy(); },
-              settings.workers,
-              [this] {
-                  auto f = sessions.figures();
-                  return protocol::session_figures{f.open,    f.idle,    f.hits,   f.misses,
-                                                   f.dropped, f.evicted, f.expired};
-              },
-              server_keys ? &*server_keys : nullptr),
+          handler(request_settings{settings.limits, settings.command_timeout, settings.workers,
+                                   settings.node_id, settings.advertise_endpoint},
+                  tasks, devices, std::make_shared<const command_policy>(settings.commands),
+                  daemon_gauges{[this] { return workers.busy(); },
+                                [this] {
+                                    auto f = sessions.figures();
+                                    return protocol::session_figures{f.open,   f.idle,    f.hits,
+                                                                     f.misses, f.dropped, f.evicted,
+                                                                     f.expired};
+                                }}),
+          requests(context,
+                   intake_settings{settings.jobs_endpoint, settings.jobs_connect,
+                                   settings.limits.max_frame_bytes,
+                                   [this] {
+                                       auto now = tasks.stats();
+                                       return now.queued_jobs + now.running_jobs <
+                                                  settings.max_queued_jobs &&
+                                              now.pending_tasks < settings.max_pending_tasks;
+                                   }},
+                   handler, server_keys ? &*server_keys : nullptr),
           results(context, settings.results_endpoint, requests.completions_endpoint(),
                   settings.results_hwm, server_keys ? &*server_keys : nullptr,
                   settings.results_connect),
@@ -112,11 +127,11 @@ daemon::~daemon() {
 }
 
 void daemon::replace_inventory(std::shared_ptr<const inventory> devices) {
-    parts_->requests.replace_inventory(std::move(devices));
+    parts_->handler.replace_inventory(std::move(devices));
 }
 
 void daemon::replace_command_policy(std::shared_ptr<const command_policy> policy) {
-    parts_->requests.replace_command_policy(std::move(policy));
+    parts_->handler.replace_command_policy(std::move(policy));
 }
 
 void daemon::shutdown() {

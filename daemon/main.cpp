@@ -21,7 +21,7 @@
 #include "daemon/admission/inventory.hpp"
 #include "daemon/service_notify.hpp"
 #include "daemon/ssh/algorithms.hpp"
-#include "daemon/version.hpp"
+#include "fanout/version.hpp"
 
 namespace {
 
@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
     try {
         fanout::daemon::daemon running(settings, devices);
         spdlog::info("fanoutd {} ready: jobs on {}, results on {}, {} workers, {} routers",
-                     fanout::daemon::fanout_version, settings.jobs_endpoint,
+                     fanout::fanout_version, settings.jobs_endpoint,
                      settings.results_endpoint, settings.workers, devices->devices().size());
         std::size_t routers = devices->devices().size();
         devices.reset();  // the daemon holds it; a reload must be able to free it

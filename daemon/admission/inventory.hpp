@@ -24,41 +24,9 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/admission/device.hpp"
+
 namespace fanout::daemon {
-
-class secret {
-  public:
-    secret() = default;
-    explicit secret(std::string value) : value_(std::move(value)) {}
-    const std::string& reveal() const { return value_; }
-    bool empty() const { return value_.empty(); }
-
-  private:
-    std::string value_;
-};
-
-// Per-router SSH algorithm lists (libssh names, comma-separated, preferred first). An empty
-// list means the daemon's default (transport_options).
-struct ssh_algorithms {
-    std::string key_exchange;  // "kex_algorithms"
-    std::string host_keys;     // "host_key_algorithms"
-    std::string ciphers;       // "ciphers", both directions
-    std::string macs;          // "macs", both directions
-};
-
-struct device {
-    enum class auth_type { password, ssh_key };
-
-    std::string name;
-    std::string ip;
-    std::uint16_t port = 22;
-    std::string username;
-    auth_type auth = auth_type::password;
-    secret password;               // auth_type::password
-    std::string private_key_path;  // auth_type::ssh_key
-    secret passphrase;             // optional, for an encrypted private key
-    ssh_algorithms algorithms;     // optional "ssh" block
-};
 
 class inventory_error : public std::runtime_error {
   public:

@@ -5,7 +5,7 @@
 #include <zmq_addon.hpp>
 
 #include "curve/curve_keys.hpp"
-#include "daemon/version.hpp"
+#include "daemon/api/request_handler.hpp"
 #include "protocol/codec.hpp"
 
 namespace fanout::daemon {
@@ -29,41 +29,33 @@ std::string unique_completions_endpoint(const void* owner) {
 
 }  // namespace
 
-intake::intake(zmq::context_t& context, const config& settings, scheduler& tasks,
-               std::shared_ptr<const inventory> devices, std::function<std::size_t()> busy_workers,
-               std::size_t workers, std::function<protocol::session_figures()> session_figures,
+intake::intake(zmq::context_t& context, intake_settings settings, request_handler& handler,
                const curve::key_pair* curve_server)
-    : settings_(settings),
-      tasks_(tasks),
-      devices_(std::move(devices)),
-      policy_(std::make_shared<const command_policy>(settings.commands)),
-      busy_workers_(std::move(busy_workers)),
-      workers_(workers),
-      session_figures_(std::move(session_figures)),
-      started_at_(std::chrono::steady_clock::now()),
+    : settings_(std::move(settings)),
+      handler_(handler),
       completions_endpoint_(unique_completions_endpoint(this)),
       sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::router),
                                                  zmq::socket_t(context, zmq::socket_type::pull),
                                                  zmq::socket_t()})) {
+    const auto max_message = static_cast<int64_t>(settings_.max_frame_bytes) * 4;
     auto& router = sockets_->router;
     router.set(zmq::sockopt::linger, 1000);
     router.set(zmq::sockopt::router_mandatory, 1);
-    router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(settings.limits.max_frame_bytes) * 4);
+    router.set(zmq::sockopt::maxmsgsize, max_message);
     if (curve_server) curve::apply_curve_server(router.handle(), *curve_server);
-    router.bind(settings.jobs_endpoint);
+    router.bind(settings_.jobs_endpoint);
     // Pool mode: requests also arrive through fanout-proxy's DEALER, with its envelope frame
     // in front of the client's; replies mirror the envelope and so route back through it.
     // Plain (no CURVE: config refuses the combination). A tiny receive queue, so that a full
     // daemon that stops reading fills its pipe soon and the proxy skips it.
-    if (!settings.jobs_connect.empty()) {
+    if (!settings_.jobs_connect.empty()) {
         auto& pool = sockets_->pool = zmq::socket_t(context, zmq::socket_type::router);
         pool.set(zmq::sockopt::linger, 1000);
         pool.set(zmq::sockopt::router_mandatory, 1);
-        pool.set(zmq::sockopt::maxmsgsize,
-                 static_cast<int64_t>(settings.limits.max_frame_bytes) * 4);
+        pool.set(zmq::sockopt::maxmsgsize, max_message);
         pool.set(zmq::sockopt::rcvhwm, 1);
         pool.set(zmq::sockopt::rcvbuf, 4096);
-        pool.connect(settings.jobs_connect);
+        pool.connect(settings_.jobs_connect);
     }
     sockets_->completions.set(zmq::sockopt::linger, 0);
     sockets_->completions.set(zmq::sockopt::rcvhwm, 0);
@@ -72,14 +64,6 @@ intake::intake(zmq::context_t& context, const config& settings, scheduler& tasks
 
 intake::~intake() {
     stop();
-}
-
-void intake::replace_command_policy(std::shared_ptr<const command_policy> policy) {
-    policy_.store(std::move(policy));
-}
-
-void intake::replace_inventory(std::shared_ptr<const inventory> devices) {
-    devices_.store(std::move(devices));
 }
 
 void intake::start() {
@@ -91,12 +75,6 @@ void intake::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-bool intake::has_room() const {
-    auto now = tasks_.stats();
-    return now.queued_jobs + now.running_jobs < settings_.max_queued_jobs &&
-           now.pending_tasks < settings_.max_pending_tasks;
-}
-
 void intake::run() {
     const bool pooled = static_cast<bool>(sockets_->pool);
     zmq::pollitem_t items[] = {{sockets_->router.handle(), 0, ZMQ_POLLIN, 0},
@@ -105,7 +83,7 @@ void intake::run() {
     while (!stopping_) {
         try {
             // A job ending wakes the poll (completions), so room is noticed promptly.
-            items[2].events = pooled && has_room() ? ZMQ_POLLIN : 0;
+            items[2].events = pooled && settings_.has_room() ? ZMQ_POLLIN : 0;
             zmq::poll(items, pooled ? 3 : 2, std::chrono::milliseconds(100));
             if (items[1].revents & ZMQ_POLLIN) drain_completions();
             // Bounded batch, so completions are not starved by a flood of requests.
@@ -113,7 +91,8 @@ void intake::run() {
                 if (!(sockets_->router.get(zmq::sockopt::events) & ZMQ_POLLIN)) break;
                 receive_request(false);
             }
-            for (int i = 0; i < 256 && (items[2].revents & ZMQ_POLLIN) && has_room(); ++i) {
+            for (int i = 0; i < 256 && (items[2].revents & ZMQ_POLLIN) && settings_.has_room();
+                 ++i) {
                 if (!(sockets_->pool.get(zmq::sockopt::events) & ZMQ_POLLIN)) break;
                 receive_request(true);
             }
@@ -156,119 +135,11 @@ void intake::receive_request(bool from_pool) {
                                       {}}));
         return;
     }
-    handle(frames, body);
-}
-
-void intake::handle(const envelope& to, std::string_view body) {
-    auto decoded = protocol::decode_request(body, settings_.limits);
-    if (auto* error = std::get_if<error_reply>(&decoded)) {
-        spdlog::debug("intake: refused a request: {}: {}", protocol::to_string(error->code),
-                      error->message);
-        return reply(to, protocol::encode_reply(*error));
-    }
-    auto& request = std::get<protocol::request>(decoded);
-    auto not_found = [](const std::string& id) {
-        return error_reply{
-            error_code::not_found, "no job '" + id + "' (unknown or expired)", id, {}};
-    };
-
-    if (auto* submit = std::get_if<protocol::submit_request>(&request))
-        return handle_submit(to, *submit);
-    if (auto* status = std::get_if<protocol::status_request>(&request)) {
-        auto s = tasks_.status(status->job_id);
-        return reply(to, protocol::encode_reply(s ? protocol::reply(*s)
-                                                  : protocol::reply(not_found(status->job_id))));
-    }
-    if (auto* cancel = std::get_if<protocol::cancel_request>(&request)) {
-        auto s = tasks_.cancel(cancel->job_id);
-        return reply(to, protocol::encode_reply(s ? protocol::reply(*s)
-                                                  : protocol::reply(not_found(cancel->job_id))));
-    }
-    if (auto* result = std::get_if<protocol::result_request>(&request)) {
-        auto r = tasks_.result(result->job_id);
-        if (auto* aggregate = std::get_if<std::shared_ptr<const protocol::job_result>>(&r))
-            return reply(to, protocol::encode_job_result(**aggregate));
-        if (auto* s = std::get_if<protocol::status_reply>(&r))
-            return reply(to, protocol::encode_reply(*s));
-        return reply(to, protocol::encode_reply(not_found(result->job_id)));
-    }
-    if (auto* replay = std::get_if<protocol::replay_request>(&request)) {
-        auto page = tasks_.replay(*replay);
-        return reply(to,
-                     protocol::encode_reply(page ? protocol::reply(std::move(*page))
-                                                 : protocol::reply(not_found(*replay->job_id))));
-    }
-    if (std::holds_alternative<protocol::ping_request>(request)) {
-        auto stats = tasks_.stats();
-        protocol::pong_reply pong{
-            std::string(fanout_version),
-            workers_,
-            busy_workers_(),
-            stats.queued_jobs,
-            stats.running_jobs,
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count(),
-            session_figures_(),
-            settings_.node_id,
-            settings_.advertise_endpoint};
-        return reply(to, protocol::encode_reply(pong));
-    }
-    protocol::routers_reply routers;
-    for (const auto& d : devices_.load()->devices())
-        routers.routers.push_back({d.name, d.ip, d.port, d.username});
-    reply(to, protocol::encode_reply(routers));
-}
-
-void intake::handle_submit(const envelope& to, protocol::submit_request& request) {
-    // Before anything else: a refused job never reaches the scheduler, let alone a router.
-    const auto policy = policy_.load();
-    for (std::size_t i = 0; i < request.commands.size(); ++i) {
-        auto refusal = policy->check(request.commands[i]);
-        if (!refusal) continue;
-        std::string message = (request.single_command ? std::string("command ")
-                                                      : "commands[" + std::to_string(i) + "] ") +
-                              command_excerpt(request.commands[i]) +
-                              " is forbidden by the command policy: " + *refusal +
-                              "; the job was rejected";
-        spdlog::info("intake: refused job {}: {}", request.job_id.value_or("(no id)"), message);
-        return reply(to, protocol::encode_reply(error_reply{
-                             error_code::forbidden_command, message, request.job_id, {}}));
-    }
-    job_spec spec;
-    spec.id = request.job_id;
-    spec.single_command = request.single_command;
-    spec.devices = devices_.load();  // one snapshot for the whole submit
-    spec.timeout = request.timeout ? std::chrono::ceil<std::chrono::milliseconds>(
-                                         std::chrono::duration<double>(*request.timeout))
-                                   : settings_.command_timeout;
-    std::vector<std::string> unknown;
-    spec.routers.reserve(request.routers.size());
-    for (const auto& name : request.routers) {
-        if (const device* d = spec.devices->find(name))
-            spec.routers.push_back(d);
-        else
-            unknown.push_back(name);
-    }
-    if (!unknown.empty()) {
-        std::string message = std::to_string(unknown.size()) +
-                              " router(s) not found in the inventory; the job was rejected";
-        return reply(to, protocol::encode_reply(error_reply{error_code::unknown_routers, message,
-                                                            request.job_id, std::move(unknown)}));
-    }
-    spec.commands = std::move(request.commands);
-    bool wait = request.wait;
-    auto outcome = tasks_.submit(std::move(spec));
-    if (auto* error = std::get_if<error_reply>(&outcome))
-        return reply(to, protocol::encode_reply(*error));
-    auto& accepted = std::get<protocol::accepted_reply>(outcome);
-    if (!wait) return reply(to, protocol::encode_reply(accepted));
-    // A resubmit may name a job that has ended: its job_result is the answer, now. A job still
-    // active cannot end before this thread next drains completions, so no race here.
-    auto known = tasks_.result(accepted.job_id);
-    if (auto* aggregate = std::get_if<std::shared_ptr<const protocol::job_result>>(&known))
-        return reply(to, protocol::encode_job_result(**aggregate));
-    if (std::holds_alternative<std::monostate>(known))  // ended and evicted in between
-        return reply(to, protocol::encode_reply(accepted));
-    waiters_[accepted.job_id].push_back(to);
+    auto answer = handler_.handle(body);
+    if (answer.wait_for.empty())
+        reply(frames, answer.reply);
+    else
+        waiters_[answer.wait_for].push_back(std::move(frames));
 }
 
 void intake::drain_completions() {

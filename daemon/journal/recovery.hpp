@@ -16,35 +16,10 @@
 #include <vector>
 
 #include "daemon/journal/journal.hpp"
+#include "daemon/scheduling/restored_state.hpp"
 #include "protocol/messages.hpp"
 
 namespace fanout::daemon {
-
-struct resumed_job {
-    std::string id;
-    std::vector<std::string> commands;
-    bool single_command = true;
-    std::vector<std::string> routers;
-    std::chrono::milliseconds timeout{60'000};
-    std::chrono::system_clock::time_point accepted_at;
-    std::string digest;  // job_digest() of the content above
-    bool cancelled = false;
-    std::vector<std::optional<protocol::router_result>> results;  // router-major, then command
-    std::vector<std::size_t> interrupted;  // routers in flight at the crash, to report
-    std::vector<std::size_t> to_run;       // routers to run now
-};
-
-struct kept_job {
-    std::shared_ptr<const protocol::job_result> result;
-    std::chrono::system_clock::time_point ended_at;
-    std::string digest;  // empty when the journal predates digests: a resubmit is duplicate_job
-};
-
-struct recovered_state {
-    std::vector<kept_job> ended;       // in the order they ended
-    std::vector<resumed_job> resumed;  // in the order they were accepted
-    std::uint64_t next_seq = 1;        // above every seq the journal holds
-};
 
 recovered_state recover(const std::vector<journal_record>& records, bool rerun_interrupted);
 

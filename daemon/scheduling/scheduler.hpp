@@ -45,7 +45,7 @@
 
 #include "daemon/scheduling/job.hpp"
 #include "daemon/scheduling/job_log.hpp"
-#include "daemon/journal/recovery.hpp"
+#include "daemon/scheduling/restored_state.hpp"
 #include "daemon/scheduling/result_index.hpp"
 #include "daemon/scheduling/result_sink.hpp"
 #include "protocol/messages.hpp"

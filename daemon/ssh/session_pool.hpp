@@ -37,28 +37,12 @@
 #include <variant>
 #include <vector>
 
-#include "daemon/admission/inventory.hpp"
+#include "daemon/admission/device.hpp"
+#include "daemon/ssh/session_options.hpp"
 #include "daemon/ssh/transport.hpp"
 #include "protocol/messages.hpp"
 
 namespace fanout::daemon {
-
-struct session_pool_options {
-    std::chrono::milliseconds idle_timeout{300'000};       // 0: no reuse, every lease is closed
-    std::size_t max_sessions = 4096;                       // in use + idle
-    std::chrono::milliseconds keepalive_interval{30'000};  // 0: no keepalives
-};
-
-// Running totals since start (hits .. expired) and current counts (open, idle).
-struct session_pool_figures {
-    std::uint64_t open = 0;  // in use + idle
-    std::uint64_t idle = 0;
-    std::uint64_t hits = 0;     // acquires served by an idle session
-    std::uint64_t misses = 0;   // sessions opened (including replacements)
-    std::uint64_t dropped = 0;  // found dead, replaced, or not reusable after use
-    std::uint64_t evicted = 0;  // idle, closed to stay under max_sessions
-    std::uint64_t expired = 0;  // idle for longer than idle_timeout
-};
 
 // The identity a pooled session is keyed by: router name plus everything that shapes the
 // connection. Secrets enter only as a hash, so the key can never leak them.

@@ -31,7 +31,6 @@ class worker_pool {
 
   private:
     void run();
-    void serve(const router_task& task);
 
     scheduler& tasks_;
     session_pool& sessions_;

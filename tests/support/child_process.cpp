@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,11 +27,16 @@ int decode_wait_status(int status) {
 
 child_process::child_process(std::vector<std::string> argv, capture which) {
     if (argv.empty()) throw std::invalid_argument("child_process: empty argv");
+    const pid_t parent = getpid();
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
+        // Dies with the test: a crashed or killed test leaves no fanoutd, fleetsim or proxy
+        // holding ctest's output pipe. The check after prctl closes the race with a parent
+        // that died before it.
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
         int target = which == capture::stdout_stream ? STDOUT_FILENO : STDERR_FILENO;
         dup2(fds[1], target);
         std::vector<char*> args;
@@ -138,17 +144,6 @@ int child_process::stop(int sig, std::chrono::milliseconds timeout) {
     waitpid(pid_, &status, 0);
     exit_status_ = decode_wait_status(status);
     return *exit_status_;
-}
-
-temp_dir::temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "fanout-test-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-}
-
-temp_dir::~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace fanout::testing

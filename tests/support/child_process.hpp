@@ -2,7 +2,9 @@
 // captured through a pipe so a test can wait for a readiness line instead of sleeping.
 //
 // Contract: the destructor sends SIGTERM, waits up to 10 s, then SIGKILLs; no child
-// outlives its test. The stream that is not captured is inherited, so logs stay visible.
+// outlives its test. A test that crashes or is killed takes its children with it
+// (PR_SET_PDEATHSIG, SIGKILL): the kernel sends it when the *thread* that started the child
+// ends, so start children from the test's own thread, never from a short-lived one. The stream that is not captured is inherited, so logs stay visible.
 #pragma once
 
 #include <sys/types.h>
@@ -12,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "tests/support/temp_dir.hpp"
 
 namespace fanout::testing {
 
@@ -50,20 +54,6 @@ class child_process {
     std::string buffer_;
     std::vector<std::string> lines_;
     std::optional<int> exit_status_;
-};
-
-// A fresh temporary directory, removed with its contents on destruction.
-class temp_dir {
-  public:
-    temp_dir();
-    ~temp_dir();
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    const std::string& path() const { return path_; }
-    std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
-
-  private:
-    std::string path_;
 };
 
 }  // namespace fanout::testing

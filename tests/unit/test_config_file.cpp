@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "daemon/config.hpp"
-#include "tests/support/child_process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "curve/curve_keys.hpp"
-#include "tests/support/child_process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using fanout::testing::temp_dir;
 namespace curve = fanout::curve;

@@ -5,7 +5,7 @@
 
 #include "daemon/admission/inventory.hpp"
 #include "daemon/ssh/algorithms.hpp"
-#include "tests/support/child_process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using fanout::daemon::device;
 using fanout::daemon::inventory;

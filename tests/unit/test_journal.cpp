@@ -10,7 +10,7 @@
 #include "daemon/journal/journal_log.hpp"
 #include "daemon/journal/recovery.hpp"
 #include "daemon/scheduling/scheduler.hpp"
-#include "tests/support/child_process.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/numbered_inventory.hpp"
 
 using namespace fanout::daemon;

@@ -25,7 +25,7 @@
 #include <zmq.hpp>
 
 #include "curve/curve_keys.hpp"
-#include "daemon/version.hpp"
+#include "fanout/version.hpp"
 #include "curve/zap_handler.hpp"
 #include "tools/proxy/steerable_proxy.hpp"
 
@@ -69,7 +69,7 @@ std::optional<proxy_config> parse(int argc, char** argv, int& exit_code) {
         "parses messages; it holds no inventory and no "
         "credentials. Exit codes: 0 stopped by SIGTERM/SIGINT, 1 cannot bind, 2 usage or "
         "CURVE key error.");
-    app.set_version_flag("--version", std::string(fanout::daemon::fanout_version));
+    app.set_version_flag("--version", std::string(fanout::fanout_version));
     app.add_option("--jobs", c.jobs, "Endpoint to bind for clients' requests (ROUTER)")
         ->capture_default_str();
     app.add_option("--jobs-backend", c.jobs_backend,
@@ -186,7 +186,7 @@ int main(int argc, char** argv) {
                 make_socket(context, socket_type::xsub, c, nullptr, c.results_backend);
             // The bound addresses (a `tcp://host:*` endpoint shows its chosen port here).
             spdlog::info("fanout-proxy {} ready: jobs {} -> {}, results {} <- {}",
-                         fanout::daemon::fanout_version,
+                         fanout::fanout_version,
                          jobs_front.get(zmq::sockopt::last_endpoint),
                          jobs_back.get(zmq::sockopt::last_endpoint),
                          results_front.get(zmq::sockopt::last_endpoint),

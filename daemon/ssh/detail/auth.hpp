@@ -14,7 +14,7 @@
 #include <optional>
 #include <variant>
 
-#include "daemon/admission/inventory.hpp"
+#include "daemon/admission/device.hpp"
 #include "daemon/ssh/detail/handles.hpp"
 #include "daemon/ssh/detail/wait.hpp"
 #include "protocol/messages.hpp"
