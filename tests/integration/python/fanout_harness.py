@@ -2,18 +2,29 @@
 
 Contract: every wait is bounded (a poll timeout raises AssertionError, never hangs);
 every socket has linger=0; processes are stopped with SIGTERM and their exit code is kept.
+A test that crashes or is killed takes fleetsim and fanoutd with it (PR_SET_PDEATHSIG).
 """
 import os
 import select
 import signal
 import subprocess
 import time
+import ctypes
 import uuid
 
 import msgpack
 import zmq
 
 REPLY_TIMEOUT_S = 20.0
+
+
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent():
+    """preexec_fn: SIGKILL this child when the test process goes away."""
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def pack(message):
@@ -35,7 +46,8 @@ class Fleet:
         for name, kind in (faults or {}).items():
             args += ["--fault", f"{name}={kind}"]
         args += list(extra_args)
-        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        preexec_fn=_die_with_parent)
         try:
             wait_for_line(self.process, f"ready {routers} routers", timeout_s=30)
         except BaseException:
@@ -56,7 +68,8 @@ class Daemon:
         args = [binary, "--inventory", fleet.devices, "--known-hosts", fleet.known_hosts,
                 "--jobs", self.jobs, "--results", self.results, *extra_args]
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log)
+            self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log,
+                                            preexec_fn=_die_with_parent)
 
     def wait_ready(self, timeout_s=REPLY_TIMEOUT_S):
         """Pings until the pong: ZeroMQ queues the ping until the daemon binds."""
