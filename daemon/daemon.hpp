@@ -11,8 +11,8 @@
 
 #include <memory>
 
-#include "daemon/config.hpp"
 #include "daemon/admission/inventory.hpp"
+#include "daemon/config.hpp"
 
 namespace fanout::daemon {
 

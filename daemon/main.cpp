@@ -15,10 +15,10 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
-#include "daemon/config.hpp"
 #include "curve/curve_keys.hpp"
-#include "daemon/daemon.hpp"
 #include "daemon/admission/inventory.hpp"
+#include "daemon/config.hpp"
+#include "daemon/daemon.hpp"
 #include "daemon/service_notify.hpp"
 #include "daemon/ssh/algorithms.hpp"
 #include "fanout/version.hpp"
@@ -163,8 +163,8 @@ int main(int argc, char** argv) {
     try {
         fanout::daemon::daemon running(settings, devices);
         spdlog::info("fanoutd {} ready: jobs on {}, results on {}, {} workers, {} routers",
-                     fanout::fanout_version, settings.jobs_endpoint,
-                     settings.results_endpoint, settings.workers, devices->devices().size());
+                     fanout::fanout_version, settings.jobs_endpoint, settings.results_endpoint,
+                     settings.workers, devices->devices().size());
         std::size_t routers = devices->devices().size();
         devices.reset();  // the daemon holds it; a reload must be able to free it
         fanout::daemon::service_notify::ready(ready_status(settings, routers));

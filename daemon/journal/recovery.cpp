@@ -6,8 +6,8 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
-#include "daemon/scheduling/job_digest.hpp"
 #include "daemon/journal/journal_log.hpp"
+#include "daemon/scheduling/job_digest.hpp"
 #include "protocol/codec.hpp"
 
 namespace fanout::daemon {

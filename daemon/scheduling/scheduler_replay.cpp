@@ -1,4 +1,5 @@
-// scheduler::replay: pages of retained router results by seq (see daemon/scheduling/result_index.hpp).
+// scheduler::replay: pages of retained router results by seq (see
+// daemon/scheduling/result_index.hpp).
 #include <algorithm>
 
 #include "daemon/scheduling/scheduler.hpp"

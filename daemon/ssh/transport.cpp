@@ -10,12 +10,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/ssh/known_hosts.hpp"
 #include "daemon/ssh/detail/auth.hpp"
 #include "daemon/ssh/detail/command.hpp"
 #include "daemon/ssh/detail/handles.hpp"
 #include "daemon/ssh/detail/host_key.hpp"
 #include "daemon/ssh/detail/wait.hpp"
+#include "daemon/ssh/known_hosts.hpp"
 
 namespace fanout::daemon {
 namespace {

@@ -4,7 +4,8 @@
 // Contract: the destructor sends SIGTERM, waits up to 10 s, then SIGKILLs; no child
 // outlives its test. A test that crashes or is killed takes its children with it
 // (PR_SET_PDEATHSIG, SIGKILL): the kernel sends it when the *thread* that started the child
-// ends, so start children from the test's own thread, never from a short-lived one. The stream that is not captured is inherited, so logs stay visible.
+// ends, so start children from the test's own thread, never from a short-lived one. The stream that
+// is not captured is inherited, so logs stay visible.
 #pragma once
 
 #include <sys/types.h>

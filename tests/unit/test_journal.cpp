@@ -10,8 +10,8 @@
 #include "daemon/journal/journal_log.hpp"
 #include "daemon/journal/recovery.hpp"
 #include "daemon/scheduling/scheduler.hpp"
-#include "tests/support/temp_dir.hpp"
 #include "tests/support/numbered_inventory.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace fanout::daemon;
 using fanout::protocol::error_kind;

@@ -25,8 +25,8 @@
 #include <zmq.hpp>
 
 #include "curve/curve_keys.hpp"
-#include "fanout/version.hpp"
 #include "curve/zap_handler.hpp"
+#include "fanout/version.hpp"
 #include "tools/proxy/steerable_proxy.hpp"
 
 namespace {
@@ -186,8 +186,7 @@ int main(int argc, char** argv) {
                 make_socket(context, socket_type::xsub, c, nullptr, c.results_backend);
             // The bound addresses (a `tcp://host:*` endpoint shows its chosen port here).
             spdlog::info("fanout-proxy {} ready: jobs {} -> {}, results {} <- {}",
-                         fanout::fanout_version,
-                         jobs_front.get(zmq::sockopt::last_endpoint),
+                         fanout::fanout_version, jobs_front.get(zmq::sockopt::last_endpoint),
                          jobs_back.get(zmq::sockopt::last_endpoint),
                          results_front.get(zmq::sockopt::last_endpoint),
                          results_back.get(zmq::sockopt::last_endpoint));

@@ -6,8 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "daemon/ssh/known_hosts.hpp"
 #include "daemon/ssh/detail/handles.hpp"
+#include "daemon/ssh/known_hosts.hpp"
 
 namespace fanout::daemon::ssh {
 namespace {
