@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  cmake ninja-build g++ pkg-config clang-format
+  cmake ninja-build g++ pkg-config clang-format clang-tidy
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev libssh-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libcli11-dev libsystemd-dev libsodium-dev
   # packaging: the .deb (dpkg-shlibdeps, file), man pages from --help, the compose file check
@@ -17,6 +17,8 @@ packages=(
   clang libclang-rt-14-dev
   # benchmarks: the peers fanoutd is measured against
   pdsh clustershell python3-paramiko python3-anyio procps
+  # bench charts (bench/plot_results.py)
+  python3-matplotlib
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -45,7 +45,8 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ".
 for f in /usr/bin/fanoutd /usr/bin/fanoutctl /usr/bin/fanout-proxy \
   /lib/systemd/system/fanoutd.service /lib/systemd/system/fanout-proxy.service \
   /etc/fanout/fanoutd.conf /etc/fanout/devices.json /etc/fanout/known_hosts \
-  /usr/share/doc/fanout/README.md /usr/share/doc/fanout/PROTOCOL.md \
+  /usr/share/doc/fanout/README.md /usr/share/doc/fanout/protocol/PROTOCOL.md \
+  /usr/share/doc/fanout/docs/configuration.md /usr/share/doc/fanout/ARCHITECTURE.md \
   /usr/share/doc/fanout/examples/fanoutd.conf /usr/share/man/man8/fanoutd.8 \
   /usr/share/man/man1/fanoutctl.1; do
   [ -e "$f" ] || fail "$f is not installed"

@@ -1,19 +1,33 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh Debian 12 machine: installs dependencies, builds, and runs
-# every test (unit, integration against the fake fleet, real sshd, and the Python client) with
-# ctest; then builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
-# suite once more, and fuzzes the request decoder for 60 s (scripts/fuzz.sh). In between,
-# scripts/package-check.sh builds and installs the .deb and checks the systemd units and
-# docker-compose.yml (as root; skipped otherwise). Set
-# FANOUT_SKIP_SANITIZERS=1 to skip both when iterating.
+# The whole test suite, from a fresh Debian 12 machine: installs dependencies; checks
+# formatting (clang-format) and the include direction between folders; builds; checks that the
+# docs cover every --help flag and their links resolve, and runs clang-tidy; runs the unit tests
+# (ctest -L unit), then the process-level tests (ctest -L integration: the fake fleet, real
+# sshd, the proxy, the Python clients). In between, scripts/package-check.sh builds and
+# installs the .deb and checks the systemd units and docker-compose.yml (as root; skipped
+# otherwise). Then it fuzzes the request decoder for 60 s (scripts/fuzz.sh), builds again with
+# AddressSanitizer + UndefinedBehaviorSanitizer and runs the suite once more. Set
+# FANOUT_SKIP_SANITIZERS=1 to skip those two when iterating.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 
-echo "== build (RelWithDebInfo) and test"
+echo "== checks: clang-format, include direction"
+bash scripts/check-format.sh
+bash scripts/check-includes.sh
+
+echo "== build (RelWithDebInfo)"
 bash scripts/build.sh
-(cd build && ctest --output-on-failure -j 2 --timeout 600)
+
+echo "== checks: docs against --help, clang-tidy"
+bash scripts/check-docs.sh build
+bash scripts/tidy.sh
+
+echo "== unit tests"
+(cd build && ctest --output-on-failure -L unit -j 2 --timeout 120)
+echo "== integration tests"
+(cd build && ctest --output-on-failure -L integration -j 2 --timeout 600)
 
 echo "== package: build and install the .deb, check the units and the compose file"
 bash scripts/package-check.sh

@@ -120,7 +120,9 @@ void read_ssh(const json& entry, std::string_view source, device& d) {
         {"ciphers", &ssh_algorithms::ciphers},
         {"macs", &ssh_algorithms::macs},
     };
-    for (const auto& [key, value] : ssh->items()) {
+    for (const auto& item : ssh->items()) {
+        const std::string& key = item.key();
+        const auto& value = item.value();
         auto field = std::find_if(std::begin(fields), std::end(fields),
                                   [&](const auto& f) { return key == f.key; });
         if (field == std::end(fields))
