@@ -45,7 +45,11 @@ install(FILES "${PROJECT_BINARY_DIR}/examples/fanoutd.conf" DESTINATION "${FANOU
 install(FILES examples/devices.json DESTINATION "${FANOUT_CONF_DIR}"
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
 install(FILES examples/known_hosts DESTINATION "${FANOUT_CONF_DIR}")
-install(FILES README.md protocol/PROTOCOL.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+# The docs keep the repository's relative layout, so the README's links resolve where installed.
+install(FILES README.md ARCHITECTURE.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+install(FILES protocol/PROTOCOL.md DESTINATION "${CMAKE_INSTALL_DOCDIR}/protocol")
+file(GLOB fanout_doc_pages CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/docs/*.md")
+install(FILES ${fanout_doc_pages} DESTINATION "${CMAKE_INSTALL_DOCDIR}/docs")
 install(FILES examples/README.md examples/fanoutd.conf examples/devices.json examples/known_hosts
               examples/subscriber.py
               systemd/fanoutd.service systemd/fanout-proxy.service

@@ -211,7 +211,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         ->capture_default_str();
     std::string policy_file;
     app.add_option("--command-policy", policy_file,
-                   "Command policy file (deny/allow rules; see README.md, \"Command policy\"). "
+                   "Command policy file (deny/allow rules; see docs/security.md, \"Command policy\"). "
                    "Default: the built-in deny list (reboot, configuration, shell, ...). A "
                    "missing or invalid file stops fanoutd with exit code 2");
     app.add_option("--state-dir", c.state_dir,

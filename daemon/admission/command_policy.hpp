@@ -1,7 +1,7 @@
 // The command policy: which CLI commands fanoutd agrees to send to routers.
 //
 // Contract:
-// - A policy is an ordered list of rules written in a small pattern language (README.md,
+// - A policy is an ordered list of rules written in a small pattern language (docs/security.md,
 //   "Command policy"): `deny PATTERN`, `allow PATTERN`, a leading `|` for rules on pipe
 //   stages, `(a|b)` alternatives, `*` for one word, a trailing `...` for any further words.
 // - check() is pure: it splits the command into words and pipe stages and answers nullopt
@@ -67,7 +67,7 @@ class command_policy {
     std::string source_ = "built-in default";
 };
 
-// The default rules, one per line, in the pattern language (also shown in README.md).
+// The default rules, one per line, in the pattern language (also shown in docs/security.md).
 extern const std::string_view default_policy_text;
 
 // At most `max_bytes` of `command` (cut on a UTF-8 boundary, "..." appended when cut), with

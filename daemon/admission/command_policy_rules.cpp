@@ -7,7 +7,7 @@
 
 namespace fanout::daemon {
 
-// Every entry is explained in README.md ("Command policy"). Keep the two in step.
+// Every entry is explained in docs/security.md ("Command policy"). Keep the two in step.
 const std::string_view default_policy_text = R"(
 deny request (system|vmhost) (reboot|halt|power-off|power-cycle|zeroize)
 deny request (system|vmhost) software

@@ -1,4 +1,4 @@
-// What the scheduler tells the durable journal, and when (see README "Crash safety").
+// What the scheduler tells the durable journal, and when (see docs/reliability.md, "Crash safety").
 //
 // Contract: the recording calls (job_accepted .. snapshot_*) are made with the scheduler's lock
 // held, in the order the state changes; they only write (no fsync) and return a ticket.
