@@ -145,6 +145,7 @@ class fanoutd_service:
             reply = {"type": "error", "code": "timeout", "message": str(e)}
         wall = time.monotonic() - t0
         sampler.stop()
+        self.last_reply = reply  # bench/durations.py reads the per-router results
         self.peak_rss_mb = max(self.peak_rss_mb, sampler.peak_mb)
         ok, failures = _check_job_result(reply, names)
         return Measurement(tool, len(names), self.fleet.latency_ms, wall,
