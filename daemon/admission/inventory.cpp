@@ -1,9 +1,16 @@
 #include "daemon/admission/inventory.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
-#include <fstream>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <limits>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -132,12 +139,76 @@ void read_ssh(const json& entry, std::string_view source, device& d) {
     }
 }
 
+// A router name as it will appear in logs, topics and replies: no control characters, so it
+// can neither forge a log line nor hide from one.
+bool printable_name(std::string_view name) {
+    return std::none_of(name.begin(), name.end(), [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+    });
+}
+
+// `name` with each control character as \xNN, safe to put in a message or a log line.
+std::string escaped(std::string_view name) {
+    std::string out;
+    for (char c : name) {
+        auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u != 0x7f) {
+            out += c;
+            continue;
+        }
+        char hex[5];
+        std::snprintf(hex, sizeof hex, "\\x%02x", u);
+        out += hex;
+    }
+    return out;
+}
+
+// The file's bytes, refusing anything but a regular file of at most max_inventory_bytes. Opened
+// non-blocking, so a FIFO cannot block the caller (start-up, or SIGHUP's reload).
+std::string read_inventory_file(const std::filesystem::path& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) throw inventory_error(path.string() + ": cannot be read: " + std::strerror(errno));
+    struct closer {
+        int fd;
+        ~closer() { ::close(fd); }
+    } guard{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        throw inventory_error(path.string() + ": is not a regular file");
+    if (static_cast<std::uintmax_t>(st.st_size) > max_inventory_bytes)
+        throw inventory_error(path.string() + ": is " + std::to_string(st.st_size) +
+                              " bytes; the inventory may hold at most " +
+                              std::to_string(max_inventory_bytes));
+    std::string text(static_cast<std::size_t>(st.st_size), '\0');
+    std::size_t got = 0;
+    while (got < text.size()) {
+        ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw inventory_error(path.string() + ": read failed: " + std::strerror(errno));
+        if (n == 0) break;  // shrank while read: parse what is there, JSON will say if it is cut
+        got += static_cast<std::size_t>(n);
+    }
+    text.resize(got);
+    return text;
+}
+
 }  // namespace
 
 inventory inventory::parse(std::string_view json_text, std::string_view source) {
     json doc;
+    // JSON lets a key repeat and the parser keeps the last; for routers that would send one
+    // router's commands to another host with other credentials. Collect the repeats instead.
+    std::set<std::string, std::less<>> names, repeated;
+    auto note_router_names = [&](int depth, json::parse_event_t event, json& parsed) {
+        if (depth == 1 && event == json::parse_event_t::key) {
+            const auto& name = parsed.get_ref<const std::string&>();
+            if (!names.insert(name).second) repeated.insert(name);
+        }
+        return true;
+    };
     try {
-        doc = json::parse(json_text);
+        doc = json::parse(json_text, note_router_names);
     } catch (const json::parse_error& e) {
         // Only the position: the parser's own message quotes the text it read, which may be
         // a password.
@@ -147,12 +218,18 @@ inventory inventory::parse(std::string_view json_text, std::string_view source) 
     if (!doc.is_object())
         throw inventory_error(std::string(source) + ": must be a JSON object keyed by router name");
     if (doc.empty()) throw inventory_error(std::string(source) + ": holds no routers");
+    if (!repeated.empty())
+        throw inventory_error(std::string(source) + ": router '" + *repeated.begin() +
+                              "' is defined more than once; each router name must be unique");
 
     inventory inv;
     inv.devices_.reserve(doc.size());
     for (const auto& [name, entry] : doc.items()) {
         if (name.empty() || name.size() > 255)
             throw inventory_error(std::string(source) + ": router names must be 1-255 characters");
+        if (!printable_name(name))
+            throw inventory_error(std::string(source) + ": router '" + escaped(name) +
+                                  "': router names must not hold control characters");
         if (!entry.is_object()) fail(source, name, "(entry)", "must be an object");
         device d;
         d.name = name;
@@ -171,11 +248,7 @@ inventory inventory::parse(std::string_view json_text, std::string_view source) 
 }
 
 inventory inventory::load(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw inventory_error(path.string() + ": cannot be read");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse(text.str(), path.string());
+    return parse(read_inventory_file(path), path.string());
 }
 
 const device* inventory::find(std::string_view name) const {

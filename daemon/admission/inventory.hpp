@@ -3,6 +3,9 @@
 // Contract: load() validates the whole file and throws inventory_error naming the router
 // and the field at fault; a loaded inventory is immutable and safe to share across threads.
 // Passwords are held in `secret`, which never formats its value (logs print "***").
+// load() reads only a regular file of at most max_inventory_bytes (a FIFO or a device is
+// refused at once, never waited on). Router names are unique (a repeated key is an error, not
+// "the last one wins") and hold no control characters.
 //
 // Format: a JSON object keyed by router name. Each value has `ip` (string), `port`
 // (integer, default 22), `username` (string) and either
@@ -27,6 +30,9 @@
 #include "daemon/admission/device.hpp"
 
 namespace fanout::daemon {
+
+// The largest devices.json load() reads: about 200,000 routers of ordinary size.
+inline constexpr std::uintmax_t max_inventory_bytes = 64u << 20;
 
 class inventory_error : public std::runtime_error {
   public:

@@ -1,6 +1,8 @@
 // Inventory parsing: junos-mcp-server's devices.json format and every error it reports.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "daemon/admission/inventory.hpp"
@@ -10,6 +12,7 @@
 using fanout::daemon::device;
 using fanout::daemon::inventory;
 using fanout::daemon::inventory_error;
+using fanout::daemon::max_inventory_bytes;
 
 namespace {
 
@@ -117,6 +120,58 @@ TEST(inventory, loads_from_a_file) {
     auto inv = inventory::load(dir.file("devices.json"));
     ASSERT_NE(inv.find("r1"), nullptr);
     EXPECT_EQ(inv.find("r1")->port, 2222);
+}
+
+TEST(inventory, a_router_defined_twice_is_refused_by_name) {
+    auto message = error_of(
+        R"({"r1": {"ip": "10.0.0.1", "username": "u", "password": "p"},
+            "r2": {"ip": "10.0.0.2", "username": "u", "password": "p"},
+            "r1": {"ip": "10.6.6.6", "username": "evil", "password": "q"}})");
+    EXPECT_NE(message.find("router 'r1' is defined more than once"), std::string::npos) << message;
+    // Keys repeated deeper down are the JSON parser's business, not a second router.
+    EXPECT_NO_THROW(inventory::parse(
+        R"({"r1": {"ip": "10.0.0.1", "username": "u", "password": "p", "port": 22, "port": 23}})"));
+}
+
+TEST(inventory, a_router_name_with_a_control_character_is_refused) {
+    // JSON escapes: the parsed names hold a newline, a carriage return, ESC and DEL.
+    for (std::string name :
+         {R"(r1\n[info] forged line)", R"(r1\r)", R"(r\u001b[31m)", R"(r\u007f)"}) {
+        auto message = error_of(R"({")" + name +
+                                R"(": {"ip": "10.0.0.1", "username": "u", "password": "p"}})");
+        EXPECT_NE(message.find("control characters"), std::string::npos) << name << ": " << message;
+        EXPECT_EQ(message.find('\n'), std::string::npos) << "the error itself must not break lines";
+    }
+}
+
+TEST(inventory, a_fifo_is_refused_at_once_and_never_waited_on) {
+    fanout::testing::temp_dir dir;
+    ASSERT_EQ(mkfifo(dir.file("devices.json").c_str(), 0600), 0);
+    try {
+        inventory::load(
+            dir.file("devices.json"));  // nobody ever writes: a blocking open would hang
+        FAIL() << "a FIFO was accepted";
+    } catch (const inventory_error& e) {
+        EXPECT_NE(std::string(e.what()).find("is not a regular file"), std::string::npos);
+    }
+    EXPECT_THROW(inventory::load("/dev/zero"), inventory_error);
+}
+
+TEST(inventory, a_file_beyond_the_size_cap_is_refused_unread) {
+    fanout::testing::temp_dir dir;
+    {
+        std::ofstream big(dir.file("devices.json"));
+        big << "{}";
+    }
+    std::filesystem::resize_file(dir.file("devices.json"), max_inventory_bytes + 1);
+    try {
+        inventory::load(dir.file("devices.json"));
+        FAIL() << "an oversized inventory was accepted";
+    } catch (const inventory_error& e) {
+        EXPECT_NE(std::string(e.what()).find("at most " + std::to_string(max_inventory_bytes)),
+                  std::string::npos)
+            << e.what();
+    }
 }
 
 namespace {
