@@ -210,10 +210,11 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         ->check(CLI::Range(0.0, 3600.0))
         ->capture_default_str();
     std::string policy_file;
-    app.add_option("--command-policy", policy_file,
-                   "Command policy file (deny/allow rules; see docs/security.md, \"Command policy\"). "
-                   "Default: the built-in deny list (reboot, configuration, shell, ...). A "
-                   "missing or invalid file stops fanoutd with exit code 2");
+    app.add_option(
+        "--command-policy", policy_file,
+        "Command policy file (deny/allow rules; see docs/security.md, \"Command policy\"). "
+        "Default: the built-in deny list (reboot, configuration, shell, ...). A "
+        "missing or invalid file stops fanoutd with exit code 2");
     app.add_option("--state-dir", c.state_dir,
                    "Directory for the crash-safety journal (created 0700). After a crash or "
                    "kill, fanoutd resumes the unfinished jobs from it. Default: none (accepted "

@@ -106,10 +106,11 @@ int run_cli(int argc, char** argv) {
                    "seconds to wait for a reply to one attempt of a request")
         ->check(positive_seconds)
         ->capture_default_str();
-    app.add_option("--retries", global.retries,
-                   "after no reply in time, send the same request again on a fresh "
-                   "connection this many times (a submit keeps its job_id, so fanoutd "
-                   "answers a resend as the first; see docs/pool.md, \"Retries and at-least-once\")")
+    app.add_option(
+           "--retries", global.retries,
+           "after no reply in time, send the same request again on a fresh "
+           "connection this many times (a submit keeps its job_id, so fanoutd "
+           "answers a resend as the first; see docs/pool.md, \"Retries and at-least-once\")")
         ->check(CLI::Range(0u, 100u))
         ->capture_default_str();
     app.add_option("--curve-server-key", global.curve_server_key,
