@@ -9,11 +9,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <sstream>
 #include <system_error>
+
+#include <spdlog/spdlog.h>
 
 namespace fanout::daemon {
 namespace {
@@ -92,39 +95,66 @@ std::string known_hosts_file::host_name(const std::string& ip, std::uint16_t por
 
 known_hosts_file::file_state known_hosts_file::stat_file() const {
     struct stat st {};
-    if (::stat(path_.c_str(), &st) != 0) return {};
-    return {true, st.st_dev, st.st_ino, st.st_size,
-            static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+    if (::stat(path_.c_str(), &st) != 0) {
+        file_state missing;
+        if (errno != ENOENT && errno != ENOTDIR) missing.error = errno;
+        return missing;
+    }
+    return {true,
+            st.st_dev,
+            st.st_ino,
+            st.st_size,
+            static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+            0};
+}
+
+void known_hosts_file::read_failed(int error) {
+    if (!failing_)
+        spdlog::error("cannot read known_hosts {}: {}; {}", path_.string(), std::strerror(error),
+                      have_good_ ? "keeping the keys read before"
+                                 : "refusing every host key until it can be read");
+    failing_ = true;
 }
 
 void known_hosts_file::refresh(const file_state& now) {
-    if (now == loaded_) return;
+    if (have_good_ && !failing_ && now == loaded_) return;
+    if (now.error != 0) return read_failed(now.error);
+    std::vector<entry> read;
+    if (now.exists) {
+        errno = 0;
+        std::ifstream in(path_);
+        if (!in.is_open()) return read_failed(errno != 0 ? errno : EIO);
+        std::string line;
+        while (std::getline(in, line)) {
+            std::istringstream fields(line);
+            std::string first, hosts, type, key;
+            fields >> first;
+            if (first.empty() || first.front() == '#') continue;
+            entry e;
+            if (first.front() == '@') {
+                if (first != "@revoked") continue;  // @cert-authority: certificates are not used
+                e.revoked = true;
+                fields >> hosts;
+            } else {
+                hosts = first;
+            }
+            fields >> type >> key;
+            if (key.empty()) continue;
+            e.hosts = hosts;
+            e.type = type;
+            e.key = key;
+            read.push_back(std::move(e));
+        }
+        if (in.bad()) return read_failed(errno != 0 ? errno : EIO);
+    }
     entries_.clear();
     by_host_.clear();
     patterns_.clear();
+    for (auto& e : read) insert(std::move(e));
     loaded_ = now;
-    std::ifstream in(path_);
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream fields(line);
-        std::string first, hosts, type, key;
-        fields >> first;
-        if (first.empty() || first.front() == '#') continue;
-        entry e;
-        if (first.front() == '@') {
-            if (first != "@revoked") continue;  // @cert-authority: certificates are not used
-            e.revoked = true;
-            fields >> hosts;
-        } else {
-            hosts = first;
-        }
-        fields >> type >> key;
-        if (key.empty()) continue;
-        e.hosts = hosts;
-        e.type = type;
-        e.key = key;
-        insert(std::move(e));
-    }
+    if (failing_) spdlog::info("known_hosts {} can be read again", path_.string());
+    have_good_ = true;
+    failing_ = false;
 }
 
 void known_hosts_file::insert(entry e) {
@@ -168,10 +198,11 @@ host_key_match known_hosts_file::check(const std::string& host, const std::strin
     auto now = stat_file();
     {
         std::shared_lock lock(mutex_);
-        if (now == loaded_) return match(host, key_base64);
+        if (have_good_ && !failing_ && now == loaded_) return match(host, key_base64);
     }
     std::unique_lock lock(mutex_);
     refresh(now);
+    if (!have_good_) return host_key_match::unreadable;
     return match(host, key_base64);
 }
 
@@ -191,6 +222,8 @@ host_key_match known_hosts_file::add(const std::string& host, const std::string&
     std::lock_guard serialise(append_mutex);
     std::unique_lock lock(mutex_);
     refresh(stat_file());
+    // A key is never recorded on the strength of a set that may be out of date.
+    if (!have_good_ || failing_) return host_key_match::unreadable;
     if (auto current = match(host, key_base64); current != host_key_match::unknown) return current;
 
     int fd = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);

@@ -5,6 +5,10 @@
 // indexed; hashed (|1|...) and wildcard entries are matched one by one through libssh.
 // @cert-authority lines are ignored; keys under @revoked are refused. add() serialises
 // writers through a process-wide mutex and flock(2) on the file. A missing file is empty.
+// A file that exists but cannot be read (descriptors exhausted, permissions, I/O error) is
+// never taken as empty: the last set read successfully stays in force, an error is logged
+// once per episode, and the read is tried again at the next lookup. Until a first successful
+// read, lookups answer `unreadable` and add() writes nothing.
 #pragma once
 
 #include <sys/types.h>
@@ -19,7 +23,7 @@
 
 namespace fanout::daemon {
 
-enum class host_key_match { known, unknown, changed, revoked };
+enum class host_key_match { known, unknown, changed, revoked, unreadable };
 
 class known_hosts_file {
   public:
@@ -58,11 +62,13 @@ class known_hosts_file {
         ino_t inode = 0;
         off_t size = 0;
         std::int64_t mtime_ns = 0;
+        int error = 0;  // errno of a stat(2) that failed for a reason other than "missing"
         bool operator==(const file_state&) const = default;
     };
 
     file_state stat_file() const;
     void refresh(const file_state& now);  // caller holds the unique lock
+    void read_failed(int error);          // caller holds the unique lock
     void insert(entry e);                 // caller holds the unique lock
     std::vector<const entry*> entries_for(const std::string& host) const;
     host_key_match match(const std::string& host, const std::string& key_base64) const;
@@ -70,6 +76,8 @@ class known_hosts_file {
     std::filesystem::path path_;
     std::shared_mutex mutex_;
     file_state loaded_;
+    bool have_good_ = false;  // a read (or an absent file) has succeeded at least once
+    bool failing_ = false;    // the last read failed: logged once, retried at each lookup
     std::vector<std::unique_ptr<entry>> entries_;
     std::unordered_map<std::string, std::vector<const entry*>> by_host_;
     std::vector<const entry*> patterns_;

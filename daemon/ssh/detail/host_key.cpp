@@ -106,6 +106,10 @@ std::optional<router_error> verify_host_key(ssh_session session, const std::stri
         case host_key_match::revoked:
             return host_key_error("the host key of " + host + " (" + shown +
                                   ") is marked @revoked in " + where);
+        case host_key_match::unreadable:
+            return host_key_error("cannot check the host key of " + host + " (" + shown +
+                                  "): " + where +
+                                  " cannot be read (see fanoutd's log); refusing to connect");
     }
     return host_key_error("unexpected verdict for " + host);
 }

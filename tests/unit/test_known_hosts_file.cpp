@@ -1,0 +1,86 @@
+// known_hosts_file when the file cannot be read: the last good set stays in force (a changed
+// key is still refused, a known one still accepted), nothing is recorded, and a file never
+// read successfully refuses every key. Reads fail here the way they did in the attack: every
+// descriptor of the process is in use.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <vector>
+
+#include "daemon/ssh/known_hosts.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace fanout::daemon {
+namespace {
+
+const std::string key_a = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+const std::string key_b = "AAAAC3NzaC1lZDI1NTE5AAAAIBq7uFuu0TtdJ8VLJKDKJnk0U2ndjBj7GC1wvBkhPDk0";
+
+// Holds every free descriptor (under a lowered soft limit) until destroyed.
+class descriptors_exhausted {
+  public:
+    descriptors_exhausted() {
+        getrlimit(RLIMIT_NOFILE, &saved_);
+        rlimit low = saved_;
+        low.rlim_cur = 256;
+        setrlimit(RLIMIT_NOFILE, &low);
+        for (int fd; (fd = dup(STDERR_FILENO)) >= 0;) held_.push_back(fd);
+    }
+    ~descriptors_exhausted() {
+        for (int fd : held_) close(fd);
+        setrlimit(RLIMIT_NOFILE, &saved_);
+    }
+
+  private:
+    rlimit saved_{};
+    std::vector<int> held_;
+};
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream(path, std::ios::trunc) << text;
+}
+
+TEST(known_hosts_file, a_failed_read_keeps_the_last_good_keys) {
+    testing::temp_dir dir;
+    const auto path = dir.file("known_hosts");
+    write_file(path, "10.0.0.1 ssh-ed25519 " + key_a + "\n");
+    known_hosts_file file(path);
+    ASSERT_EQ(file.check("10.0.0.1", key_a), host_key_match::known);
+    // The file changes on disk (so it must be read again), and then it cannot be read.
+    write_file(path, "# edited\n10.0.0.1 ssh-ed25519 " + key_a + "\n");
+    {
+        descriptors_exhausted no_fds;
+        EXPECT_EQ(file.check("10.0.0.1", key_b), host_key_match::changed);  // not `unknown`
+        EXPECT_EQ(file.check("10.0.0.1", key_a), host_key_match::known);
+        EXPECT_EQ(file.add("10.0.0.9", "ssh-ed25519", key_b), host_key_match::unreadable);
+    }
+    EXPECT_EQ(file.check("10.0.0.9", key_b), host_key_match::unknown) << "nothing was recorded";
+    EXPECT_EQ(file.check("10.0.0.1", key_b), host_key_match::changed);
+}
+
+TEST(known_hosts_file, a_file_never_read_refuses_every_key) {
+    testing::temp_dir dir;
+    const auto path = dir.file("known_hosts");
+    write_file(path, "10.0.0.1 ssh-ed25519 " + key_a + "\n");
+    known_hosts_file file(path);
+    {
+        descriptors_exhausted no_fds;
+        EXPECT_EQ(file.check("10.0.0.1", key_a), host_key_match::unreadable);
+        EXPECT_EQ(file.check("10.0.0.2", key_b), host_key_match::unreadable);
+        EXPECT_EQ(file.add("10.0.0.2", "ssh-ed25519", key_b), host_key_match::unreadable);
+    }
+    EXPECT_EQ(file.check("10.0.0.1", key_a), host_key_match::known) << "read again once it can be";
+}
+
+TEST(known_hosts_file, a_missing_file_is_empty) {
+    testing::temp_dir dir;
+    known_hosts_file file(dir.file("known_hosts"));
+    EXPECT_EQ(file.check("10.0.0.1", key_a), host_key_match::unknown);
+    EXPECT_EQ(file.add("10.0.0.1", "ssh-ed25519", key_a), host_key_match::known);
+    EXPECT_EQ(file.check("10.0.0.1", key_a), host_key_match::known);
+}
+
+}  // namespace
+}  // namespace fanout::daemon
