@@ -216,7 +216,8 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         "Default: the built-in deny list (reboot, configuration, shell, ...). A "
         "missing or invalid file stops fanoutd with exit code 2");
     app.add_option("--state-dir", c.state_dir,
-                   "Directory for the crash-safety journal (created 0700). After a crash or "
+                   "Directory for the crash-safety journal (created 0700; an existing one must be "
+                   "fanoutd's own and private). After a crash or "
                    "kill, fanoutd resumes the unfinished jobs from it. Default: none (accepted "
                    "jobs are lost on a crash)");
     app.add_flag("--rerun-interrupted", c.rerun_interrupted,

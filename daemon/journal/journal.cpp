@@ -15,6 +15,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/journal/state_dir.hpp"
+
 namespace fanout::daemon {
 namespace {
 
@@ -125,10 +127,7 @@ struct journal::segment {
 
 journal::journal(std::filesystem::path dir, std::uint64_t compact_bytes)
     : dir_(std::move(dir)), compact_bytes_(compact_bytes) {
-    std::error_code ec;
-    std::filesystem::create_directories(dir_, ec);
-    if (ec) throw std::runtime_error("--state-dir " + dir_.string() + ": " + ec.message());
-    ::chmod(dir_.c_str(), 0700);
+    prepare_state_dir(dir_);
     dir_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd_ < 0) throw std::runtime_error("--state-dir " + dir_.string() + ": " + errno_text());
     auto lock_path = dir_ / "lock";

@@ -14,6 +14,7 @@
 //   (without any caller lock) makes it durable and removes the older segments.
 // - A write error is logged once and turns the journal off (fanoutd keeps serving, without
 //   crash safety). Two processes cannot share a state directory (flock); the second throws.
+//   The directory must be private to fanoutd (state_dir.hpp); the constructor throws otherwise.
 #pragma once
 
 #include <condition_variable>
