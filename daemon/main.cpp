@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
@@ -19,6 +20,8 @@
 #include "daemon/admission/inventory.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/hardening.hpp"
+#include "daemon/log_format.hpp"
 #include "daemon/service_notify.hpp"
 #include "daemon/ssh/algorithms.hpp"
 #include "fanout/version.hpp"
@@ -41,6 +44,16 @@ void warn_if_world_readable(const config& c, const fanout::daemon::inventory& de
         ::stat(c.inventory_path.c_str(), &st) == 0 && (st.st_mode & S_IROTH))
         spdlog::warn("{} holds passwords or key passphrases and is world-readable; chmod 600 it",
                      c.inventory_path.string());
+    if (auto who = fanout::daemon::others_can_write(c.inventory_path))
+        spdlog::warn(
+            "{} is writable by {}: they can point routers at any host and collect the "
+            "credentials fanoutd sends; chmod go-w it",
+            c.inventory_path.string(), *who);
+    const auto& known_hosts = c.transport.known_hosts;
+    if (auto who =
+            known_hosts.empty() ? std::nullopt : fanout::daemon::others_can_write(known_hosts))
+        spdlog::warn("{} is writable by {}: they can add a host key for any router; chmod go-w it",
+                     known_hosts.string(), *who);
 }
 
 void warn_about_exposure(const config& c, const fanout::daemon::inventory& devices) {
@@ -134,9 +147,12 @@ int main(int argc, char** argv) {
     fix_malloc_mmap_threshold();
 
     auto logger = spdlog::stderr_color_mt("fanoutd");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    logger->set_formatter(std::make_unique<fanout::daemon::escaping_formatter>(
+        std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v")));
     spdlog::set_default_logger(logger);
     spdlog::set_level(spdlog::level::from_str(settings.log_level));
+    if (!fanout::daemon::keep_secrets_out_of_core_dumps())
+        spdlog::warn("could not turn core dumps off: a crash may write passwords to a core file");
 
     std::shared_ptr<const fanout::daemon::inventory> devices;
     try {

@@ -213,3 +213,43 @@ TEST(daemon_secrets, a_world_readable_inventory_with_only_a_passphrase_is_warned
         << text;
     expect_no_secret(text, "fanoutd's log");
 }
+
+TEST(daemon_secrets, fanoutd_writes_no_core_file_and_warns_about_files_others_can_write) {
+    secret_fleet f;
+    ::chmod(f.routers.devices_json().c_str(), 0620);
+    ::chmod(f.routers.known_hosts().c_str(), 0646);
+    auto log = f.dir.file("fanoutd.log");
+    {
+        fanoutd_process d(f.dir, f.routers.devices_json(), f.routers.known_hosts(), {}, {{}, log});
+        auto limits = read_text("/proc/" + std::to_string(d.process().pid()) + "/limits");
+        EXPECT_NE(limits.find("Max core file size        0                    0"),
+                  std::string::npos)
+            << limits;
+        EXPECT_EQ(d.process().stop(SIGTERM), 0);
+    }
+    auto text = read_text(log);
+    EXPECT_NE(text.find(f.routers.devices_json() + " is writable by group"), std::string::npos)
+        << text;
+    EXPECT_NE(
+        text.find(f.routers.known_hosts() + " is writable by others: they can add a host key"),
+        std::string::npos)
+        << text;
+}
+
+TEST(daemon_secrets, a_router_name_with_a_newline_cannot_forge_a_log_line) {
+    temp_dir dir;
+    fleet routers(dir, 1, {});
+    auto devices = nlohmann::json::parse(read_text(routers.devices_json()));
+    devices["r1\n2026-01-01T00:00:00.000 info forged"] = devices["r1"];
+    std::ofstream(routers.devices_json()) << devices.dump(2);
+    child_process d({FANOUTD_BIN, "--inventory", routers.devices_json(), "--known-hosts",
+                     routers.known_hosts(), "--jobs", "ipc://" + dir.file("jobs.sock"), "--results",
+                     "ipc://" + dir.file("results.sock")},
+                    child_process::capture::stderr_stream);
+    d.drain();
+    EXPECT_EQ(d.wait(10s), 2) << "an inventory with such a name is refused";
+    std::string text;
+    for (const auto& line : d.lines()) text += line + "\n";
+    EXPECT_NE(text.find("r1\\x0a2026-01-01T00:00:00.000 info forged"), std::string::npos) << text;
+    for (const auto& line : d.lines()) EXPECT_NE(line.rfind("2026-01-01", 0), 0u) << line;
+}
