@@ -71,6 +71,10 @@ struct daemon::parts {
     worker_pool workers;
     bool stopped = false;
 
+    // The intake thread reaches the scheduler, the workers and the session pool (has_room, the
+    // gauges), which are destroyed before it: stop it first, also when shutdown() never ran.
+    ~parts() { requests.stop(); }
+
     bool restore(const std::shared_ptr<const inventory>& devices) {
         if (!journal_file) return false;
         auto state = recover(journal_file->take_replayed(), settings.rerun_interrupted);

@@ -7,20 +7,34 @@
 namespace fanout::daemon {
 namespace {
 
-// The length of the Unicode line break (NEL, LS, PS) in UTF-8 at `i`, or 0.
-std::size_t line_break_at(std::string_view text, std::size_t i) {
+// The length in UTF-8 of the code point at `i` when it must be escaped: a C1 control
+// (U+0080..U+009F: NEL breaks lines, CSI drives terminals), a line or paragraph separator
+// (U+2028, U+2029) or a bidirectional override or isolate (U+202A..U+202E, U+2066..U+2069,
+// which reorder what a reader sees); else 0.
+std::size_t unicode_escape_at(std::string_view text, std::size_t i) {
     auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    if (byte(i) == 0xc2 && i + 1 < text.size() && byte(i + 1) == 0x85) return 2;
-    if (byte(i) == 0xe2 && i + 2 < text.size() && byte(i + 1) == 0x80 &&
-        (byte(i + 2) == 0xa8 || byte(i + 2) == 0xa9))
-        return 3;
+    if (byte(i) == 0xc2 && i + 1 < text.size() && byte(i + 1) < 0xa0 && byte(i + 1) >= 0x80)
+        return 2;
+    if (byte(i) == 0xe2 && i + 2 < text.size()) {
+        unsigned code = 0x2000 | ((byte(i + 1) & 0x3fu) << 6) | (byte(i + 2) & 0x3fu);
+        if (code == 0x2028 || code == 0x2029 || (code >= 0x202a && code <= 0x202e) ||
+            (code >= 0x2066 && code <= 0x2069))
+            return 3;
+    }
     return 0;
+}
+
+// The code point of the 2- or 3-byte UTF-8 sequence at `i`.
+unsigned code_point_at(std::string_view text, std::size_t i, std::size_t length) {
+    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    if (length == 2) return ((byte(i) & 0x1fu) << 6) | (byte(i + 1) & 0x3fu);
+    return ((byte(i) & 0x0fu) << 12) | ((byte(i + 1) & 0x3fu) << 6) | (byte(i + 2) & 0x3fu);
 }
 
 bool needs_escape(std::string_view text) {
     for (std::size_t i = 0; i < text.size(); ++i) {
         auto u = static_cast<unsigned char>(text[i]);
-        if (u < 0x20 || u == 0x7f || line_break_at(text, i)) return true;
+        if (u < 0x20 || u == 0x7f || unicode_escape_at(text, i)) return true;
     }
     return false;
 }
@@ -32,9 +46,10 @@ std::string escape_for_log(std::string_view text) {
     out.reserve(text.size() + 16);
     for (std::size_t i = 0; i < text.size(); ++i) {
         auto u = static_cast<unsigned char>(text[i]);
-        if (std::size_t n = line_break_at(text, i)) {
-            out +=
-                n == 2 ? "\\u0085" : (u == 0xe2 && text[i + 2] == '\xa8' ? "\\u2028" : "\\u2029");
+        if (std::size_t n = unicode_escape_at(text, i)) {
+            char code[8];
+            std::snprintf(code, sizeof code, "\\u%04x", code_point_at(text, i, n));
+            out += code;
             i += n - 1;
         } else if (u == '\n') {
             out += "\\n";
@@ -63,6 +78,10 @@ void escaping_formatter::format(const spdlog::details::log_msg& msg, spdlog::mem
     spdlog::details::log_msg copy = msg;
     copy.payload = spdlog::string_view_t(escaped.data(), escaped.size());
     inner_->format(copy, dest);
+    // The colour sinks read where the level's colour starts and ends from the message they
+    // passed in (mutable fields the pattern formatter sets).
+    msg.color_range_start = copy.color_range_start;
+    msg.color_range_end = copy.color_range_end;
 }
 
 std::unique_ptr<spdlog::formatter> escaping_formatter::clone() const {

@@ -1,11 +1,12 @@
 // fanoutd's log lines: one event per line, whatever the text in it.
 //
 // Contract: escaping_formatter wraps a pattern formatter and rewrites the message text before
-// it is formatted: control characters (below 0x20, and DEL) become \n, \r, \t or \xNN, and the
-// Unicode line breaks U+0085, U+2028 and U+2029 become \u0085, \u2028 and \u2029, so text from
-// clients, routers or files (job ids, router names, commands, error messages) can neither forge
-// a log line nor hide part of one. Messages without such characters pass through unchanged
-// and uncopied. escape_for_log() is the same rewrite on its own.
+// it is formatted: control characters (below 0x20, and DEL) become \n, \r, \t or \xNN; C1
+// controls (U+0080..U+009F, NEL among them), the separators U+2028 and U+2029 and the
+// bidirectional overrides and isolates (U+202A..U+202E, U+2066..U+2069) become \uXXXX. So text
+// from clients, routers or files (job ids, router names, commands, error messages) can neither
+// forge a log line nor hide or reorder part of one. Messages without such characters pass through
+// unchanged and uncopied. escape_for_log() is the same rewrite on its own.
 #pragma once
 
 #include <memory>

@@ -21,6 +21,7 @@
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/hardening.hpp"
+#include "daemon/journal/state_dir.hpp"
 #include "daemon/log_format.hpp"
 #include "daemon/service_notify.hpp"
 #include "daemon/ssh/algorithms.hpp"
@@ -192,6 +193,9 @@ int main(int argc, char** argv) {
         running.shutdown();
     } catch (const fanout::curve::key_file_error& e) {
         spdlog::error("invalid CURVE setup: {}", e.what());
+        return 2;
+    } catch (const fanout::daemon::state_dir_error& e) {
+        spdlog::error("cannot start: {}", e.what());
         return 2;
     } catch (const zmq::error_t& e) {
         spdlog::error("cannot start: {} (check --jobs/--results endpoints)", e.what());

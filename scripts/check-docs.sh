@@ -12,19 +12,25 @@ docs=(README.md ARCHITECTURE.md docs/*.md)
 status=0
 
 help_flags() {
-  "$@" --help 2>&1 | grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u
+  local help
+  help=$("$@" --help 2>&1) || { echo "check-docs: '$* --help' failed" >&2; return 1; }
+  grep -oE -- '--[a-z0-9][a-z0-9-]*' <<<"$help" | sort -u
 }
 
 check_flags() {
-  local what=$1
+  local what=$1 flags
   shift
+  if ! flags=$(help_flags "$@"); then
+    status=1
+    return
+  fi
   while IFS= read -r flag; do
     [ "$flag" = --help ] && continue
     if ! grep -qF -- "$flag" "${docs[@]}"; then
       echo "check-docs: $what: $flag is in --help but not in README.md, ARCHITECTURE.md or docs/"
       status=1
     fi
-  done < <(help_flags "$@")
+  done <<<"$flags"
 }
 
 ctl=$build/tools/fanoutctl/fanoutctl

@@ -142,10 +142,14 @@ void read_ssh(const json& entry, std::string_view source, device& d) {
 // A router name as it will appear in logs, topics and replies: no control characters, so it
 // can neither forge a log line nor hide from one.
 bool printable_name(std::string_view name) {
-    return std::none_of(name.begin(), name.end(), [](char c) {
-        auto u = static_cast<unsigned char>(c);
-        return u < 0x20 || u == 0x7f;
-    });
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        auto u = static_cast<unsigned char>(name[i]);
+        if (u < 0x20 || u == 0x7f) return false;
+        // C1 controls, U+0080..U+009F, in UTF-8 (some terminals read U+009B as CSI).
+        if (u == 0xc2 && i + 1 < name.size() && static_cast<unsigned char>(name[i + 1]) < 0xa0)
+            return false;
+    }
+    return true;
 }
 
 // `name` with each control character as \xNN, safe to put in a message or a log line.
@@ -197,18 +201,26 @@ std::string read_inventory_file(const std::filesystem::path& path) {
 
 inventory inventory::parse(std::string_view json_text, std::string_view source) {
     json doc;
-    // JSON lets a key repeat and the parser keeps the last; for routers that would send one
-    // router's commands to another host with other credentials. Collect the repeats instead.
-    std::set<std::string, std::less<>> names, repeated;
-    auto note_router_names = [&](int depth, json::parse_event_t event, json& parsed) {
-        if (depth == 1 && event == json::parse_event_t::key) {
-            const auto& name = parsed.get_ref<const std::string&>();
-            if (!names.insert(name).second) repeated.insert(name);
+    // JSON lets a key repeat and the parser keeps the last. For a router that would send its
+    // commands to another host ("r1" twice), or its credentials to another address ("ip"
+    // twice): collect the repeats, in every object, and refuse the file.
+    std::vector<std::set<std::string, std::less<>>> open_objects;
+    std::vector<std::string> repeated;  // "r1", or "r1.ip" for a key inside router r1
+    std::string router;                 // the router whose entry is being read
+    auto note_repeats = [&](int depth, json::parse_event_t event, json& parsed) {
+        using e = json::parse_event_t;
+        if (event == e::object_start) open_objects.emplace_back();
+        if (event == e::object_end && !open_objects.empty()) open_objects.pop_back();
+        if (event == e::key && !open_objects.empty()) {
+            const auto& key = parsed.get_ref<const std::string&>();
+            if (depth == 1) router = key;
+            if (!open_objects.back().insert(key).second)
+                repeated.push_back(depth == 1 ? key : router + "." + key);
         }
         return true;
     };
     try {
-        doc = json::parse(json_text, note_router_names);
+        doc = json::parse(json_text, note_repeats);
     } catch (const json::parse_error& e) {
         // Only the position: the parser's own message quotes the text it read, which may be
         // a password.
@@ -219,8 +231,9 @@ inventory inventory::parse(std::string_view json_text, std::string_view source) 
         throw inventory_error(std::string(source) + ": must be a JSON object keyed by router name");
     if (doc.empty()) throw inventory_error(std::string(source) + ": holds no routers");
     if (!repeated.empty())
-        throw inventory_error(std::string(source) + ": router '" + *repeated.begin() +
-                              "' is defined more than once; each router name must be unique");
+        throw inventory_error(std::string(source) + ": '" + escaped(repeated.front()) +
+                              "' is defined more than once; router names, and the keys of each "
+                              "entry, must be unique");
 
     inventory inv;
     inv.devices_.reserve(doc.size());

@@ -14,7 +14,7 @@ namespace fanout::daemon {
 namespace {
 
 [[noreturn]] void refuse(const std::filesystem::path& dir, const std::string& why) {
-    throw std::runtime_error("--state-dir " + dir.string() + ": " + why);
+    throw state_dir_error("--state-dir " + dir.string() + ": " + why);
 }
 
 std::string octal(mode_t mode) {
@@ -25,7 +25,10 @@ std::string octal(mode_t mode) {
 
 }  // namespace
 
-void prepare_state_dir(const std::filesystem::path& dir) {
+void prepare_state_dir(const std::filesystem::path& given) {
+    // "state/" names the same directory as "state": its parent is not "state" itself.
+    auto dir = given.lexically_normal();
+    if (!dir.has_filename() && dir.has_parent_path()) dir = dir.parent_path();
     if (!dir.parent_path().empty()) {
         std::error_code ec;
         std::filesystem::create_directories(dir.parent_path(), ec);

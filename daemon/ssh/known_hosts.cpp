@@ -101,6 +101,7 @@ known_hosts_file::file_state known_hosts_file::stat_file() const {
         return missing;
     }
     return {true,
+            S_ISREG(st.st_mode),
             st.st_dev,
             st.st_ino,
             st.st_size,
@@ -108,9 +109,9 @@ known_hosts_file::file_state known_hosts_file::stat_file() const {
             0};
 }
 
-void known_hosts_file::read_failed(int error) {
+void known_hosts_file::read_failed(const std::string& why) {
     if (!failing_)
-        spdlog::error("cannot read known_hosts {}: {}; {}", path_.string(), std::strerror(error),
+        spdlog::error("cannot read known_hosts {}: {}; {}", path_.string(), why,
                       have_good_ ? "keeping the keys read before"
                                  : "refusing every host key until it can be read");
     failing_ = true;
@@ -118,12 +119,14 @@ void known_hosts_file::read_failed(int error) {
 
 void known_hosts_file::refresh(const file_state& now) {
     if (have_good_ && !failing_ && now == loaded_) return;
-    if (now.error != 0) return read_failed(now.error);
+    if (now.error != 0) return read_failed(std::strerror(now.error));
+    // Never open a FIFO or a device: reading one could block every connection behind this lock.
+    if (now.exists && !now.regular) return read_failed("not a regular file");
     std::vector<entry> read;
     if (now.exists) {
         errno = 0;
         std::ifstream in(path_);
-        if (!in.is_open()) return read_failed(errno != 0 ? errno : EIO);
+        if (!in.is_open()) return read_failed(std::strerror(errno != 0 ? errno : EIO));
         std::string line;
         while (std::getline(in, line)) {
             std::istringstream fields(line);
@@ -145,7 +148,7 @@ void known_hosts_file::refresh(const file_state& now) {
             e.key = key;
             read.push_back(std::move(e));
         }
-        if (in.bad()) return read_failed(errno != 0 ? errno : EIO);
+        if (in.bad()) return read_failed(std::strerror(errno != 0 ? errno : EIO));
     }
     entries_.clear();
     by_host_.clear();
@@ -247,7 +250,8 @@ host_key_match known_hosts_file::add(const std::string& host, const std::string&
         written += static_cast<std::size_t>(n);
     }
     insert({host, key_type, key_base64, false});
-    loaded_ = stat_file();
+    // The set now matches the file as written; a stat that fails here is retried next lookup.
+    if (auto written = stat_file(); written.exists && written.error == 0) loaded_ = written;
     return host_key_match::known;
 }
 

@@ -8,7 +8,9 @@
 // A file that exists but cannot be read (descriptors exhausted, permissions, I/O error) is
 // never taken as empty: the last set read successfully stays in force, an error is logged
 // once per episode, and the read is tried again at the next lookup. Until a first successful
-// read, lookups answer `unreadable` and add() writes nothing.
+// read, lookups answer `unreadable` and add() writes nothing. While reads fail, keys removed
+// from (or marked @revoked in) the unreadable file stay accepted: the set last read is the
+// best evidence there is. Anything but a regular file (a FIFO, a device) counts as unreadable.
 #pragma once
 
 #include <sys/types.h>
@@ -58,6 +60,7 @@ class known_hosts_file {
     };
     struct file_state {
         bool exists = false;
+        bool regular = false;
         dev_t device = 0;
         ino_t inode = 0;
         off_t size = 0;
@@ -67,9 +70,9 @@ class known_hosts_file {
     };
 
     file_state stat_file() const;
-    void refresh(const file_state& now);  // caller holds the unique lock
-    void read_failed(int error);          // caller holds the unique lock
-    void insert(entry e);                 // caller holds the unique lock
+    void refresh(const file_state& now);       // caller holds the unique lock
+    void read_failed(const std::string& why);  // caller holds the unique lock
+    void insert(entry e);                      // caller holds the unique lock
     std::vector<const entry*> entries_for(const std::string& host) const;
     host_key_match match(const std::string& host, const std::string& key_base64) const;
 

@@ -127,16 +127,20 @@ TEST(inventory, a_router_defined_twice_is_refused_by_name) {
         R"({"r1": {"ip": "10.0.0.1", "username": "u", "password": "p"},
             "r2": {"ip": "10.0.0.2", "username": "u", "password": "p"},
             "r1": {"ip": "10.6.6.6", "username": "evil", "password": "q"}})");
-    EXPECT_NE(message.find("router 'r1' is defined more than once"), std::string::npos) << message;
-    // Keys repeated deeper down are the JSON parser's business, not a second router.
-    EXPECT_NO_THROW(inventory::parse(
-        R"({"r1": {"ip": "10.0.0.1", "username": "u", "password": "p", "port": 22, "port": 23}})"));
+    EXPECT_NE(message.find("'r1' is defined more than once"), std::string::npos) << message;
+    // Inside an entry, a second "ip" would send r1's password to another address.
+    auto inner = error_of(
+        R"({"r1": {"ip": "10.0.0.1", "username": "u", "password": "p", "ip": "10.6.6.6"}})");
+    EXPECT_NE(inner.find("'r1.ip' is defined more than once"), std::string::npos) << inner;
+    // The same key in two different objects is no repeat.
+    EXPECT_NO_THROW(inventory::parse(R"({"r1": {"ip": "10.0.0.1", "username": "u", "password": "p"},
+                                         "r2": {"ip": "10.0.0.2", "username": "u", "password": "p"}})"));
 }
 
 TEST(inventory, a_router_name_with_a_control_character_is_refused) {
     // JSON escapes: the parsed names hold a newline, a carriage return, ESC and DEL.
     for (std::string name :
-         {R"(r1\n[info] forged line)", R"(r1\r)", R"(r\u001b[31m)", R"(r\u007f)"}) {
+         {R"(r1\n[info] forged line)", R"(r1\r)", R"(r\u001b[31m)", R"(r\u007f)", R"(r\u009b2J)"}) {
         auto message = error_of(R"({")" + name +
                                 R"(": {"ip": "10.0.0.1", "username": "u", "password": "p"}})");
         EXPECT_NE(message.find("control characters"), std::string::npos) << name << ": " << message;

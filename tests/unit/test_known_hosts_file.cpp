@@ -4,6 +4,7 @@
 // descriptor of the process is in use.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -80,6 +81,14 @@ TEST(known_hosts_file, a_missing_file_is_empty) {
     EXPECT_EQ(file.check("10.0.0.1", key_a), host_key_match::unknown);
     EXPECT_EQ(file.add("10.0.0.1", "ssh-ed25519", key_a), host_key_match::known);
     EXPECT_EQ(file.check("10.0.0.1", key_a), host_key_match::known);
+}
+
+TEST(known_hosts_file, a_fifo_is_unreadable_and_never_blocks_a_lookup) {
+    testing::temp_dir dir;
+    const auto path = dir.file("known_hosts");
+    ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);  // nobody writes: opening it would block
+    known_hosts_file file(path);
+    EXPECT_EQ(file.check("10.0.0.1", key_a), host_key_match::unreadable);
 }
 
 }  // namespace

@@ -38,6 +38,11 @@ TEST(log_format, every_control_character_and_unicode_line_break_is_escaped) {
                              "b\xe2\x80\xa8"
                              "c\xe2\x80\xa9"),
               "a\\u0085b\\u2028c\\u2029");
+    EXPECT_EQ(escape_for_log("a\xc2\x9b"
+                             "2Jb\xe2\x80\xae"
+                             "c\xe2\x81\xa6"
+                             "d"),
+              "a\\u009b2Jb\\u202ec\\u2066d");
     auto line = logged("x\xe2\x80\xa8y");
     EXPECT_EQ(line.find("\xe2\x80\xa8"), std::string::npos) << line;
 }

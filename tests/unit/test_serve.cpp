@@ -178,6 +178,7 @@ TEST_F(serve_test, a_refused_connection_fails_every_command_with_its_error) {
 
 TEST_F(serve_test, a_cancelled_job_opens_nothing_and_records_cancelled) {
     run({"show version", "show uptime"}, /*cancel_first=*/true);
+    ASSERT_EQ(sink.results.size(), 2u);
     for (const auto& r : sink.results) EXPECT_EQ(r.status, p::router_status::cancelled);
     EXPECT_EQ(fleet.connections, 0);
 }

@@ -24,7 +24,7 @@ mode_t mode_of(const std::string& path) {
 std::string refusal(const std::string& path) {
     try {
         prepare_state_dir(path);
-    } catch (const std::runtime_error& e) {
+    } catch (const state_dir_error& e) {
         return e.what();
     }
     return "(accepted)";
@@ -36,6 +36,9 @@ TEST(state_dir, a_missing_directory_is_created_private_with_its_parents) {
     prepare_state_dir(path);
     EXPECT_EQ(mode_of(path), 0700u);
     prepare_state_dir(path);  // and used again on the next start
+    const auto slashed = dir.file("c/state/");
+    prepare_state_dir(slashed);
+    EXPECT_EQ(mode_of(dir.file("c/state")), 0700u) << "a trailing slash names the same directory";
 }
 
 TEST(state_dir, a_shared_directory_is_refused_and_left_as_it_was) {

@@ -22,9 +22,10 @@ _PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _die_with_parent():
+def _die_with_parent(parent=os.getpid()):
     """preexec_fn: SIGKILL this child when the test process goes away."""
-    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) != 0 or os.getppid() != parent:
+        os._exit(127)  # the test died before the prctl took hold
 
 
 def pack(message):
