@@ -182,7 +182,8 @@ def run_fanoutd(fanoutd_bin, fleet, workers, command, work_dir, run_id):
         timeout_s = fleet.latency_ms / 1000 + 30
         waves = math.ceil(fleet.routers / workers)
         bound_s = waves * (timeout_s + 15) + 60
-        submit = {"type": "submit", "job_id": f"bench-{run_id}", "command": command,
+        job_id = f"bench-{run_id}".replace(".", "-")  # job ids have no dot (PROTOCOL.md)
+        submit = {"type": "submit", "job_id": job_id, "command": command,
                   "routers": fleet.names(), "timeout": float(timeout_s), "wait": True}
         cpu0, fleet0 = proc_cpu_s(proc.pid), fleet.cpu_s()
         t0 = time.monotonic()

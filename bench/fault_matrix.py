@@ -169,7 +169,7 @@ def run_job(args, work, fleetsim_dir, names, run):
             topic, body = sub.recv_multipart(copy=False)
             now_wall, now = time.time(), time.monotonic()
             topic = topic.bytes.decode()
-            if topic == f"job.{job_id}":
+            if topic == f"job.{job_id}\n":  # topics end with a line feed (PROTOCOL.md)
                 break
             if topic.startswith(f"result.{job_id}."):
                 received.append((body, now - t_submit, now_wall))

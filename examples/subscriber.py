@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A sample fanout subscriber: prints every router result and job aggregate from fanoutd's PUB
-socket. Needs Debian's python3-zmq and python3-msgpack.
+socket, or with JOB_ID only that job's. Needs Debian's python3-zmq and python3-msgpack.
 
-usage: subscriber.py [ENDPOINT]   (default tcp://127.0.0.1:5556, or $FANOUT_RESULTS)
+usage: subscriber.py [ENDPOINT [JOB_ID]]   (default tcp://127.0.0.1:5556, or $FANOUT_RESULTS)
 """
 import os
 import sys
@@ -17,8 +17,14 @@ def main():
     sub = zmq.Context.instance().socket(zmq.SUB)
     sub.setsockopt(zmq.LINGER, 0)
     sub.connect(endpoint)
-    sub.setsockopt(zmq.SUBSCRIBE, b"result.")
-    sub.setsockopt(zmq.SUBSCRIBE, b"job.")
+    if len(sys.argv) > 2:
+        # One job, exactly (protocol/PROTOCOL.md): job ids have no dot, topics end with "\n".
+        job_id = sys.argv[2]
+        sub.setsockopt(zmq.SUBSCRIBE, f"result.{job_id}.".encode())
+        sub.setsockopt(zmq.SUBSCRIBE, f"job.{job_id}\n".encode())
+    else:
+        sub.setsockopt(zmq.SUBSCRIBE, b"result.")
+        sub.setsockopt(zmq.SUBSCRIBE, b"job.")
     print(f"subscribed to {endpoint}", flush=True)
     while True:
         _topic, body = sub.recv_multipart()

@@ -224,11 +224,15 @@ std::string encode_job_result(const job_result& r) {
 }
 
 std::string router_result_topic(const router_result& r) {
-    return "result." + r.job_id + "." + r.router_name;
+    return job_results_prefix(r.job_id) + r.router_name + topic_end;
 }
 
 std::string job_result_topic(std::string_view job_id) {
-    return "job." + std::string(job_id);
+    return "job." + std::string(job_id) + topic_end;
+}
+
+std::string job_results_prefix(std::string_view job_id) {
+    return "result." + std::string(job_id) + ".";
 }
 
 }  // namespace fanout::protocol

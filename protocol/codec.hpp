@@ -28,9 +28,15 @@ std::string encode_reply(const reply& r);
 std::string encode_router_result(const router_result& r);
 std::string encode_job_result(const job_result& r);
 
-// PUB topics: `result.<job_id>.<router_name>` and `job.<job_id>`.
+// PUB topics: `result.<job_id>.<router_name>\n` and `job.<job_id>\n` (PROTOCOL.md, "Results
+// socket"). A job id has no dot (is_valid_job_id) and neither it nor a router name holds a line
+// feed (the inventory refuses control characters), so two (job, router) pairs never share a
+// topic and no topic is a prefix of another: a whole topic is an exact subscription, and
+// job_results_prefix(id) matches that job's router results and no other job's.
+inline constexpr char topic_end = '\n';
 std::string router_result_topic(const router_result& r);
 std::string job_result_topic(std::string_view job_id);
+std::string job_results_prefix(std::string_view job_id);  // `result.<job_id>.`
 
 // ---- client side (fanoutctl, tests) ----
 

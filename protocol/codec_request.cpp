@@ -35,9 +35,23 @@ detail::unpack_policy request_unpack_policy(const request_limits& limits, std::s
                 ", commands: at most " + std::to_string(limits.max_commands_per_job)};
 }
 
-std::string read_job_id(const msgpack::object& o, std::string_view field) {
+// A job id that `submit` gives: no dot, since the id goes into PUB topics.
+std::string read_new_job_id(const msgpack::object& o, std::string_view field) {
     const std::string_view id = detail::read_string(o, field);
     if (!is_valid_job_id(id)) {
+        fail(error_code::bad_request,
+             std::string(field) +
+                 ": must be 1-64 characters of [A-Za-z0-9_:-], with no dot (a dot would make "
+                 "its PUB topics ambiguous), got " +
+                 quote_untrusted(id));
+    }
+    return std::string(id);
+}
+
+// A job id to look up (status, result, cancel, replay): dots too, as older releases took them.
+std::string read_job_id(const msgpack::object& o, std::string_view field) {
+    const std::string_view id = detail::read_string(o, field);
+    if (!is_valid_job_id_to_look_up(id)) {
         fail(error_code::bad_request, std::string(field) +
                                           ": must be 1-64 characters of [A-Za-z0-9._:-], got " +
                                           quote_untrusted(id));
@@ -142,7 +156,7 @@ submit_request read_submit(const map_reader& m, const request_limits& limits) {
     m.reject_unknown_keys({"type", "job_id", "command", "commands", "routers", "timeout", "wait"},
                           "submit");
     submit_request submit;
-    if (const auto* id = m.find_non_nil("job_id")) submit.job_id = read_job_id(*id, "job_id");
+    if (const auto* id = m.find_non_nil("job_id")) submit.job_id = read_new_job_id(*id, "job_id");
     read_commands(m, submit, limits);
     read_routers(m, submit, limits);
     if (const auto* timeout = m.find_non_nil("timeout")) {
@@ -194,12 +208,15 @@ request read_request(const map_reader& m, const request_limits& limits) {
              " (expected submit, status, result, cancel, ping, routers or replay)");
 }
 
-// The request's job_id when it is present and valid, so an error reply can carry it.
+// The request's job_id when it is present and valid for its type, so an error reply can carry it.
 std::optional<std::string> valid_job_id_of(const map_reader& m) {
     const msgpack::object* id = m.find("job_id");
     if (id == nullptr || id->type != msgpack::type::STR) return std::nullopt;
     std::string_view text(id->via.str.ptr, id->via.str.size);
-    if (!is_valid_job_id(text)) return std::nullopt;
+    const msgpack::object* type = m.find("type");
+    const bool submit = type != nullptr && type->type == msgpack::type::STR &&
+                        std::string_view(type->via.str.ptr, type->via.str.size) == "submit";
+    if (!(submit ? is_valid_job_id(text) : is_valid_job_id_to_look_up(text))) return std::nullopt;
     return std::string(text);
 }
 

@@ -28,7 +28,13 @@ inline constexpr std::size_t max_replay_results = 1000;
 // always holds at least one result when one is retained, so paging always advances.
 inline constexpr std::size_t max_replay_bytes = 4 * 1024 * 1024;
 
-// 1-64 chars of [A-Za-z0-9._:-]; job ids appear in PUB topics, so the charset is strict.
+// 1-64 chars of [A-Za-z0-9_:-]: what `submit` accepts and the daemon assigns. Job ids appear in
+// PUB topics, so the charset is strict, and has no dot: the first dot after `result.` ends the
+// job id (codec.hpp, router_result_topic).
 bool is_valid_job_id(std::string_view id);
+
+// is_valid_job_id, or the same with dots: what status, result, cancel and replay accept, so a
+// job journaled by a fanoutd that still accepted dots in `submit` stays reachable.
+bool is_valid_job_id_to_look_up(std::string_view id);
 
 }  // namespace fanout::protocol

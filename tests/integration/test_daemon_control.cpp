@@ -77,7 +77,7 @@ TEST(daemon_control, refuses_with_busy_beyond_max_queued_jobs_then_recovers) {
     fanoutd_process d(f.dir, f.routers.devices_json(), f.routers.known_hosts(),
                       {"--max-queued-jobs", "1"});
     client jobs(d.jobs());
-    subscriber results(d.results(), "job.first");
+    subscriber results(d.results(), fanout::protocol::job_result_topic("first"));
     results.sync(jobs, "r4");
     expect_reply<accepted_reply>(
         jobs.request(submit_of("first", "show version", {"r1"}, false, 600.0)));

@@ -57,7 +57,7 @@ crash_outcome crash_in_the_middle(bool rerun_interrupted) {
     fanoutd_process second(dir, routers_served.devices_json(), routers_served.known_hosts(),
                            daemon_args);
     client jobs(second.jobs());
-    subscriber results(second.results(), "job.big");
+    subscriber results(second.results(), fanout::protocol::job_result_topic("big"));
     results.sync(jobs, "r1");
     auto status = expect_reply<fanout::protocol::status_reply>(
         jobs.request(fanout::protocol::status_request{"big"}));

@@ -103,7 +103,7 @@ struct raw_subscriber {
         for (int i = 0; i < 100; ++i) {
             auto id = "join-" + std::to_string(i);
             jobs.request(submit_of(id, "show version", {"r1"}, true));
-            if (read_until("job." + id, 500ms)) return;
+            if (read_until(fanout::protocol::job_result_topic(id), 500ms)) return;
         }
         throw std::runtime_error("the SUB socket never joined");
     }
@@ -147,7 +147,7 @@ TEST(daemon_secrets, no_password_or_passphrase_leaves_the_daemon_at_trace_level)
     EXPECT_EQ(status["r5"], router_status::success);
     EXPECT_EQ(status["ghost"], router_status::failed);
 
-    ASSERT_TRUE(published.read_until("job.secrets", 60s));
+    ASSERT_TRUE(published.read_until(fanout::protocol::job_result_topic("secrets"), 60s));
     std::size_t secrets_messages = 0;
     for (const auto& frame : published.frames) {
         expect_no_secret(frame, "a published frame");

@@ -84,7 +84,7 @@ void subscriber::sync(client& jobs, const std::string& router) {
         while (zmq::poll(&item, 1, std::chrono::milliseconds(200)) > 0) {
             std::vector<zmq::message_t> frames;
             (void)zmq::recv_multipart(socket_, std::back_inserter(frames));
-            if (!frames.empty() && frames[0].to_string() == "job." + id) return;
+            if (!frames.empty() && frames[0].to_string() == protocol::job_result_topic(id)) return;
         }
     }
     throw std::runtime_error("subscriber never received a sync aggregate");

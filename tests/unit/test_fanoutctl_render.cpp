@@ -316,7 +316,7 @@ TEST(FanoutctlText, PongShowsTheSessionPool) {
 
 // ---- job ids ----
 
-const std::regex job_id_charset("[A-Za-z0-9._:-]{1,64}");
+const std::regex job_id_charset("[A-Za-z0-9_:-]{1,64}");  // no dot: PROTOCOL.md, topics
 
 TEST(FanoutctlJobId, GeneratedIdsUseTheProtocolCharset) {
     EXPECT_EQ(make_job_id("ops-host", 4242, 1700000000123), "ctl-ops-host-4242-1700000000123");
@@ -332,6 +332,10 @@ TEST(FanoutctlJobId, OddHostnamesAreReducedAndLongOnesShortened) {
     EXPECT_TRUE(std::regex_match(long_id, job_id_charset));
     EXPECT_TRUE(long_id.ends_with("-4194304-1700000000123"));  // the unique part survives
     EXPECT_TRUE(std::regex_match(make_job_id("", 1, 2), job_id_charset));
+}
+
+TEST(FanoutctlJobId, AnFqdnHostnameGivesAnIdWithoutDots) {
+    EXPECT_EQ(make_job_id("ops1.lon.example.net", 7, 8), "ctl-ops1-lon-example-net-7-8");
 }
 
 // ---- router lists ----

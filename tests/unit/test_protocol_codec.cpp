@@ -122,7 +122,7 @@ T round_trip_request(const request& r) {
 
 TEST(ProtocolCodecRequest, SubmitWithSingleCommandRoundTrips) {
     submit_request in;
-    in.job_id = "nightly:2026-11-26.a_b-c";
+    in.job_id = "nightly:2026-11-26_a_b-c";
     in.commands = {"show version"};
     in.single_command = true;
     in.routers = {"r1", "r2", "edge.lon"};
@@ -596,8 +596,9 @@ TEST(ProtocolTopics, FollowTheV1Scheme) {
     router_result r;
     r.job_id = "j-1";
     r.router_name = "edge1.lon";
-    EXPECT_EQ(router_result_topic(r), "result.j-1.edge1.lon");
-    EXPECT_EQ(job_result_topic("j-1"), "job.j-1");
+    EXPECT_EQ(router_result_topic(r), "result.j-1.edge1.lon\n");
+    EXPECT_EQ(job_result_topic("j-1"), "job.j-1\n");
+    EXPECT_EQ(job_results_prefix("j-1"), "result.j-1.");
 }
 
 }  // namespace

@@ -24,8 +24,11 @@ TEST(ProtocolLimits, DefaultsMatchTheDocumentedValues) {
 
 TEST(ProtocolLimits, JobIdCharset) {
     EXPECT_TRUE(is_valid_job_id("a"));
-    EXPECT_TRUE(is_valid_job_id("AZaz09._:-"));
-    EXPECT_TRUE(is_valid_job_id("nightly:2026-11-26T10.00_run-3"));
+    EXPECT_TRUE(is_valid_job_id("AZaz09_:-"));
+    EXPECT_TRUE(is_valid_job_id("nightly:2026-11-26T10-00_run-3"));
+    EXPECT_FALSE(is_valid_job_id("AZaz09._:-"));  // no dot: PUB topics (codec.hpp)
+    EXPECT_TRUE(is_valid_job_id_to_look_up("AZaz09._:-"));
+    EXPECT_FALSE(is_valid_job_id_to_look_up("a b"));
     EXPECT_TRUE(is_valid_job_id(std::string(64, '9')));
     EXPECT_FALSE(is_valid_job_id(""));
     EXPECT_FALSE(is_valid_job_id(std::string(65, '9')));

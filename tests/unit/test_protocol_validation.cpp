@@ -125,6 +125,28 @@ TEST(ProtocolValidation, JobIdCharsetViolations) {
               std::string(64, 'z'));
 }
 
+TEST(ProtocolValidation, SubmitRefusesADotInTheJobId) {
+    // A dot ends the job id in PUB topics (`result.<job_id>.<router_name>\n`).
+    for (std::string id : {"a.b", ".", "a.", ".a", "nightly.42"}) {
+        SCOPED_TRACE(id);
+        auto error = expect_error(submit_with(1).kv("job_id", id), error_code::bad_request,
+                                  {"job_id", "[A-Za-z0-9_:-]", "dot"});
+        EXPECT_FALSE(error.job_id.has_value()) << "an invalid id is never echoed back";
+    }
+}
+
+TEST(ProtocolValidation, LookupsStillTakeADottedJobId) {
+    // A journal written before dots were refused may still hold such a job: it stays reachable.
+    for (std::string_view type : {"status", "result", "cancel"}) {
+        auto decoded = decode_request(wire().map(2).kv("type", type).kv("job_id", "a.b").bytes());
+        ASSERT_TRUE(std::holds_alternative<request>(decoded)) << type;
+    }
+    auto replay = decode_request(
+        wire().map(3).kv("type", "replay").kv("job_id", "a.b").str("since_seq").uint(0).bytes());
+    ASSERT_TRUE(std::holds_alternative<request>(replay));
+    EXPECT_EQ(std::get<replay_request>(std::get<request>(replay)).job_id, "a.b");
+}
+
 TEST(ProtocolValidation, ErrorCarriesTheJobIdWhenItIsValid) {
     auto error = expect_error(submit_with(2).kv("job_id", "nightly-1").str("wait").uint(1),
                               error_code::bad_request, {"wait"});

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "daemon/scheduling/scheduler.hpp"
+#include "protocol/limits.hpp"
 #include "tests/support/numbered_inventory.hpp"
 
 using namespace fanout::daemon;
@@ -176,6 +177,8 @@ TEST(scheduler, assigns_unique_ids_when_the_client_gives_none) {
         auto accepted =
             std::get<fanout::protocol::accepted_reply>(s.submit(spec_for(inv, std::nullopt, 1, 1)));
         EXPECT_TRUE(ids.insert(accepted.job_id).second);
+        // The id a client could have sent: no dot, so its PUB topics are unambiguous.
+        EXPECT_TRUE(fanout::protocol::is_valid_job_id(accepted.job_id)) << accepted.job_id;
     }
 }
 

@@ -138,8 +138,9 @@ int run_cli(int argc, char** argv) {
     run_cmd
         ->add_option("--timeout", run.timeout, "seconds per router per command (fanoutd default)")
         ->check(positive_seconds);
-    run_cmd->add_option("--job-id", run.job_id,
-                        "job id, 1-64 chars of [A-Za-z0-9._:-] (default: ctl-<host>-<pid>-<ms>)");
+    run_cmd->add_option(
+        "--job-id", run.job_id,
+        "job id, 1-64 chars of [A-Za-z0-9_:-], no dot (default: ctl-<host>-<pid>-<ms>)");
     run_cmd->add_flag("--json", global.json, "JSON lines on stdout instead of text");
     run_cmd->add_flag("--brief", run.brief, "one line per router result instead of full output");
     run_cmd->add_flag("--no-progress", run.no_progress, "no live progress line on stderr");

@@ -19,7 +19,7 @@ void print_result(const global_options& global, const replay_options& options,
     if (global.json) {
         text = json_line(to_json(r));
     } else {
-        // job_id is limited to [A-Za-z0-9._:-], so it is safe to print as is.
+        // job_id is limited to [A-Za-z0-9._:-] (dots: older jobs), so it is safe to print as is.
         text = "#" + std::to_string(r.seq) + " " + r.job_id + "  " +
                format_router_result(r, result_style{0, options.brief, true});
     }

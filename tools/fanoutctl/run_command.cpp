@@ -80,7 +80,8 @@ int run_command(const global_options& global, const run_options& options) {
 
     const std::string job_id = options.job_id.empty() ? generate_job_id() : options.job_id;
     if (!protocol::is_valid_job_id(job_id)) {
-        return report_usage_error("run: --job-id must be 1-64 characters of [A-Za-z0-9._:-]");
+        return report_usage_error(
+            "run: --job-id must be 1-64 characters of [A-Za-z0-9_:-] (no dot)");
     }
 
     job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve, global.retries);

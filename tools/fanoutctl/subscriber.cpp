@@ -22,8 +22,8 @@ result_subscriber::result_subscriber(const std::string& endpoint, std::string jo
     // A big job can publish faster than a terminal prints; anything dropped anyway comes
     // back through the final job_result.
     impl_->sub.set(zmq::sockopt::rcvhwm, 100000);
-    impl_->sub.set(zmq::sockopt::subscribe, "result." + job_id_ + ".");
-    impl_->sub.set(zmq::sockopt::subscribe, "job." + job_id_);
+    impl_->sub.set(zmq::sockopt::subscribe, protocol::job_results_prefix(job_id_));
+    impl_->sub.set(zmq::sockopt::subscribe, protocol::job_result_topic(job_id_));
     try {
         if (curve) curve::apply_curve_client(impl_->sub.handle(), *curve);
         impl_->sub.connect(endpoint);

@@ -1,9 +1,10 @@
 // The subscription to one job's messages on fanoutd's PUB socket.
 //
-// Contract: subscribes to `result.<job_id>.` and `job.<job_id>` at construction (do it before
-// submitting; a fresh SUB may still miss the first messages, so never rely on it alone).
-// receive() returns only messages whose decoded job_id is exactly this job (topic prefixes
-// also match longer job ids) and skips malformed ones, counting them.
+// Contract: subscribes to `result.<job_id>.` and `job.<job_id>\n` at construction, which match
+// this job's messages and no other job's (PROTOCOL.md, "Results socket"); do it before
+// submitting (a fresh SUB may still miss the first messages, so never rely on it alone).
+// receive() also checks that the decoded job_id is exactly this job, and skips malformed
+// messages, counting them.
 #pragma once
 
 #include <chrono>

@@ -36,6 +36,22 @@ def unpack(raw):
     return msgpack.unpackb(raw, raw=False)
 
 
+# PUB topics (PROTOCOL.md, "Results socket"): job ids have no dot, every topic ends with "\n".
+def result_topic(job_id, router):
+    """The topic of one router's results in one job: subscribe to it for exactly those."""
+    return f"result.{job_id}.{router}\n"
+
+
+def job_topic(job_id):
+    """The topic of one job's aggregate: subscribe to it for exactly that."""
+    return f"job.{job_id}\n"
+
+
+def results_prefix(job_id):
+    """The subscription to every router result of one job, and of no other job."""
+    return f"result.{job_id}."
+
+
 class Fleet:
     """fleetsim serving routers r1..rN; faults maps router name -> fault kind."""
 

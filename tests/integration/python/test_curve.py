@@ -15,7 +15,7 @@ import unittest
 import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fanout_harness import Daemon, Fleet, pack, unpack  # noqa: E402
+from fanout_harness import Daemon, Fleet, job_topic, pack, result_topic, unpack  # noqa: E402
 
 BINARIES = {}
 
@@ -112,7 +112,7 @@ class CurveTest(unittest.TestCase):
             topics = []
             while sub.poll(200):
                 topics.append(sub.recv_multipart()[0])
-            if f"job.{job_id}".encode() in topics:
+            if job_topic(job_id).encode() in topics:
                 break
         else:
             self.fail("the CURVE SUB never joined")
@@ -125,10 +125,10 @@ class CurveTest(unittest.TestCase):
             topic, body = sub.recv_multipart()
             message = unpack(body)
             if message["type"] == "router_result":
-                self.assertEqual(topic, f"result.py-curve.{message['router_name']}".encode())
+                self.assertEqual(topic, result_topic("py-curve", message["router_name"]).encode())
                 routers.append(message["router_name"])
             else:
-                self.assertEqual(topic, b"job.py-curve")
+                self.assertEqual(topic, job_topic("py-curve").encode())
                 self.assertEqual(message["summary"]["successful"], 3)
                 break
         self.assertEqual(sorted(routers), ["r1", "r2", "r3"])

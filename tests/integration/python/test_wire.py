@@ -16,7 +16,8 @@ import msgpack
 import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fanout_harness import Client, Daemon, Fleet, pack, read_published  # noqa: E402
+from fanout_harness import (Client, Daemon, Fleet, job_topic, pack, read_published,  # noqa: E402
+                            result_topic, results_prefix)
 
 BINARIES = {}
 ISO_MS_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -210,7 +211,7 @@ class WireTest(unittest.TestCase):
 
     def test_submit_streams_router_results_then_job_result(self):
         job_id, routers = "py-1", ["r1", "r2", "r3", "r4", "r5"]
-        sub = self.client.subscriber(self.dealer, f"result.{job_id}.", f"job.{job_id}")
+        sub = self.client.subscriber(self.dealer, results_prefix(job_id), job_topic(job_id))
         reply = self.ask({"type": "submit", "job_id": job_id, "command": "show version",
                           "routers": routers, "wait": False})
         self.assertEqual(reply, {"type": "accepted", "job_id": job_id, "total": 5,
@@ -221,7 +222,7 @@ class WireTest(unittest.TestCase):
         seen_seqs = {}
         for topic, result in published[:5]:
             router = result["router_name"]
-            self.assertEqual(topic, f"result.{job_id}.{router}")
+            self.assertEqual(topic, result_topic(job_id, router))
             self.assert_router_result(result, job_id, router, "show version", 0, "success")
             self.assertIn(router, result["output"])  # show version prints the hostname
             self.assertEqual((result["exit_status"], result["truncated"]), (0, False))
@@ -232,7 +233,7 @@ class WireTest(unittest.TestCase):
         self.assertEqual(set(seen_seqs), set(routers))
 
         topic, aggregate = published[5]
-        self.assertEqual(topic, f"job.{job_id}")
+        self.assertEqual(topic, job_topic(job_id))
         self.assert_job_result(aggregate, job_id, "done", "command", "show version",
                                {"total_routers": 5, "total": 5, "successful": 5, "failed": 0,
                                 "cancelled": 0})
@@ -324,14 +325,14 @@ class WireTest(unittest.TestCase):
 
     def test_cancel_aborts_routers_in_flight(self):
         job_id, routers = "py-cancel", ["r1", "r7", "r8"]  # r7, r8: hang_auth
-        sub = self.client.subscriber(self.dealer, f"result.{job_id}.", f"job.{job_id}")
+        sub = self.client.subscriber(self.dealer, results_prefix(job_id), job_topic(job_id))
         reply = self.ask({"type": "submit", "job_id": job_id, "command": "show version",
                           "routers": routers, "timeout": 120})
         self.assertEqual(reply, {"type": "accepted", "job_id": job_id, "total": 3,
                                  "node": reply.get("node"), "control_endpoint": self.daemon.jobs})
         # r1's result proves the job runs; r7 and r8 started with it on idle workers.
         [(topic, first)] = read_published(sub, 1)
-        self.assertEqual((topic, first["status"]), (f"result.{job_id}.r1", "success"))
+        self.assertEqual((topic, first["status"]), (result_topic(job_id, "r1"), "success"))
         self.assert_status(self.ask({"type": "status", "job_id": job_id}), job_id, {"running"})
 
         cancel = self.ask({"type": "cancel", "job_id": job_id})
@@ -339,10 +340,10 @@ class WireTest(unittest.TestCase):
         published = read_published(sub, 3, timeout_s=30)  # far below the 120 s timeout
         for topic, result in published[:2]:
             router = result["router_name"]
-            self.assertEqual(topic, f"result.{job_id}.{router}")
+            self.assertEqual(topic, result_topic(job_id, router))
             self.assert_router_result(result, job_id, router, "show version", 0, "cancelled")
         topic, aggregate = published[2]
-        self.assertEqual(topic, f"job.{job_id}")
+        self.assertEqual(topic, job_topic(job_id))
         self.assert_job_result(aggregate, job_id, "cancelled", "command", "show version",
                                {"total_routers": 3, "total": 3, "successful": 1, "failed": 0,
                                 "cancelled": 2})
@@ -368,6 +369,7 @@ class WireTest(unittest.TestCase):
             "commands empty": pack({"type": "submit", "commands": [], "routers": ["r1"]}),
             "wait not a bool": pack({**submit, "wait": "yes"}),
             "job_id charset": pack({**submit, "job_id": "bad id!"}),
+            "job_id with a dot": pack({**submit, "job_id": "py.dot"}),
             "job_id too long": pack({**submit, "job_id": "j" * 65}),
             "job_id empty": pack({**submit, "job_id": ""}),
             "status without job_id": pack({"type": "status"}),
@@ -409,7 +411,7 @@ class WireTest(unittest.TestCase):
         reply = self.ask({"type": "submit", "command": "show version", "routers": ["r2"]})
         self.assertEqual(set(reply), {"type", "job_id", "total"} | OWNER_KEYS)
         self.assertEqual((reply["type"], reply["total"]), ("accepted", 1))
-        self.assertRegex(reply["job_id"], r"^[A-Za-z0-9._:-]{1,64}$")
+        self.assertRegex(reply["job_id"], r"^[A-Za-z0-9_:-]{1,64}$")
 
 
 def main():

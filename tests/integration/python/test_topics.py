@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""PUB topics are exact (issue 10, finding 17): a real fanoutd against fleetsim runs jobs whose
+ids share a prefix, on routers named r1, r10 and FQDN-like names with dots, all at once; SUB
+sockets subscribed by the documented rules receive their messages and no others.
+
+Run: /usr/bin/python3 tests/integration/python/test_topics.py --fanoutd PATH --fleetsim PATH [unittest args]
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import unittest
+
+import msgpack
+import zmq
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fanout_harness import (Client, Daemon, Fleet, job_topic, read_published,  # noqa: E402
+                            result_topic, results_prefix, unpack)
+
+BINARIES = {}
+# Inventory names with dots, served by r1's and r2's simulated routers. "b.r1" makes job "a"
+# router "b.r1" and job "a.b" router "r1" the same topic under the old `result.<job>.<router>`.
+ALIASES = {"b.r1": "r1", "r1.lon.example.net": "r2"}
+
+
+class TopicTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.temp = tempfile.TemporaryDirectory(prefix="fanout-pytopics-")
+        cls.fleet = cls.daemon = None
+        try:
+            cls.fleet = Fleet(BINARIES["fleetsim"], cls.temp.name, routers=10)
+            with open(cls.fleet.devices) as devices_file:
+                devices = json.load(devices_file)
+            for alias, router in ALIASES.items():
+                devices[alias] = devices[router]
+            with open(cls.fleet.devices, "w") as devices_file:
+                json.dump(devices, devices_file)
+            cls.daemon = Daemon(BINARIES["fanoutd"], cls.fleet, cls.temp.name,
+                                ["--workers", "8", "--connect-timeout", "5",
+                                 "--command-timeout", "10", "--shutdown-grace", "5"])
+            cls.daemon.wait_ready()
+        except BaseException:
+            cls.shut_down()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        daemon_exit = cls.shut_down()
+        if daemon_exit != 0:
+            raise AssertionError(f"fanoutd exited {daemon_exit} after SIGTERM, expected 0")
+
+    @classmethod
+    def shut_down(cls):
+        daemon_exit = cls.daemon.stop() if cls.daemon else None
+        if cls.fleet:
+            cls.fleet.stop()
+        if daemon_exit != 0 and cls.daemon:
+            sys.stderr.write(f"--- fanoutd log tail ---\n{cls.daemon.log_tail()}")
+        cls.temp.cleanup()
+        return daemon_exit
+
+    def setUp(self):
+        self.client = Client(self.daemon)
+        self.dealer = self.client.dealer()
+
+    def tearDown(self):
+        self.client.close()
+
+    def ask(self, message):
+        return self.client.request(self.dealer, message)[0]
+
+    def test_a_dot_in_a_job_id_is_refused(self):
+        reply = self.ask({"type": "submit", "job_id": "py.dot", "command": "show version",
+                          "routers": ["r1"]})
+        self.assertEqual((reply["type"], reply.get("code")), ("error", "bad_request"), reply)
+        self.assertIn("job_id", reply["message"])
+        self.assertIn("dot", reply["message"])
+        self.assertNotIn("job_id", reply)
+        # Looking a dotted id up is not an error: a journal may hold one from an older fanoutd.
+        reply = self.ask({"type": "status", "job_id": "py.dot"})
+        self.assertEqual((reply["type"], reply.get("code")), ("error", "not_found"), reply)
+
+    def test_exact_subscriptions_receive_only_their_messages(self):
+        one_job = self.client.subscriber(self.dealer, results_prefix("a"), job_topic("a"))
+        one_router = self.client.subscriber(self.dealer, result_topic("a", "r1"))
+        aggregate = self.client.subscriber(self.dealer, job_topic("a"))
+        everything = self.client.subscriber(self.dealer, "result.", "job.")  # as before
+
+        # All at once: job "a", jobs whose ids start with "a", and "a.b" (refused today; an
+        # older fanoutd ran it and published it on job "a"'s topics).
+        jobs = {"a": ["r1", "r10", "b.r1", "r1.lon.example.net"], "a1": ["r1", "r10"],
+                "a-b": ["r1"], "a.b": ["r1"]}
+        for job_id, routers in jobs.items():
+            self.dealer.send(msgpack.packb({"type": "submit", "job_id": job_id,
+                                            "command": "show version", "routers": routers}))
+        accepted = {}
+        for _ in jobs:
+            reply = self.receive_reply()
+            if reply["type"] == "accepted":
+                accepted[reply["job_id"]] = jobs[reply["job_id"]]
+
+        # Old-style subscribers (`result.`, `job.`) still get everything; wait for every end.
+        expected = sum(len(routers) for routers in accepted.values()) + len(accepted)
+        seen = read_published(everything, expected)
+        self.assertEqual({(m["job_id"], m.get("router_name")) for _, m in seen},
+                         {(job, r) for job, routers in accepted.items() for r in routers} |
+                         {(job, None) for job in accepted})
+
+        a_results = [result_topic("a", r) for r in jobs["a"]]
+        self.assert_receives_exactly(one_job, a_results + [job_topic("a")], "a")
+        self.assert_receives_exactly(one_router, [result_topic("a", "r1")], "a")
+        self.assert_receives_exactly(aggregate, [job_topic("a")], "a")
+        self.assertEqual(set(accepted), {"a", "a1", "a-b"}, "a job id with a dot was accepted")
+        self.assertEqual({topic for topic, _ in seen},
+                         {result_topic(job, r) for job, routers in accepted.items()
+                          for r in routers} | {job_topic(job) for job in accepted})
+
+    def receive_reply(self):
+        self.assertTrue(self.dealer.poll(20000), "no reply within 20 s")
+        return unpack(self.dealer.recv())
+
+    def assert_receives_exactly(self, sub, topics, job_id):
+        """`sub` receives the messages of `topics`, of job `job_id`, and nothing else."""
+        received = read_published(sub, len(topics))
+        deadline = time.monotonic() + 1.0  # anything else published is on its way by now
+        while time.monotonic() < deadline:
+            if sub.poll(100):
+                frames = sub.recv_multipart()
+                received.append((frames[0].decode(), unpack(frames[1])))
+        for topic, message in received:
+            self.assertEqual(message["job_id"], job_id, f"{topic!r} is another job's")
+        self.assertEqual(sorted(topic for topic, _ in received), sorted(topics), received)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--fanoutd", required=True)
+    parser.add_argument("--fleetsim", required=True)
+    args, rest = parser.parse_known_args()
+    BINARIES.update(fanoutd=args.fanoutd, fleetsim=args.fleetsim)
+    print(f"pyzmq {zmq.__version__}, libzmq {zmq.zmq_version()}, msgpack {msgpack.version}")
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
