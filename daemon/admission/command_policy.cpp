@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <variant>
 
 namespace fanout::daemon {
@@ -65,14 +66,93 @@ std::vector<words> split_stages(std::string_view command, bool ignore_quotes) {
     return stages;
 }
 
-std::variant<split_command, std::string> split(std::string_view command) {
-    for (unsigned char c : command) {
-        if (c == ';') return std::string("a `;` may chain commands: send one command per entry");
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
-            return std::string(
-                "control characters (newline, carriage return, NUL...) may chain commands: "
-                "send one command per entry");
+std::string hex(unsigned value, int digits) {
+    static const char digit[] = "0123456789ABCDEF";
+    std::string out(static_cast<std::size_t>(digits), '0');
+    for (int i = digits - 1; i >= 0; --i, value >>= 4)
+        out[static_cast<std::size_t>(i)] = digit[value & 15];
+    return out;
+}
+
+// U+XXXX notation: at least four hex digits.
+std::string code_point_hex(char32_t cp) {
+    int digits = 4;
+    while (digits < 6 && (cp >> (4 * digits)) != 0) ++digits;
+    return hex(cp, digits);
+}
+
+// The code point of the UTF-8 sequence at `at` and its length, or nullopt when the bytes there
+// are not well-formed UTF-8 (overlong forms, surrogates and values above U+10FFFF included).
+struct decoded {
+    char32_t code_point;
+    std::size_t length;
+};
+std::optional<decoded> decode_utf8(std::string_view s, std::size_t at) {
+    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    unsigned char lead = byte(at);
+    std::size_t length = lead < 0x80             ? 1
+                         : (lead & 0xE0) == 0xC0 ? 2
+                         : (lead & 0xF0) == 0xE0 ? 3
+                         : (lead & 0xF8) == 0xF0 ? 4
+                                                 : 0;
+    if (length == 0 || at + length > s.size()) return std::nullopt;
+    char32_t cp = length == 1 ? lead : lead & (0x7F >> length);
+    for (std::size_t i = 1; i < length; ++i) {
+        if ((byte(at + i) & 0xC0) != 0x80) return std::nullopt;
+        cp = (cp << 6) | (byte(at + i) & 0x3F);
     }
+    static constexpr char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < smallest[length] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return std::nullopt;
+    return decoded{cp, length};
+}
+
+// The ASCII rule: only printable ASCII (0x20-0x7e) is sent. The reason names the first other
+// character by code point and byte offset (from 0), never by the character itself.
+std::optional<std::string> not_printable_ascii(std::string_view command) {
+    for (std::size_t at = 0; at < command.size(); ++at) {
+        auto c = static_cast<unsigned char>(command[at]);
+        if (c >= 0x20 && c < 0x7f) continue;
+        std::string at_byte = " at byte " + std::to_string(at);
+        if (c < 0x20 || c == 0x7f)
+            return "holds a control character, which is not printable ASCII (U+" + hex(c, 4) +
+                   at_byte + "): control characters may chain commands, send one command per entry";
+        if (auto d = decode_utf8(command, at))
+            return "holds a character that is not printable ASCII (U+" +
+                   code_point_hex(d->code_point) + at_byte + ")";
+        return "holds a byte that is not printable ASCII (0x" + hex(c, 2) + at_byte +
+               ", not UTF-8)";
+    }
+    return std::nullopt;
+}
+
+// What a Unix shell would run as a second command. Junos's CLI is not a shell, but an account
+// whose login shell is one would: `;` and command substitution anywhere (a shell expands `$(`
+// and backquotes inside double quotes too), `&`, `<` and `>` outside double quotes (inside them
+// they are Junos match text, such as `match ">"`). With `\"` or an odd number of quotes the
+// command is refused anyway, whatever this makes of the quoting.
+std::optional<std::string> shell_syntax(std::string_view command) {
+    if (command.find(';') != std::string_view::npos)
+        return std::string("a `;` may chain commands: send one command per entry");
+    if (command.find('`') != std::string_view::npos)
+        return std::string("a backquote is command substitution in a Unix shell, not Junos syntax");
+    if (command.find("$(") != std::string_view::npos)
+        return std::string("`$(` is command substitution in a Unix shell, not Junos syntax");
+    bool quoted = false;
+    for (char c : command) {
+        if (c == '"') quoted = !quoted;
+        if (!quoted && (c == '&' || c == '<' || c == '>'))
+            return std::string("`") + c +
+                   "` outside double quotes is a Unix shell operator, not Junos syntax (quote "
+                   "it in a match pattern: `match \"" +
+                   c + "\"`)";
+    }
+    return std::nullopt;
+}
+
+std::variant<split_command, std::string> split(std::string_view command) {
+    if (auto bad = not_printable_ascii(command)) return *bad;
+    if (auto shell = shell_syntax(command)) return *shell;
     if (command.find("\\\"") != std::string_view::npos)
         return std::string("`\\\"` makes the quoting ambiguous");
     if (std::count(command.begin(), command.end(), '"') % 2 != 0)
@@ -166,15 +246,21 @@ std::string command_excerpt(std::string_view command, std::size_t max_bytes) {
         command = command.substr(0, end);
     }
     std::string out = "`";
-    for (unsigned char c : command) {
-        if (c < 0x20 || c == 0x7f) {
-            static const char hex[] = "0123456789abcdef";
-            out += c == '\n'   ? std::string("\\n")
-                   : c == '\r' ? std::string("\\r")
-                   : c == '\t' ? std::string("\\t")
-                               : std::string("\\x") + hex[c >> 4] + hex[c & 15];
-        } else {
+    for (std::size_t at = 0; at < command.size();) {
+        auto c = static_cast<unsigned char>(command[at]);
+        if (c >= 0x20 && c < 0x7f) {
             out += static_cast<char>(c);
+            ++at;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            out += c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t";
+            ++at;
+        } else if (auto d = c >= 0x80 ? decode_utf8(command, at) : std::nullopt) {
+            out += d->code_point > 0xFFFF ? "\\U" + lower(hex(d->code_point, 8))
+                                          : "\\u" + lower(code_point_hex(d->code_point));
+            at += d->length;
+        } else {
+            out += "\\x" + lower(hex(c, 2));
+            ++at;
         }
     }
     return out + (cut ? "...`" : "`");

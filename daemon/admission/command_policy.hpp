@@ -10,8 +10,15 @@
 //   Deny rules match any such prefix and everything after the pattern (the conservative
 //   side). Allow rules match the whole command, and their first word must be an unambiguous
 //   abbreviation among the Junos top-level commands (or pipe commands).
-// - Commands with `;`, control characters (newline, CR, NUL...), `\"`, unbalanced quotes, or
-//   an empty command or pipe stage are always refused, whatever the rules say.
+// - Before any rule, and whatever the rules say (`defaults off` too), check() refuses:
+//   anything but printable ASCII (0x20-0x7e: control characters and tab, look-alike letters,
+//   NBSP, U+2028, U+0085, fullwidth forms, bytes that are not UTF-8), named by code point (or
+//   byte) and byte offset from 0, never echoed raw; what a Unix shell would run as a second
+//   command (`;`, a backquote or `$(` anywhere; `&`, `<`, `>` outside double quotes); `\"`,
+//   unbalanced quotes, an empty command or pipe stage.
+// - The built-in deny list (command_policy_defaults.cpp) denies whole families where every
+//   command changes the router, and names the writing subcommands of mixed families (file,
+//   clear); docs/security.md's table mirrors it row for row (a unit test checks).
 // - parse() and load() throw command_policy_error naming the source and line.
 #pragma once
 
@@ -59,7 +66,7 @@ class command_policy {
     std::optional<std::string> check(std::string_view command) const;
 
     const std::vector<policy_rule>& rules() const { return rules_; }
-    // One line for the start-up log, e.g. "built-in default: 8 deny rules".
+    // One line for the start-up log, e.g. "built-in default: 20 deny rules (20 built-in), ...".
     std::string describe() const;
 
   private:
@@ -67,11 +74,13 @@ class command_policy {
     std::string source_ = "built-in default";
 };
 
-// The default rules, one per line, in the pattern language (also shown in docs/security.md).
+// The default rules, one per line, in the pattern language (command_policy_defaults.cpp; also
+// shown in docs/security.md).
 extern const std::string_view default_policy_text;
 
-// At most `max_bytes` of `command` (cut on a UTF-8 boundary, "..." appended when cut), with
-// control characters escaped, in backticks: safe to put in an error message or a log line.
+// At most `max_bytes` of `command` (cut on a UTF-8 boundary, "..." appended when cut), in
+// backticks, with everything but printable ASCII escaped (`\n`, `\x1b`, `\u0435`, `\xff` for a
+// byte that is not UTF-8): safe to put in an error message or a log line.
 std::string command_excerpt(std::string_view command, std::size_t max_bytes = 80);
 
 }  // namespace fanout::daemon

@@ -1,4 +1,5 @@
-// The policy file format: parsing rules, the built-in default, loading a file.
+// The policy file format: parsing rules, loading a file (the built-in list itself is in
+// command_policy_defaults.cpp).
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -6,18 +7,6 @@
 #include "daemon/admission/command_policy.hpp"
 
 namespace fanout::daemon {
-
-// Every entry is explained in docs/security.md ("Command policy"). Keep the two in step.
-const std::string_view default_policy_text = R"(
-deny request (system|vmhost) (reboot|halt|power-off|power-cycle|zeroize)
-deny request (system|vmhost) software
-deny restart
-deny (configure|edit)
-deny (set|delete|commit|rollback|load|activate|deactivate)
-deny start shell
-deny file (delete|delete-directory|rename|copy)
-deny | (save|append|tee)
-)";
 
 namespace {
 
