@@ -180,13 +180,13 @@ void write_key_pair(const std::filesystem::path& secret_file, const key_pair& ke
                    0644);
 }
 
-void apply_curve_server(void* socket, const key_pair& server) {
+void apply_curve_server(void* socket, const key_pair& server, std::string_view zap_domain) {
     int on = 1;
     set_option(socket, ZMQ_CURVE_SERVER, &on, sizeof on, "CURVE server mode");
     set_key(socket, ZMQ_CURVE_SECRETKEY, server.secret_key, "the CURVE secret key");
-    // Names fanoutd in ZAP requests; ZeroMQ asks the ZAP handler about every CURVE client.
-    static constexpr std::string_view domain = "fanoutd";
-    set_option(socket, ZMQ_ZAP_DOMAIN, domain.data(), domain.size(), "the ZAP domain");
+    // Names the socket's allow-list in ZAP requests; ZeroMQ asks the ZAP handler about every
+    // CURVE client.
+    set_option(socket, ZMQ_ZAP_DOMAIN, zap_domain.data(), zap_domain.size(), "the ZAP domain");
 }
 
 void apply_curve_client(void* socket, const client_credentials& credentials) {

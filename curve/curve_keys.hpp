@@ -15,7 +15,12 @@
 //   other names are ignored. Any bad `*.pub` file, or none at all, throws key_file_error.
 // - write_key_pair() writes FILE (mode 0600, never overwriting) and FILE.pub (0644).
 // - apply_curve_* take the raw socket handle (zmq::socket_t::handle()) and throw
-//   std::runtime_error when ZeroMQ refuses an option (a libzmq built without CURVE).
+//   std::runtime_error when ZeroMQ refuses an option (a libzmq built without CURVE). Like
+//   most ZeroMQ options they apply to the socket's later bind/connect calls only, so one
+//   socket may bind as a CURVE server and then connect as a CURVE client.
+// - apply_curve_server names a ZAP domain in the socket's ZAP requests: client_zap_domain
+//   for the sockets clients use, pool_zap_domain for fanout-proxy's backends, so one ZAP
+//   handler can keep one allow-list per domain (curve/zap_handler.hpp).
 #pragma once
 
 #include <cstdint>
@@ -29,6 +34,8 @@ namespace fanout::curve {
 
 inline constexpr std::size_t z85_key_length = 40;
 inline constexpr std::size_t binary_key_length = 32;
+inline constexpr std::string_view client_zap_domain = "fanoutd";
+inline constexpr std::string_view pool_zap_domain = "fanout-pool";
 
 class key_file_error : public std::runtime_error {
   public:
@@ -58,7 +65,8 @@ std::string public_key_from_argument(const std::string& key_or_file);
 std::set<std::string> load_allow_list(const std::filesystem::path& directory);
 void write_key_pair(const std::filesystem::path& secret_file, const key_pair& keys);
 
-void apply_curve_server(void* socket, const key_pair& server);
+void apply_curve_server(void* socket, const key_pair& server,
+                        std::string_view zap_domain = client_zap_domain);
 void apply_curve_client(void* socket, const client_credentials& credentials);
 
 }  // namespace fanout::curve

@@ -28,8 +28,12 @@ struct zap_handler::sockets {
 };
 
 zap_handler::zap_handler(zmq::context_t& context, std::optional<std::set<std::string>> allowed_keys)
+    : zap_handler(context, {{std::string(curve::client_zap_domain),
+                             zap_policy{std::move(allowed_keys), "--curve-clients"}}}) {}
+
+zap_handler::zap_handler(zmq::context_t& context, std::map<std::string, zap_policy> policies)
     : sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::rep)})),
-      allowed_keys_(std::move(allowed_keys)) {
+      policies_(std::move(policies)) {
     sockets_->rep.set(zmq::sockopt::linger, 0);
     sockets_->rep.bind(zap_endpoint);
     thread_ = std::thread([this] { run(); });
@@ -89,15 +93,24 @@ std::string zap_handler::judge(const std::vector<std::string>& request) {
         spdlog::error("zap: malformed CURVE key in a ZAP request");
         return "500";
     }
-    if (allowed_keys_ && !allowed_keys_->contains(client_key)) {
-        note_refusal(address, client_key);
+    auto policy = policies_.find(request[frame::domain]);
+    if (policy == policies_.end()) {
+        spdlog::warn("zap: refused CURVE client {} from {}: no allow-list for ZAP domain {}",
+                     client_key, peer_name(address), request[frame::domain]);
         return "400";
     }
-    spdlog::debug("zap: accepted CURVE client {} from {}", client_key, peer_name(address));
+    const auto& allowed = policy->second.allowed_keys;
+    if (allowed && !allowed->contains(client_key)) {
+        note_refusal(address, client_key, policy->second.source);
+        return "400";
+    }
+    spdlog::debug("zap: accepted CURVE client {} from {} ({})", client_key, peer_name(address),
+                  policy->second.source);
     return "200";
 }
 
-void zap_handler::note_refusal(const std::string& address, const std::string& client_key) {
+void zap_handler::note_refusal(const std::string& address, const std::string& client_key,
+                               const std::string& source) {
     auto now = std::chrono::steady_clock::now();
     if (refusals_.size() >= max_refusal_records && !refusals_.contains(client_key))
         refusals_.clear();
@@ -112,8 +125,8 @@ void zap_handler::note_refusal(const std::string& address, const std::string& cl
                                             record->second.unlogged);
     spdlog::warn(
         "zap: refused CURVE client {} from {}: its public key is not in the allow-list "
-        "(--curve-clients){}",
-        client_key, peer_name(address), repeats);
+        "({}){}",
+        client_key, peer_name(address), source, repeats);
     record->second = refusal_record{now, 0};
 }
 

@@ -5,10 +5,14 @@
 // Contract:
 // - Construct it before any CURVE socket of the context binds, destroy it after they closed:
 //   while no handler is bound, ZeroMQ lets every CURVE client in.
+// - One policy per ZAP domain (the socket's ZMQ_ZAP_DOMAIN, curve_keys.hpp): fanout-proxy
+//   keeps its clients' list and its daemons' list apart in one handler (a context has only
+//   one). A request for a domain without a policy gets 400.
 // - With an allow-list, a CURVE client whose public key is listed gets 200, any other client
 //   400 (and ZeroMQ drops the connection). Without one (encryption only), every CURVE client
 //   gets 200. Any other mechanism gets 400; a malformed request gets 500.
-// - Each refusal is logged at warn with the peer address and the client's Z85 public key;
+// - Each refusal is logged at warn with the peer address, the client's Z85 public key and the
+//   option the allow-list came from;
 //   a client refused again within a minute (ZeroMQ clients reconnect) is counted, not logged,
 //   until the minute is over. Accepted clients are logged at debug. No secret is ever logged:
 //   a ZAP request carries only public keys.
@@ -31,10 +35,18 @@ class context_t;
 
 namespace fanout::daemon {
 
+// Who may connect to the sockets of one ZAP domain.
+struct zap_policy {
+    std::optional<std::set<std::string>> allowed_keys;  // Z85; nullopt: every CURVE client
+    std::string source = "--curve-clients";             // named in refusal logs
+};
+
 class zap_handler {
   public:
-    // `allowed_keys`: Z85 client public keys; nullopt accepts every CURVE client. Throws
-    // zmq::error_t when the ZAP endpoint cannot be bound (another handler in the context).
+    // `policies`: by ZAP domain. Throws zmq::error_t when the ZAP endpoint cannot be bound
+    // (another handler in the context).
+    zap_handler(zmq::context_t& context, std::map<std::string, zap_policy> policies);
+    // One policy, for curve::client_zap_domain (fanoutd's sockets).
     zap_handler(zmq::context_t& context, std::optional<std::set<std::string>> allowed_keys);
     zap_handler(const zap_handler&) = delete;
     zap_handler& operator=(const zap_handler&) = delete;
@@ -53,10 +65,11 @@ class zap_handler {
     void answer_one();
     // The reply's status code for one request: "200", "400" or "500".
     std::string judge(const std::vector<std::string>& request);
-    void note_refusal(const std::string& address, const std::string& client_key);
+    void note_refusal(const std::string& address, const std::string& client_key,
+                      const std::string& source);
 
     std::unique_ptr<sockets> sockets_;
-    const std::optional<std::set<std::string>> allowed_keys_;
+    const std::map<std::string, zap_policy> policies_;
     std::map<std::string, refusal_record> refusals_;  // by client key; bounded, see .cpp
     std::atomic<bool> stopping_{false};
     std::thread thread_;  // last: joins before the members it uses go away

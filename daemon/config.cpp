@@ -26,10 +26,15 @@ const char* curve_usage_error(const config& c) {
     bool has_clients = !curve.clients_dir.empty();
     if (!curve.enabled() && (has_clients || curve.allow_any_client))
         return "--curve-clients and --curve-allow-any-client need --curve-secret-key";
-    if (curve.enabled() && (!c.jobs_connect.empty() || !c.results_connect.empty()))
-        return "--jobs-connect/--results-connect and --curve-secret-key cannot be combined: "
-               "CURVE applies to every connection of a socket and the proxy's backends are "
-               "plain; put CURVE on fanout-proxy's client-facing sockets instead";
+    bool pooled = !c.jobs_connect.empty() || !c.results_connect.empty();
+    if (c.pool_curve.enabled() == c.pool_curve.server_key.empty())
+        return "--pool-curve-key FILE and --pool-server-key KEY go together";
+    if (c.pool_curve.enabled() && !pooled)
+        return "--pool-curve-key needs --jobs-connect or --results-connect";
+    if (curve.enabled() && pooled && !c.pool_curve.enabled())
+        return "with --curve-secret-key, --jobs-connect/--results-connect need "
+               "--pool-curve-key and --pool-server-key: clients are authenticated, so the "
+               "proxy's backends must be too (fanout-proxy --backend-secret-key, docs/pool.md)";
     if (curve.enabled() && has_clients == curve.allow_any_client)
         return "--curve-secret-key needs exactly one of --curve-clients DIR (allow-list) or "
                "--curve-allow-any-client (encryption only)";
@@ -107,7 +112,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     app.add_option("--jobs-connect", c.jobs_connect,
                    "Pool mode: also connect the jobs socket to a fanout-proxy's jobs backend "
                    "(e.g. tcp://proxy:5565); --jobs stays bound for requests sent to this "
-                   "daemon directly. Not with --curve-secret-key (the backend is plain)");
+                   "daemon directly. With --curve-secret-key, needs --pool-curve-key");
     app.add_option("--results-connect", c.results_connect,
                    "Pool mode: also publish results to a fanout-proxy's results backend "
                    "(e.g. tcp://proxy:5566); --results stays bound");
@@ -237,6 +242,14 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     app.add_flag("--curve-allow-any-client", c.curve.allow_any_client,
                  "With --curve-secret-key: encryption only, any client that knows fanoutd's "
                  "public key may connect (instead of --curve-clients)");
+    app.add_option("--pool-curve-key", c.pool_curve.key_file,
+                   "Pool mode: CURVE key pair file (mode 0600) of this daemon as a client of "
+                   "fanout-proxy's CURVE backends; its FILE.pub goes in the proxy's "
+                   "--backend-daemons directory. Needs --pool-server-key")
+        ->check(CLI::ExistingFile);
+    app.add_option("--pool-server-key", c.pool_curve.server_key,
+                   "Pool mode: fanout-proxy's backend public key (--backend-secret-key's "
+                   "public half), as 40 Z85 characters or a public key file");
 
     try {
         app.parse(argc, argv);

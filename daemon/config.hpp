@@ -65,6 +65,15 @@ struct config {
         bool allow_any_client = false;  // encryption only: any client knowing the server key
         bool enabled() const { return !secret_key_file.empty(); }
     } curve;
+
+    // Pool mode with CURVE backends (fanout-proxy --backend-secret-key): the --jobs-connect
+    // and --results-connect connections are CURVE clients with this key pair, to the proxy's
+    // backend public key. Both or neither; needed when `curve` is enabled in pool mode.
+    struct pool_curve_options {
+        std::filesystem::path key_file;  // --pool-curve-key
+        std::string server_key;          // --pool-server-key: Z85, or a public key file
+        bool enabled() const { return !key_file.empty(); }
+    } pool_curve;
 };
 
 std::variant<config, int> parse_command_line(int argc, char** argv);

@@ -39,6 +39,17 @@ std::unique_ptr<zap_handler> start_zap_handler(zmq::context_t& context,
     return std::make_unique<zap_handler>(context, std::move(allowed));
 }
 
+// The pool connections' CURVE client credentials (--pool-curve-key, --pool-server-key).
+std::optional<curve::client_credentials> load_pool_credentials(
+    const config::pool_curve_options& pool) {
+    if (!pool.enabled()) return std::nullopt;
+    curve::client_credentials credentials{curve::load_key_pair(pool.key_file),
+                                          curve::public_key_from_argument(pool.server_key)};
+    spdlog::info("CURVE on the pool connections: client key {}, proxy backend key {}",
+                 credentials.client.public_key, credentials.server_public_key);
+    return credentials;
+}
+
 }  // namespace
 
 namespace {
@@ -62,8 +73,9 @@ struct daemon::parts {
     zmq::context_t context;
     std::optional<curve::key_pair> server_keys;
     std::unique_ptr<zap_handler> zap;  // outlives both CURVE sockets
-    request_handler handler;           // used by the intake thread only; outlives it
-    intake requests;  // binds first: the publisher connects to its completions endpoint
+    std::optional<curve::client_credentials> pool_credentials;
+    request_handler handler;  // used by the intake thread only; outlives it
+    intake requests;          // binds first: the publisher connects to its completions endpoint
     publisher results;
     scheduler tasks;
     session_pool sessions;  // outlives the workers that lease its sessions
@@ -89,6 +101,7 @@ struct daemon::parts {
           context(1),
           server_keys(load_server_keys(settings.curve)),
           zap(start_zap_handler(context, settings.curve, server_keys)),
+          pool_credentials(load_pool_credentials(settings.pool_curve)),
           handler(request_settings{settings.limits, settings.command_timeout, settings.workers,
                                    settings.node_id, settings.advertise_endpoint},
                   tasks, devices, std::make_shared<const command_policy>(settings.commands),
@@ -108,10 +121,11 @@ struct daemon::parts {
                                                   settings.max_queued_jobs &&
                                               now.pending_tasks < settings.max_pending_tasks;
                                    }},
-                   handler, server_keys ? &*server_keys : nullptr),
+                   handler, server_keys ? &*server_keys : nullptr,
+                   pool_credentials ? &*pool_credentials : nullptr),
           results(context, settings.results_endpoint, requests.completions_endpoint(),
                   settings.results_hwm, server_keys ? &*server_keys : nullptr,
-                  settings.results_connect),
+                  settings.results_connect, pool_credentials ? &*pool_credentials : nullptr),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
                                  settings.keep_jobs, settings.keep_time,
                                  settings.max_sessions_per_router, settings.keep_bytes},

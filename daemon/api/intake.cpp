@@ -30,7 +30,7 @@ std::string unique_completions_endpoint(const void* owner) {
 }  // namespace
 
 intake::intake(zmq::context_t& context, intake_settings settings, request_handler& handler,
-               const curve::key_pair* curve_server)
+               const curve::key_pair* curve_server, const curve::client_credentials* pool_curve)
     : settings_(std::move(settings)),
       handler_(handler),
       completions_endpoint_(unique_completions_endpoint(this)),
@@ -46,8 +46,9 @@ intake::intake(zmq::context_t& context, intake_settings settings, request_handle
     router.bind(settings_.jobs_endpoint);
     // Pool mode: requests also arrive through fanout-proxy's DEALER, with its envelope frame
     // in front of the client's; replies mirror the envelope and so route back through it.
-    // Plain (no CURVE: config refuses the combination). A tiny receive queue, so that a full
-    // daemon that stops reading fills its pipe soon and the proxy skips it.
+    // A CURVE client when the proxy's backend is CURVE (--pool-curve-key). A tiny receive
+    // queue, so that a full daemon that stops reading fills its pipe soon and the proxy skips
+    // it.
     if (!settings_.jobs_connect.empty()) {
         auto& pool = sockets_->pool = zmq::socket_t(context, zmq::socket_type::router);
         pool.set(zmq::sockopt::linger, 1000);
@@ -55,6 +56,7 @@ intake::intake(zmq::context_t& context, intake_settings settings, request_handle
         pool.set(zmq::sockopt::maxmsgsize, max_message);
         pool.set(zmq::sockopt::rcvhwm, 1);
         pool.set(zmq::sockopt::rcvbuf, 4096);
+        if (pool_curve) curve::apply_curve_client(pool.handle(), *pool_curve);
         pool.connect(settings_.jobs_connect);
     }
     sockets_->completions.set(zmq::sockopt::linger, 0);

@@ -10,7 +10,8 @@
 // - `wait: true` submitters are answered when the publisher reports the job ended, i.e. after
 //   the job's aggregate was published (the completions inproc PULL socket).
 // - Pool mode (settings.jobs_connect): a second ROUTER, the pool socket, connects to
-//   fanout-proxy's DEALER backend; replies go back on the socket the request came from. The
+//   fanout-proxy's DEALER backend (as a CURVE client when the backend is CURVE); replies go
+//   back on the socket the request came from. The
 //   pool socket is read only while has_room() says the daemon can take another job (active
 //   jobs below --max-queued-jobs, pending tasks below --max-pending-tasks). A full daemon
 //   leaves its pool pipe unread, the pipe fills, and the proxy's round robin skips it;
@@ -35,7 +36,8 @@ class context_t;
 }
 namespace fanout::curve {
 struct key_pair;
-}
+struct client_credentials;
+}  // namespace fanout::curve
 
 namespace fanout::daemon {
 
@@ -53,9 +55,11 @@ struct intake_settings {
 class intake {
   public:
     // Binds the jobs endpoint and the inproc completions endpoint; throws zmq::error_t when
-    // a bind fails. A non-null `curve_server` makes the jobs socket a CURVE server.
+    // a bind fails. A non-null `curve_server` makes the jobs socket a CURVE server; a
+    // non-null `pool_curve` makes the pool socket a CURVE client of the proxy's backend.
     intake(zmq::context_t& context, intake_settings settings, request_handler& handler,
-           const curve::key_pair* curve_server = nullptr);
+           const curve::key_pair* curve_server = nullptr,
+           const curve::client_credentials* pool_curve = nullptr);
     intake(const intake&) = delete;
     intake& operator=(const intake&) = delete;
     ~intake();

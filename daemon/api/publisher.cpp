@@ -18,7 +18,8 @@ struct publisher::sockets {
 
 publisher::publisher(zmq::context_t& context, const std::string& endpoint,
                      const std::string& completions_endpoint, std::size_t send_hwm,
-                     const curve::key_pair* curve_server, const std::string& connect_endpoint)
+                     const curve::key_pair* curve_server, const std::string& connect_endpoint,
+                     const curve::client_credentials* connect_curve)
     : sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::pub),
                                                  zmq::socket_t(context, zmq::socket_type::push)})) {
     // Give subscribers a moment to receive the last aggregates at shutdown, never forever.
@@ -27,7 +28,12 @@ publisher::publisher(zmq::context_t& context, const std::string& endpoint,
     if (curve_server) curve::apply_curve_server(sockets_->pub.handle(), *curve_server);
     sockets_->pub.bind(endpoint);
     // Pool mode: also publish into fanout-proxy's XSUB, which forwards to its subscribers.
-    if (!connect_endpoint.empty()) sockets_->pub.connect(connect_endpoint);
+    // Security options apply to later binds/connects only (zmq_setsockopt), so the bind above
+    // stays a CURVE server (or plain) while this connection is a CURVE client.
+    if (!connect_endpoint.empty()) {
+        if (connect_curve) curve::apply_curve_client(sockets_->pub.handle(), *connect_curve);
+        sockets_->pub.connect(connect_endpoint);
+    }
     sockets_->completions.set(zmq::sockopt::linger, 0);
     // One message per ended job, read promptly by intake: never block the publisher on it.
     sockets_->completions.set(zmq::sockopt::sndhwm, 0);

@@ -32,7 +32,8 @@ class context_t;
 }
 namespace fanout::curve {
 struct key_pair;
-}
+struct client_credentials;
+}  // namespace fanout::curve
 
 namespace fanout::daemon {
 
@@ -41,11 +42,13 @@ class publisher final : public result_sink {
     // Binds `endpoint` (throws zmq::error_t when it cannot) and connects to intake's
     // completions endpoint. `send_hwm` is the PUB socket's per-subscriber queue (--results-hwm).
     // A non-null `curve_server` makes the PUB socket a CURVE server. A non-empty
-    // `connect_endpoint` (fanout-proxy's XSUB backend) is connected as well as the bind.
+    // `connect_endpoint` (fanout-proxy's XSUB backend) is connected as well as the bind, as a
+    // CURVE client when `connect_curve` is non-null.
     publisher(zmq::context_t& context, const std::string& endpoint,
               const std::string& completions_endpoint, std::size_t send_hwm = 10000,
               const curve::key_pair* curve_server = nullptr,
-              const std::string& connect_endpoint = {});
+              const std::string& connect_endpoint = {},
+              const curve::client_credentials* connect_curve = nullptr);
     publisher(const publisher&) = delete;
     publisher& operator=(const publisher&) = delete;
     ~publisher() override;

@@ -23,12 +23,14 @@ proxy_process::proxy_process(const temp_dir& dir, std::vector<std::string> extra
 }
 
 pool_member::pool_member(const proxy_process& proxy, const fleet& routers,
-                         std::vector<std::string> args)
-    : inventory_(routers.devices_json()), known_hosts_(routers.known_hosts()) {
+                         std::vector<std::string> args, fanoutd_extras extras)
+    : inventory_(routers.devices_json()),
+      known_hosts_(routers.known_hosts()),
+      extras_(std::move(extras)) {
     args_ = {"--jobs-connect",        proxy.jobs_backend(), "--results-connect",
              proxy.results_backend(), "--state-dir",        dir_.file("state")};
     args_.insert(args_.end(), args.begin(), args.end());
-    daemon_ = std::make_unique<fanoutd_process>(dir_, inventory_, known_hosts_, args_);
+    daemon_ = std::make_unique<fanoutd_process>(dir_, inventory_, known_hosts_, args_, extras_);
 }
 
 void pool_member::kill9() {
@@ -37,7 +39,7 @@ void pool_member::kill9() {
 
 void pool_member::restart() {
     daemon_.reset();
-    daemon_ = std::make_unique<fanoutd_process>(dir_, inventory_, known_hosts_, args_);
+    daemon_ = std::make_unique<fanoutd_process>(dir_, inventory_, known_hosts_, args_, extras_);
 }
 
 }  // namespace fanout::testing

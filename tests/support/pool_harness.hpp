@@ -36,7 +36,9 @@ class proxy_process {
 // --state-dir in its own dir (the journal survives kill -9 and restart()).
 class pool_member {
   public:
-    pool_member(const proxy_process& proxy, const fleet& routers, std::vector<std::string> args);
+    // `extras`: as fanoutd_process's (a CURVE daemon's readiness ping needs its keys).
+    pool_member(const proxy_process& proxy, const fleet& routers, std::vector<std::string> args,
+                fanoutd_extras extras = {});
     fanoutd_process& daemon() { return *daemon_; }
     const std::string& jobs() const { return daemon_->jobs(); }
     void kill9();
@@ -48,6 +50,7 @@ class pool_member {
     temp_dir dir_;
     std::string inventory_, known_hosts_;
     std::vector<std::string> args_;
+    fanoutd_extras extras_;
     std::unique_ptr<fanoutd_process> daemon_;
 };
 

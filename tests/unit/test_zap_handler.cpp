@@ -4,6 +4,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <sstream>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -119,6 +120,34 @@ TEST_F(zap_handler_test, without_an_allow_list_every_curve_client_is_accepted) {
     req.connect("inproc://zeromq.zap.01");
     EXPECT_EQ(ask(req, curve_request("1", curve::generate_key_pair().public_key))[2], "200");
     EXPECT_EQ(ask(req, {"1.0", "2", "fanoutd", "", "", "NULL"})[2], "400");
+}
+
+// fanout-proxy's one handler: the clients' list for domain "fanoutd", the daemons' list for
+// "fanout-pool"; a key listed in one domain is refused in the other, an unknown domain is.
+TEST_F(zap_handler_test, each_zap_domain_has_its_own_allow_list) {
+    auto client = curve::generate_key_pair(), daemon = curve::generate_key_pair();
+    std::map<std::string, fanout::daemon::zap_policy> policies{
+        {std::string(curve::client_zap_domain), {std::set{client.public_key}, "--curve-clients"}},
+        {std::string(curve::pool_zap_domain), {std::set{daemon.public_key}, "--backend-daemons"}}};
+    zap_handler handler(context_, policies);
+    zmq::socket_t req(context_, zmq::socket_type::req);
+    req.set(zmq::sockopt::linger, 0);
+    req.connect("inproc://zeromq.zap.01");
+    auto in = [&](std::string domain, const std::string& key) {
+        return ask(req, {"1.0", "1", domain, "", "", "CURVE", binary_key(key)})[2];
+    };
+    EXPECT_EQ(in("fanoutd", client.public_key), "200");
+    EXPECT_EQ(in("fanout-pool", daemon.public_key), "200");
+    EXPECT_EQ(in("fanout-pool", client.public_key), "400");
+    EXPECT_EQ(in("fanoutd", daemon.public_key), "400");
+    EXPECT_EQ(in("elsewhere", client.public_key), "400");
+    handler.stop();
+    EXPECT_EQ(count("refused CURVE client " + client.public_key +
+                    " from a local socket: its public key is not in the allow-list "
+                    "(--backend-daemons)"),
+              1u)
+        << log_.str();
+    EXPECT_EQ(count("no allow-list for ZAP domain elsewhere"), 1u) << log_.str();
 }
 
 }  // namespace

@@ -12,12 +12,17 @@
 // run on a different host or user than the daemons.
 //
 // Optional CURVE on the client-facing sockets (--jobs, --results), with the same key files
-// and ZAP allow-list as fanoutd (curve/curve_keys.hpp, curve/zap_handler.hpp). The
-// backends are meant for daemons on loopback or a private network.
+// and ZAP allow-list as fanoutd (curve/curve_keys.hpp, curve/zap_handler.hpp), and on the
+// backends (--backend-secret-key, --backend-daemons: only the daemons' keys may connect, so
+// no other local process can take jobs or publish results). One ZAP handler serves both,
+// one allow-list per ZAP domain. CURVE clients with plain backends would leave the pool
+// unauthenticated behind the front end: refused unless --plain-backends says so.
 #include <signal.h>
 
 #include <cstdio>
+#include <map>
 #include <optional>
+#include <string_view>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -39,11 +44,29 @@ struct proxy_config {
     std::string curve_secret_key;
     std::string curve_clients;
     bool curve_allow_any_client = false;
+    std::string backend_secret_key;
+    std::string backend_daemons;
+    bool plain_backends = false;
     int linger_ms = 1000;
     int hwm = 10000;
     int backend_hwm = 16;
     std::string log_level = "info";
 };
+
+const char* backend_usage_error(const proxy_config& c) {
+    bool backend_curve = !c.backend_secret_key.empty();
+    if (backend_curve != !c.backend_daemons.empty())
+        return "--backend-secret-key and --backend-daemons DIR go together (the backends "
+               "accept only the daemons' keys)";
+    if (backend_curve && c.plain_backends)
+        return "--plain-backends contradicts --backend-secret-key";
+    if (!c.curve_secret_key.empty() && !backend_curve && !c.plain_backends)
+        return "--curve-secret-key with plain backends lets any process that reaches "
+               "--jobs-backend take jobs and any that reaches --results-backend forge "
+               "results: add --backend-secret-key FILE --backend-daemons DIR, or "
+               "--plain-backends if only the daemons can reach the backends (docs/pool.md)";
+    return nullptr;
+}
 
 std::optional<proxy_config> parse(int argc, char** argv, int& exit_code) {
     proxy_config c;
@@ -62,6 +85,9 @@ std::optional<proxy_config> parse(int argc, char** argv, int& exit_code) {
         "\\\n"
         "          --state-dir /var/lib/fanout/a ...   (one per daemon, own ports and dir)\n"
         "  fanoutctl --jobs tcp://HOST:5555 --results tcp://HOST:5556 run ...\n"
+        "CURVE end to end: --curve-secret-key/--curve-clients for clients, "
+        "--backend-secret-key/--backend-daemons for the daemons (fanoutd --pool-curve-key, "
+        "--pool-server-key); see docs/pool.md.\n"
         "Use tcp:// backends: a full daemon is skipped once its pipe fills, and over ipc:// "
         "the kernel buffers thousands of requests first. status/result/cancel through the "
         "proxy reach any daemon (not_found unless it owns the job): ask the owner at the "
@@ -105,6 +131,19 @@ std::optional<proxy_config> parse(int argc, char** argv, int& exit_code) {
         ->check(CLI::ExistingDirectory);
     app.add_flag("--curve-allow-any-client", c.curve_allow_any_client,
                  "With --curve-secret-key: encryption only, any client may connect");
+    app.add_option("--backend-secret-key", c.backend_secret_key,
+                   "CURVE key pair file (mode 0600; may be the --curve-secret-key file) for "
+                   "--jobs-backend and --results-backend: daemons use its public half as "
+                   "fanoutd --pool-server-key. Needs --backend-daemons")
+        ->check(CLI::ExistingFile);
+    app.add_option("--backend-daemons", c.backend_daemons,
+                   "With --backend-secret-key: directory of the daemons' public keys (*.pub, "
+                   "fanoutd --pool-curve-key FILE.pub); any other peer of a backend is refused")
+        ->check(CLI::ExistingDirectory);
+    app.add_flag("--plain-backends", c.plain_backends,
+                 "Allow --curve-secret-key with plain backends (any process that reaches a "
+                 "backend can take jobs and publish forged results; for a backend only the "
+                 "daemons can reach, e.g. ipc:// in a private directory)");
     app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
@@ -124,12 +163,23 @@ std::optional<proxy_config> parse(int argc, char** argv, int& exit_code) {
         exit_code = 2;
         return std::nullopt;
     }
+    if (auto error = backend_usage_error(c)) {
+        std::fprintf(stderr, "fanout-proxy: %s\n", error);
+        exit_code = 2;
+        return std::nullopt;
+    }
     return c;
 }
 
+// A CURVE server socket's key pair and ZAP domain (whose allow-list admits its peers).
+struct curve_server {
+    const fanout::curve::key_pair* keys = nullptr;  // null: plain
+    std::string_view zap_domain;
+};
+
 // `send_hwm`: 0 for --hwm.
 zmq::socket_t make_socket(zmq::context_t& context, zmq::socket_type type, const proxy_config& c,
-                          const fanout::curve::key_pair* curve_server, const std::string& endpoint,
+                          const curve_server& curve, const std::string& endpoint,
                           int send_hwm = 0) {
     zmq::socket_t s(context, type);
     s.set(zmq::sockopt::linger, c.linger_ms);
@@ -139,7 +189,7 @@ zmq::socket_t make_socket(zmq::context_t& context, zmq::socket_type type, const 
     // receiving after a few KiB of requests.
     if (send_hwm) s.set(zmq::sockopt::sndbuf, 4096);
     s.set(zmq::sockopt::rcvhwm, c.hwm);
-    if (curve_server) fanout::curve::apply_curve_server(s.handle(), *curve_server);
+    if (curve.keys) fanout::curve::apply_curve_server(s.handle(), *curve.keys, curve.zap_domain);
     s.bind(endpoint);
     return s;
 }
@@ -165,25 +215,44 @@ int main(int argc, char** argv) {
 
     try {
         zmq::context_t context(1);
-        std::optional<fanout::curve::key_pair> keys;
-        std::unique_ptr<fanout::daemon::zap_handler> zap;
+        namespace curve = fanout::curve;
+        std::optional<curve::key_pair> keys, backend_keys;
+        std::map<std::string, fanout::daemon::zap_policy> policies;
         if (!c.curve_secret_key.empty()) {
-            keys = fanout::curve::load_key_pair(c.curve_secret_key);
+            keys = curve::load_key_pair(c.curve_secret_key);
             std::optional<std::set<std::string>> allowed;
-            if (!c.curve_allow_any_client)
-                allowed = fanout::curve::load_allow_list(c.curve_clients);
-            zap = std::make_unique<fanout::daemon::zap_handler>(context, allowed);
+            if (!c.curve_allow_any_client) allowed = curve::load_allow_list(c.curve_clients);
+            policies[std::string(curve::client_zap_domain)] = {allowed, "--curve-clients"};
             spdlog::info("CURVE on --jobs and --results, server public key {}", keys->public_key);
         }
-        const auto* server = keys ? &*keys : nullptr;
+        if (!c.backend_secret_key.empty()) {
+            backend_keys = curve::load_key_pair(c.backend_secret_key);
+            auto daemons = curve::load_allow_list(c.backend_daemons);
+            spdlog::info(
+                "CURVE on --jobs-backend and --results-backend, server public key {}, "
+                "{} daemon key(s) from {}",
+                backend_keys->public_key, daemons.size(), c.backend_daemons);
+            policies[std::string(curve::pool_zap_domain)] = {std::move(daemons),
+                                                             "--backend-daemons"};
+        } else if (keys) {
+            spdlog::warn(
+                "--plain-backends: the backends are not authenticated; any process "
+                "that reaches --jobs-backend can take jobs and any that reaches "
+                "--results-backend can forge results");
+        }
+        // Bound before any CURVE socket: without a ZAP handler ZeroMQ lets every client in.
+        std::unique_ptr<fanout::daemon::zap_handler> zap;
+        if (!policies.empty())
+            zap = std::make_unique<fanout::daemon::zap_handler>(context, std::move(policies));
+        const curve_server front{keys ? &*keys : nullptr, curve::client_zap_domain};
+        const curve_server back{backend_keys ? &*backend_keys : nullptr, curve::pool_zap_domain};
         {
             using zmq::socket_type;
-            auto jobs_front = make_socket(context, socket_type::router, c, server, c.jobs);
-            auto jobs_back = make_socket(context, socket_type::dealer, c, nullptr, c.jobs_backend,
-                                         c.backend_hwm);
-            auto results_front = make_socket(context, socket_type::xpub, c, server, c.results);
-            auto results_back =
-                make_socket(context, socket_type::xsub, c, nullptr, c.results_backend);
+            auto jobs_front = make_socket(context, socket_type::router, c, front, c.jobs);
+            auto jobs_back =
+                make_socket(context, socket_type::dealer, c, back, c.jobs_backend, c.backend_hwm);
+            auto results_front = make_socket(context, socket_type::xpub, c, front, c.results);
+            auto results_back = make_socket(context, socket_type::xsub, c, back, c.results_backend);
             // The bound addresses (a `tcp://host:*` endpoint shows its chosen port here).
             spdlog::info("fanout-proxy {} ready: jobs {} -> {}, results {} <- {}",
                          fanout::fanout_version, jobs_front.get(zmq::sockopt::last_endpoint),
