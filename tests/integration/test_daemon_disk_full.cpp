@@ -109,9 +109,10 @@ TEST(DaemonDiskFull, AJobEndsOnlyWithItsResultsWrittenAndARestartKeepsThemAsRepo
                                             [](const auto& s) { return s.completed == routers; });
         EXPECT_EQ(held.state, job_state::running)
             << "the job was reported ended while its results were not in the journal";
-        auto refused =
-            expect_error(jobs.request(submit_of("refused", "show version", {"r1"}, false)));
-        EXPECT_EQ(refused.code, fanout::protocol::error_code::busy);
+        auto refused = jobs.request(submit_of("refused", "show version", {"r1"}, false));
+        auto* busy = std::get_if<fanout::protocol::error_reply>(&refused);
+        EXPECT_TRUE(busy && busy->code == fanout::protocol::error_code::busy)
+            << "a job was accepted that the journal cannot hold";
 
         std::filesystem::remove(dir.file("state/filler"));  // room again
         results.until_job_result("full", reported, 60s);
@@ -126,6 +127,7 @@ TEST(DaemonDiskFull, AJobEndsOnlyWithItsResultsWrittenAndARestartKeepsThemAsRepo
     for (std::size_t i = 0; i < after.results.size(); ++i) {
         EXPECT_EQ(after.results[i].status, router_status::success) << after.results[i].router_name;
         EXPECT_EQ(after.results[i].seq, reported.results[i].seq) << after.results[i].router_name;
-        EXPECT_EQ(after.results[i].output, reported.results[i].output);
+        EXPECT_TRUE(after.results[i].output == reported.results[i].output)  // 16 KiB each
+            << after.results[i].router_name;
     }
 }
