@@ -163,6 +163,8 @@ void daemon::shutdown() {
     if (!p.tasks.wait_idle(std::chrono::steady_clock::now() + grace)) {
         spdlog::warn("grace period over: cancelling the jobs still running");
         p.tasks.cancel_all();
+        // A journal that still cannot write (disk full) is not waited for any longer.
+        p.tasks.stop_waiting_for_journal();
         // In-flight routers notice the cancel within a poll interval, or their connect timeout.
         while (!p.tasks.wait_idle(std::chrono::steady_clock::now() + std::chrono::hours(1))) {
         }

@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -19,35 +19,6 @@
 
 namespace fanout::daemon {
 namespace {
-
-constexpr std::size_t header_bytes = 9;  // length, CRC32, type
-constexpr std::uint32_t max_body_bytes = std::uint32_t{1} << 31;
-
-std::array<std::uint32_t, 256> make_crc_table() {
-    std::array<std::uint32_t, 256> table{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-        std::uint32_t c = i;
-        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        table[i] = c;
-    }
-    return table;
-}
-
-std::uint32_t crc32_update(std::uint32_t crc, std::string_view bytes) {
-    static const auto table = make_crc_table();
-    for (unsigned char b : bytes) crc = table[(crc ^ b) & 0xff] ^ (crc >> 8);
-    return crc;
-}
-
-void put_u32(std::string& out, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-std::uint32_t get_u32(const char* p) {
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= std::uint32_t{static_cast<unsigned char>(p[i])} << (8 * i);
-    return v;
-}
 
 std::string errno_text() {
     return std::strerror(errno);
@@ -70,63 +41,20 @@ std::uint64_t segment_index(const std::string& name) {
     return index;
 }
 
-// Parses framed records; stops at the first torn or corrupt one and reports where.
-std::vector<journal_record> parse_records(const std::string& data, const std::string& name,
-                                          bool& has_marker) {
-    std::vector<journal_record> records;
-    std::size_t offset = 0;
-    while (offset < data.size()) {
-        std::size_t left = data.size() - offset;
-        bool intact = left >= header_bytes;
-        std::uint32_t length = intact ? get_u32(data.data() + offset) : 0;
-        intact = intact && length <= max_body_bytes && length <= left - header_bytes;
-        if (intact) {
-            std::string_view typed(data.data() + offset + 8, length + 1);
-            intact = crc32(typed) == get_u32(data.data() + offset + 4);
-        }
-        if (!intact) {
-            spdlog::warn(
-                "journal {}: torn or corrupt record at byte {}; ignoring its last {} bytes "
-                "(a crash during a write leaves this)",
-                name, offset, left);
-            break;
-        }
-        journal_record r{data[offset + 8], data.substr(offset + header_bytes, length)};
-        if (r.type == snapshot_marker) has_marker = true;
-        records.push_back(std::move(r));
-        offset += header_bytes + length;
-    }
-    return records;
-}
-
 }  // namespace
-
-std::uint32_t crc32(std::string_view bytes) {
-    return crc32_update(0xffffffffu, bytes) ^ 0xffffffffu;
-}
-
-std::string frame_record(char type, std::string_view body) {
-    if (body.size() > max_body_bytes) throw std::length_error("journal record too large");
-    std::string out;
-    out.reserve(header_bytes + body.size());
-    put_u32(out, static_cast<std::uint32_t>(body.size()));
-    std::string typed(1, type);
-    typed.append(body);
-    put_u32(out, crc32(typed));
-    out.append(typed);
-    return out;
-}
 
 struct journal::segment {
     std::filesystem::path path;
     int fd = -1;
+    std::uint64_t bytes = 0;  // whole records written
     ~segment() {
         if (fd >= 0) ::close(fd);
     }
 };
 
-journal::journal(std::filesystem::path dir, std::uint64_t compact_bytes)
-    : dir_(std::move(dir)), compact_bytes_(compact_bytes) {
+journal::journal(std::filesystem::path dir, std::uint64_t compact_bytes,
+                 std::chrono::milliseconds retry_interval)
+    : dir_(std::move(dir)), compact_bytes_(compact_bytes), retry_interval_(retry_interval) {
     prepare_state_dir(dir_);
     dir_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd_ < 0) throw std::runtime_error("--state-dir " + dir_.string() + ": " + errno_text());
@@ -160,24 +88,55 @@ void journal::replay() {
     std::sort(segments.rbegin(), segments.rend());
     if (!segments.empty()) next_index_ = segments.front().first + 1;
     bool found = false;
-    for (const auto& [index, path] : segments) {
-        old_segments_.push_back(path);
-        if (found) continue;
+    bool newer_unreadable = false;  // a newer segment passed over may have lost its marker
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        const auto& path = segments[i].second;
+        if (found) {
+            old_segments_.push_back(path);
+            continue;
+        }
         std::ifstream in(path, std::ios::binary);
         std::stringstream data;
         data << in.rdbuf();
         if (!in) throw std::runtime_error("cannot read " + path.string());
-        bool has_marker = false;
-        auto records = parse_records(data.str(), path.string(), has_marker);
-        if (!has_marker) {
-            spdlog::warn(
-                "journal {}: no complete snapshot (a crash during compaction); "
-                "using the previous segment",
-                path.string());
+        auto parsed = parse_segment(data.str(), path.string());
+        bool unreadable = parsed.unreadable_bytes > 0;
+        if (!parsed.has_marker && i + 1 < segments.size()) {
+            if (unreadable) {
+                spdlog::error(
+                    "journal {}: no snapshot marker and {} bytes unreadable: using the previous "
+                    "segment; the changes this one held after its snapshot, if any, are lost",
+                    path.string(), parsed.unreadable_bytes);
+                unreadable_.push_back(path);
+                newer_unreadable = true;
+            } else {
+                spdlog::warn(
+                    "journal {}: no complete snapshot (a compaction or start-up that did not "
+                    "finish); using the previous segment",
+                    path.string());
+                old_segments_.push_back(path);
+            }
             continue;
         }
-        spdlog::info("journal {}: {} records replayed", path.string(), records.size());
-        replayed_ = std::move(records);
+        if (!parsed.has_marker && !parsed.records.empty()) {
+            spdlog::error(
+                "journal {}: no snapshot marker and no older segment: its {} readable records "
+                "are used as they are, and the segment is moved aside once a new snapshot is "
+                "durable",
+                path.string(), parsed.records.size());
+            unreadable = true;
+        }
+        if (newer_unreadable)
+            parsed.records.push_back({unreadable_record, "a newer segment that was passed over"});
+        spdlog::info("journal {}: {} records replayed", path.string(), parsed.records.size());
+        if (parsed.unreadable_bytes > 0)
+            spdlog::error(
+                "journal {}: {} bytes could not be read; jobs recorded only there may be lost "
+                "(see the lines above and below); the segment is moved aside once a new snapshot "
+                "is durable",
+                path.string(), parsed.unreadable_bytes);
+        (unreadable ? unreadable_ : old_segments_).push_back(path);
+        replayed_ = std::move(parsed.records);
         found = true;
     }
 }
@@ -191,26 +150,80 @@ void journal::fail_locked(const std::string& what) {
         spdlog::error("journal in {}: {}: {}; crash safety is off until fanoutd restarts",
                       dir_.string(), what, errno_text());
     broken_ = true;
+    held_.clear();  // nothing is written any more: waiting for them would wait forever
+    held_bytes_ = 0;
     synced_cv_.notify_all();
+}
+
+namespace {
+
+bool write_all(int fd, const std::string& bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0) errno = ENOSPC;
+        if (n <= 0) return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+}  // namespace
+
+// Writes the held records in order; on a failure cuts the segment back to its last whole
+// record and keeps the rest held. Returns whether none is left.
+bool journal::write_held_locked() {
+    if (broken_ || !current_) return held_.empty();
+    while (!held_.empty()) {
+        const auto& frame = held_.front();
+        if (!write_all(current_->fd, frame)) {
+            auto why = errno_text();
+            if (::ftruncate(current_->fd, static_cast<off_t>(current_->bytes)) != 0) {
+                fail_locked("cut " + current_->path.string() + " back to its last whole record");
+                return true;
+            }
+            if (!holding_)
+                spdlog::error(
+                    "journal {}: cannot write: {}; records are held in memory, in order, until a "
+                    "write succeeds: meanwhile no router starts and no job is reported ended",
+                    current_->path.string(), why);
+            holding_ = true;
+            return false;
+        }
+        current_->bytes += frame.size();
+        held_bytes_ -= frame.size();
+        held_.pop_front();
+    }
+    if (holding_) {
+        spdlog::warn("journal {}: written again; no record was lost", current_->path.string());
+        holding_ = false;
+        synced_cv_.notify_all();
+    }
+    return true;
 }
 
 std::uint64_t journal::append(char type, std::string_view body) {
     std::lock_guard guard(mutex_);
     if (broken_ || !current_) return 0;
-    std::string frame = frame_record(type, body);
-    std::size_t done = 0;
-    while (done < frame.size()) {
-        ssize_t n = ::write(current_->fd, frame.data() + done, frame.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            fail_locked("write to " + current_->path.string());
-            return 0;
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    appended_ += frame.size();
-    segment_bytes_ += frame.size();
+    held_.push_back(frame_record(type, body));
+    held_bytes_ += held_.back().size();
+    appended_ += held_.back().size();
+    segment_bytes_ += held_.back().size();
+    write_held_locked();
     return appended_;
+}
+
+bool journal::written(std::uint64_t ticket) {
+    std::lock_guard guard(mutex_);
+    if (!held_.empty()) write_held_locked();
+    return ticket <= appended_ - held_bytes_;
+}
+
+void journal::stop_waiting() {
+    std::lock_guard guard(mutex_);
+    stop_waiting_ = true;
+    synced_cv_.notify_all();
 }
 
 std::uint64_t journal::last_ticket() const {
@@ -218,15 +231,20 @@ std::uint64_t journal::last_ticket() const {
     return appended_;
 }
 
-void journal::sync(std::uint64_t ticket) {
+bool journal::sync(std::uint64_t ticket) {
     std::unique_lock guard(mutex_);
     while (!broken_ && synced_ < ticket) {
+        if (appended_ - held_bytes_ < ticket && !write_held_locked()) {
+            if (stop_waiting_ || !started_) return false;
+            synced_cv_.wait_for(guard, retry_interval_);
+            continue;
+        }
         // During a snapshot only the old segment's records can be made durable.
         if (syncing_ || (in_snapshot_ && synced_ >= snapshot_begin_)) {
             synced_cv_.wait(guard);
             continue;
         }
-        auto target = in_snapshot_ ? snapshot_begin_ : appended_;
+        auto target = in_snapshot_ ? snapshot_begin_ : appended_ - held_bytes_;
         auto file = in_snapshot_ ? previous_ : current_;
         bool with_dir = dir_dirty_ && !in_snapshot_;
         if (with_dir) dir_dirty_ = false;
@@ -242,18 +260,22 @@ void journal::sync(std::uint64_t ticket) {
             synced_ = std::max(synced_, target);
         synced_cv_.notify_all();
     }
+    return true;
 }
 
-void journal::begin_snapshot() {
+bool journal::begin_snapshot() {
     std::lock_guard guard(mutex_);
-    if (broken_) return;
+    if (broken_ || !held_.empty()) return false;
     auto next = std::make_shared<segment>();
     next->path = dir_ / segment_name(next_index_);
     next->fd =
         ::open(next->path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
     if (next->fd < 0) {
-        fail_locked("create " + next->path.string());
-        return;
+        auto what = "journal: cannot create " + next->path.string() + ": " + errno_text();
+        // At start-up there is no segment to go on with: fanoutd must not run without one.
+        if (!current_) throw std::runtime_error(what);
+        spdlog::warn("{}; compaction skipped", what);
+        return false;
     }
     ++next_index_;
     previous_ = std::move(current_);
@@ -261,6 +283,7 @@ void journal::begin_snapshot() {
     in_snapshot_ = true;
     snapshot_begin_ = appended_;
     segment_bytes_ = 0;
+    return true;
 }
 
 std::uint64_t journal::end_snapshot(std::string_view marker_body) {
@@ -275,24 +298,49 @@ std::uint64_t journal::end_snapshot(std::string_view marker_body) {
     return ticket;
 }
 
-void journal::finish_snapshot(std::uint64_t marker_ticket) {
-    sync(marker_ticket);
-    std::vector<std::filesystem::path> obsolete;
+bool journal::finish_snapshot(std::uint64_t marker_ticket) {
+    if (marker_ticket == 0 || !sync(marker_ticket)) return false;
+    std::vector<std::filesystem::path> obsolete, unreadable;
     {
         std::lock_guard guard(mutex_);
-        if (broken_) return;
+        if (broken_) return false;
+        started_ = true;
         std::swap(obsolete, old_segments_);
+        std::swap(unreadable, unreadable_);
     }
     for (const auto& path : obsolete) {
         if (::unlink(path.c_str()) != 0 && errno != ENOENT)
             spdlog::warn("journal: cannot remove {}: {}", path.string(), errno_text());
     }
+    for (const auto& path : unreadable) move_aside(path);
     ::fsync(dir_fd_);
+    return true;
+}
+
+// A segment recovery could not read completely: kept as evidence, out of the way of replay.
+void journal::move_aside(const std::filesystem::path& path) {
+    char stamp[32];
+    auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm utc{};
+    ::gmtime_r(&now, &utc);
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+    auto target = path;
+    target += std::string(".corrupt-") + stamp;
+    if (::rename(path.c_str(), target.c_str()) == 0)
+        spdlog::error(
+            "journal: {} could not be read completely; moved aside to {} (kept for inspection, "
+            "never read again)",
+            path.string(), target.string());
+    else
+        spdlog::error(
+            "journal: {} could not be read completely and cannot be moved aside ({}); "
+            "it stays where it is",
+            path.string(), errno_text());
 }
 
 bool journal::wants_compaction() const {
     std::lock_guard guard(mutex_);
-    return !broken_ && current_ && !in_snapshot_ &&
+    return !broken_ && current_ && !in_snapshot_ && held_.empty() &&
            segment_bytes_ > std::max(compact_bytes_, 2 * snapshot_bytes_);
 }
 

@@ -34,15 +34,17 @@ class journal_log final : public job_log {
     std::uint64_t job_ended(const protocol::job_result& aggregate,
                             std::chrono::system_clock::time_point at) override;
     std::uint64_t last_ticket() override { return file_.last_ticket(); }
-    void make_durable(std::uint64_t ticket) override { file_.sync(ticket); }
+    bool written(std::uint64_t ticket) override { return file_.written(ticket); }
+    bool make_durable(std::uint64_t ticket) override { return file_.sync(ticket); }
+    void stop_waiting() override { file_.stop_waiting(); }
 
     bool wants_compaction() override { return file_.wants_compaction(); }
-    void snapshot_begin() override { file_.begin_snapshot(); }
+    bool snapshot_begin() override { return file_.begin_snapshot(); }
     void snapshot_ended_job(const protocol::job_result& aggregate,
                             std::chrono::system_clock::time_point ended_at,
                             const std::string& digest) override;
     std::uint64_t snapshot_end(std::uint64_t next_seq) override;
-    void finish_snapshot(std::uint64_t ticket) override { file_.finish_snapshot(ticket); }
+    bool finish_snapshot(std::uint64_t ticket) override { return file_.finish_snapshot(ticket); }
 
   private:
     journal& file_;

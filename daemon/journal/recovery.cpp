@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -32,6 +33,7 @@ class replay {
     explicit replay(bool rerun) : rerun_(rerun) {}
 
     void apply(const journal_record& record) {
+        if (record.type == unreadable_record) return apply_unreadable(record.body);
         if (record.type == record_type::result) return apply_result(record.body);
         if (record.type == record_type::ended_job) return apply_ended_job(record.body);
         json body = json::from_msgpack(record.body);
@@ -67,14 +69,43 @@ class replay {
             resume(t);
             out.resumed.push_back(std::move(t.job));
         }
+        for (const auto& id : orphans_)
+            if (!by_id_.count(id))
+                spdlog::error(
+                    "journal: job {} has records after unreadable ones, but its `accepted` "
+                    "record was lost: it cannot be resumed or fetched, and none of its routers "
+                    "runs again",
+                    id);
         return out;
     }
 
   private:
     job_trace* find(const std::string& id) {
         auto it = by_id_.find(id);
-        if (it == by_id_.end() || traces_[it->second].ended) return nullptr;
+        if (it == by_id_.end()) {
+            if (unreadable_seen_) orphans_.insert(id);
+            return nullptr;
+        }
+        if (traces_[it->second].ended) return nullptr;
         return &traces_[it->second];
+    }
+
+    // Records were lost here. Any of them may have been a router's `started`, a cancel or a
+    // result of a job running then: such a job keeps the results that were read, and none of
+    // its other routers runs again (they are reported interrupted) unless rerun_interrupted.
+    void apply_unreadable(const std::string& where) {
+        unreadable_seen_ = true;
+        std::size_t running = 0;
+        for (auto& t : traces_) {
+            if (t.ended || t.job.damaged) continue;
+            t.job.damaged = true;
+            ++running;
+        }
+        spdlog::error(
+            "journal: records lost ({}); the jobs running then ({}) keep the results that were "
+            "read, and their routers without one are {}",
+            where, running,
+            rerun_ ? "run again (--rerun-interrupted)" : "reported interrupted, never run again");
     }
 
     void forget_ended(const std::string& id) {
@@ -167,7 +198,7 @@ class replay {
             auto first = j.results.begin() + static_cast<std::ptrdiff_t>(i * per_router);
             auto last = first + static_cast<std::ptrdiff_t>(per_router);
             if (std::all_of(first, last, [](auto& r) { return r.has_value(); })) continue;
-            if (t.started[i] && !rerun_) {
+            if ((t.started[i] || j.damaged) && !rerun_) {
                 j.interrupted.push_back(i);
                 continue;
             }
@@ -177,6 +208,8 @@ class replay {
     }
 
     const bool rerun_;
+    bool unreadable_seen_ = false;
+    std::set<std::string> orphans_;  // ids seen after lost records, maybe of a lost `accepted`
     std::uint64_t next_seq_ = 1;
     std::vector<job_trace> traces_;
     std::map<std::string, std::size_t, std::less<>> by_id_;

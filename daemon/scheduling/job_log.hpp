@@ -2,8 +2,11 @@
 //
 // Contract: the recording calls (job_accepted .. snapshot_*) are made with the scheduler's lock
 // held, in the order the state changes; they only write (no fsync) and return a ticket.
+// written(ticket) tells, under the lock, whether that record is in the file (it survives a
+// crash of the process): not while a failed write (disk full) holds records back.
 // make_durable(ticket) is called without the lock and blocks until every record up to the
-// ticket is on stable storage. null_job_log (no --state-dir) records nothing.
+// ticket is on stable storage; false when it stopped waiting for held records (stop_waiting(),
+// at shutdown). null_job_log (no --state-dir) records nothing and has everything written.
 #pragma once
 
 #include <chrono>
@@ -25,17 +28,20 @@ class job_log {
     virtual std::uint64_t job_ended(const protocol::job_result& aggregate,
                                     std::chrono::system_clock::time_point at) = 0;
     virtual std::uint64_t last_ticket() = 0;
-    virtual void make_durable(std::uint64_t ticket) = 0;
+    virtual bool written(std::uint64_t ticket) = 0;
+    virtual bool make_durable(std::uint64_t ticket) = 0;
+    virtual void stop_waiting() = 0;
 
-    // Compaction: begin, then the state (ended jobs, then active jobs through the calls above),
-    // then end; finish_snapshot without the lock.
+    // Compaction: begin (false: not now), then the state (ended jobs, then active jobs through
+    // the calls above), then end; finish_snapshot without the lock (false: the snapshot is not
+    // durable, the journal goes on with the segments it has).
     virtual bool wants_compaction() = 0;
-    virtual void snapshot_begin() = 0;
+    virtual bool snapshot_begin() = 0;
     virtual void snapshot_ended_job(const protocol::job_result& aggregate,
                                     std::chrono::system_clock::time_point ended_at,
                                     const std::string& digest) = 0;
     virtual std::uint64_t snapshot_end(std::uint64_t next_seq) = 0;
-    virtual void finish_snapshot(std::uint64_t ticket) = 0;
+    virtual bool finish_snapshot(std::uint64_t ticket) = 0;
 };
 
 class null_job_log final : public job_log {
@@ -51,13 +57,15 @@ class null_job_log final : public job_log {
         return 0;
     }
     std::uint64_t last_ticket() override { return 0; }
-    void make_durable(std::uint64_t) override {}
+    bool written(std::uint64_t) override { return true; }
+    bool make_durable(std::uint64_t) override { return true; }
+    void stop_waiting() override {}
     bool wants_compaction() override { return false; }
-    void snapshot_begin() override {}
+    bool snapshot_begin() override { return true; }
     void snapshot_ended_job(const protocol::job_result&, std::chrono::system_clock::time_point,
                             const std::string&) override {}
     std::uint64_t snapshot_end(std::uint64_t) override { return 0; }
-    void finish_snapshot(std::uint64_t) override {}
+    bool finish_snapshot(std::uint64_t) override { return true; }
 };
 
 }  // namespace fanout::daemon

@@ -27,6 +27,8 @@ struct resumed_job {
     std::chrono::system_clock::time_point accepted_at;
     std::string digest;  // job_digest() of the content above
     bool cancelled = false;
+    // The journal lost records while the job ran: any router without a result may have run.
+    bool damaged = false;
     std::vector<std::optional<protocol::router_result>> results;  // router-major, then command
     std::vector<std::size_t> interrupted;  // routers in flight at the crash, to report
     std::vector<std::size_t> to_run;       // routers to run now

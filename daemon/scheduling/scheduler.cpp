@@ -43,12 +43,15 @@ scheduler::result(const std::string& job_id) {
 std::optional<protocol::status_reply> scheduler::cancel(const std::string& job_id) {
     std::optional<protocol::status_reply> reply;
     std::uint64_t ticket = 0;
+    bool wait = true;
     {
         lock guard(mutex_);
         reply = cancel_by_id_locked(job_id);
         ticket = log_.last_ticket();
+        // Intake never waits for records a failed write holds back; they go out in order.
+        wait = log_.written(ticket);
     }
-    log_.make_durable(ticket);
+    if (wait) log_.make_durable(ticket);
     return reply;
 }
 
@@ -73,6 +76,8 @@ void scheduler::cancel_all() {
 }
 
 void scheduler::cancel_locked(const std::shared_ptr<job>& j) {
+    // Every result is in (its end waits for the journal): nothing is left to cancel.
+    if (j->recorded == j->total_results()) return;
     if (j->cancelled.exchange(true)) return;
     log_.job_cancelled(*j);
     spdlog::info("job {} cancel requested: {} routers not started, {} in flight", j->id,
@@ -131,11 +136,56 @@ void scheduler::record_locked(job& j, std::size_t router_index, std::size_t comm
             break;
     }
     ++j.recorded;
-    log_.router_result(r);
-    sink_.router_result_ready(r);
-    index_.add(r.seq, j.id, router_index * j.commands.size() + command_index);
+    auto ticket = log_.router_result(r);
+    auto position = router_index * j.commands.size() + command_index;
     slot = std::move(r);
-    if (j.recorded == j.total_results()) end_job_locked(j);
+    const bool complete = j.recorded == j.total_results();
+    if (unwritten_.empty() && log_.written(ticket)) {
+        publish_result_locked(j, position);
+        if (complete) end_job_locked(j);
+        return;
+    }
+    // The journal holds it back (disk full): published, and the job ended, once it is written.
+    auto owner = active_.at(j.id);
+    unwritten_.push_back({ticket, owner, position, false});
+    if (complete) {
+        unwritten_.push_back({ticket, owner, 0, true});
+        ++unwritten_ends_;
+    }
+    any_unwritten_ = true;
+}
+
+void scheduler::publish_result_locked(const job& j, std::size_t position) {
+    const auto& r = *j.results[position];
+    sink_.router_result_ready(r);
+    index_.add(r.seq, j.id, position);
+}
+
+void scheduler::publish_written_locked() {
+    while (!unwritten_.empty() && log_.written(unwritten_.front().ticket)) {
+        auto event = std::move(unwritten_.front());
+        unwritten_.pop_front();
+        if (!event.job_end) {
+            publish_result_locked(*event.owner, event.position);
+            continue;
+        }
+        --unwritten_ends_;
+        end_job_locked(*event.owner);
+    }
+    any_unwritten_ = !unwritten_.empty();
+}
+
+void scheduler::stop_waiting_for_journal() {
+    log_.stop_waiting();
+    lock guard(mutex_);
+    journal_given_up_ = true;
+    publish_written_locked();
+    if (!unwritten_.empty())
+        spdlog::error(
+            "the journal could not write {} router results and job ends before shutdown: they "
+            "are not published, and a restart resumes their jobs from what the journal holds",
+            unwritten_.size());
+    idle_.notify_all();
 }
 
 // The task's router has one session fewer; jobs parked because every router they wait for
@@ -147,6 +197,8 @@ void scheduler::sync_log() {
         ticket = log_.last_ticket();
     }
     log_.make_durable(ticket);
+    lock guard(mutex_);
+    publish_written_locked();
 }
 
 void scheduler::end_job_locked(job& j) {
@@ -213,8 +265,11 @@ void scheduler::evict_finished_locked() {
 
 bool scheduler::wait_idle(std::chrono::steady_clock::time_point deadline) {
     lock guard(mutex_);
-    return idle_.wait_until(guard, deadline,
-                            [this] { return active_.empty() && pending_tasks_ == 0; });
+    // Jobs that only wait for the journal count once it was given up: they cannot end here.
+    return idle_.wait_until(guard, deadline, [this] {
+        return pending_tasks_ == 0 &&
+               active_.size() == (journal_given_up_ ? unwritten_ends_ : std::size_t{0});
+    });
 }
 
 void scheduler::stop_accepting() {
@@ -236,6 +291,7 @@ void scheduler::shutdown() {
         lock guard(mutex_);
         stopping_ = true;
     }
+    log_.stop_waiting();  // a worker waiting for a full disk must not hold up the join
     work_ready_.notify_all();
 }
 

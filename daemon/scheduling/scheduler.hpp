@@ -22,6 +22,11 @@
 //   is on stable storage, and next_task hands out a router only once its start is; results
 //   and job ends are written as they are recorded and synced by task_finished. No fsync
 //   happens under the lock. restore() resumes the jobs a previous run left unfinished.
+// - Nothing is published before the journal holds it: a router result reaches the sink (and
+//   `replay`), and a job ends (aggregate, `result`, state done), only once its records are
+//   written. While a failed write (disk full) holds records back, they wait, in order, and so
+//   does every router start; submit answers `busy`. When the journal gives up waiting
+//   (stop_waiting_for_journal, at shutdown), what it still holds is never published.
 // - Every result of an active or retained job stays fetchable by seq (`replay`) until the
 //   job is evicted.
 // - Idempotent submit: a job_id that is active or retained, submitted again with the same
@@ -31,6 +36,7 @@
 //   given at construction (empty fields are not sent).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -113,6 +119,10 @@ class scheduler {
     // From now on submit answers busy; jobs already accepted run on.
     void stop_accepting();
     void cancel_all();
+    // Shutdown with a journal that cannot write: stop waiting for it. Routers whose start it
+    // could not write are not run (they end cancelled); jobs whose records it still holds
+    // count as idle, and are never reported ended by this process.
+    void stop_waiting_for_journal();
     // True when no job is active any more; false when the deadline passed first.
     bool wait_idle(std::chrono::steady_clock::time_point deadline);
     void shutdown();
@@ -134,6 +144,9 @@ class scheduler {
     std::optional<protocol::status_reply> cancel_by_id_locked(const std::string& job_id);
     void cancel_locked(const std::shared_ptr<job>& j);
     void end_job_locked(job& j);
+    void publish_result_locked(const job& j, std::size_t position);
+    void publish_written_locked();  // what the journal now holds, in recording order
+    void drop_task_locked(const router_task& task);
     void evict_finished_locked();
     void restore_job_locked(resumed_job r, const std::shared_ptr<const inventory>& devices);
     std::uint64_t snapshot_locked();  // returns the ticket to pass to finish_snapshot
@@ -160,6 +173,20 @@ class scheduler {
     std::uint64_t id_counter_ = 0;
     std::size_t pending_tasks_ = 0;  // queued + in flight, across jobs
     bool compacting_ = false;
+
+    // Router results and job ends recorded but not yet written by the journal (a failed
+    // write), oldest first: published by publish_written_locked once they are.
+    struct unwritten_event {
+        std::uint64_t ticket = 0;
+        std::shared_ptr<job> owner;
+        std::size_t position = 0;  // of a result in owner->results
+        bool job_end = false;
+    };
+    std::deque<unwritten_event> unwritten_;
+    std::size_t unwritten_ends_ = 0;
+    std::atomic<bool> any_unwritten_{false};  // !unwritten_.empty(), read without the lock
+    bool journal_given_up_ = false;
+    bool journal_retrier_ = false;        // an idle worker retries the journal's held writes
     std::deque<device> unknown_devices_;  // restored routers no longer in the inventory
 
     std::map<std::string, std::shared_ptr<job>, std::less<>> active_;

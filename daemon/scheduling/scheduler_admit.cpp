@@ -43,6 +43,13 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
     lock guard(mutex_);
     if (stopping_ || !accepting_)
         return error_reply{error_code::busy, "fanoutd is shutting down", spec.id, {}};
+    // `accepted` promises a durable job; a failed write (disk full) holds the journal back.
+    if (!log_.written(log_.last_ticket()))
+        return error_reply{error_code::busy,
+                           "the journal in --state-dir cannot be written (disk full? see "
+                           "fanoutd's log); retry later",
+                           spec.id,
+                           {}};
     evict_finished_locked();  // an expired job_id may be used again
     std::string id = spec.id ? *spec.id : new_job_id();
     // A resubmit (e.g. a client retrying after a lost reply) gets the first answer again.

@@ -2,6 +2,7 @@
 // session cap) and what happens when it is done. Part of the scheduler (scheduler.hpp).
 #include <algorithm>
 
+#include "daemon/scheduling/clock.hpp"
 #include "daemon/scheduling/scheduler.hpp"
 
 namespace fanout::daemon {
@@ -17,8 +18,29 @@ std::optional<router_task> scheduler::next_task() {
     auto task = take_task(ticket);
     // Durable before the command can reach the router: after a crash this router is
     // reported `interrupted` rather than silently run a second time.
-    log_.make_durable(ticket);
-    return task;
+    const bool durable = log_.make_durable(ticket);
+    if (durable && !any_unwritten_) return task;
+    lock guard(mutex_);
+    publish_written_locked();  // the wait may have been for a full disk that has room again
+    if (durable || !task) return task;
+    drop_task_locked(*task);  // its start was never written: it must not run
+    return std::nullopt;
+}
+
+// A task taken whose start the journal gave up writing (shutdown with a full disk): the
+// router is not run, and its commands end cancelled.
+void scheduler::drop_task_locked(const router_task& task) {
+    auto& j = *task.owner;
+    --j.in_flight;
+    --pending_tasks_;
+    release_router_locked(task);
+    protocol::router_result r;
+    r.status = protocol::router_status::cancelled;
+    r.start_time = r.end_time = iso8601_utc(std::chrono::system_clock::now());
+    for (std::size_t c = 0; c < j.commands.size(); ++c)
+        if (!j.results.empty() && !j.results[task.router_index * j.commands.size() + c])
+            record_locked(j, task.router_index, c, r);
+    idle_.notify_all();
 }
 
 std::optional<router_task> scheduler::take_task(std::uint64_t& ticket) {
@@ -48,7 +70,16 @@ std::optional<router_task> scheduler::take_task(std::uint64_t& ticket) {
         }
         // Woken by a submit, a capped router's task finishing, or shutdown.
         ++waiting_workers_;
-        work_ready_.wait(guard);
+        if (unwritten_.empty() || journal_retrier_) {
+            work_ready_.wait(guard);
+        } else {
+            // Results wait for a full disk and no worker is blocked on it: one idle worker
+            // retries the journal's held writes now and then, so that they go out once it can.
+            journal_retrier_ = true;
+            work_ready_.wait_for(guard, std::chrono::seconds(1));
+            journal_retrier_ = false;
+            publish_written_locked();
+        }
         --waiting_workers_;
     }
 }
@@ -82,10 +113,11 @@ void scheduler::task_finished(const router_task& task) {
         }
     }
     log_.make_durable(ticket);  // group commit: the task's results, shared with other workers
-    if (snapshot) {
-        log_.finish_snapshot(*snapshot);
+    if (snapshot) log_.finish_snapshot(*snapshot);
+    if (snapshot || any_unwritten_) {
         lock guard(mutex_);
-        compacting_ = false;
+        if (snapshot) compacting_ = false;
+        publish_written_locked();
     }
 }
 

@@ -1,4 +1,6 @@
 // The scheduler's start-up restore and journal snapshot (compaction).
+#include <stdexcept>
+
 #include <spdlog/spdlog.h>
 
 #include "daemon/scheduling/clock.hpp"
@@ -56,7 +58,10 @@ void scheduler::restore(recovered_state state, std::shared_ptr<const inventory> 
         for (auto& r : state.resumed) restore_job_locked(std::move(r), devices);
         ticket = snapshot_locked();
     }
-    log_.finish_snapshot(ticket);
+    // The old segments stay until this is durable: a start-up that cannot write it stops here.
+    if (!log_.finish_snapshot(ticket))
+        throw std::runtime_error(
+            "the journal's start-up snapshot cannot be written (see the log above)");
     work_ready_.notify_all();
 }
 
@@ -104,10 +109,13 @@ void scheduler::restore_job_locked(resumed_job r, const std::shared_ptr<const in
             if (!j->results.empty() && !j->results[router * j->commands.size() + c])
                 record_locked(*j, router, c, result);
     };
-    for (auto router : r.interrupted)
-        record_all_missing(router, failure(protocol::error_kind::interrupted,
-                                           "fanoutd stopped while this command was running; "
-                                           "it was not run again (see --rerun-interrupted)"));
+    auto interrupted = failure(
+        protocol::error_kind::interrupted,
+        r.damaged ? "fanoutd's journal lost records of this job (corruption), so this command may "
+                    "have run; it was not run again (see --rerun-interrupted)"
+                  : "fanoutd stopped while this command was running; it was not run again (see "
+                    "--rerun-interrupted)");
+    for (auto router : r.interrupted) record_all_missing(router, interrupted);
     for (auto router : r.to_run) {
         if (j->cancelled) {
             auto cancelled = failure(protocol::error_kind::internal, "");
@@ -129,7 +137,7 @@ void scheduler::restore_job_locked(resumed_job r, const std::shared_ptr<const in
 }
 
 std::uint64_t scheduler::snapshot_locked() {
-    log_.snapshot_begin();
+    if (!log_.snapshot_begin()) return 0;
     for (const auto& id : finished_order_)
         if (auto it = finished_.find(id); it != finished_.end())
             log_.snapshot_ended_job(*it->second.result, to_wall(it->second.ended_at),

@@ -3,15 +3,18 @@
 // result per router: the ones published before the kill are kept as they were, the ones in
 // flight are `interrupted` (or run again with --rerun-interrupted), the rest run after the
 // restart; the restarted daemon publishes the job_result, and a job that had ended before the
-// crash is still fetchable.
+// crash is still fetchable. With one bit flipped in the journal between the kill and the
+// restart, no router runs twice and the unreadable segment is moved aside, not deleted.
 #include <gtest/gtest.h>
 
 #include <signal.h>
 
+#include <functional>
 #include <map>
 #include <set>
 
 #include "tests/support/fanout_harness.hpp"
+#include "tests/support/journal_files.hpp"
 
 using namespace fanout::testing;
 using fanout::protocol::error_kind;
@@ -28,34 +31,46 @@ struct crash_outcome {
     job_result published;                              // job_result from the second daemon
     job_result fetched;                                // `result` from the second daemon
     job_result small_after_restart;                    // a job that ended before the crash
+    std::string second_log;                            // what the second daemon logged
+    std::vector<std::string> state_files;              // in --state-dir after the restart
 };
 
-crash_outcome crash_in_the_middle(bool rerun_interrupted) {
+// The first life: job `small` ends, then `big` runs until 40 of its results were published,
+// and fanoutd is killed with SIGKILL. Returns those results by router name.
+std::map<std::string, router_result> run_until_killed(const temp_dir& dir, fleet& routers_served,
+                                                      const args& daemon_args) {
+    std::map<std::string, router_result> before_kill;
+    fanoutd_process first(dir, routers_served.devices_json(), routers_served.known_hosts(),
+                          daemon_args);
+    client jobs(first.jobs());
+    subscriber results(first.results(), "result.big.");
+    results.sync(jobs, "r1");
+    expect_reply<job_result>(jobs.request(submit_of("small", "show version", {"r1", "r2"})));
+    auto accepted = expect_reply<fanout::protocol::accepted_reply>(
+        jobs.request(submit_of("big", "show version", router_names(1, routers), /*wait=*/false)));
+    EXPECT_EQ(accepted.total, static_cast<std::uint64_t>(routers));
+    while (before_kill.size() < 40) {  // results are flowing
+        auto m = results.next(60s);
+        if (!m) throw std::runtime_error("no router_result from the first daemon");
+        if (auto* r = std::get_if<router_result>(&*m)) before_kill[r->router_name] = *r;
+    }
+    EXPECT_EQ(first.process().stop(SIGKILL), 128 + SIGKILL);
+    return before_kill;
+}
+
+// `damage` may change the state directory between the kill and the restart.
+crash_outcome crash_in_the_middle(bool rerun_interrupted,
+                                  const std::function<void(const temp_dir&)>& damage = {}) {
     temp_dir dir;
     // ~150 ms per router and 8 workers: the big job runs for several seconds.
     fleet routers_served(dir, routers, {"--latency-ms", "100", "--jitter-ms", "100"});
     args daemon_args{"--state-dir", dir.file("state"), "--workers", "8"};
     crash_outcome out;
-    {
-        fanoutd_process first(dir, routers_served.devices_json(), routers_served.known_hosts(),
-                              daemon_args);
-        client jobs(first.jobs());
-        subscriber results(first.results(), "result.big.");
-        results.sync(jobs, "r1");
-        expect_reply<job_result>(jobs.request(submit_of("small", "show version", {"r1", "r2"})));
-        auto accepted = expect_reply<fanout::protocol::accepted_reply>(jobs.request(
-            submit_of("big", "show version", router_names(1, routers), /*wait=*/false)));
-        EXPECT_EQ(accepted.total, static_cast<std::uint64_t>(routers));
-        while (out.before_kill.size() < 40) {  // results are flowing
-            auto m = results.next(60s);
-            if (!m) throw std::runtime_error("no router_result from the first daemon");
-            if (auto* r = std::get_if<router_result>(&*m)) out.before_kill[r->router_name] = *r;
-        }
-        EXPECT_EQ(first.process().stop(SIGKILL), 128 + SIGKILL);
-    }
+    out.before_kill = run_until_killed(dir, routers_served, daemon_args);
+    if (damage) damage(dir);
     if (rerun_interrupted) daemon_args.push_back("--rerun-interrupted");
     fanoutd_process second(dir, routers_served.devices_json(), routers_served.known_hosts(),
-                           daemon_args);
+                           daemon_args, {std::nullopt, dir.file("second.log")});
     client jobs(second.jobs());
     subscriber results(second.results(), fanout::protocol::job_result_topic("big"));
     results.sync(jobs, "r1");
@@ -67,6 +82,9 @@ crash_outcome crash_in_the_middle(bool rerun_interrupted) {
     out.fetched = expect_reply<job_result>(jobs.request(fanout::protocol::result_request{"big"}));
     out.small_after_restart =
         expect_reply<job_result>(jobs.request(fanout::protocol::result_request{"small"}));
+    out.second_log = read_bytes(dir.file("second.log"));
+    for (const auto& e : std::filesystem::directory_iterator(dir.file("state")))
+        out.state_files.push_back(e.path().filename().string());
 
     // A second fanoutd on the same state directory is refused before it binds anything.
     child_process intruder(
@@ -127,6 +145,65 @@ TEST(DaemonRecovery, KilledMidJobEndsWithEveryRouterOnceAndInFlightInterrupted) 
     EXPECT_LE(interrupted, 8u);
     EXPECT_EQ(out.fetched.summary.failed, interrupted);
     EXPECT_EQ(out.published.summary.failed, interrupted);
+}
+
+// Issue 10, finding 15: one flipped bit in the first record lost every job (`not_found`) and
+// the segment was deleted.
+TEST(DaemonRecovery, AFlippedBitInTheFirstRecordLosesNoJobAndTheSegmentIsMovedAside) {
+    auto out = crash_in_the_middle(false, [](const temp_dir& dir) {
+        auto segment = journal_segments(dir.file("state")).at(0);
+        flip_body_bit(segment, framed_records(read_bytes(segment)).at(0).type);
+    });
+    expect_one_result_per_router(out.fetched);
+    expect_kept(out);
+    EXPECT_LE(out.fetched.summary.failed, 8u);  // only the routers in flight at the kill
+    std::size_t aside = 0;
+    for (const auto& name : out.state_files) aside += name.find(".log.corrupt-") != name.npos;
+    EXPECT_EQ(aside, 1u) << "the segment recovery could not read completely was not kept";
+    EXPECT_NE(out.second_log.find("cannot be read (corruption"), std::string::npos);
+    EXPECT_NE(out.second_log.find("moved aside to"), std::string::npos);
+}
+
+// Issue 10, finding 14: one flipped bit in the middle of the segment made recovery drop the
+// rest as a torn write, and the routers whose records were there ran a second time.
+TEST(DaemonRecovery, AFlippedBitInTheMiddleRunsNoRouterTwice) {
+    temp_dir dir;
+    fleet routers_served(dir, routers, {"--latency-ms", "100", "--jitter-ms", "100"});
+    args daemon_args{"--state-dir", dir.file("state"), "--workers", "8"};
+    auto before_kill = run_until_killed(dir, routers_served, daemon_args);
+    // The 10th result record: 30 or more results published before the kill follow it.
+    auto segment = journal_segments(dir.file("state")).at(0);
+    flip_body_bit(segment, 'R', 9);
+
+    fanoutd_process second(dir, routers_served.devices_json(), routers_served.known_hosts(),
+                           daemon_args, {std::nullopt, dir.file("second.log")});
+    client jobs(second.jobs());
+    // Every router has its one result at the restart: the job ended there, nothing runs.
+    auto reply = jobs.request(fanout::protocol::result_request{"big"});
+    ASSERT_TRUE(std::holds_alternative<job_result>(reply))
+        << "the job runs again after the restart: the routers whose records followed the "
+           "flipped bit run a second time";
+    const auto& fetched = std::get<job_result>(reply);
+    expect_one_result_per_router(fetched);
+    std::size_t kept = 0;
+    for (const auto& r : fetched.results) {
+        if (r.status == router_status::success) {
+            ++kept;
+            if (auto it = before_kill.find(r.router_name); it != before_kill.end()) {
+                EXPECT_EQ(r.seq, it->second.seq) << r.router_name << " ran a second time";
+                EXPECT_EQ(r.output, it->second.output) << r.router_name;
+            }
+            continue;
+        }
+        ASSERT_TRUE(r.error) << r.router_name;
+        EXPECT_EQ(r.error->kind, error_kind::interrupted) << r.router_name;
+    }
+    // At most the one result in the flipped record is lost; nothing ran after the restart.
+    EXPECT_GE(kept, before_kill.size() - 1);
+    auto log = read_bytes(dir.file("second.log"));
+    EXPECT_NE(log.find("cannot be read (corruption, not a torn write"), std::string::npos);
+    EXPECT_NE(log.find("job big recovered"), std::string::npos);
+    EXPECT_NE(log.find(" 0 routers to run"), std::string::npos) << log;
 }
 
 TEST(DaemonRecovery, RerunInterruptedRunsTheInFlightRoutersAgain) {

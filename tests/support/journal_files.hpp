@@ -1,0 +1,91 @@
+// Helpers for journal tests: segment files, the records in them, and a scheduler's sink.
+//
+// Contract: header-only, test code only; everything throws or fails the test on a surprise.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "daemon/scheduling/result_sink.hpp"
+#include "protocol/messages.hpp"
+
+namespace fanout::testing {
+
+// The segment files (`*.log`) in `dir`, oldest first.
+inline std::vector<std::filesystem::path> journal_segments(const std::string& dir) {
+    std::vector<std::filesystem::path> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().extension() == ".log") out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// Files in `dir` whose name contains `part`.
+inline std::vector<std::filesystem::path> files_named(const std::string& dir,
+                                                      const std::string& part) {
+    std::vector<std::filesystem::path> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().filename().string().find(part) != std::string::npos) out.push_back(e.path());
+    return out;
+}
+
+inline void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+inline std::string read_bytes(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Each framed record of a segment ([u32 length][u32 CRC][u8 type][body]): where, which type.
+struct framed_record {
+    std::size_t offset = 0;
+    char type = 0;
+    std::size_t body_bytes = 0;
+};
+
+inline std::vector<framed_record> framed_records(const std::string& bytes) {
+    std::vector<framed_record> out;
+    std::size_t at = 0;
+    while (at + 9 <= bytes.size()) {
+        std::uint32_t length = 0;
+        for (int i = 0; i < 4; ++i)
+            length |= std::uint32_t{static_cast<unsigned char>(bytes[at + i])} << (8 * i);
+        if (at + 9 + length > bytes.size()) break;
+        out.push_back({at, bytes[at + 8], length});
+        at += 9 + length;
+    }
+    return out;
+}
+
+// Flips one bit of the body of the `nth` record of `type` (0 = the first) in a segment file.
+inline void flip_body_bit(const std::filesystem::path& path, char type, std::size_t nth = 0) {
+    auto bytes = read_bytes(path);
+    for (const auto& r : framed_records(bytes)) {
+        if (r.type != type || r.body_bytes == 0) continue;
+        if (nth-- > 0) continue;
+        bytes[r.offset + 9 + r.body_bytes / 2] ^= 0x10;
+        write_bytes(path, bytes);
+        return;
+    }
+    throw std::runtime_error("no such record in " + path.string());
+}
+
+struct recording_sink : daemon::result_sink {
+    std::vector<protocol::router_result> results;
+    std::vector<std::shared_ptr<const protocol::job_result>> jobs;
+    void router_result_ready(const protocol::router_result& r) override { results.push_back(r); }
+    void job_ended(std::shared_ptr<const protocol::job_result> r) override {
+        jobs.push_back(std::move(r));
+    }
+};
+
+}  // namespace fanout::testing
