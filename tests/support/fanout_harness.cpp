@@ -1,5 +1,7 @@
 #include "tests/support/fanout_harness.hpp"
 
+#include <signal.h>
+
 #include <atomic>
 #include <stdexcept>
 
@@ -12,6 +14,12 @@ fleet::fleet(const temp_dir& dir, int routers, std::vector<std::string> extra_ar
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<child_process>(argv);
     process_->wait_for_line("ready", 60s);
+}
+
+std::uint64_t fleet::connections_accepted() {
+    if (::kill(process_->pid(), SIGUSR1) != 0) throw std::runtime_error("fleetsim is gone");
+    auto line = process_->wait_for_line("connections ", 10s);
+    return std::stoull(line.substr(line.find(' ') + 1));
 }
 
 fanoutd_process::fanoutd_process(const temp_dir& dir, const std::string& inventory,

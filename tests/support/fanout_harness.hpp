@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,8 @@ class fleet {
     std::string devices_json() const { return dir_ + "/devices.json"; }
     std::string known_hosts() const { return dir_ + "/known_hosts"; }
     child_process& process() { return *process_; }
+    // TCP connections fleetsim accepted since it started (asked with SIGUSR1).
+    std::uint64_t connections_accepted();
 
   private:
     std::string dir_;
