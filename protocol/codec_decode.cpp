@@ -181,6 +181,8 @@ pong_reply read_pong(const map_reader& m) {
             session_figures{get_uint(s, "open"),   get_uint(s, "idle"),    get_uint(s, "hits"),
                             get_uint(s, "misses"), get_uint(s, "dropped"), get_uint(s, "evicted"),
                             get_uint(s, "expired")};
+        if (const auto* reopened = s.find_non_nil("reopened"))
+            r.sessions->reopened = detail::read_uint(*reopened, s.field("reopened"));
     }
     read_owner(m, r);
     return r;

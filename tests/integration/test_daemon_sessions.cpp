@@ -1,7 +1,8 @@
 // Session reuse end to end against fleetsim: a repeated job reuses every router's session
 // (ping's session figures show hits, no new misses), a router that allows one channel per
 // connection still succeeds on every job, sessions left unclean are not reused, and
-// --session-idle 0 turns reuse off.
+// --session-idle 0 turns reuse off; a repeated job over a fleet larger than --max-sessions
+// still reuses at least (cap - workers) sessions, counted by fleetsim's accepted connections.
 #include <gtest/gtest.h>
 
 #include "tests/support/fanout_harness.hpp"
@@ -121,4 +122,32 @@ TEST(daemon_sessions, idle_sessions_expire_and_the_cap_evicts) {
     f = figures_of(jobs);
     EXPECT_EQ(f.open, 0u) << "idle sessions close after --session-idle";
     EXPECT_EQ(f.expired, 2u);
+}
+
+// Issue 16: the same full-fleet job twice, with 50 routers and --max-sessions 40. The first job
+// can leave only 40 sessions idle; the second must connect again to at most the other 10 plus
+// one per worker (50 - (40 - 8) = 18). With least-recently-used eviction every miss of the
+// second job closed the session it needed next: 50 new connections, no hit.
+TEST(daemon_sessions, a_repeated_job_over_a_fleet_larger_than_the_cap_reuses_sessions) {
+    constexpr std::uint64_t routers = 50, cap = 40, workers = 8;
+    fleet_and_daemon setup(
+        static_cast<int>(routers), {"--latency-ms", "20"},
+        {"--max-sessions", std::to_string(cap), "--workers", std::to_string(workers)});
+    client jobs(setup.daemon.jobs());
+    const auto names = router_names(1, static_cast<int>(routers));
+
+    expect_all_succeeded(run_job(jobs, "scan1", {"show version"}, names));
+    const auto first = setup.routers_served.connections_accepted();
+    EXPECT_EQ(first, routers);
+    EXPECT_LE(figures_of(jobs).open, cap);
+
+    expect_all_succeeded(run_job(jobs, "scan2", {"show version"}, names));
+    const auto second = setup.routers_served.connections_accepted() - first;
+    auto f = figures_of(jobs);
+    EXPECT_LE(second, routers - (cap - workers)) << "new connections for the repeated job";
+    EXPECT_GE(f.hits, cap - workers);
+    EXPECT_EQ(f.misses, first + second) << "every miss is one connection fleetsim accepted";
+    EXPECT_LE(f.open, cap);
+    ASSERT_TRUE(f.reopened);
+    EXPECT_EQ(*f.reopened, second) << "each new connection reopened a router the cap evicted";
 }

@@ -301,7 +301,10 @@ TEST(FanoutctlJson, PongCarriesSessionFiguresWhenTheDaemonSendsThem) {
                                                        {"misses", 5},
                                                        {"dropped", 1},
                                                        {"evicted", 0},
-                                                       {"expired", 7}}));
+                                                       {"expired", 7}}))
+        << "no `reopened` from a daemon that does not send it";
+    pong.sessions->reopened = 4;
+    EXPECT_EQ(to_json(pong)["sessions"]["reopened"], 4);
 }
 
 TEST(FanoutctlText, PongShowsTheSessionPool) {
@@ -309,7 +312,11 @@ TEST(FanoutctlText, PongShowsTheSessionPool) {
     EXPECT_EQ(format_pong(pong).find("sessions"), std::string::npos);
     pong.sessions = protocol::session_figures{3, 2, 40, 5, 1, 0, 7};
     EXPECT_NE(format_pong(pong).find(
-                  "3 open, 2 idle, 40 hits, 5 misses, 1 dropped, 0 evicted, 7 expired"),
+                  "3 open, 2 idle, 40 hits, 5 misses, 1 dropped, 0 evicted, 7 expired\n"),
+              std::string::npos)
+        << format_pong(pong);
+    pong.sessions->reopened = 4;
+    EXPECT_NE(format_pong(pong).find("0 evicted, 7 expired, 4 reopened after eviction\n"),
               std::string::npos)
         << format_pong(pong);
 }

@@ -289,6 +289,12 @@ TEST(ProtocolCodecReply, PongCarriesSessionPoolFigures) {
     const auto out = decode_reply_as<pong_reply>(frame);
     ASSERT_TRUE(out.sessions.has_value());
     EXPECT_EQ(*out.sessions, *in.sessions);
+    EXPECT_FALSE(out.sessions->reopened) << "a daemon before `reopened` still decodes";
+    in.sessions->reopened = 9;
+    const std::string with_reopened = encode_reply(in);
+    EXPECT_NE(with_reopened.find(wire().str("sessions").map(8).bytes()), std::string::npos);
+    EXPECT_NE(with_reopened.find(wire().str("reopened").uint(9).bytes()), std::string::npos);
+    EXPECT_EQ(decode_reply_as<pong_reply>(with_reopened).sessions, in.sessions);
 }
 
 TEST(ProtocolCodecReply, RoutersRoundTripsWithoutSecrets) {
