@@ -95,7 +95,7 @@ void warn_if_fleet_exceeds_cap(const config& c, std::size_t routers) {
     if (c.sessions.idle_timeout.count() > 0 && routers > c.sessions.max_sessions)
         spdlog::warn(
             "the inventory has {} routers, more than --max-sessions {}: a job over all of them "
-            "connects again to at least {} routers every time (`reopened` in fanoutctl ping); "
+            "connects again to at least {} of them every time (`reopened` in fanoutctl ping); "
             "see docs/reliability.md, \"Sizing\"",
             routers, c.sessions.max_sessions, routers - c.sessions.max_sessions);
 }
