@@ -520,5 +520,29 @@ TEST(session_pool, eviction_under_contention_keeps_the_cap_and_ownership) {
     EXPECT_EQ(closed + f.open, opener.count()) << "every session not pooled was closed";
 }
 
+TEST(session_pool, demand_changing_under_contention_keeps_the_cap_and_ownership) {
+    fake_opener opener;
+    pool_type pool(options(3, 300s, 1ms), opener.make());
+    std::atomic<bool> done{false};
+    std::thread scheduler_like([&] {  // jobs accepted and finished while workers lease
+        const auto keys = keys_of({"shared", "r0", "r3", "r7"});
+        while (!done) {
+            pool.add_demand(keys);
+            std::this_thread::yield();
+            pool.remove_demand(keys);
+        }
+    });
+    EXPECT_EQ(hammer(pool), 0);
+    done = true;
+    scheduler_like.join();
+    auto f = pool.figures();
+    EXPECT_EQ(f.hits + f.misses, 8u * 300u);
+    EXPECT_LE(f.open, 3u);
+    EXPECT_EQ(f.open, f.idle);
+    std::size_t closed = 0;
+    for (const auto& state : opener.opened) closed += state->closed ? 1 : 0;
+    EXPECT_EQ(closed + f.open, opener.count()) << "every session not pooled was closed";
+}
+
 }  // namespace
 }  // namespace fanout::daemon
