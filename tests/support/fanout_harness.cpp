@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <stdexcept>
+#include <thread>
 
 namespace fanout::testing {
 
@@ -130,6 +131,18 @@ std::vector<protocol::router_result> subscriber::until_job_result(
             aggregate = *j;
             return seen;
         }
+    }
+}
+
+protocol::session_figures session_figures_of(client& jobs) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    for (;;) {
+        auto pong = expect_reply<protocol::pong_reply>(jobs.request(protocol::ping_request{}, 30s));
+        if (!pong.sessions) throw std::runtime_error("pong without session figures");
+        if (pong.busy_workers == 0) return *pong.sessions;
+        if (std::chrono::steady_clock::now() > deadline)
+            throw std::runtime_error("workers still busy 30 s after the job's reply");
+        std::this_thread::yield();
     }
 }
 

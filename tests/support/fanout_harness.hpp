@@ -110,6 +110,12 @@ class subscriber {
     zmq::socket_t socket_;
 };
 
+// ping's session pool figures once no worker is busy: a job's reply goes out with its last
+// result, and its worker gives the session back to the pool just after. pong reads
+// busy_workers before the pool, so 0 busy workers means every lease is back. Throws if workers
+// stay busy for 30 s or the pong has no figures.
+protocol::session_figures session_figures_of(client& jobs);
+
 protocol::submit_request submit_of(std::string job_id, std::string command,
                                    std::vector<std::string> routers, bool wait = true,
                                    std::optional<double> timeout = std::nullopt);
