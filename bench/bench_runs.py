@@ -149,6 +149,14 @@ class Fleet:
     def cpu_s(self):
         return proc_cpu_s(self.proc.pid)
 
+    def connections(self, timeout_s=10):
+        """TCP connections fleetsim accepted since it started (it prints them on SIGUSR1)."""
+        self.proc.send_signal(signal.SIGUSR1)
+        line = read_line_until(self.proc.stdout, time.monotonic() + timeout_s)
+        if not line or not line.startswith("connections "):
+            raise RuntimeError(f"fleetsim did not report its connections (got {line!r})")
+        return int(line.split()[1])
+
     def stop(self):
         stop_process(self.proc)
 

@@ -130,6 +130,10 @@ class fanoutd_service:
         finally:
             sock.close()
 
+    def sessions(self):
+        """pong's session pool figures (open, idle, hits, misses, ...)."""
+        return self._request({"type": "ping"}, 15).get("sessions", {})
+
     def run_job(self, names, command, tool, cap_s):
         """One wait:true job, timed from send to the job_result reply."""
         self.jobs_run += 1

@@ -172,11 +172,14 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                    "commands and jobs on the same router; 0 disables reuse")
         ->check(CLI::Range(0.0, 86400.0))
         ->capture_default_str();
-    app.add_option("--max-sessions", c.sessions.max_sessions,
-                   "Open SSH sessions, in use and idle, kept at most; at the cap the least "
-                   "recently used idle one is closed. Each needs one file descriptor")
-        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
-        ->capture_default_str();
+    auto* max_sessions =
+        app.add_option("--max-sessions", c.sessions.max_sessions,
+                       "Open SSH sessions, in use and idle, kept at most; each holds one file "
+                       "descriptor. Default: the open-file limit (raised to its hard limit at "
+                       "start) minus 256 reserved for fanoutd's own files and ZeroMQ clients. At "
+                       "the cap a new session first closes an idle one that no queued or running "
+                       "job needs, the most recently used first")
+            ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
     app.add_option("--session-keepalive", session_keepalive,
                    "Seconds between keepalives on idle SSH sessions, to find dead ones before "
                    "a job does; 0 sends none")
@@ -263,6 +266,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     c.command_timeout = to_ms(command_timeout);
     c.shutdown_grace = to_ms(grace);
     c.sessions.idle_timeout = to_ms(session_idle);
+    c.max_sessions_set = max_sessions->count() > 0;
     c.sessions.keepalive_interval = to_ms(session_keepalive);
     c.keep_time = std::chrono::seconds(keep_seconds);
     if (!policy_file.empty()) {

@@ -45,8 +45,10 @@ struct config {
     std::chrono::milliseconds shutdown_grace{30'000};
     std::size_t results_hwm = 10000;  // PUB messages queued per subscriber before it loses some
 
-    transport_options transport;      // connect timeout, known_hosts, host key policy, output cap
-    session_pool_options sessions;    // --session-idle, --max-sessions, --session-keepalive
+    transport_options transport;    // connect timeout, known_hosts, host key policy, output cap
+    session_pool_options sessions;  // --session-idle, --max-sessions, --session-keepalive
+    // --max-sessions was given; otherwise main() sizes it from RLIMIT_NOFILE (open_files.hpp).
+    bool max_sessions_set = false;
     protocol::request_limits limits;  // per-request limits (--max-routers-per-job, ...)
     // Which commands may be sent (--command-policy FILE; else the built-in deny list).
     command_policy commands = command_policy::builtin();

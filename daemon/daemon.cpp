@@ -64,6 +64,32 @@ std::unique_ptr<journal> open_journal(const config& c) {
 
 }  // namespace
 
+namespace {
+
+// The scheduler's demand as session pool keys: the pool keeps the idle sessions of routers that
+// queued and running jobs still need (issue 16). Keys are computed before the pool's lock.
+class pool_demand final : public task_demand {
+  public:
+    explicit pool_demand(session_pool& pool) : pool_(pool) {}
+    void add(const std::vector<const device*>& routers) override {
+        pool_.add_demand(keys_of(routers));
+    }
+    void remove(const std::vector<const device*>& routers) override {
+        pool_.remove_demand(keys_of(routers));
+    }
+
+  private:
+    static std::vector<std::string> keys_of(const std::vector<const device*>& routers) {
+        std::vector<std::string> keys;
+        keys.reserve(routers.size());
+        for (const auto* d : routers) keys.push_back(session_key_of(*d));
+        return keys;
+    }
+    session_pool& pool_;
+};
+
+}  // namespace
+
 // Declaration order is construction order; destruction runs backwards, so the threads that
 // use a part are joined before that part goes away, and the context goes last.
 struct daemon::parts {
@@ -74,12 +100,13 @@ struct daemon::parts {
     std::optional<curve::key_pair> server_keys;
     std::unique_ptr<zap_handler> zap;  // outlives both CURVE sockets
     std::optional<curve::client_credentials> pool_credentials;
-    request_handler handler;  // used by the intake thread only; outlives it
+    request_handler handler;  // the intake thread's, and SIGHUP's replace_*; outlives intake
     intake requests;          // binds first: the publisher connects to its completions endpoint
     publisher results;
-    scheduler tasks;
     session_pool sessions;  // outlives the workers that lease its sessions
-    bool restored;          // the journal's jobs are back before any worker starts
+    pool_demand demand;     // what the scheduler's jobs still need, told to the pool
+    scheduler tasks;
+    bool restored;  // the journal's jobs are back before any worker starts
     worker_pool workers;
     bool stopped = false;
 
@@ -108,9 +135,9 @@ struct daemon::parts {
                   daemon_gauges{[this] { return workers.busy(); },
                                 [this] {
                                     auto f = sessions.figures();
-                                    return protocol::session_figures{f.open,   f.idle,    f.hits,
-                                                                     f.misses, f.dropped, f.evicted,
-                                                                     f.expired};
+                                    return protocol::session_figures{
+                                        f.open,    f.idle,    f.hits,    f.misses,
+                                        f.dropped, f.evicted, f.expired, f.reopened};
                                 }}),
           requests(context,
                    intake_settings{settings.jobs_endpoint, settings.jobs_connect,
@@ -126,11 +153,13 @@ struct daemon::parts {
           results(context, settings.results_endpoint, requests.completions_endpoint(),
                   settings.results_hwm, server_keys ? &*server_keys : nullptr,
                   settings.results_connect, pool_credentials ? &*pool_credentials : nullptr),
+          sessions(settings.sessions, ssh_session_opener(settings.transport)),
+          demand(sessions),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
                                  settings.keep_jobs, settings.keep_time,
                                  settings.max_sessions_per_router, settings.keep_bytes},
-                results, log.get(), node_identity{settings.node_id, settings.advertise_endpoint}),
-          sessions(settings.sessions, ssh_session_opener(settings.transport)),
+                results, log.get(), node_identity{settings.node_id, settings.advertise_endpoint},
+                &demand),
           restored(restore(devices)),
           workers(settings.workers, tasks, sessions) {
         requests.start();

@@ -3,10 +3,8 @@
 // reported to systemd.
 #include <malloc.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +21,7 @@
 #include "daemon/hardening.hpp"
 #include "daemon/journal/state_dir.hpp"
 #include "daemon/log_format.hpp"
+#include "daemon/open_files.hpp"
 #include "daemon/service_notify.hpp"
 #include "daemon/ssh/algorithms.hpp"
 #include "fanout/version.hpp"
@@ -73,24 +72,46 @@ void warn_about_exposure(const config& c, const fanout::daemon::inventory& devic
         spdlog::warn("--host-key-policy off: router identities are not verified");
 }
 
-// Each SSH session, in use by a worker or idle in the pool, holds one socket: raise the soft
-// open-file limit (often 1024) towards the hard one so that neither --workers nor
-// --max-sessions fails with EMFILE, and warn when even that is too low.
-void raise_open_file_limit(const config& c) {
-    const std::size_t sessions = c.sessions.idle_timeout.count() > 0
-                                     ? std::max(c.workers, c.sessions.max_sessions)
-                                     : c.workers;
-    const rlim_t wanted = static_cast<rlim_t>(sessions) + 256;  // ZeroMQ, logs, known_hosts
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
-    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
-    setrlimit(RLIMIT_NOFILE, &limit);
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < wanted)
+// Each SSH session, in use by a worker or idle in the pool, holds one socket. The soft open-file
+// limit (often 1024) goes up to the hard one, and --max-sessions defaults to what that leaves
+// after the reserve (open_files.hpp); a --max-sessions or --workers it cannot hold gets a warning.
+void size_session_pool(config& c) {
+    namespace d = fanout::daemon;
+    const auto limit = d::raise_open_file_limit();
+    if (limit.soft != limit.soft_before)
+        spdlog::info("open-file limit raised from {} to {} (the hard limit)", limit.soft_before,
+                     limit.soft);
+    else
+        spdlog::info("open-file limit {} (hard limit {})", limit.soft, limit.hard);
+    const std::size_t fits = d::sessions_for_open_file_limit(limit.soft);
+    if (!c.max_sessions_set) {
+        c.sessions.max_sessions = fits;
+        spdlog::info("--max-sessions {}: the open-file limit minus {} reserved descriptors", fits,
+                     d::reserved_descriptors);
+    } else if (c.sessions.max_sessions > fits) {
         spdlog::warn(
-            "open-file limit {} is below the {} that {} SSH sessions (--workers, --max-sessions) "
-            "need; raise it (ulimit -n, LimitNOFILE=) or lower --max-sessions",
-            static_cast<unsigned long long>(limit.rlim_cur),
-            static_cast<unsigned long long>(wanted), sessions);
+            "--max-sessions {} is more than the {} sessions the open-file limit {} leaves after "
+            "{} reserved descriptors: near the cap, connects may fail with 'too many open "
+            "files'; raise the limit (ulimit -n, LimitNOFILE=) or lower --max-sessions",
+            c.sessions.max_sessions, fits, limit.soft, d::reserved_descriptors);
+    } else {
+        spdlog::info("--max-sessions {}", c.sessions.max_sessions);
+    }
+    if (c.workers > fits)
+        spdlog::warn(
+            "--workers {} can hold more sessions at once than the {} the open-file limit {} "
+            "leaves after {} reserved descriptors; raise the limit or lower --workers",
+            c.workers, fits, limit.soft, d::reserved_descriptors);
+}
+
+// A fleet larger than the cap cannot keep every router's session between jobs (issue 16).
+void warn_if_fleet_exceeds_cap(const config& c, std::size_t routers) {
+    if (c.sessions.idle_timeout.count() > 0 && routers > c.sessions.max_sessions)
+        spdlog::warn(
+            "the inventory has {} routers, more than --max-sessions {}: a job over all of them "
+            "connects again to at least {} of them every time (`reopened` in fanoutctl ping); "
+            "see docs/reliability.md, \"Sizing\"",
+            routers, c.sessions.max_sessions, routers - c.sessions.max_sessions);
 }
 
 // Router output arrives in every worker thread and may be megabytes; glibc then raises its
@@ -122,6 +143,7 @@ void reload(const config& c, fanout::daemon::daemon& running, std::size_t& route
         spdlog::info("SIGHUP: reloaded {}: {} routers (was {}); running jobs keep theirs",
                      c.inventory_path.string(), fresh->devices().size(), routers);
         routers = fresh->devices().size();
+        warn_if_fleet_exceeds_cap(c, routers);
     } catch (const std::exception& e) {
         spdlog::error("SIGHUP: invalid inventory, keeping the previous one: {}", e.what());
     }
@@ -166,7 +188,8 @@ int main(int argc, char** argv) {
     }
     warn_about_exposure(settings, *devices);
     spdlog::info("command policy: {}", settings.commands.describe());
-    raise_open_file_limit(settings);
+    size_session_pool(settings);
+    warn_if_fleet_exceeds_cap(settings, devices->devices().size());
 
     // Every thread inherits this mask, so the signals reach only the sigwait below.
     sigset_t handled_signals;

@@ -145,7 +145,7 @@ struct reply_encoder {
         if (r.sessions) {
             const auto& f = *r.sessions;
             pack_key(p, "sessions");
-            p.pack_map(7);
+            p.pack_map(f.reopened ? 8 : 7);
             pack_field(p, "open", f.open);
             pack_field(p, "idle", f.idle);
             pack_field(p, "hits", f.hits);
@@ -153,6 +153,7 @@ struct reply_encoder {
             pack_field(p, "dropped", f.dropped);
             pack_field(p, "evicted", f.evicted);
             pack_field(p, "expired", f.expired);
+            if (f.reopened) pack_field(p, "reopened", *f.reopened);
         }
         pack_owner(p, r.node, r.control_endpoint);
     }

@@ -177,10 +177,12 @@ pong_reply read_pong(const map_reader& m) {
     r.uptime = get_number(m, "uptime");
     if (const auto* sessions = m.find_non_nil("sessions")) {
         map_reader s(*sessions, "sessions", "sessions");
-        r.sessions =
-            session_figures{get_uint(s, "open"),   get_uint(s, "idle"),    get_uint(s, "hits"),
-                            get_uint(s, "misses"), get_uint(s, "dropped"), get_uint(s, "evicted"),
-                            get_uint(s, "expired")};
+        r.sessions = session_figures{get_uint(s, "open"),    get_uint(s, "idle"),
+                                     get_uint(s, "hits"),    get_uint(s, "misses"),
+                                     get_uint(s, "dropped"), get_uint(s, "evicted"),
+                                     get_uint(s, "expired"), std::nullopt};
+        if (const auto* reopened = s.find_non_nil("reopened"))
+            r.sessions->reopened = detail::read_uint(*reopened, s.field("reopened"));
     }
     read_owner(m, r);
     return r;

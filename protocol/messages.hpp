@@ -161,6 +161,9 @@ struct session_figures {
     std::uint64_t dropped = 0;
     std::uint64_t evicted = 0;
     std::uint64_t expired = 0;
+    // Misses that reopened a session evicted by --max-sessions within --session-idle (thrash);
+    // absent from daemons before it was added (issue 16).
+    std::optional<std::uint64_t> reopened;
     bool operator==(const session_figures&) const = default;
 };
 

@@ -14,8 +14,12 @@ using protocol::job_state;
 using protocol::router_status;
 
 scheduler::scheduler(scheduler_limits limits, result_sink& sink, job_log* log,
-                     node_identity identity)
-    : limits_(limits), identity_(std::move(identity)), sink_(sink), log_(log ? *log : no_log_) {}
+                     node_identity identity, task_demand* demand)
+    : limits_(limits),
+      identity_(std::move(identity)),
+      sink_(sink),
+      log_(log ? *log : no_log_),
+      demand_(demand ? *demand : no_demand_) {}
 
 protocol::status_reply scheduler::status_of(const job& j) const {
     return protocol::status_reply{
@@ -88,6 +92,9 @@ void scheduler::cancel_locked(const std::shared_ptr<job>& j) {
     auto never_started = std::move(j->pending);
     j->pending.clear();
     pending_tasks_ -= never_started.size();
+    std::vector<const device*> unneeded;
+    for (auto router_index : never_started) unneeded.push_back(j->routers[router_index]);
+    demand_.remove(unneeded);
     for (auto router_index : never_started) {
         for (std::size_t c = 0; c < j->commands.size(); ++c) {
             protocol::router_result r;

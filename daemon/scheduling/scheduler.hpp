@@ -34,6 +34,9 @@
 //   with other content it is duplicate_job. An evicted id is forgotten: it runs again.
 // - Every accepted reply, status, router result and aggregate carries the node identity
 //   given at construction (empty fields are not sent).
+// - Demand (task_demand.hpp, optional): every router task is reported once when its job is
+//   accepted or restored and withdrawn once when it finishes or is cancelled unstarted, so the
+//   session pool keeps the sessions that queued and running jobs still need.
 #pragma once
 
 #include <atomic>
@@ -54,6 +57,7 @@
 #include "daemon/scheduling/restored_state.hpp"
 #include "daemon/scheduling/result_index.hpp"
 #include "daemon/scheduling/result_sink.hpp"
+#include "daemon/scheduling/task_demand.hpp"
 #include "protocol/messages.hpp"
 
 namespace fanout::daemon {
@@ -83,9 +87,9 @@ struct scheduler_stats {
 
 class scheduler {
   public:
-    // Without a log (nullptr) nothing is journaled.
+    // Without a log (nullptr) nothing is journaled; without a demand nothing is reported.
     scheduler(scheduler_limits limits, result_sink& sink, job_log* log = nullptr,
-              node_identity identity = {});
+              node_identity identity = {}, task_demand* demand = nullptr);
 
     // Start-up, before any worker runs: takes over the ended jobs to keep and the jobs to
     // resume (interrupted routers are recorded `failed`/`interrupted` and published), then
@@ -162,6 +166,8 @@ class scheduler {
     result_sink& sink_;
     null_job_log no_log_;
     job_log& log_;
+    null_task_demand no_demand_;
+    task_demand& demand_;
 
     mutable std::mutex mutex_;
     std::condition_variable work_ready_;

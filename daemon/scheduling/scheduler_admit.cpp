@@ -99,6 +99,7 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
     j->results.resize(j->total_results());
     for (std::size_t i = 0; i < j->routers.size(); ++i) j->pending.push_back(i);
     pending_tasks_ += j->routers.size();
+    demand_.add(j->routers);
     active_.emplace(id, j);
     ring_.push_back(j);
 

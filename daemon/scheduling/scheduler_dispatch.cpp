@@ -104,6 +104,7 @@ void scheduler::task_finished(const router_task& task) {
         lock guard(mutex_);
         --task.owner->in_flight;
         --pending_tasks_;
+        demand_.remove({&task.target()});
         release_router_locked(task);
         idle_.notify_all();
         ticket = log_.last_ticket();

@@ -130,6 +130,9 @@ void scheduler::restore_job_locked(resumed_job r, const std::shared_ptr<const in
             ++pending_tasks_;
         }
     }
+    std::vector<const device*> to_run;
+    for (auto router : j->pending) to_run.push_back(j->routers[router]);
+    demand_.add(to_run);
     if (!j->pending.empty())
         ring_.push_back(j);
     else if (active_.count(j->id) && j->recorded == j->total_results())

@@ -12,8 +12,8 @@
 namespace fanout::daemon {
 
 struct session_pool_options {
-    std::chrono::milliseconds idle_timeout{300'000};       // 0: no reuse, every lease is closed
-    std::size_t max_sessions = 4096;                       // in use + idle
+    std::chrono::milliseconds idle_timeout{300'000};  // 0: no reuse, every lease is closed
+    std::size_t max_sessions = 4096;  // in use + idle; fanoutd sizes it from RLIMIT_NOFILE
     std::chrono::milliseconds keepalive_interval{30'000};  // 0: no keepalives
 };
 
@@ -26,6 +26,9 @@ struct session_pool_figures {
     std::uint64_t dropped = 0;  // found dead, replaced, or not reusable after use
     std::uint64_t evicted = 0;  // idle, closed to stay under max_sessions
     std::uint64_t expired = 0;  // idle for longer than idle_timeout
+    // Misses on a key that lost an idle session to max_sessions within idle_timeout: connects
+    // a larger cap would have saved. Growing with every job: the cap is too small (thrash).
+    std::uint64_t reopened = 0;
 };
 
 }  // namespace fanout::daemon

@@ -7,15 +7,21 @@
 //   (a hit), or opens a new one outside the lock (a miss). An idle session found dead is
 //   closed and counted as dropped.
 // - A lease gives its session back when it goes away: kept idle only when keep() was called,
-//   the session still looks alive, reuse is on (idle_timeout > 0) and the pool holds fewer
+//   the session still looks alive, reuse is on (idle_timeout > 0) and the pool holds no more
 //   than max_sessions open sessions; otherwise the session is closed.
-// - max_sessions counts sessions in use plus idle ones. A miss at the cap first evicts the
-//   least recently used idle session of any router; sessions in use are never closed, so
-//   open can exceed the cap only by sessions in use (at most one per worker).
+// - max_sessions counts sessions in use plus idle. A miss at the cap first evicts one idle
+//   session, chosen by session_eviction.hpp: never one that an unfinished router task still
+//   needs (add_demand/remove_demand, fed by the scheduler) while another is idle; among the
+//   others the most recently used (scan-resistant); only if every idle session is needed, the
+//   one needed latest. Sessions in use are never closed, so open can exceed the cap only by
+//   sessions in use (at most one per worker).
+// - A miss on a key that lost an idle session to the cap within idle_timeout counts as
+//   `reopened`: a connection that a larger cap would have saved (thrash).
 // - A reaper thread closes sessions idle for longer than idle_timeout and, every
 //   keepalive_interval (0 = off), sends a keepalive on each idle session, closing the ones
-//   that turn out dead. The destructor joins it and closes every idle session; every lease
-//   must be gone by then. Closing is a non-blocking disconnect.
+//   that turn out dead; the others go back to their place in the eviction order. The
+//   destructor joins it and closes every idle session; every lease must be gone by then.
+//   Closing is a non-blocking disconnect.
 // Session requirements: movable; `bool usable()` (non-blocking liveness check) and
 // `void send_keepalive()` (non-blocking); its destructor closes the connection.
 #pragma once
@@ -26,7 +32,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -38,6 +43,7 @@
 #include <vector>
 
 #include "daemon/admission/device.hpp"
+#include "daemon/ssh/session_eviction.hpp"
 #include "daemon/ssh/session_options.hpp"
 #include "daemon/ssh/transport.hpp"
 #include "protocol/messages.hpp"
@@ -154,24 +160,33 @@ class basic_session_pool {
         return f;
     }
 
-  private:
-    struct idle_session {
-        std::string key;
-        Session session;
-        std::chrono::steady_clock::time_point last_used;
-        std::chrono::steady_clock::time_point last_keepalive;
-    };
-    using idle_list = std::list<idle_session>;  // least recently used first
+    // Demand: each key once per unfinished router task (queued or running) that will lease a
+    // session with it, added when the task is accepted and removed when it finishes or is
+    // cancelled; session_key_of() gives the keys. Idle sessions with demand are evicted last.
+    void add_demand(const std::vector<std::string>& keys) {
+        std::lock_guard lock(mutex_);
+        for (const auto& key : keys) idle_.add_demand(key);
+    }
+    void remove_demand(const std::vector<std::string>& keys) {
+        std::lock_guard lock(mutex_);
+        for (const auto& key : keys) idle_.remove_demand(key);
+    }
 
-    // Reserves a slot (evicting the LRU idle session at the cap), then opens outside the lock.
+  private:
+    using idle_entry = typename idle_sessions<Session>::entry;
+
+    // Reserves a slot (evicting an idle session at the cap), then opens outside the lock.
     std::variant<lease, protocol::router_error> open(std::string key, const device& target,
                                                      const std::atomic<bool>& cancelled) {
-        std::optional<Session> evicted;
+        std::optional<idle_entry> evicted;
         {
             std::lock_guard lock(mutex_);
+            auto now = std::chrono::steady_clock::now();
             ++figures_.misses;
+            if (evictions_.reopened(key, now, options_.idle_timeout)) ++figures_.reopened;
             if (figures_.open >= options_.max_sessions && !idle_.empty()) {
-                evicted = pop_locked(idle_.begin());
+                evicted = idle_.evict();
+                evictions_.evicted(evicted->key, now, options_.idle_timeout);
                 ++figures_.evicted;
             } else {
                 ++figures_.open;
@@ -191,14 +206,14 @@ class basic_session_pool {
         if (options_.idle_timeout.count() == 0) return discard(std::move(session), false);
         if (!keep || !session.usable()) return discard(std::move(session));
         std::lock_guard lock(mutex_);
+        auto now = std::chrono::steady_clock::now();
         if (stopping_ || figures_.open > options_.max_sessions) {
             --figures_.open;
             ++figures_.evicted;
+            if (!stopping_) evictions_.evicted(key, now, options_.idle_timeout);
             return;  // `session` closes as it goes out of scope (a cheap non-blocking close)
         }
-        auto now = std::chrono::steady_clock::now();
-        idle_.push_back(idle_session{key, std::move(session), now, now});
-        index_locked(std::prev(idle_.end()));
+        idle_.put(idle_entry{key, std::move(session), now, now});
     }
 
     // Closes a session that was in use. `dead`: counted as dropped.
@@ -212,27 +227,7 @@ class basic_session_pool {
     // The most recently used idle session for `key`, taken out of the pool.
     std::optional<Session> take_idle(const std::string& key) {
         std::lock_guard lock(mutex_);
-        auto found = by_key_.find(key);
-        if (found == by_key_.end() || found->second.empty()) return std::nullopt;
-        return pop_locked(found->second.back());
-    }
-
-    // Adds an idle session to its key's list, which stays in last-use order (newest last).
-    void index_locked(typename idle_list::iterator where) {
-        auto& same_key = by_key_[where->key];
-        auto position = std::find_if(same_key.begin(), same_key.end(), [&](auto other) {
-            return other->last_used > where->last_used;
-        });
-        same_key.insert(position, where);
-    }
-
-    Session pop_locked(typename idle_list::iterator where) {
-        auto& same_key = by_key_[where->key];
-        same_key.erase(std::find(same_key.begin(), same_key.end(), where));
-        if (same_key.empty()) by_key_.erase(where->key);
-        Session session = std::move(where->session);
-        idle_.erase(where);
-        return session;
+        return idle_.take(key);
     }
 
     void reap();
@@ -242,8 +237,8 @@ class basic_session_pool {
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;
-    idle_list idle_;
-    std::unordered_map<std::string, std::vector<typename idle_list::iterator>> by_key_;
+    idle_sessions<Session> idle_;
+    recent_evictions evictions_;
     session_pool_figures figures_;
     std::thread reaper_;  // last: joined before the members it uses go away
 };
@@ -262,21 +257,20 @@ void basic_session_pool<Session>::reap() {
         wake_.wait_for(lock, tick, [this] { return stopping_; });
         if (stopping_) break;
         auto now = std::chrono::steady_clock::now();
-        std::vector<Session> expired;
-        std::vector<idle_session> due;
-        for (auto it = idle_.begin(); it != idle_.end();) {
-            auto next = std::next(it);
-            if (now - it->last_used >= options_.idle_timeout) {
-                expired.push_back(pop_locked(it));
+        std::vector<idle_entry> expired, due;
+        for (auto& entry : idle_.take_if([&](const idle_entry& e) {
+                 return now - e.last_used >= options_.idle_timeout ||
+                        (options_.keepalive_interval.count() > 0 &&
+                         now - e.last_keepalive >= options_.keepalive_interval);
+             })) {
+            if (now - entry.last_used >= options_.idle_timeout) {
                 --figures_.open;
                 ++figures_.expired;
-            } else if (options_.keepalive_interval.count() > 0 &&
-                       now - it->last_keepalive >= options_.keepalive_interval) {
-                auto last_used = it->last_used;
-                std::string key = it->key;
-                due.push_back(idle_session{std::move(key), pop_locked(it), last_used, now});
+                expired.push_back(std::move(entry));
+            } else {
+                entry.last_keepalive = now;
+                due.push_back(std::move(entry));
             }
-            it = next;
         }
         lock.unlock();
         expired.clear();
@@ -285,20 +279,16 @@ void basic_session_pool<Session>::reap() {
             entry.session.send_keepalive();
             alive.push_back(entry.session.usable());
         }
-        std::vector<Session> dead;
+        std::vector<idle_entry> dead;
         lock.lock();
         for (std::size_t i = 0; i < due.size(); ++i) {
             if (!alive[i] || stopping_) {
-                dead.push_back(std::move(due[i].session));
+                dead.push_back(std::move(due[i]));
                 --figures_.open;
                 if (!stopping_) ++figures_.dropped;
                 continue;
             }
-            // Back in last-use order, so eviction still picks the least recently used.
-            auto where = std::find_if(idle_.begin(), idle_.end(), [&](const idle_session& s) {
-                return s.last_used > due[i].last_used;
-            });
-            index_locked(idle_.insert(where, std::move(due[i])));
+            idle_.put_back(std::move(due[i]));  // its old place in the eviction order
         }
         lock.unlock();
         dead.clear();

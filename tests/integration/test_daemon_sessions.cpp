@@ -1,24 +1,18 @@
 // Session reuse end to end against fleetsim: a repeated job reuses every router's session
 // (ping's session figures show hits, no new misses), a router that allows one channel per
 // connection still succeeds on every job, sessions left unclean are not reused, and
-// --session-idle 0 turns reuse off.
+// --session-idle 0 turns reuse off; a repeated job over a fleet larger than --max-sessions
+// still reuses at least (cap - workers) sessions, counted by fleetsim's accepted connections.
 #include <gtest/gtest.h>
 
 #include "tests/support/fanout_harness.hpp"
 
 using namespace fanout::testing;
 using fanout::protocol::job_result;
-using fanout::protocol::pong_reply;
 using fanout::protocol::router_status;
 using fanout::protocol::session_figures;
 
 namespace {
-
-session_figures figures_of(client& jobs) {
-    auto pong = expect_reply<pong_reply>(jobs.request(fanout::protocol::ping_request{}, 30s));
-    if (!pong.sessions) throw std::runtime_error("pong without session figures");
-    return *pong.sessions;
-}
 
 job_result run_job(client& jobs, const std::string& id, std::vector<std::string> commands,
                    std::vector<std::string> routers) {
@@ -44,7 +38,7 @@ TEST(daemon_sessions, a_repeated_job_reuses_every_session) {
 
     auto first = run_job(jobs, "first", {"show version", "show system uptime"}, routers);
     expect_all_succeeded(first);
-    auto after_first = figures_of(jobs);
+    auto after_first = session_figures_of(jobs);
     EXPECT_EQ(after_first.misses, 10u);
     EXPECT_EQ(after_first.hits, 0u);
     EXPECT_EQ(after_first.open, 10u);
@@ -52,7 +46,7 @@ TEST(daemon_sessions, a_repeated_job_reuses_every_session) {
 
     auto second = run_job(jobs, "second", {"show version", "show system uptime"}, routers);
     expect_all_succeeded(second);
-    auto after_second = figures_of(jobs);
+    auto after_second = session_figures_of(jobs);
     EXPECT_EQ(after_second.misses, 10u) << "no new connection";
     EXPECT_EQ(after_second.hits, 10u);
     EXPECT_EQ(after_second.open, 10u);
@@ -68,7 +62,7 @@ TEST(daemon_sessions, a_one_channel_router_succeeds_on_every_job) {
         ASSERT_EQ(result.results.size(), 4u);
         expect_all_succeeded(result);
     }
-    auto f = figures_of(jobs);
+    auto f = session_figures_of(jobs);
     // r1: one connection for all 6 commands. r2: every command needs its own connection;
     // each refused channel drops the session and opens a fresh one, transparently.
     EXPECT_EQ(f.misses, 1u + 6u);
@@ -88,7 +82,7 @@ TEST(daemon_sessions, a_session_left_unclean_is_not_reused) {
         EXPECT_EQ(result.results[0].status, router_status::success);
         EXPECT_EQ(result.results[1].status, router_status::failed) << "never_close times out";
     }
-    auto f = figures_of(jobs);
+    auto f = session_figures_of(jobs);
     EXPECT_EQ(f.hits, 1u) << "only r1's session comes back";
     EXPECT_EQ(f.misses, 3u);
     EXPECT_EQ(f.open, 1u);
@@ -100,7 +94,7 @@ TEST(daemon_sessions, session_idle_zero_turns_reuse_off) {
     for (int i = 0; i < 2; ++i)
         expect_all_succeeded(
             run_job(jobs, "j" + std::to_string(i), {"show version"}, router_names(1, 3)));
-    auto f = figures_of(jobs);
+    auto f = session_figures_of(jobs);
     EXPECT_EQ(f.hits, 0u);
     EXPECT_EQ(f.misses, 6u);
     EXPECT_EQ(f.open, 0u);
@@ -111,14 +105,42 @@ TEST(daemon_sessions, idle_sessions_expire_and_the_cap_evicts) {
     fleet_and_daemon setup(4, {}, {"--max-sessions", "2", "--session-idle", "1"});
     client jobs(setup.daemon.jobs());
     expect_all_succeeded(run_job(jobs, "four", {"show version"}, router_names(1, 4)));
-    auto f = figures_of(jobs);
+    auto f = session_figures_of(jobs);
     EXPECT_LE(f.open, 2u);
     EXPECT_EQ(f.misses, 4u);
     EXPECT_EQ(f.evicted + f.dropped, 2u) << "two of the four could not stay pooled";
     auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (figures_of(jobs).open > 0 && std::chrono::steady_clock::now() < deadline)
+    while (session_figures_of(jobs).open > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(100ms);
-    f = figures_of(jobs);
+    f = session_figures_of(jobs);
     EXPECT_EQ(f.open, 0u) << "idle sessions close after --session-idle";
     EXPECT_EQ(f.expired, 2u);
+}
+
+// Issue 16: the same full-fleet job twice, with 50 routers and --max-sessions 40. The first job
+// can leave only 40 sessions idle; the second must connect again to at most the other 10 plus
+// one per worker (50 - (40 - 8) = 18). With least-recently-used eviction every miss of the
+// second job closed the session it needed next: 50 new connections, no hit.
+TEST(daemon_sessions, a_repeated_job_over_a_fleet_larger_than_the_cap_reuses_sessions) {
+    constexpr std::uint64_t routers = 50, cap = 40, workers = 8;
+    fleet_and_daemon setup(
+        static_cast<int>(routers), {"--latency-ms", "20"},
+        {"--max-sessions", std::to_string(cap), "--workers", std::to_string(workers)});
+    client jobs(setup.daemon.jobs());
+    const auto names = router_names(1, static_cast<int>(routers));
+
+    expect_all_succeeded(run_job(jobs, "scan1", {"show version"}, names));
+    const auto first = setup.routers_served.connections_accepted();
+    EXPECT_EQ(first, routers);
+    EXPECT_LE(session_figures_of(jobs).open, cap);
+
+    expect_all_succeeded(run_job(jobs, "scan2", {"show version"}, names));
+    const auto second = setup.routers_served.connections_accepted() - first;
+    auto f = session_figures_of(jobs);
+    EXPECT_LE(second, routers - (cap - workers)) << "new connections for the repeated job";
+    EXPECT_GE(f.hits, cap - workers);
+    EXPECT_EQ(f.misses, first + second) << "every miss is one connection fleetsim accepted";
+    EXPECT_LE(f.open, cap);
+    ASSERT_TRUE(f.reopened);
+    EXPECT_EQ(*f.reopened, second) << "each new connection reopened a router the cap evicted";
 }

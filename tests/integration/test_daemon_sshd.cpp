@@ -100,13 +100,6 @@ TEST(daemon_sshd, per_router_algorithms_work_against_openssh_on_small_worker_sta
 
 namespace {
 
-fanout::protocol::session_figures figures_of(client& jobs) {
-    auto pong = expect_reply<fanout::protocol::pong_reply>(
-        jobs.request(fanout::protocol::ping_request{}, 30s));
-    if (!pong.sessions) throw std::runtime_error("pong without session figures");
-    return *pong.sessions;
-}
-
 job_result run_on_sshd(client& jobs, const std::string& id, std::vector<std::string> commands) {
     auto s = submit_of(id, "", {"real-sshd"}, true, 20.0);
     s.commands = std::move(commands);
@@ -141,7 +134,7 @@ TEST(daemon_sshd_sessions, two_jobs_in_a_row_share_one_connection_kept_alive_by_
     // Several keepalive rounds on the idle session; OpenSSH must answer them and keep it.
     std::this_thread::sleep_for(1s);
     expect_success(run_on_sshd(jobs, "two", {"show version"}));
-    auto f = figures_of(jobs);
+    auto f = session_figures_of(jobs);
     EXPECT_EQ(f.misses, 1u);
     EXPECT_EQ(f.hits, 1u);
     EXPECT_EQ(f.dropped, 0u);
@@ -159,7 +152,7 @@ TEST(daemon_sshd_sessions, a_pooled_connection_that_died_is_replaced_transparent
     ASSERT_GT(sshd.drop_connections(), 0);
     auto after = run_on_sshd(jobs, "after", {"show version", "show system uptime"});
     expect_success(after);
-    auto f = figures_of(jobs);
+    auto f = session_figures_of(jobs);
     EXPECT_EQ(f.misses, 2u);
     EXPECT_EQ(f.dropped, 1u);
     EXPECT_EQ(sshd.commands_run().size(), 3u) << "nothing ran twice";
@@ -173,12 +166,12 @@ TEST(daemon_sshd_sessions, keepalives_find_a_dead_idle_connection) {
                       {"--session-keepalive", "0.2"});
     client jobs(d.jobs());
     expect_success(run_on_sshd(jobs, "before", {"show version"}));
-    ASSERT_EQ(figures_of(jobs).idle, 1u);
+    ASSERT_EQ(session_figures_of(jobs).idle, 1u);
     ASSERT_GT(sshd.drop_connections(), 0);
     auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (figures_of(jobs).open > 0 && std::chrono::steady_clock::now() < deadline)
+    while (session_figures_of(jobs).open > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(50ms);
-    auto f = figures_of(jobs);
+    auto f = session_figures_of(jobs);
     EXPECT_EQ(f.open, 0u) << "the reaper closed it without any job touching it";
     EXPECT_EQ(f.dropped, 1u);
     expect_success(run_on_sshd(jobs, "after", {"show version"}));
@@ -211,7 +204,7 @@ TEST(daemon_sshd_sessions, max_sessions_one_still_serves_every_command) {
         expect_success(run_on_sshd(jobs, "job" + std::to_string(i),
                                    {"show version", "show system uptime", "show version"}));
     EXPECT_EQ(sshd.commands_run().size(), 9u) << "each command ran exactly once";
-    auto f = figures_of(jobs);
+    auto f = session_figures_of(jobs);
     // sshd still counts the previous channel when the next open arrives right after it, so
     // it refuses some channels; how many depends on timing. Each refusal costs one fresh
     // connection, which the daemon's figures and sshd's view agree on.
@@ -234,9 +227,9 @@ TEST(daemon_sshd_sessions, a_session_where_a_command_timed_out_is_not_reused) {
     ASSERT_EQ(stalled.results[1].status, router_status::success)
         << "same session, next channel: "
         << (stalled.results[1].error ? stalled.results[1].error->message : "");
-    EXPECT_EQ(figures_of(jobs).open, 0u) << "a timed-out channel may still be streaming";
+    EXPECT_EQ(session_figures_of(jobs).open, 0u) << "a timed-out channel may still be streaming";
     expect_success(run_on_sshd(jobs, "next", {"show version"}));
-    auto f = figures_of(jobs);
+    auto f = session_figures_of(jobs);
     EXPECT_EQ(f.hits, 0u);
     EXPECT_EQ(f.misses, 2u);
 }

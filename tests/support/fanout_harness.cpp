@@ -1,7 +1,10 @@
 #include "tests/support/fanout_harness.hpp"
 
+#include <signal.h>
+
 #include <atomic>
 #include <stdexcept>
+#include <thread>
 
 namespace fanout::testing {
 
@@ -12,6 +15,12 @@ fleet::fleet(const temp_dir& dir, int routers, std::vector<std::string> extra_ar
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<child_process>(argv);
     process_->wait_for_line("ready", 60s);
+}
+
+std::uint64_t fleet::connections_accepted() {
+    if (::kill(process_->pid(), SIGUSR1) != 0) throw std::runtime_error("fleetsim is gone");
+    auto line = process_->wait_for_line("connections ", 10s);
+    return std::stoull(line.substr(line.find(' ') + 1));
 }
 
 fanoutd_process::fanoutd_process(const temp_dir& dir, const std::string& inventory,
@@ -122,6 +131,18 @@ std::vector<protocol::router_result> subscriber::until_job_result(
             aggregate = *j;
             return seen;
         }
+    }
+}
+
+protocol::session_figures session_figures_of(client& jobs) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    for (;;) {
+        auto pong = expect_reply<protocol::pong_reply>(jobs.request(protocol::ping_request{}, 30s));
+        if (!pong.sessions) throw std::runtime_error("pong without session figures");
+        if (pong.busy_workers == 0) return *pong.sessions;
+        if (std::chrono::steady_clock::now() > deadline)
+            throw std::runtime_error("workers still busy 30 s after the job's reply");
+        std::this_thread::yield();
     }
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,8 @@ class fleet {
     std::string devices_json() const { return dir_ + "/devices.json"; }
     std::string known_hosts() const { return dir_ + "/known_hosts"; }
     child_process& process() { return *process_; }
+    // TCP connections fleetsim accepted since it started (asked with SIGUSR1).
+    std::uint64_t connections_accepted();
 
   private:
     std::string dir_;
@@ -106,6 +109,12 @@ class subscriber {
     zmq::context_t context_{1};
     zmq::socket_t socket_;
 };
+
+// ping's session pool figures once no worker is busy: a job's reply goes out with its last
+// result, and its worker gives the session back to the pool just after. pong reads
+// busy_workers before the pool, so 0 busy workers means every lease is back. Throws if workers
+// stay busy for 30 s or the pong has no figures.
+protocol::session_figures session_figures_of(client& jobs);
 
 protocol::submit_request submit_of(std::string job_id, std::string command,
                                    std::vector<std::string> routers, bool wait = true,

@@ -1,5 +1,6 @@
 // fanoutd --config FILE: options from a TOML/INI file, the command line winning, and a
-// misspelt key or a missing file refused as a usage error.
+// misspelt key or a missing file refused as a usage error; --max-sessions given or sized from
+// the open-file limit.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "daemon/config.hpp"
+#include "daemon/open_files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
@@ -49,4 +51,23 @@ TEST(config_file, a_misspelt_key_an_out_of_range_value_or_a_missing_file_is_a_us
     std::ofstream(out_of_range) << "workers = 0\n";
     EXPECT_EQ(std::get<int>(parse({"--config", out_of_range})), 2);
     EXPECT_EQ(std::get<int>(parse({"--config", dir.file("absent.conf")})), 2);
+}
+
+TEST(config_file, max_sessions_is_marked_as_set_only_when_given) {
+    fanout::testing::temp_dir dir;
+    auto path = dir.file("fanoutd.conf");
+    std::ofstream(path) << "max-sessions = 500\n";
+    EXPECT_FALSE(std::get<fanout::daemon::config>(parse({})).max_sessions_set);
+    auto from_file = std::get<fanout::daemon::config>(parse({"--config", path}));
+    EXPECT_TRUE(from_file.max_sessions_set);
+    EXPECT_EQ(from_file.sessions.max_sessions, 500u);
+    EXPECT_TRUE(std::get<fanout::daemon::config>(parse({"--max-sessions", "7"})).max_sessions_set);
+}
+
+TEST(config_file, the_default_session_cap_is_the_open_file_limit_minus_the_reserve) {
+    using fanout::daemon::sessions_for_open_file_limit;
+    EXPECT_EQ(sessions_for_open_file_limit(65536), 65536u - 256u);
+    EXPECT_EQ(sessions_for_open_file_limit(1024), 768u);
+    EXPECT_EQ(sessions_for_open_file_limit(200), 1u) << "never 0";
+    EXPECT_EQ(sessions_for_open_file_limit(std::uint64_t{1} << 40), 1'000'000u);
 }

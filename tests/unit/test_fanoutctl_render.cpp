@@ -294,22 +294,29 @@ TEST(FanoutctlJson, RepliesUseWireNames) {
 TEST(FanoutctlJson, PongCarriesSessionFiguresWhenTheDaemonSendsThem) {
     protocol::pong_reply pong{"1.0.0", 8, 1, 0, 1, 2.5, std::nullopt};
     EXPECT_FALSE(to_json(pong).contains("sessions"));
-    pong.sessions = protocol::session_figures{3, 2, 40, 5, 1, 0, 7};
+    pong.sessions = protocol::session_figures{3, 2, 40, 5, 1, 0, 7, std::nullopt};
     EXPECT_EQ(to_json(pong)["sessions"], (ordered_json{{"open", 3},
                                                        {"idle", 2},
                                                        {"hits", 40},
                                                        {"misses", 5},
                                                        {"dropped", 1},
                                                        {"evicted", 0},
-                                                       {"expired", 7}}));
+                                                       {"expired", 7}}))
+        << "no `reopened` from a daemon that does not send it";
+    pong.sessions->reopened = 4;
+    EXPECT_EQ(to_json(pong)["sessions"]["reopened"], 4);
 }
 
 TEST(FanoutctlText, PongShowsTheSessionPool) {
     protocol::pong_reply pong{"1.0.0", 8, 1, 0, 1, 2.5, std::nullopt};
     EXPECT_EQ(format_pong(pong).find("sessions"), std::string::npos);
-    pong.sessions = protocol::session_figures{3, 2, 40, 5, 1, 0, 7};
+    pong.sessions = protocol::session_figures{3, 2, 40, 5, 1, 0, 7, std::nullopt};
     EXPECT_NE(format_pong(pong).find(
-                  "3 open, 2 idle, 40 hits, 5 misses, 1 dropped, 0 evicted, 7 expired"),
+                  "3 open, 2 idle, 40 hits, 5 misses, 1 dropped, 0 evicted, 7 expired\n"),
+              std::string::npos)
+        << format_pong(pong);
+    pong.sessions->reopened = 4;
+    EXPECT_NE(format_pong(pong).find("0 evicted, 7 expired, 4 reopened after eviction\n"),
               std::string::npos)
         << format_pong(pong);
 }

@@ -282,13 +282,19 @@ TEST(ProtocolCodecReply, PongRoundTripsWithFloatUptime) {
 
 TEST(ProtocolCodecReply, PongCarriesSessionPoolFigures) {
     pong_reply in{"1", 4, 0, 0, 0, 1.5, std::nullopt};
-    in.sessions = session_figures{3, 2, 40, 5, 1, 6, 7};
+    in.sessions = session_figures{3, 2, 40, 5, 1, 6, 7, std::nullopt};
     const std::string frame = encode_reply(in);
     EXPECT_NE(frame.find(wire().str("sessions").map(7).str("open").uint(3).bytes()),
               std::string::npos);
     const auto out = decode_reply_as<pong_reply>(frame);
     ASSERT_TRUE(out.sessions.has_value());
     EXPECT_EQ(*out.sessions, *in.sessions);
+    EXPECT_FALSE(out.sessions->reopened) << "a daemon before `reopened` still decodes";
+    in.sessions->reopened = 9;
+    const std::string with_reopened = encode_reply(in);
+    EXPECT_NE(with_reopened.find(wire().str("sessions").map(8).bytes()), std::string::npos);
+    EXPECT_NE(with_reopened.find(wire().str("reopened").uint(9).bytes()), std::string::npos);
+    EXPECT_EQ(decode_reply_as<pong_reply>(with_reopened).sessions, in.sessions);
 }
 
 TEST(ProtocolCodecReply, RoutersRoundTripsWithoutSecrets) {

@@ -28,7 +28,7 @@ struct handler_test : ::testing::Test {
         test::numbered_inventory(3),
         std::make_shared<const command_policy>(command_policy::builtin()),
         daemon_gauges{[] { return std::size_t{5}; },
-                      [] { return p::session_figures{2, 1, 10, 3, 0, 0, 0}; }}};
+                      [] { return p::session_figures{2, 1, 10, 3, 0, 0, 0, 4}; }}};
 
     // Sends `r` and decodes the reply it gets at once.
     p::reply ask(const p::request& r) {
@@ -135,6 +135,7 @@ TEST_F(handler_test, pong_reports_the_daemon_and_its_gauges) {
     EXPECT_EQ(pong.queued_jobs, 1u);
     ASSERT_TRUE(pong.sessions);
     EXPECT_EQ(pong.sessions->hits, 10u);
+    EXPECT_EQ(pong.sessions->reopened, 4u);
     EXPECT_EQ(pong.node, "node-a");
     EXPECT_EQ(pong.control_endpoint, "tcp://a:5555");
 }

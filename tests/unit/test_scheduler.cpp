@@ -1,7 +1,9 @@
-// Scheduler: fairness across jobs, bounded admission, result ordering, cancel, retention.
+// Scheduler: fairness across jobs, bounded admission, result ordering, cancel, retention, and
+// the demand it reports to the session pool.
 #include <gtest/gtest.h>
 
 #include <future>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -54,6 +56,18 @@ router_result ok() {
     r.exit_status = 0;
     return r;
 }
+
+// Counts what the scheduler reports as still needed, per router name.
+struct counting_demand : task_demand {
+    std::map<std::string, int> needed;
+    void add(const std::vector<const device*>& routers) override {
+        for (const auto* d : routers) ++needed[d->name];
+    }
+    void remove(const std::vector<const device*>& routers) override {
+        for (const auto* d : routers)
+            if (--needed[d->name] == 0) needed.erase(d->name);
+    }
+};
 
 // Runs one task to completion as a worker would.
 void finish(scheduler& s, const router_task& t, router_status status = router_status::success) {
@@ -468,4 +482,25 @@ TEST(scheduler, a_kept_result_holds_only_its_bytes) {
     ASSERT_EQ(sink.jobs.size(), 1u);
     EXPECT_EQ(sink.jobs[0]->results[0].output, "short answer");
     EXPECT_LT(sink.jobs[0]->results[0].output.capacity(), 4096u);
+}
+
+TEST(scheduler, reports_each_router_as_needed_until_its_task_finishes_or_is_cancelled) {
+    auto inv = fanout::test::numbered_inventory(4);
+    recording_sink sink;
+    counting_demand demand;
+    scheduler s({}, sink, nullptr, {}, &demand);
+    s.submit(spec_for(inv, "a", 1, 3));
+    s.submit(spec_for(inv, "b", 2, 3));
+    EXPECT_EQ(demand.needed,
+              (std::map<std::string, int>{{"r1", 1}, {"r2", 2}, {"r3", 2}, {"r4", 1}}));
+    auto first = *s.next_task();  // a/r1
+    EXPECT_EQ(demand.needed["r1"], 1) << "running: still needed until it finishes";
+    finish(s, first);
+    EXPECT_EQ(demand.needed.count("r1"), 0u);
+    auto second = *s.next_task();  // b/r2
+    s.cancel("a");                 // a/r2 and a/r3 never started
+    EXPECT_EQ(demand.needed, (std::map<std::string, int>{{"r2", 1}, {"r3", 1}, {"r4", 1}}));
+    finish(s, second);
+    s.cancel("b");
+    EXPECT_TRUE(demand.needed.empty());
 }

@@ -1,10 +1,12 @@
 // The session pool's bookkeeping, with in-memory sessions whose liveness the test controls:
-// hits and misses, identity keys, dead sessions, the cap and LRU eviction, idle expiry,
-// keepalives, and exclusive ownership under concurrent use.
+// hits and misses, identity keys, dead sessions, the cap and the eviction order (demand first,
+// then most recently used; a repeated scan of a fleet larger than the cap), reopened sessions,
+// idle expiry, keepalives, and exclusive ownership under concurrent use.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -226,21 +228,186 @@ TEST(session_pool, a_failed_open_is_an_error_and_holds_no_slot) {
     EXPECT_EQ(pool.figures().evicted, 0u);
 }
 
-TEST(session_pool, at_the_cap_the_least_recently_used_idle_session_is_evicted) {
+TEST(session_pool, at_the_cap_the_most_recently_used_idle_session_is_evicted) {
     fake_opener opener;
     pool_type pool(options(2), opener.make());
     use_once(pool, router("r1"));  // 1
     use_once(pool, router("r2"));  // 2
     use_once(pool, router("r1"));  // r1 is now more recent than r2
-    use_once(pool, router("r3"));  // 3, evicts r2
-    EXPECT_TRUE(opener.opened[1]->closed);
-    EXPECT_FALSE(opener.opened[0]->closed);
-    EXPECT_EQ(use_once(pool, router("r1")), 1);
+    use_once(pool, router("r3"));  // 3, evicts r1
+    EXPECT_TRUE(opener.opened[0]->closed);
+    EXPECT_FALSE(opener.opened[1]->closed);
+    EXPECT_EQ(use_once(pool, router("r2")), 2);
     EXPECT_EQ(use_once(pool, router("r3")), 3);
     auto f = pool.figures();
     EXPECT_EQ(f.evicted, 1u);
     EXPECT_EQ(f.open, 2u);
     EXPECT_EQ(f.idle, 2u);
+}
+
+std::vector<std::string> keys_of(std::initializer_list<const char*> names) {
+    std::vector<std::string> keys;
+    for (const char* name : names) keys.push_back(session_key_of(router(name)));
+    return keys;
+}
+
+TEST(session_pool, an_idle_session_a_pending_task_needs_is_kept_while_another_is_not_needed) {
+    fake_opener opener;
+    pool_type pool(options(2), opener.make());
+    use_once(pool, router("r2"));      // 1
+    use_once(pool, router("r1"));      // 2: the most recently used
+    pool.add_demand(keys_of({"r1"}));  // a queued task will lease r1
+    use_once(pool, router("r3"));      // 3: evicts r2, though r1 is more recent
+    EXPECT_TRUE(opener.opened[0]->closed);
+    EXPECT_FALSE(opener.opened[1]->closed);
+    auto lease = lease_of(pool, router("r1"));
+    EXPECT_TRUE(lease.reused());
+    EXPECT_EQ(lease->state().id, 2);
+}
+
+TEST(session_pool, when_every_idle_session_is_needed_the_one_needed_last_is_evicted) {
+    fake_opener opener;
+    pool_type pool(options(2), opener.make());
+    use_once(pool, router("r2"));                  // 1
+    use_once(pool, router("r1"));                  // 2
+    pool.add_demand(keys_of({"r1", "r2", "r3"}));  // a job will serve r1, r2, r3 in order
+    use_once(pool, router("r3"));                  // evicts r2's session: needed after r1's
+    pool.remove_demand(keys_of({"r3"}));
+    EXPECT_TRUE(opener.opened[0]->closed);
+    EXPECT_EQ(use_once(pool, router("r1")), 2);
+    pool.remove_demand(keys_of({"r1"}));
+    EXPECT_EQ(pool.figures().evicted, 1u);
+}
+
+TEST(session_pool, demand_that_ends_makes_a_session_evictable_again) {
+    fake_opener opener;
+    pool_type pool(options(2), opener.make());
+    use_once(pool, router("r2"));  // 1
+    use_once(pool, router("r1"));  // 2
+    pool.add_demand(keys_of({"r2", "r2"}));
+    pool.remove_demand(keys_of({"r2"}));
+    use_once(pool, router("r3"));  // r2 is still needed once: r1 goes
+    EXPECT_TRUE(opener.opened[1]->closed);
+    pool.remove_demand(keys_of({"r2", "r2", "r9"}));  // more than was added: ignored
+    use_once(pool, router("r4"));                     // r2 is spare now, and the most recent
+    EXPECT_TRUE(opener.opened[0]->closed);
+    EXPECT_FALSE(opener.opened[2]->closed);
+}
+
+// The reaper takes due sessions out for their keepalive and puts them back: they keep their
+// place in the eviction order, or join their new queue if their demand changed meanwhile.
+TEST(idle_sessions, a_session_back_from_a_keepalive_keeps_its_place_in_the_eviction_order) {
+    idle_sessions<int> idle;
+    auto now = std::chrono::steady_clock::now();
+    for (int i : {1, 2, 3, 4}) idle.put({"r" + std::to_string(i), i, now, now});
+    idle.add_demand("r1");
+    auto out = idle.take_if([](const auto& e) { return e.session != 4; });
+    ASSERT_EQ(out.size(), 3u);
+    idle.add_demand("r3");  // r3's demand starts while it is out
+    for (auto it = out.rbegin(); it != out.rend(); ++it) idle.put_back(std::move(*it));
+    std::vector<int> evicted;
+    while (auto e = idle.evict()) evicted.push_back(e->session);
+    EXPECT_EQ(evicted, (std::vector<int>{4, 2, 3, 1})) << "spare newest first, then wanted";
+}
+
+TEST(session_pool, a_miss_on_a_router_whose_session_the_cap_evicted_counts_as_reopened) {
+    fake_opener opener;
+    pool_type pool(options(1), opener.make());
+    use_once(pool, router("r1"));
+    use_once(pool, router("r2"));  // evicts r1
+    EXPECT_EQ(pool.figures().reopened, 0u) << "r2 was never evicted";
+    use_once(pool, router("r1"));  // evicts r2, reopens r1
+    use_once(pool, router("r3"));
+    auto f = pool.figures();
+    EXPECT_EQ(f.evicted, 3u);
+    EXPECT_EQ(f.reopened, 1u);
+    EXPECT_EQ(f.misses, 4u);
+}
+
+TEST(session_pool, a_miss_after_a_drop_or_expiry_is_not_reopened) {
+    fake_opener opener;
+    pool_type pool(options(16, 50ms), opener.make());
+    use_once(pool, router("r1"));
+    ASSERT_TRUE(eventually([&] { return pool.figures().expired == 1; }));
+    {
+        auto lease = lease_of(pool, router("r1"));  // not kept: closed
+    }
+    use_once(pool, router("r1"));
+    EXPECT_EQ(pool.figures().reopened, 0u);
+}
+
+// r1 .. rN, in the order a full-fleet job serves them.
+std::vector<device> fleet_of(std::size_t routers) {
+    std::vector<device> fleet;
+    for (std::size_t i = 1; i <= routers; ++i) fleet.push_back(router("r" + std::to_string(i)));
+    return fleet;
+}
+
+// One pass over `fleet` in order with `workers` leases held at once, as fanoutd's workers do:
+// each gives its session back (kept) and then leases the next router. Returns the hits.
+std::uint64_t scan(pool_type& pool, const std::vector<device>& fleet, std::size_t workers) {
+    const auto hits_before = pool.figures().hits;
+    std::deque<pool_type::lease> in_flight;
+    auto finish_oldest = [&] {
+        in_flight.front().keep();
+        in_flight.pop_front();
+    };
+    for (const auto& target : fleet) {
+        if (in_flight.size() == workers) finish_oldest();
+        in_flight.push_back(lease_of(pool, target));
+    }
+    while (!in_flight.empty()) finish_oldest();
+    return pool.figures().hits - hits_before;
+}
+
+// Issue 16: a fleet 1.25x the cap, scanned in the same order again and again (an orchestrator
+// polling its fleet). Evicting the least recently used idle session closes exactly the one the
+// scan needs next, so every pass after the first got zero hits.
+TEST(session_pool, a_repeated_scan_of_a_fleet_larger_than_the_cap_reuses_cap_minus_workers) {
+    constexpr std::size_t cap = 40, routers = 50, workers = 8;
+    fake_opener opener;
+    pool_type pool(options(cap), opener.make());
+    const auto fleet = fleet_of(routers);
+    EXPECT_EQ(scan(pool, fleet, workers), 0u);
+    for (int pass = 2; pass <= 4; ++pass) {
+        auto hits = scan(pool, fleet, workers);
+        EXPECT_GE(hits, cap - workers) << "pass " << pass;
+        EXPECT_LE(pool.figures().open, cap);
+    }
+    EXPECT_EQ(pool.figures().hits + pool.figures().misses, 4 * routers);
+}
+
+// The same with the scheduler's demand, as fanoutd wires it: every router of the job is wanted
+// from its submit until its task finishes. The routers a pass has not reached yet keep their
+// sessions, so the pass gets every session the previous one left: the full cap.
+TEST(session_pool, a_repeated_scan_with_demand_reuses_every_session_the_cap_holds) {
+    constexpr std::size_t cap = 40, routers = 50, workers = 8;
+    fake_opener opener;
+    pool_type pool(options(cap), opener.make());
+    const auto fleet = fleet_of(routers);
+    std::vector<std::string> keys;
+    for (const auto& target : fleet) keys.push_back(session_key_of(target));
+    for (int pass = 1; pass <= 4; ++pass) {
+        pool.add_demand(keys);  // the job is accepted
+        const auto hits_before = pool.figures().hits;
+        std::deque<std::pair<pool_type::lease, std::string>> in_flight;
+        auto finish_oldest = [&] {
+            in_flight.front().first.keep();
+            auto key = std::move(in_flight.front().second);
+            in_flight.pop_front();                 // the lease goes back,
+            pool.remove_demand({std::move(key)});  // then the task is finished
+        };
+        for (std::size_t i = 0; i < routers; ++i) {
+            if (in_flight.size() == workers) finish_oldest();
+            in_flight.emplace_back(lease_of(pool, fleet[i]), keys[i]);
+        }
+        while (!in_flight.empty()) finish_oldest();
+        const auto hits = pool.figures().hits - hits_before;
+        EXPECT_EQ(hits, pass == 1 ? 0u : cap) << "pass " << pass;
+        EXPECT_LE(pool.figures().open, cap);
+    }
+    auto f = pool.figures();
+    EXPECT_EQ(f.reopened, f.misses - routers) << "every later miss reopened an evicted router";
 }
 
 TEST(session_pool, sessions_in_use_are_never_evicted_and_extras_close_on_release) {
@@ -348,6 +515,30 @@ TEST(session_pool, eviction_under_contention_keeps_the_cap_and_ownership) {
     EXPECT_LE(f.open, 2u);
     EXPECT_EQ(f.open, f.idle);
     EXPECT_GT(f.evicted, 0u);
+    std::size_t closed = 0;
+    for (const auto& state : opener.opened) closed += state->closed ? 1 : 0;
+    EXPECT_EQ(closed + f.open, opener.count()) << "every session not pooled was closed";
+}
+
+TEST(session_pool, demand_changing_under_contention_keeps_the_cap_and_ownership) {
+    fake_opener opener;
+    pool_type pool(options(3, 300s, 1ms), opener.make());
+    std::atomic<bool> done{false};
+    std::thread scheduler_like([&] {  // jobs accepted and finished while workers lease
+        const auto keys = keys_of({"shared", "r0", "r3", "r7"});
+        while (!done) {
+            pool.add_demand(keys);
+            std::this_thread::yield();
+            pool.remove_demand(keys);
+        }
+    });
+    EXPECT_EQ(hammer(pool), 0);
+    done = true;
+    scheduler_like.join();
+    auto f = pool.figures();
+    EXPECT_EQ(f.hits + f.misses, 8u * 300u);
+    EXPECT_LE(f.open, 3u);
+    EXPECT_EQ(f.open, f.idle);
     std::size_t closed = 0;
     for (const auto& state : opener.opened) closed += state->closed ? 1 : 0;
     EXPECT_EQ(closed + f.open, opener.count()) << "every session not pooled was closed";

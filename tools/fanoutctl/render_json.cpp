@@ -92,6 +92,7 @@ ordered_json to_json(const protocol::pong_reply& p) {
         out["sessions"] = {{"open", s->open},      {"idle", s->idle},       {"hits", s->hits},
                            {"misses", s->misses},  {"dropped", s->dropped}, {"evicted", s->evicted},
                            {"expired", s->expired}};
+        if (s->reopened) out["sessions"]["reopened"] = *s->reopened;
     }
     return with_owner(std::move(out), p);
 }

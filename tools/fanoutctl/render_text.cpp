@@ -215,12 +215,14 @@ std::string format_pong(const protocol::pong_reply& pong) {
     if (!pong.control_endpoint.empty())
         table.add_row({"control_endpoint", terminal_safe(pong.control_endpoint)});
     if (const auto& s = pong.sessions) {
-        table.add_row({"sessions", std::to_string(s->open) + " open, " + std::to_string(s->idle) +
-                                       " idle, " + std::to_string(s->hits) + " hits, " +
-                                       std::to_string(s->misses) + " misses, " +
-                                       std::to_string(s->dropped) + " dropped, " +
-                                       std::to_string(s->evicted) + " evicted, " +
-                                       std::to_string(s->expired) + " expired"});
+        table.add_row(
+            {"sessions",
+             std::to_string(s->open) + " open, " + std::to_string(s->idle) + " idle, " +
+                 std::to_string(s->hits) + " hits, " + std::to_string(s->misses) + " misses, " +
+                 std::to_string(s->dropped) + " dropped, " + std::to_string(s->evicted) +
+                 " evicted, " + std::to_string(s->expired) + " expired" +
+                 (s->reopened ? ", " + std::to_string(*s->reopened) + " reopened after eviction"
+                              : std::string())});
     }
     return "fanoutd is up\n" + table.render("  ");
 }

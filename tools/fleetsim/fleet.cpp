@@ -97,6 +97,7 @@ struct fleet::impl {
     latency_source latency;
     server_settings settings;
     std::atomic<bool> stopping{false};
+    std::atomic<std::uint64_t> accepted{0};  // TCP connections, every fault included
 
     std::vector<listener> listeners;
     std::vector<blackhole_port> blackholes;  // their listeners have fd -1
@@ -192,6 +193,7 @@ struct fleet::impl {
                 }
                 return;
             }
+            accepted.fetch_add(1, std::memory_order_relaxed);
             if (hang) {
                 if (!add_to_poll(fd, poll_key(poll_tag::hung, static_cast<std::uint32_t>(fd)))) {
                     ::close(fd);
@@ -315,6 +317,10 @@ void fleet::start() {
     }
     m.write_files();
     m.accept_thread = std::thread([&m] { m.accept_loop(); });
+}
+
+std::uint64_t fleet::connections_accepted() const {
+    return impl_->accepted.load(std::memory_order_relaxed);
 }
 
 bool fleet::stop(std::chrono::milliseconds grace) {

@@ -5,9 +5,11 @@
 // known_hosts, keys) and starts accepting; it throws std::runtime_error on failure. stop()
 // stops accepting, shuts down every live connection (so hung faults end too) and waits a
 // bounded time for their threads; it returns false if some did not finish in time.
+// connections_accepted() counts every TCP connection accepted since start (thread-safe).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 
 #include "tools/fleetsim/options.hpp"
@@ -23,6 +25,7 @@ class fleet {
 
     void start();
     bool stop(std::chrono::milliseconds grace = std::chrono::seconds(3));
+    std::uint64_t connections_accepted() const;
 
   private:
     struct impl;

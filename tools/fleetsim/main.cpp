@@ -1,6 +1,7 @@
 // fleetsim: N fake Junos routers over real SSH in one process (see --help).
 // Prints "ready <N> routers" on stdout once every listener is bound and the files are
-// written; exits 0 on SIGTERM or SIGINT.
+// written; on SIGUSR1 prints "connections <C>" (TCP connections accepted since start, so a
+// test or benchmark can count the connects a client made); exits 0 on SIGTERM or SIGINT.
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -34,11 +35,12 @@ int main(int argc, char** argv) {
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
     // Blocked before any thread starts, so only sigwait() below ever sees them.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    sigset_t handled_signals;
+    sigemptyset(&handled_signals);
+    sigaddset(&handled_signals, SIGTERM);
+    sigaddset(&handled_signals, SIGINT);
+    sigaddset(&handled_signals, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
 
     try {
         fanout::fleetsim::fleet fleet(std::move(*parsed.options));
@@ -47,7 +49,11 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
 
         int signal_number = 0;
-        sigwait(&stop_signals, &signal_number);
+        while (sigwait(&handled_signals, &signal_number) == 0 && signal_number == SIGUSR1) {
+            std::printf("connections %llu\n",
+                        static_cast<unsigned long long>(fleet.connections_accepted()));
+            std::fflush(stdout);
+        }
         if (!fleet.stop()) {
             // Some connection thread did not finish in time: leave without destructors.
             std::fflush(stdout);

@@ -105,7 +105,7 @@ class WireTest(unittest.TestCase):
                                       "running_jobs", "uptime", "sessions"} | OWNER_KEYS, reply)
         self.assert_owner(reply)
         self.assertEqual(set(reply["sessions"]), {"open", "idle", "hits", "misses", "dropped",
-                                                  "evicted", "expired"}, reply)
+                                                  "evicted", "expired", "reopened"}, reply)
         for key, value in reply["sessions"].items():
             self.assertTrue(is_int(value) and value >= 0, (key, reply))
         self.assertEqual(reply["type"], "pong")
