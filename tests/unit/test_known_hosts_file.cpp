@@ -19,6 +19,15 @@ namespace {
 const std::string key_a = "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const std::string key_b = "AAAAC3NzaC1lZDI1NTE5AAAAIBq7uFuu0TtdJ8VLJKDKJnk0U2ndjBj7GC1wvBkhPDk0";
 
+// The sanitizers' runtime needs descriptors of its own (UBSan checks that memory is readable
+// through a pipe), so with every descriptor taken it reports false errors: there, the same
+// failed reads come from a known_hosts path that is not a regular file instead.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool sanitized = true;
+#else
+constexpr bool sanitized = false;
+#endif
+
 // Holds every free descriptor (under a lowered soft limit) until destroyed.
 class descriptors_exhausted {
   public:
@@ -44,6 +53,7 @@ void write_file(const std::string& path, const std::string& text) {
 }
 
 TEST(known_hosts_file, a_failed_read_keeps_the_last_good_keys) {
+    if (sanitized) GTEST_SKIP() << "needs every descriptor taken; see a_path_turned_directory...";
     testing::temp_dir dir;
     const auto path = dir.file("known_hosts");
     write_file(path, "10.0.0.1 ssh-ed25519 " + key_a + "\n");
@@ -62,6 +72,7 @@ TEST(known_hosts_file, a_failed_read_keeps_the_last_good_keys) {
 }
 
 TEST(known_hosts_file, a_file_never_read_refuses_every_key) {
+    if (sanitized) GTEST_SKIP() << "needs every descriptor taken; see a_fifo_is_unreadable...";
     testing::temp_dir dir;
     const auto path = dir.file("known_hosts");
     write_file(path, "10.0.0.1 ssh-ed25519 " + key_a + "\n");
@@ -89,6 +100,18 @@ TEST(known_hosts_file, a_fifo_is_unreadable_and_never_blocks_a_lookup) {
     ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);  // nobody writes: opening it would block
     known_hosts_file file(path);
     EXPECT_EQ(file.check("10.0.0.1", key_a), host_key_match::unreadable);
+}
+
+TEST(known_hosts_file, a_path_turned_directory_keeps_the_last_good_keys) {
+    testing::temp_dir dir;
+    const auto path = dir.file("known_hosts");
+    write_file(path, "10.0.0.1 ssh-ed25519 " + key_a + "\n");
+    known_hosts_file file(path);
+    ASSERT_EQ(file.check("10.0.0.1", key_a), host_key_match::known);
+    ASSERT_EQ(::unlink(path.c_str()), 0);
+    ASSERT_EQ(::mkdir(path.c_str(), 0700), 0);  // read as a file, this is empty: keys all gone
+    EXPECT_EQ(file.check("10.0.0.1", key_b), host_key_match::changed);  // not `unknown`
+    EXPECT_EQ(file.add("10.0.0.9", "ssh-ed25519", key_b), host_key_match::unreadable);
 }
 
 }  // namespace
