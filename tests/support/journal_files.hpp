@@ -1,4 +1,5 @@
-// Helpers for journal tests: segment files, the records in them, and a scheduler's sink.
+// Helpers for journal tests: segment files, the records in them, what a journal replays, and a
+// scheduler's side of a job (its spec, a router that succeeds, a sink that records).
 //
 // Contract: header-only, test code only; everything throws or fails the test on a surprise.
 #pragma once
@@ -13,8 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "daemon/admission/inventory.hpp"
+#include "daemon/journal/journal.hpp"
 #include "daemon/scheduling/result_sink.hpp"
+#include "daemon/scheduling/scheduler.hpp"
 #include "protocol/messages.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fanout::testing {
 
@@ -87,5 +92,34 @@ struct recording_sink : daemon::result_sink {
         jobs.push_back(std::move(r));
     }
 };
+
+// The records `dir`'s journal replays, as "type:first bytes of the body"; a lost stretch is "?".
+inline std::vector<std::string> replayed(const temp_dir& dir) {
+    daemon::journal j(dir.path());
+    std::vector<std::string> out;
+    for (auto& r : j.take_replayed())
+        out.push_back(r.type == '\0' ? "?" : std::string(1, r.type) + ":" + r.body.substr(0, 5));
+    return out;
+}
+
+// A `show version` job with id `id` on routers r1..r`count` of `inv`.
+inline daemon::job_spec spec_of(const std::shared_ptr<const daemon::inventory>& inv, std::string id,
+                                int count) {
+    daemon::job_spec spec;
+    spec.id = std::move(id);
+    spec.commands = {"show version"};
+    spec.devices = inv;
+    for (int i = 1; i <= count; ++i) spec.routers.push_back(inv->find("r" + std::to_string(i)));
+    return spec;
+}
+
+// Records a success ("ok <router>") for the task's one command and finishes the task.
+inline void succeed(daemon::scheduler& s, const daemon::router_task& t) {
+    protocol::router_result r;
+    r.status = protocol::router_status::success;
+    r.output = "ok " + t.target().name;
+    s.record(t, 0, r);
+    s.task_finished(t);
+}
 
 }  // namespace fanout::testing

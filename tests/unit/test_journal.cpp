@@ -11,6 +11,7 @@
 #include "daemon/journal/journal_log.hpp"
 #include "daemon/journal/recovery.hpp"
 #include "daemon/scheduling/scheduler.hpp"
+#include "tests/support/journal_files.hpp"
 #include "tests/support/numbered_inventory.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -19,6 +20,9 @@ using fanout::protocol::error_kind;
 using fanout::protocol::job_state;
 using fanout::protocol::router_result;
 using fanout::protocol::router_status;
+using fanout::testing::recording_sink;
+using fanout::testing::spec_of;
+using fanout::testing::succeed;
 using fanout::testing::temp_dir;
 
 namespace {
@@ -165,32 +169,6 @@ TEST(Journal, TwoDaemonsCannotShareAStateDir) {
 // ---- scheduler + journal_log + recovery ----
 
 namespace {
-
-struct recording_sink : result_sink {
-    std::vector<router_result> results;
-    std::vector<std::shared_ptr<const fanout::protocol::job_result>> jobs;
-    void router_result_ready(const router_result& r) override { results.push_back(r); }
-    void job_ended(std::shared_ptr<const fanout::protocol::job_result> r) override {
-        jobs.push_back(std::move(r));
-    }
-};
-
-job_spec spec_of(const std::shared_ptr<const inventory>& inv, std::string id, int count) {
-    job_spec spec;
-    spec.id = std::move(id);
-    spec.commands = {"show version"};
-    spec.devices = inv;
-    for (int i = 1; i <= count; ++i) spec.routers.push_back(inv->find("r" + std::to_string(i)));
-    return spec;
-}
-
-void succeed(scheduler& s, const router_task& t) {
-    router_result r;
-    r.status = router_status::success;
-    r.output = "ok " + t.target().name;
-    s.record(t, 0, r);
-    s.task_finished(t);
-}
 
 // Runs a first "life": job `done` ends; job `big` (4 routers) has r1 finished, r2 in flight.
 void first_life(const temp_dir& dir, const std::shared_ptr<const inventory>& inv) {

@@ -23,6 +23,9 @@ using fanout::testing::flip_body_bit;
 using fanout::testing::journal_segments;
 using fanout::testing::read_bytes;
 using fanout::testing::recording_sink;
+using fanout::testing::replayed;
+using fanout::testing::spec_of;
+using fanout::testing::succeed;
 using fanout::testing::temp_dir;
 using fanout::testing::write_bytes;
 
@@ -38,34 +41,8 @@ void write_sample(const temp_dir& dir) {
     j.sync(j.append('C', "third"));
 }
 
-// The replayed records as "type:first bytes of the body"; a stretch that was lost is "?".
-std::vector<std::string> replayed(const temp_dir& dir) {
-    journal j(dir.path());
-    std::vector<std::string> out;
-    for (auto& r : j.take_replayed())
-        out.push_back(r.type == '\0' ? "?" : std::string(1, r.type) + ":" + r.body.substr(0, 5));
-    return out;
-}
-
 std::string first_segment(const temp_dir& dir) {
     return journal_segments(dir.path()).at(0).string();
-}
-
-job_spec spec_of(const std::shared_ptr<const inventory>& inv, std::string id, int count) {
-    job_spec spec;
-    spec.id = std::move(id);
-    spec.commands = {"show version"};
-    spec.devices = inv;
-    for (int i = 1; i <= count; ++i) spec.routers.push_back(inv->find("r" + std::to_string(i)));
-    return spec;
-}
-
-void succeed(scheduler& s, const router_task& t) {
-    router_result r;
-    r.status = router_status::success;
-    r.output = "ok " + t.target().name;
-    s.record(t, 0, r);
-    s.task_finished(t);
 }
 
 // One life, then a crash: job `big` (4 routers) ran r1, r2 and r3, r4 never started; job

@@ -28,6 +28,8 @@ using fanout::protocol::router_result;
 using fanout::protocol::router_status;
 using fanout::testing::journal_segments;
 using fanout::testing::recording_sink;
+using fanout::testing::replayed;
+using fanout::testing::spec_of;
 using fanout::testing::temp_dir;
 
 namespace {
@@ -55,28 +57,11 @@ std::uintmax_t segment_size(const temp_dir& dir) {
     return std::filesystem::file_size(journal_segments(dir.path()).back());
 }
 
-job_spec spec_of(const std::shared_ptr<const inventory>& inv, std::string id, int count) {
-    job_spec spec;
-    spec.id = std::move(id);
-    spec.commands = {"show version"};
-    spec.devices = inv;
-    for (int i = 1; i <= count; ++i) spec.routers.push_back(inv->find("r" + std::to_string(i)));
-    return spec;
-}
-
 router_result ok(const router_task& t) {
     router_result r;
     r.status = router_status::success;
     r.output = "ok " + t.target().name;
     return r;
-}
-
-std::vector<std::string> replayed(const temp_dir& dir) {
-    journal j(dir.path());
-    std::vector<std::string> out;
-    for (auto& r : j.take_replayed())
-        out.push_back(r.type == '\0' ? "?" : std::string(1, r.type) + ":" + r.body.substr(0, 5));
-    return out;
 }
 
 }  // namespace
