@@ -216,3 +216,19 @@ def read_published(sub, count, timeout_s=REPLY_TIMEOUT_S, skip_prefix="job.warm-
         if not topic.startswith(skip_prefix):
             messages.append((topic, unpack(frames[1])))
     return messages
+
+
+def run_tests(binaries, description):
+    """The main() of every test script: --fanoutd and --fleetsim fill `binaries`, the remaining
+    arguments go to unittest, and the versions of pyzmq, libzmq and msgpack are printed."""
+    import argparse
+    import sys
+    import unittest
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--fanoutd", required=True)
+    parser.add_argument("--fleetsim", required=True)
+    args, rest = parser.parse_known_args()
+    binaries.update(fanoutd=args.fanoutd, fleetsim=args.fleetsim)
+    print(f"pyzmq {zmq.__version__}, libzmq {zmq.zmq_version()}, msgpack {msgpack.version}")
+    unittest.main(module="__main__", argv=[sys.argv[0], *rest], verbosity=2)

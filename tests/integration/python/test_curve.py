@@ -5,7 +5,6 @@ and that an unlisted key is refused on both sockets.
 
 Run: /usr/bin/python3 tests/integration/python/test_curve.py --fanoutd PATH --fleetsim PATH [unittest args]
 """
-import argparse
 import os
 import sys
 import tempfile
@@ -15,7 +14,7 @@ import unittest
 import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fanout_harness import Daemon, Fleet, job_topic, pack, result_topic, unpack  # noqa: E402
+from fanout_harness import run_tests, Daemon, Fleet, job_topic, pack, result_topic, unpack  # noqa: E402
 
 BINARIES = {}
 
@@ -154,12 +153,7 @@ class CurveTest(unittest.TestCase):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--fanoutd", required=True)
-    parser.add_argument("--fleetsim", required=True)
-    args, rest = parser.parse_known_args()
-    BINARIES.update(fanoutd=args.fanoutd, fleetsim=args.fleetsim)
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+    run_tests(BINARIES, __doc__)
 
 
 if __name__ == "__main__":

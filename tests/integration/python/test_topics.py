@@ -5,7 +5,6 @@ sockets subscribed by the documented rules receive their messages and no others.
 
 Run: /usr/bin/python3 tests/integration/python/test_topics.py --fanoutd PATH --fleetsim PATH [unittest args]
 """
-import argparse
 import json
 import os
 import sys
@@ -17,7 +16,7 @@ import msgpack
 import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fanout_harness import (Client, Daemon, Fleet, job_topic, read_published,  # noqa: E402
+from fanout_harness import (run_tests, Client, Daemon, Fleet, job_topic, read_published,  # noqa: E402
                             result_topic, results_prefix, unpack)
 
 BINARIES = {}
@@ -137,13 +136,7 @@ class TopicTest(unittest.TestCase):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--fanoutd", required=True)
-    parser.add_argument("--fleetsim", required=True)
-    args, rest = parser.parse_known_args()
-    BINARIES.update(fanoutd=args.fanoutd, fleetsim=args.fleetsim)
-    print(f"pyzmq {zmq.__version__}, libzmq {zmq.zmq_version()}, msgpack {msgpack.version}")
-    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
+    run_tests(BINARIES, __doc__)
 
 
 if __name__ == "__main__":
