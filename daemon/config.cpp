@@ -202,6 +202,26 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                    "falls further behind loses messages (replay or result fetch them)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}))
         ->capture_default_str();
+    app.add_option("--results-buffer-bytes", c.results_buffer_bytes,
+                   "Bytes of published results that subscribers may leave unread, in all; "
+                   "beyond it results are published without output (output_withheld), and "
+                   "beyond 1/8 more not at all (replay or result fetch them)")
+        ->check(CLI::Range(std::size_t{1} << 20, std::size_t{1} << 40))
+        ->capture_default_str();
+    app.add_option("--max-client-reply-bytes", c.max_client_reply_bytes,
+                   "Bytes of replies one client may leave unread; a reply beyond it is "
+                   "replaced by a busy error (one reply always goes out when none is unread)")
+        ->check(CLI::Range(std::size_t{1} << 20, std::size_t{1} << 40))
+        ->capture_default_str();
+    app.add_option("--max-reply-bytes", c.max_reply_bytes,
+                   "Bytes of replies all clients together may leave unread; beyond it busy")
+        ->check(CLI::Range(std::size_t{1} << 20, std::size_t{1} << 40))
+        ->capture_default_str();
+    app.add_option("--max-connections", c.max_connections,
+                   "Connections the jobs socket, and the results socket, each accept at once; "
+                   "more are closed at once (each holds a descriptor: see --max-sessions)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))
+        ->capture_default_str();
     app.add_option("--keep-jobs", c.keep_jobs, "Ended jobs whose results stay fetchable")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
         ->capture_default_str();

@@ -44,6 +44,14 @@ struct config {
     std::chrono::milliseconds command_timeout{60'000};  // when a job gives no `timeout`
     std::chrono::milliseconds shutdown_grace{30'000};
     std::size_t results_hwm = 10000;  // PUB messages queued per subscriber before it loses some
+    // Bytes of published messages that subscribers may leave unread, in all; beyond it results
+    // go out without output (publisher.hpp).
+    std::size_t results_buffer_bytes = std::size_t{256} << 20;
+    // Bytes of replies one client, and all clients, may leave unread; beyond it `busy`.
+    std::size_t max_client_reply_bytes = std::size_t{64} << 20;
+    std::size_t max_reply_bytes = std::size_t{256} << 20;
+    // Connections each listening socket (jobs, results) accepts at once (connection_guard).
+    std::size_t max_connections = 200;
 
     transport_options transport;    // connect timeout, known_hosts, host key policy, output cap
     session_pool_options sessions;  // --session-idle, --max-sessions, --session-keepalive

@@ -5,6 +5,7 @@
 
 #include "curve/curve_keys.hpp"
 #include "curve/zap_handler.hpp"
+#include "daemon/api/connection_guard.hpp"
 #include "daemon/api/intake.hpp"
 #include "daemon/api/publisher.hpp"
 #include "daemon/api/request_handler.hpp"
@@ -100,8 +101,9 @@ struct daemon::parts {
     std::optional<curve::key_pair> server_keys;
     std::unique_ptr<zap_handler> zap;  // outlives both CURVE sockets
     std::optional<curve::client_credentials> pool_credentials;
-    request_handler handler;  // the intake thread's, and SIGHUP's replace_*; outlives intake
-    intake requests;          // binds first: the publisher connects to its completions endpoint
+    request_handler handler;       // the intake thread's, and SIGHUP's replace_*; outlives intake
+    connection_guard connections;  // watches both listeners; outlives them
+    intake requests;  // binds first: the publisher connects to its completions endpoint
     publisher results;
     session_pool sessions;  // outlives the workers that lease its sessions
     pool_demand demand;     // what the scheduler's jobs still need, told to the pool
@@ -139,6 +141,7 @@ struct daemon::parts {
                                         f.open,    f.idle,    f.hits,    f.misses,
                                         f.dropped, f.evicted, f.expired, f.reopened};
                                 }}),
+          connections(context, settings.max_connections),
           requests(context,
                    intake_settings{settings.jobs_endpoint, settings.jobs_connect,
                                    settings.limits.max_frame_bytes,
@@ -147,12 +150,16 @@ struct daemon::parts {
                                        return now.queued_jobs + now.running_jobs <
                                                   settings.max_queued_jobs &&
                                               now.pending_tasks < settings.max_pending_tasks;
-                                   }},
+                                   },
+                                   settings.max_client_reply_bytes, settings.max_reply_bytes},
                    handler, server_keys ? &*server_keys : nullptr,
-                   pool_credentials ? &*pool_credentials : nullptr),
-          results(context, settings.results_endpoint, requests.completions_endpoint(),
-                  settings.results_hwm, server_keys ? &*server_keys : nullptr,
-                  settings.results_connect, pool_credentials ? &*pool_credentials : nullptr),
+                   pool_credentials ? &*pool_credentials : nullptr, &connections),
+          results(context,
+                  publisher_settings{settings.results_endpoint, requests.completions_endpoint(),
+                                     settings.results_hwm, settings.results_buffer_bytes,
+                                     settings.results_connect},
+                  server_keys ? &*server_keys : nullptr,
+                  pool_credentials ? &*pool_credentials : nullptr, &connections),
           sessions(settings.sessions, ssh_session_opener(settings.transport)),
           demand(sessions),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
@@ -162,6 +169,7 @@ struct daemon::parts {
                 &demand),
           restored(restore(devices)),
           workers(settings.workers, tasks, sessions) {
+        connections.start();
         requests.start();
     }
 };

@@ -83,17 +83,18 @@ void size_session_pool(config& c) {
                      limit.soft);
     else
         spdlog::info("open-file limit {} (hard limit {})", limit.soft, limit.hard);
-    const std::size_t fits = d::sessions_for_open_file_limit(limit.soft);
+    const std::size_t fits = d::sessions_for_open_file_limit(limit.soft, c.max_connections);
+    const std::size_t reserved = d::reserved_descriptors(c.max_connections);
     if (!c.max_sessions_set) {
         c.sessions.max_sessions = fits;
         spdlog::info("--max-sessions {}: the open-file limit minus {} reserved descriptors", fits,
-                     d::reserved_descriptors);
+                     reserved);
     } else if (c.sessions.max_sessions > fits) {
         spdlog::warn(
             "--max-sessions {} is more than the {} sessions the open-file limit {} leaves after "
             "{} reserved descriptors: near the cap, connects may fail with 'too many open "
             "files'; raise the limit (ulimit -n, LimitNOFILE=) or lower --max-sessions",
-            c.sessions.max_sessions, fits, limit.soft, d::reserved_descriptors);
+            c.sessions.max_sessions, fits, limit.soft, reserved);
     } else {
         spdlog::info("--max-sessions {}", c.sessions.max_sessions);
     }
@@ -101,7 +102,7 @@ void size_session_pool(config& c) {
         spdlog::warn(
             "--workers {} can hold more sessions at once than the {} the open-file limit {} "
             "leaves after {} reserved descriptors; raise the limit or lower --workers",
-            c.workers, fits, limit.soft, d::reserved_descriptors);
+            c.workers, fits, limit.soft, reserved);
 }
 
 // A fleet larger than the cap cannot keep every router's session between jobs (issue 16).

@@ -28,8 +28,9 @@ open_file_limit raise_open_file_limit() {
     return result;
 }
 
-std::size_t sessions_for_open_file_limit(std::uint64_t soft) {
-    const std::uint64_t usable = soft > reserved_descriptors ? soft - reserved_descriptors : 1;
+std::size_t sessions_for_open_file_limit(std::uint64_t soft, std::size_t max_connections) {
+    const std::uint64_t reserved = reserved_descriptors(max_connections);
+    const std::uint64_t usable = soft > reserved ? soft - reserved : 1;
     return static_cast<std::size_t>(std::clamp<std::uint64_t>(usable, 1, 1'000'000));
 }
 

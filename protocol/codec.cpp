@@ -42,7 +42,7 @@ void pack_owner(packer& p, const std::string& node, const std::string& control_e
 }
 
 void pack_router_result(packer& p, const router_result& r) {
-    p.pack_map(15 + count_owner(r.node, r.control_endpoint));
+    p.pack_map(15 + (r.output_withheld ? 1 : 0) + count_owner(r.node, r.control_endpoint));
     pack_type(p, "router_result");
     pack_field(p, "job_id", r.job_id);
     pack_field(p, "router_name", r.router_name);
@@ -67,6 +67,10 @@ void pack_router_result(packer& p, const router_result& r) {
     }
     pack_key(p, "truncated");
     p.pack(r.truncated);
+    if (r.output_withheld) {
+        pack_key(p, "output_withheld");
+        p.pack(true);
+    }
     pack_field(p, "execution_duration", r.execution_duration);
     pack_field(p, "start_time", r.start_time);
     pack_field(p, "end_time", r.end_time);

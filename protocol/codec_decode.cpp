@@ -94,6 +94,8 @@ router_result read_router_result(const map_reader& m) {
         r.error = router_error{get_enum(e, "kind", &error_kind_from), get_string(e, "message")};
     }
     r.truncated = detail::read_bool(m.require("truncated"), m.field("truncated"));
+    if (const auto* withheld = m.find_non_nil("output_withheld"))
+        r.output_withheld = detail::read_bool(*withheld, m.field("output_withheld"));
     r.execution_duration = get_number(m, "execution_duration");
     r.start_time = get_string(m, "start_time");
     r.end_time = get_string(m, "end_time");

@@ -102,6 +102,9 @@ struct router_result {
     std::optional<int> exit_status;  // nil on the wire when the command never ran to completion
     std::optional<router_error> error;
     bool truncated = false;
+    // Published without output and stderr because subscribers held too much unread
+    // (--results-buffer-bytes); `result` and `replay` still have them. Sent only when true.
+    bool output_withheld = false;
     double execution_duration = 0.0;  // seconds
     std::string start_time;  // ISO-8601 UTC with milliseconds, e.g. 2026-11-26T10:00:00.123Z
     std::string end_time;

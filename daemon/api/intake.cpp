@@ -5,7 +5,10 @@
 #include <zmq_addon.hpp>
 
 #include "curve/curve_keys.hpp"
+#include "daemon/api/connection_guard.hpp"
 #include "daemon/api/request_handler.hpp"
+#include "daemon/api/send_budget.hpp"
+#include "daemon/api/zero_copy_frame.hpp"
 #include "protocol/codec.hpp"
 
 namespace fanout::daemon {
@@ -30,20 +33,27 @@ std::string unique_completions_endpoint(const void* owner) {
 }  // namespace
 
 intake::intake(zmq::context_t& context, intake_settings settings, request_handler& handler,
-               const curve::key_pair* curve_server, const curve::client_credentials* pool_curve)
+               const curve::key_pair* curve_server, const curve::client_credentials* pool_curve,
+               connection_guard* guard)
     : settings_(std::move(settings)),
       handler_(handler),
       completions_endpoint_(unique_completions_endpoint(this)),
       sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::router),
                                                  zmq::socket_t(context, zmq::socket_type::pull),
-                                                 zmq::socket_t()})) {
-    const auto max_message = static_cast<int64_t>(settings_.max_frame_bytes) * 4;
+                                                 zmq::socket_t()})),
+      replies_(std::make_shared<send_budget>(settings_.reply_bytes_per_client,
+                                             settings_.reply_bytes_total)) {
+    // Frames a little over the request limit still get a too_large reply; far larger ones
+    // close the connection before ZeroMQ has buffered them.
+    const auto max_message = static_cast<int64_t>(settings_.max_frame_bytes) * 2;
     auto& router = sockets_->router;
     router.set(zmq::sockopt::linger, 1000);
     router.set(zmq::sockopt::router_mandatory, 1);
     router.set(zmq::sockopt::maxmsgsize, max_message);
+    router.set(zmq::sockopt::handshake_ivl, static_cast<int>(handshake_timeout.count()));
     if (curve_server) curve::apply_curve_server(router.handle(), *curve_server);
     router.bind(settings_.jobs_endpoint);
+    if (guard) guard->watch(router, "jobs");
     // Pool mode: requests also arrive through fanout-proxy's DEALER, with its envelope frame
     // in front of the client's; replies mirror the envelope and so route back through it.
     // A CURVE client when the proxy's backend is CURVE (--pool-curve-key). A tiny receive
@@ -113,28 +123,39 @@ void intake::receive_request(bool from_pool) {
     auto& socket = from_pool ? sockets_->pool : sockets_->router;
     envelope frames;
     frames.from_pool = from_pool;
+    std::string body;
     std::size_t count = 0;
+    bool oversized_envelope = false;
     bool more = true;
     while (more) {
         zmq::message_t frame;
         if (!socket.recv(frame, zmq::recv_flags::dontwait)) return;
         more = frame.more();
-        // Keep the identity and the first frames; count (and discard) the rest.
-        if (++count <= max_request_frames) frames.emplace_back(frame.to_string());
+        ++count;
+        if (!more) {
+            body = frame.to_string();
+        } else if (frame.size() > max_envelope_frame_bytes) {
+            oversized_envelope = true;  // not copied: only identities belong before the body
+        } else if (frames.size() < max_request_frames) {
+            frames.emplace_back(frame.to_string());
+        }
     }
-    if (frames.size() < 2) {
+    if (count < 2) {
         spdlog::warn("intake: dropped a request with no body frame");
         return;
     }
-    std::string body = std::move(frames.back());
-    frames.pop_back();
-    if (count > max_request_frames) {
-        reply(frames, protocol::encode_reply(
-                          error_reply{error_code::bad_request,
-                                      "request has " + std::to_string(count) + " frames; at most " +
-                                          std::to_string(max_request_frames) + " are allowed",
-                                      std::nullopt,
-                                      {}}));
+    if (count > max_request_frames || oversized_envelope) {
+        body.clear();
+        body.shrink_to_fit();
+        const std::string why = oversized_envelope
+                                    ? "a frame before the body is longer than " +
+                                          std::to_string(max_envelope_frame_bytes) +
+                                          " bytes (only identities and "
+                                          "an empty delimiter may come before it)"
+                                    : "request has " + std::to_string(count) + " frames; at most " +
+                                          std::to_string(max_request_frames) + " are allowed";
+        reply(frames,
+              protocol::encode_reply(error_reply{error_code::bad_request, why, std::nullopt, {}}));
         return;
     }
     auto answer = handler_.handle(body);
@@ -152,7 +173,7 @@ void intake::drain_completions() {
         if (completion.size() == 2) {
             auto it = waiters_.find(completion[0].to_string());
             if (it != waiters_.end()) {
-                auto body = completion[1].to_string();
+                auto body = std::make_shared<const std::string>(completion[1].to_string());
                 for (const auto& to : it->second)
                     if (!deliver(to, body))
                         spdlog::debug("intake: job {} ended; its wait:true client is gone",
@@ -164,18 +185,63 @@ void intake::drain_completions() {
     }
 }
 
-void intake::reply(const envelope& to, const std::string& body) {
-    (void)deliver(to, body);
+void intake::reply(const envelope& to, std::string body) {
+    (void)deliver(to, std::make_shared<const std::string>(std::move(body)));
 }
 
-bool intake::deliver(const envelope& to, const std::string& body) {
+namespace {
+
+// The budget key of one client: its envelope (a proxied client's includes the proxy's), each
+// frame prefixed by its size so that no two envelopes share a key.
+std::string peer_key(const std::vector<std::string>& envelope) {
+    std::string key;
+    for (const auto& frame : envelope)
+        key.append(std::to_string(frame.size())).append(":").append(frame);
+    return key;
+}
+
+// Why a reply of `reply_bytes` did not fit (numbers only: no client text).
+std::string over_budget_message(const send_budget& budget, const std::string& peer,
+                                std::size_t reply_bytes) {
+    const std::size_t held = budget.held(peer);
+    const bool mine = held != 0 && held + reply_bytes > budget.per_peer_limit();
+    const std::string what = mine ? "replies sent to this client hold " + std::to_string(held) +
+                                        " bytes it has not read (--max-client-reply-bytes " +
+                                        std::to_string(budget.per_peer_limit()) + ")"
+                                  : "replies sent to all clients hold " +
+                                        std::to_string(budget.total()) +
+                                        " bytes not yet read (--max-reply-bytes " +
+                                        std::to_string(budget.total_limit()) + ")";
+    return "a reply of " + std::to_string(reply_bytes) + " bytes was not sent: " + what +
+           "; read the replies already sent, then ask again";
+}
+
+}  // namespace
+
+bool intake::deliver(const envelope& to, std::shared_ptr<const std::string> body) {
     auto& router = to.from_pool ? sockets_->pool : sockets_->router;
+    const std::string peer = peer_key(to);
+    if (!replies_->try_reserve(peer, body->size())) {
+        auto why = over_budget_message(*replies_, peer, body->size());
+        spdlog::debug("intake: busy instead of a reply: {}", why);
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_warning_ >= std::chrono::seconds(10)) {
+            spdlog::warn("intake: {} (further ones within 10 s are not logged)", why);
+            last_warning_ = now;
+        }
+        body = std::make_shared<const std::string>(
+            protocol::encode_reply(error_reply{error_code::busy, why, std::nullopt, {}}));
+        replies_->force_reserve(peer, body->size());
+    } else if (body->size() >= (std::size_t{1} << 20)) {
+        spdlog::debug("intake: a reply of {} bytes goes out", body->size());
+    }
     try {
         for (const auto& frame : to)
             if (!router.send(zmq::buffer(frame),
                              zmq::send_flags::sndmore | zmq::send_flags::dontwait))
                 throw zmq::error_t();
-        if (!router.send(zmq::buffer(body), zmq::send_flags::dontwait)) throw zmq::error_t();
+        if (!send_zero_copy(router, body, zmq::send_flags::dontwait, replies_, peer))
+            throw zmq::error_t();
         return true;
     } catch (const zmq::error_t&) {
         spdlog::debug("intake: reply dropped: the client is gone or not reading");

@@ -6,7 +6,13 @@
 //   intake only moves frames. Unroutable replies (client gone, pipe full) are dropped with a
 //   debug log, never retried, so one stuck client cannot stall the others.
 // - Requests with more than max_request_frames frames are refused with bad_request; frames
-//   larger than 4x the request frame limit make ZeroMQ drop the connection (maxmsgsize).
+//   larger than 2x the request frame limit make ZeroMQ drop the connection (maxmsgsize).
+//   ZeroMQ bounds frames, not the frames of one message: a message is held whole until its
+//   last frame arrives, so who may connect (CURVE, ipc permissions) bounds that.
+// - Replies are bounded in bytes (send_budget): what ZeroMQ still holds for one client, and
+//   for all, stays within reply_bytes_per_client and reply_bytes_total (or one reply). A
+//   reply that does not fit is replaced by a small `busy` error that says which limit it hit;
+//   the client gets its replies again once it has read what it was sent.
 // - `wait: true` submitters are answered when the publisher reports the job ended, i.e. after
 //   the job's aggregate was published (the completions inproc PULL socket).
 // - Pool mode (settings.jobs_connect): a second ROUTER, the pool socket, connects to
@@ -22,6 +28,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -42,24 +49,33 @@ struct client_credentials;
 namespace fanout::daemon {
 
 inline constexpr std::size_t max_request_frames = 16;
+// Frames before the body are routing identities (ZeroMQ caps them at 255 bytes) and REQ's
+// empty delimiter; a longer one makes the request bad_request, and is never copied.
+inline constexpr std::size_t max_envelope_frame_bytes = 255;
 
 class request_handler;
+class send_budget;
+class connection_guard;
 
 struct intake_settings {
     std::string jobs_endpoint;        // bound (--jobs)
     std::string jobs_connect;         // pool mode: fanout-proxy's jobs backend; empty: none
     std::size_t max_frame_bytes = 0;  // protocol::request_limits::max_frame_bytes
     std::function<bool()> has_room;   // the daemon can take another job now
+    std::size_t reply_bytes_per_client = std::size_t{64} << 20;  // --max-client-reply-bytes
+    std::size_t reply_bytes_total = std::size_t{256} << 20;      // --max-reply-bytes
 };
 
 class intake {
   public:
     // Binds the jobs endpoint and the inproc completions endpoint; throws zmq::error_t when
     // a bind fails. A non-null `curve_server` makes the jobs socket a CURVE server; a
-    // non-null `pool_curve` makes the pool socket a CURVE client of the proxy's backend.
+    // non-null `pool_curve` makes the pool socket a CURVE client of the proxy's backend; a
+    // non-null `guard` caps the jobs socket's connections.
     intake(zmq::context_t& context, intake_settings settings, request_handler& handler,
            const curve::key_pair* curve_server = nullptr,
-           const curve::client_credentials* pool_curve = nullptr);
+           const curve::client_credentials* pool_curve = nullptr,
+           connection_guard* guard = nullptr);
     intake(const intake&) = delete;
     intake& operator=(const intake&) = delete;
     ~intake();
@@ -81,14 +97,16 @@ class intake {
     void run();
     void receive_request(bool from_pool);
     void drain_completions();
-    void reply(const envelope& to, const std::string& body);
+    void reply(const envelope& to, std::string body);
     // False when the reply could not be routed (client gone, pipe full) and was dropped.
-    bool deliver(const envelope& to, const std::string& body);
+    bool deliver(const envelope& to, std::shared_ptr<const std::string> body);
 
     const intake_settings settings_;
     request_handler& handler_;
     std::string completions_endpoint_;
     std::unique_ptr<sockets> sockets_;
+    std::shared_ptr<send_budget> replies_;
+    std::chrono::steady_clock::time_point last_warning_{};
     std::map<std::string, std::vector<envelope>> waiters_;  // job_id -> `wait: true` clients
     std::atomic<bool> stopping_{false};
     std::thread thread_;  // last: joins before the members it uses go away

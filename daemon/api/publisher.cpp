@@ -7,6 +7,9 @@
 #include <zmq.hpp>
 
 #include "curve/curve_keys.hpp"
+#include "daemon/api/connection_guard.hpp"
+#include "daemon/api/send_budget.hpp"
+#include "daemon/api/zero_copy_frame.hpp"
 #include "protocol/codec.hpp"
 
 namespace fanout::daemon {
@@ -16,28 +19,32 @@ struct publisher::sockets {
     zmq::socket_t completions;
 };
 
-publisher::publisher(zmq::context_t& context, const std::string& endpoint,
-                     const std::string& completions_endpoint, std::size_t send_hwm,
-                     const curve::key_pair* curve_server, const std::string& connect_endpoint,
-                     const curve::client_credentials* connect_curve)
+publisher::publisher(zmq::context_t& context, const publisher_settings& settings,
+                     const curve::key_pair* curve_server,
+                     const curve::client_credentials* connect_curve, connection_guard* guard)
     : sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::pub),
-                                                 zmq::socket_t(context, zmq::socket_type::push)})) {
+                                                 zmq::socket_t(context, zmq::socket_type::push)})),
+      full_(std::make_shared<send_budget>(settings.buffer_bytes, settings.buffer_bytes)),
+      withheld_(std::make_shared<send_budget>(settings.buffer_bytes / withheld_share_divisor,
+                                              settings.buffer_bytes / withheld_share_divisor)) {
     // Give subscribers a moment to receive the last aggregates at shutdown, never forever.
     sockets_->pub.set(zmq::sockopt::linger, 2000);
-    sockets_->pub.set(zmq::sockopt::sndhwm, static_cast<int>(send_hwm));
+    sockets_->pub.set(zmq::sockopt::sndhwm, static_cast<int>(settings.send_hwm));
+    sockets_->pub.set(zmq::sockopt::handshake_ivl, static_cast<int>(handshake_timeout.count()));
     if (curve_server) curve::apply_curve_server(sockets_->pub.handle(), *curve_server);
-    sockets_->pub.bind(endpoint);
+    sockets_->pub.bind(settings.endpoint);
+    if (guard) guard->watch(sockets_->pub, "results");
     // Pool mode: also publish into fanout-proxy's XSUB, which forwards to its subscribers.
     // Security options apply to later binds/connects only (zmq_setsockopt), so the bind above
     // stays a CURVE server (or plain) while this connection is a CURVE client.
-    if (!connect_endpoint.empty()) {
+    if (!settings.connect_endpoint.empty()) {
         if (connect_curve) curve::apply_curve_client(sockets_->pub.handle(), *connect_curve);
-        sockets_->pub.connect(connect_endpoint);
+        sockets_->pub.connect(settings.connect_endpoint);
     }
     sockets_->completions.set(zmq::sockopt::linger, 0);
     // One message per ended job, read promptly by intake: never block the publisher on it.
     sockets_->completions.set(zmq::sockopt::sndhwm, 0);
-    sockets_->completions.connect(completions_endpoint);
+    sockets_->completions.connect(settings.completions_endpoint);
     thread_ = std::thread([this] { run(); });
 }
 
@@ -91,38 +98,70 @@ void publisher::run() {
 
 namespace {
 
-// Sends `bytes` as one frame without copying them: ZeroMQ releases its reference once the
-// frame is written out. A multi-MiB output is then not copied again on its way out.
-void send_shared(zmq::socket_t& socket, const std::shared_ptr<const std::string>& bytes,
-                 zmq::send_flags flags) {
-    auto hint = std::make_unique<std::shared_ptr<const std::string>>(bytes);
-    zmq::message_t frame(
-        const_cast<char*>(bytes->data()), bytes->size(),
-        [](void*, void* owner) { delete static_cast<std::shared_ptr<const std::string>*>(owner); },
-        hint.get());
-    hint.release();  // the frame owns it now
-    socket.send(frame, flags);
+protocol::router_result without_output(protocol::router_result r) {
+    r.output.clear();
+    r.stderr_output.clear();
+    r.output_withheld = true;
+    return r;
 }
 
 }  // namespace
 
 void publisher::send(const message& m) {
     if (auto* r = std::get_if<protocol::router_result>(&m)) {
-        auto topic = protocol::router_result_topic(*r);
-        auto body = std::make_shared<const std::string>(protocol::encode_router_result(*r));
-        sockets_->pub.send(zmq::buffer(topic), zmq::send_flags::sndmore);
-        send_shared(sockets_->pub, body, zmq::send_flags::none);
+        publish(
+            protocol::router_result_topic(*r),
+            std::make_shared<const std::string>(protocol::encode_router_result(*r)),
+            [r] { return protocol::encode_router_result(without_output(*r)); },
+            "result " + r->job_id + "/" + r->router_name);
         return;
     }
     const auto& aggregate = *std::get<std::shared_ptr<const protocol::job_result>>(m);
-    auto topic = protocol::job_result_topic(aggregate.job_id);
     auto body = std::make_shared<const std::string>(protocol::encode_job_result(aggregate));
-    sockets_->pub.send(zmq::buffer(topic), zmq::send_flags::sndmore);
-    send_shared(sockets_->pub, body, zmq::send_flags::none);
-    // Intake answers `wait: true` clients with these very bytes: the aggregate may leave the
-    // scheduler's retention before intake gets to it.
+    publish(
+        protocol::job_result_topic(aggregate.job_id), body,
+        [&aggregate] {
+            auto copy = aggregate;
+            for (auto& r : copy.results) r = without_output(std::move(r));
+            return protocol::encode_job_result(copy);
+        },
+        "the aggregate of job " + aggregate.job_id);
+    // Intake answers `wait: true` clients with these very bytes, output included (intake
+    // bounds its replies itself): the aggregate may leave the scheduler's retention before
+    // intake gets to it.
     sockets_->completions.send(zmq::buffer(aggregate.job_id), zmq::send_flags::sndmore);
-    send_shared(sockets_->completions, body, zmq::send_flags::none);
+    send_zero_copy(sockets_->completions, body, zmq::send_flags::none);
+}
+
+void publisher::publish(const std::string& topic, const std::shared_ptr<const std::string>& body,
+                        const std::function<std::string()>& withheld, const std::string& what) {
+    const std::string peer;  // one budget for all subscribers: ZeroMQ shares a frame among them
+    std::shared_ptr<send_budget> budget = full_;
+    std::shared_ptr<const std::string> bytes = body;
+    if (!full_->try_reserve(peer, body->size())) {
+        bytes = std::make_shared<const std::string>(withheld());
+        budget = withheld_;
+        if (withheld_->try_reserve(peer, bytes->size())) {
+            ++withheld_count_;
+        } else {
+            ++dropped_count_;
+            budget = nullptr;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_warning_ >= std::chrono::seconds(10)) {
+            spdlog::warn(
+                "publisher: subscribers hold {} bytes of unread results (--results-buffer-bytes "
+                "{}); {} published without output and {} not published since the last warning, "
+                "the latest {}; result and replay still have them",
+                full_->total() + withheld_->total(), full_->total_limit(), withheld_count_,
+                dropped_count_, what);
+            last_warning_ = now;
+            withheld_count_ = dropped_count_ = 0;
+        }
+        if (!budget) return;
+    }
+    sockets_->pub.send(zmq::buffer(topic), zmq::send_flags::sndmore);
+    send_zero_copy(sockets_->pub, bytes, zmq::send_flags::none, budget, peer);
 }
 
 }  // namespace fanout::daemon

@@ -64,7 +64,11 @@ protocol::reply client::request(const protocol::request& r, std::chrono::millise
     send_frames({protocol::encode_request(r)});
     auto body = receive(timeout);
     if (!body) throw std::runtime_error("no reply from fanoutd in time");
-    auto decoded = protocol::decode_reply(*body);
+    return reply_of(*body);
+}
+
+protocol::reply reply_of(const std::string& body) {
+    auto decoded = protocol::decode_reply(body);
     if (decoded.index() == 1)
         throw std::runtime_error("undecodable reply: " + std::get<1>(decoded).message);
     return std::get<0>(decoded);

@@ -121,6 +121,9 @@ protocol::submit_request submit_of(std::string job_id, std::string command,
                                    std::optional<double> timeout = std::nullopt);
 std::vector<std::string> router_names(int first, int last);  // r<first> .. r<last>
 
+// A reply body as received (client::receive); throws when it does not decode.
+protocol::reply reply_of(const std::string& body);
+
 // Returns a copy: callers often pass the temporary reply of request(), and a reference into
 // it would dangle at the end of the statement.
 template <typename T>

@@ -66,8 +66,9 @@ TEST(config_file, max_sessions_is_marked_as_set_only_when_given) {
 
 TEST(config_file, the_default_session_cap_is_the_open_file_limit_minus_the_reserve) {
     using fanout::daemon::sessions_for_open_file_limit;
-    EXPECT_EQ(sessions_for_open_file_limit(65536), 65536u - 256u);
-    EXPECT_EQ(sessions_for_open_file_limit(1024), 768u);
-    EXPECT_EQ(sessions_for_open_file_limit(200), 1u) << "never 0";
-    EXPECT_EQ(sessions_for_open_file_limit(std::uint64_t{1} << 40), 1'000'000u);
+    EXPECT_EQ(sessions_for_open_file_limit(65536, 200), 65536u - 528u);
+    EXPECT_EQ(sessions_for_open_file_limit(1024, 200), 496u);
+    EXPECT_EQ(sessions_for_open_file_limit(1024, 10), 876u) << "128 + 2 x 10 reserved";
+    EXPECT_EQ(sessions_for_open_file_limit(500, 200), 1u) << "never 0";
+    EXPECT_EQ(sessions_for_open_file_limit(std::uint64_t{1} << 40, 200), 1'000'000u);
 }
