@@ -19,7 +19,9 @@
 // - errors holds every <rpc-error> (and Junos's <xnm:error>/<xnm:warning>), warnings included.
 //   The reply failed iff one of them has a severity other than "warning": a warning beside a
 //   good reply is not a failure. The text is kept even then.
-// Sizes are bounded by the frame_decoder's limit on the message. Pure, thread-safe.
+// Sizes are bounded by the frame_decoder's limit on the message. Text is passed on as the router
+// sent it, line ends normalised to LF as XML requires; it is not checked as UTF-8 (the protocol
+// encoder repairs invalid bytes). Pure, thread-safe.
 #pragma once
 
 #include <cstdint>
