@@ -7,7 +7,7 @@ packages=(
   # build
   cmake ninja-build g++ pkg-config clang-format clang-tidy
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev libssh-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libcli11-dev libsystemd-dev libsodium-dev
+  nlohmann-json3-dev libcli11-dev libsystemd-dev libsodium-dev libpugixml-dev
   # packaging: the .deb (dpkg-shlibdeps, file), man pages from --help, the compose file check
   dpkg-dev file help2man man-db docker-compose strace systemd
   # tests: GoogleTest, real OpenSSH, the Python wire-format client

@@ -5,7 +5,8 @@
 # (ctest -L unit), then the process-level tests (ctest -L integration: the fake fleet, real
 # sshd, the proxy, the Python clients). In between, scripts/package-check.sh builds and
 # installs the .deb and checks the systemd units and docker-compose.yml (as root; skipped
-# otherwise). Then it fuzzes the request decoder for 60 s (scripts/fuzz.sh), builds again with
+# otherwise). Then it fuzzes for 60 s in all (scripts/fuzz.sh: the request decoder, the NETCONF
+# framing and rpc-reply parser, JSON → msgpack), builds again with
 # AddressSanitizer + UndefinedBehaviorSanitizer and runs the suite once more. Set
 # FANOUT_SKIP_SANITIZERS=1 to skip those two when iterating.
 set -euo pipefail
@@ -33,7 +34,7 @@ echo "== package: build and install the .deb, check the units and the compose fi
 bash scripts/package-check.sh
 
 if [ "${FANOUT_SKIP_SANITIZERS:-0}" != 1 ]; then
-  echo "== fuzz the request decoder (libFuzzer, 60 s)"
+  echo "== fuzz the decoders (libFuzzer, 60 s in all)"
   bash scripts/fuzz.sh
   echo "== build with ASan+UBSan and test"
   BUILD_DIR=build-asan bash scripts/build.sh -DCMAKE_BUILD_TYPE=Debug -DFANOUT_SANITIZE=ON
