@@ -1,8 +1,13 @@
 #include "tools/fanoutctl/render_text.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <vector>
 
+#include "tools/fanoutctl/text_lines.hpp"
 #include "tools/fanoutctl/text_table.hpp"
 
 namespace fanout::ctl {
@@ -13,38 +18,6 @@ using protocol::router_status;
 constexpr std::size_t status_width = 9;    // "cancelled"
 constexpr std::size_t duration_width = 8;  // "  0.532s"
 const std::string body_indent = "    ";
-
-std::string terminal_safe(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        const auto byte = static_cast<unsigned char>(c);
-        if ((byte < 0x20 && c != '\t') || byte == 0x7f) c = '?';
-    }
-    return out;
-}
-
-std::string_view trim_right(std::string_view s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-// Lines of `text` without '\r' line ends, leading and trailing blank lines dropped.
-std::vector<std::string_view> lines_of(std::string_view text) {
-    std::vector<std::string_view> lines;
-    while (!text.empty()) {
-        const auto newline = text.find('\n');
-        lines.push_back(trim_right(text.substr(0, newline)));
-        if (newline == std::string_view::npos) break;
-        text.remove_prefix(newline + 1);
-    }
-    while (!lines.empty() && lines.back().empty()) lines.pop_back();
-    std::size_t first = 0;
-    while (first < lines.size() && lines[first].empty()) ++first;
-    lines.erase(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(first));
-    return lines;
-}
 
 std::string pad_right(std::string s, std::size_t width) {
     if (s.size() < width) s.append(width - s.size(), ' ');
@@ -57,14 +30,25 @@ std::string pad_left(std::string s, std::size_t width) {
 }
 
 std::string error_detail(const protocol::router_result& r) {
-    if (r.error) {
-        return std::string(protocol::to_string(r.error->kind)) + ": " +
-               first_line(r.error->message);
-    }
-    if (r.status == router_status::failed && r.exit_status) {
-        return "exit status " + std::to_string(*r.exit_status);
-    }
-    return {};
+    const auto message = failure_message(r);
+    if (r.error) return std::string(protocol::to_string(r.error->kind)) + ": " + message;
+    return message;
+}
+
+bool mentions_error(std::string_view line) {
+    std::string lower(line);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return lower.find("error") != std::string::npos;
+}
+
+// The router's own complaint: the first line that says "error" (stderr first), else the first
+// line of stderr, else of stdout.
+std::string router_error_line(const protocol::router_result& r) {
+    for (const auto text : {std::string_view(r.stderr_output), std::string_view(r.output)})
+        for (const auto line : lines_of(text))
+            if (mentions_error(line)) return terminal_safe(line);
+    const auto err = first_line(r.stderr_output);
+    return err.empty() ? first_line(r.output) : err;
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
@@ -105,6 +89,19 @@ std::string first_line(std::string_view text) {
     return lines.empty() ? std::string() : terminal_safe(lines.front());
 }
 
+std::string failure_message(const protocol::router_result& r) {
+    std::string message = r.error ? first_line(r.error->message) : std::string();
+    if (message.empty() && r.status == router_status::failed && r.exit_status)
+        message = "exit status " + std::to_string(*r.exit_status);
+    const bool router_answered =
+        r.status == router_status::failed &&
+        (r.error ? r.error->kind == protocol::error_kind::exit_status : r.exit_status.has_value());
+    if (!router_answered) return message;
+    const auto own = router_error_line(r);
+    if (own.empty()) return message;
+    return message.empty() ? own : message + ": " + own;
+}
+
 std::string format_router_result(const protocol::router_result& r, const result_style& style) {
     std::vector<std::string> details;
     if (style.show_command) details.push_back("[" + terminal_safe(r.command) + "]");
@@ -140,17 +137,38 @@ std::string format_progress(const progress_counts& counts, double elapsed_second
     return line + elapsed;
 }
 
+router_counts count_routers(const protocol::job_result& job) {
+    // A router's outcome is its worst result: failed, else cancelled, else ok.
+    std::map<std::string_view, router_status> worst;
+    for (const auto& r : job.results) {
+        auto [it, added] = worst.emplace(r.router_name, r.status);
+        if (added || it->second == router_status::failed) continue;
+        if (r.status != router_status::success) it->second = r.status;
+    }
+    router_counts counts;
+    for (const auto& [name, status] : worst) {
+        if (status == router_status::success) ++counts.ok;
+        if (status == router_status::failed) ++counts.failed;
+        if (status == router_status::cancelled) ++counts.cancelled;
+    }
+    return counts;
+}
+
 std::string format_job_summary(const protocol::job_result& job) {
     const auto& s = job.summary;
     std::vector<std::string> commands;
     for (const auto& c : s.commands) commands.push_back(terminal_safe(c));
+    const auto routers = count_routers(job);
+    const auto breakdown = [](std::uint64_t total, std::uint64_t ok, std::uint64_t failed,
+                              std::uint64_t cancelled) {
+        return std::to_string(total) + " (" + std::to_string(ok) + " ok, " +
+               std::to_string(failed) + " failed, " + std::to_string(cancelled) + " cancelled)";
+    };
     text_table table;
     table.add_row({commands_label(s), join(commands, "; ")});
-    table.add_row({"routers", std::to_string(s.total_routers)});
-    table.add_row({"results", std::to_string(s.total)});
-    table.add_row({"successful", std::to_string(s.successful)});
-    table.add_row({"failed", std::to_string(s.failed)});
-    table.add_row({"cancelled", std::to_string(s.cancelled)});
+    table.add_row(
+        {"routers", breakdown(s.total_routers, routers.ok, routers.failed, routers.cancelled)});
+    table.add_row({"results", breakdown(s.total, s.successful, s.failed, s.cancelled)});
     table.add_row({"duration", format_seconds(s.total_duration)});
     return "job " + terminal_safe(job.job_id) + "  " + std::string(protocol::to_string(job.state)) +
            '\n' + table.render("  ");
@@ -162,20 +180,22 @@ std::string format_failed_table(const protocol::job_result& job) {
     std::vector<std::string> heading = {"ROUTER", "ERROR", "MESSAGE"};
     if (show_command) heading.insert(heading.begin() + 1, "COMMAND");
     table.add_row(heading);
-    std::size_t rows = 0;
+    // One row per router, for its first failed command; the heading counts both.
+    std::set<std::string_view> routers;
+    std::size_t results = 0;
     for (const auto& r : job.results) {
         if (r.status != router_status::failed) continue;
+        ++results;
+        if (!routers.insert(r.router_name).second) continue;
         std::string kind = r.error ? std::string(protocol::to_string(r.error->kind)) : "-";
-        std::string message = r.error ? first_line(r.error->message) : std::string();
-        if (message.empty() && r.exit_status)
-            message = "exit status " + std::to_string(*r.exit_status);
-        std::vector<std::string> row = {terminal_safe(r.router_name), kind, message};
+        std::vector<std::string> row = {terminal_safe(r.router_name), kind, failure_message(r)};
         if (show_command) row.insert(row.begin() + 1, terminal_safe(r.command));
         table.add_row(row);
-        ++rows;
     }
-    if (rows == 0) return {};
-    return "failed routers (" + std::to_string(rows) + "):\n" + table.render("  ");
+    if (routers.empty()) return {};
+    std::string heading_line = "failed routers (" + std::to_string(routers.size());
+    if (results != routers.size()) heading_line += ", " + std::to_string(results) + " results";
+    return heading_line + "):\n" + table.render("  ");
 }
 
 std::string format_status(const protocol::status_reply& status) {
@@ -184,17 +204,28 @@ std::string format_status(const protocol::status_reply& status) {
     table.add_row({"completed", std::to_string(status.completed)});
     table.add_row({"successful", std::to_string(status.successful)});
     table.add_row({"failed", std::to_string(status.failed)});
+    // The reply has no cancelled count: every completed result that is neither ok nor failed.
+    const auto settled = status.successful + status.failed;
+    if (status.completed > settled || status.state == protocol::job_state::cancelled)
+        table.add_row(
+            {"cancelled", std::to_string(status.completed - std::min(status.completed, settled))});
     if (!status.node.empty()) table.add_row({"node", terminal_safe(status.node)});
     return "job " + terminal_safe(status.job_id) + "  " +
            std::string(protocol::to_string(status.state)) + '\n' + table.render("  ");
 }
 
 std::string format_routers_table(const protocol::routers_reply& routers) {
-    text_table table({false, false, true, false});
-    table.add_row({"NAME", "IP", "PORT", "USERNAME"});
+    const bool groups = std::any_of(routers.routers.begin(), routers.routers.end(),
+                                    [](const auto& r) { return !r.groups.empty(); });
+    text_table table({false, false, true, false, false});
+    std::vector<std::string> heading = {"NAME", "IP", "PORT", "USERNAME"};
+    if (groups) heading.push_back("GROUPS");
+    table.add_row(heading);
     for (const auto& r : routers.routers) {
-        table.add_row({terminal_safe(r.name), terminal_safe(r.ip), std::to_string(r.port),
-                       terminal_safe(r.username)});
+        std::vector<std::string> row = {terminal_safe(r.name), terminal_safe(r.ip),
+                                        std::to_string(r.port), terminal_safe(r.username)};
+        if (groups) row.push_back(terminal_safe(join(r.groups, ",")));
+        table.add_row(row);
     }
     const auto count = routers.routers.size();
     return table.render() + "(" + std::to_string(count) +
