@@ -174,7 +174,7 @@ TEST_F(fanoutctl_operators, unknown_names_are_refused_whole_with_suggestions) {
         ctl({"run", "-r", "R1,r99,r3", "show", "version"}, child_process::capture::stderr_stream);
     EXPECT_EQ(run.code, 2);
     EXPECT_TRUE(has_line(run, "error unknown_routers")) << run.text();
-    EXPECT_TRUE(has_line(run, "  R1: did you mean r1, ")) << run.text();
+    EXPECT_TRUE(has_line(run, "  R1: did you mean r1?")) << run.text();
     EXPECT_TRUE(has_line(run, "  r99: did you mean r9?")) << run.text();
 }
 

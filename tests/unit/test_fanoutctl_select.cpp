@@ -95,18 +95,21 @@ TEST(FanoutctlSuggest, DistanceIgnoresCaseAndCountsSwaps) {
 
 TEST(FanoutctlSuggest, CloseAndMisCasedNamesAreSuggestedClosestFirst) {
     const names known = {"r1", "r2", "r10", "r19", "edge-1", "Core-A", "core-b"};
-    EXPECT_EQ(suggest_names("R1", known), (names{"r1", "r2", "r10"}));
-    EXPECT_EQ(suggest_names("core-a", known), (names{"Core-A", "core-b"}));
+    EXPECT_EQ(suggest_names("R1", known), (names{"r1"})) << "a case mismatch is the answer";
+    EXPECT_EQ(suggest_names("r9", known), (names{"r1", "r2", "r19"}));
+    EXPECT_EQ(suggest_names("core-a", known), (names{"Core-A"}));
+    EXPECT_EQ(suggest_names("core-c", known), (names{"Core-A", "core-b"}));
     EXPECT_EQ(suggest_names("egde-1", known), (names{"edge-1"}));
     EXPECT_TRUE(suggest_names("spine-9", known).empty());
-    EXPECT_EQ(suggest_names("r1", known, 1).size(), 1u) << "at most max suggestions";
+    EXPECT_EQ(suggest_names("r3", known, 2), (names{"r1", "r2"})) << "at most max suggestions";
 }
 
 TEST(FanoutctlSuggest, LinesNameEachUnknownRouterThatHasSuggestions) {
     EXPECT_EQ(format_suggestions({"R10", "zzzzzz", "egde-1"}, {"r10", "r1", "edge-1"}),
-              "  R10: did you mean r10 or r1?\n"
+              "  R10: did you mean r10?\n"
               "  egde-1: did you mean edge-1?\n");
     EXPECT_EQ(format_suggestions({"zzzzzz"}, {"r1"}), "");
+    EXPECT_EQ(format_suggestions({"r4"}, {"r1", "r2", "r3"}), "  r4: did you mean r1, r2 or r3?\n");
 }
 
 }  // namespace

@@ -53,6 +53,9 @@ std::vector<std::string> suggest_names(std::string_view unknown,
     std::sort(close.begin(), close.end(), [](const auto& x, const auto& y) {
         return x.first != y.first ? x.first < y.first : natural_less(*x.second, *y.second);
     });
+    // A name that differs only in case is the answer: nearer ones would only be noise.
+    if (!close.empty() && close.front().first == 0)
+        std::erase_if(close, [](const auto& c) { return c.first > 0; });
     std::vector<std::string> out;
     for (std::size_t i = 0; i < close.size() && i < max; ++i) out.push_back(*close[i].second);
     return out;

@@ -5,7 +5,8 @@
 // substitute, swap two neighbours) between the lower-cased names, so `R1` is distance 0 from
 // `r1` and `r21` is 1 from `r12`. A name is suggested when its distance is at most 1 (names of
 // up to 4 characters) or 2 (longer names); the closest come first, then in natural order, at
-// most `max` of them. Names longer than 255 bytes (beyond the protocol's limit) get none.
+// most `max` of them; when some differ only in case, only those. Names longer than 255 bytes
+// (beyond the protocol's limit) get none.
 #pragma once
 
 #include <cstddef>
