@@ -33,4 +33,13 @@ std::vector<std::string_view> lines_of(std::string_view text) {
     return lines;
 }
 
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out += separator;
+        out += item;
+    }
+    return out;
+}
+
 }  // namespace fanout::ctl
