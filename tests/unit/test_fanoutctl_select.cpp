@@ -2,6 +2,7 @@
 // all), --routers-file contents, and the "did you mean" suggestions for unknown names.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,12 @@ TEST(FanoutctlSuggest, LinesNameEachUnknownRouterThatHasSuggestions) {
               "  R10: did you mean r10?\n"
               "  egde-1: did you mean edge-1?\n");
     EXPECT_EQ(format_suggestions({"zzzzzz"}, {"r1"}), "");
+    std::vector<std::string> many(25, "zzzzzz");
+    many.push_back("R1");
+    EXPECT_EQ(format_suggestions(many, {"r1"}), "") << "only the first 20 are looked at";
+    many.assign(12, "R1");
+    const auto lines = format_suggestions(many, {"r1"});
+    EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 10) << "at most 10 lines";
     EXPECT_EQ(format_suggestions({"r4"}, {"r1", "r2", "r3"}), "  r4: did you mean r1, r2 or r3?\n");
 }
 

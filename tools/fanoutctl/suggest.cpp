@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::size_t longest_name = 255;
 constexpr std::size_t names_with_suggestions = 10;
+constexpr std::size_t names_examined = 20;  // each costs a pass over the whole inventory
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -64,9 +65,9 @@ std::vector<std::string> suggest_names(std::string_view unknown,
 std::string format_suggestions(const std::vector<std::string>& unknown,
                                const std::vector<std::string>& known) {
     std::string out;
-    std::size_t shown = 0;
+    std::size_t shown = 0, examined = 0;
     for (const auto& name : unknown) {
-        if (shown == names_with_suggestions) break;
+        if (shown == names_with_suggestions || examined++ == names_examined) break;
         const auto close = suggest_names(name, known);
         if (close.empty()) continue;
         ++shown;

@@ -22,7 +22,8 @@ std::vector<std::string> suggest_names(std::string_view unknown,
                                        const std::vector<std::string>& known, std::size_t max = 3);
 
 // The lines printed under an unknown_routers error: "  r9: did you mean r1, r19?" for each of
-// the first 10 unknown names that has a suggestion (terminal-safe); empty when none has.
+// the first 10 unknown names that has a suggestion, among the first 20 (terminal-safe); empty
+// when none has.
 std::string format_suggestions(const std::vector<std::string>& unknown,
                                const std::vector<std::string>& known);
 
