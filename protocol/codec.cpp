@@ -167,11 +167,16 @@ struct reply_encoder {
         pack_key(p, "routers");
         p.pack_array(static_cast<std::uint32_t>(r.routers.size()));
         for (const auto& info : r.routers) {
-            p.pack_map(4);
+            p.pack_map(info.groups.empty() ? 4 : 5);
             pack_field(p, "name", info.name);
             pack_field(p, "ip", info.ip);
             pack_field(p, "port", std::uint64_t{info.port});
             pack_field(p, "username", info.username);
+            if (!info.groups.empty()) {
+                pack_key(p, "groups");
+                p.pack_array(static_cast<std::uint32_t>(info.groups.size()));
+                for (const auto& group : info.groups) pack_string(p, group);
+            }
         }
     }
     void operator()(const replay_reply& r) const {

@@ -202,6 +202,8 @@ routers_reply read_routers(const map_reader& m) {
                         static_cast<std::uint16_t>(
                             get_uint(entry, "port", std::numeric_limits<std::uint16_t>::max())),
                         get_string(entry, "username")});
+        if (const auto* groups = entry.find_non_nil("groups"))
+            r.routers.back().groups = get_string_list(*groups, prefix + ".groups");
     }
     return r;
 }

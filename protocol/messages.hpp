@@ -187,6 +187,7 @@ struct router_info {
     std::string ip;
     std::uint16_t port = 22;
     std::string username;
+    std::vector<std::string> groups{};  // the inventory's `groups`; omitted on the wire when empty
 };
 
 struct routers_reply {

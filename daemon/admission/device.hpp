@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace fanout::daemon {
 
@@ -39,10 +40,11 @@ struct device {
     std::uint16_t port = 22;
     std::string username;
     auth_type auth = auth_type::password;
-    secret password;               // auth_type::password
-    std::string private_key_path;  // auth_type::ssh_key
-    secret passphrase;             // optional, for an encrypted private key
-    ssh_algorithms algorithms;     // optional "ssh" block
+    secret password;                  // auth_type::password
+    std::string private_key_path;     // auth_type::ssh_key
+    secret passphrase;                // optional, for an encrypted private key
+    ssh_algorithms algorithms;        // optional "ssh" block
+    std::vector<std::string> groups;  // optional "groups" (fanout only), for `fanoutctl -r @g`
 };
 
 }  // namespace fanout::daemon

@@ -168,6 +168,32 @@ std::string escaped(std::string_view name) {
     return out;
 }
 
+// "groups": ["core", "lab"]; names fanoutctl can write after `@` without quoting.
+bool short_group_name(const json& group) {
+    if (!group.is_string()) return false;
+    const auto& name = group.get_ref<const std::string&>();
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    });
+}
+
+void read_groups(const json& entry, std::string_view source, device& d) {
+    auto groups = entry.find("groups");
+    if (groups == entry.end()) return;
+    if (!groups->is_array() || groups->size() > 64)
+        fail(source, d.name, "groups", "must be a list of at most 64 group names");
+    for (std::size_t i = 0; i < groups->size(); ++i) {
+        const auto& group = (*groups)[i];
+        if (!short_group_name(group))
+            fail(source, d.name, "groups[" + std::to_string(i) + "]",
+                 "must be a group name of 1-64 characters of [A-Za-z0-9_.-]");
+        const auto& name = group.get_ref<const std::string&>();
+        if (std::find(d.groups.begin(), d.groups.end(), name) != d.groups.end())
+            fail(source, d.name, "groups", "names '" + name + "' twice");
+        d.groups.push_back(name);
+    }
+}
+
 // The file's bytes, refusing anything but a regular file of at most max_inventory_bytes. Opened
 // non-blocking, so a FIFO cannot block the caller (start-up, or SIGHUP's reload).
 std::string read_inventory_file(const std::filesystem::path& path) {
@@ -251,6 +277,7 @@ inventory inventory::parse(std::string_view json_text, std::string_view source) 
         d.username = required_string(entry, source, name, "username");
         read_auth(entry, source, d);
         read_ssh(entry, source, d);
+        read_groups(entry, source, d);
         inv.devices_.push_back(std::move(d));
     }
     std::sort(inv.devices_.begin(), inv.devices_.end(),

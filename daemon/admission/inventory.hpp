@@ -14,7 +14,9 @@
 // or, the legacy form, a top-level "password". Optionally "ssh": {"kex_algorithms",
 // "host_key_algorithms", "ciphers", "macs"}: comma-separated SSH algorithm names (preferred
 // first) that replace the daemon's defaults for this router; any other key inside "ssh" is an
-// error. Unknown top-level keys (such as `ssh_config`) are accepted and ignored, so an
+// error. Optionally "groups": a list of group names (1-64 characters of [A-Za-z0-9_.-] each,
+// at most 64, no repeats), fanout's own key, which fanoutctl selects with `-r @name`.
+// Unknown top-level keys (such as `ssh_config`) are accepted and ignored, so an
 // existing junos-mcp-server file loads unchanged.
 #pragma once
 

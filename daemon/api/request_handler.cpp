@@ -143,7 +143,7 @@ std::string request_handler::pong() {
 std::string request_handler::routers() const {
     protocol::routers_reply routers;
     for (const auto& d : devices_.load()->devices())
-        routers.routers.push_back({d.name, d.ip, d.port, d.username});
+        routers.routers.push_back({d.name, d.ip, d.port, d.username, d.groups});
     return now(routers);
 }
 

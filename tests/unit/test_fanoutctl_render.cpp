@@ -1,5 +1,5 @@
 // Unit tests of fanoutctl's pure parts: text and JSON rendering, progress and summary,
-// job id generation, router list parsing, result de-duplication and exit codes.
+// job id generation, result de-duplication and exit codes (router lists: test_fanoutctl_select).
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -10,7 +10,6 @@
 #include "tools/fanoutctl/render_json.hpp"
 #include "tools/fanoutctl/render_text.hpp"
 #include "tools/fanoutctl/result_tracker.hpp"
-#include "tools/fanoutctl/router_list.hpp"
 #include "tools/fanoutctl/text_table.hpp"
 
 namespace {
@@ -89,7 +88,24 @@ TEST(FanoutctlText, FailureWithoutErrorObjectShowsTheExitStatus) {
     r.exit_status = 1;
     r.output = "error: syntax error\n";
     const auto text = format_router_result(r, {.name_width = 2});
-    EXPECT_EQ(text, "r2  FAILED       0.532s  exit status 1\n    error: syntax error\n");
+    EXPECT_EQ(text,
+              "r2  FAILED       0.532s  exit status 1: error: syntax error\n"
+              "    error: syntax error\n");
+}
+
+TEST(FanoutctlText, BriefFailureShowsTheRoutersOwnErrorText) {
+    auto r = make_result("r2", router_status::failed);
+    r.exit_status = 1;
+    r.error = protocol::router_error{error_kind::exit_status, "exit status 1"};
+    r.output = "\n                 ^\nerror: syntax error, expecting <command>: foo\n";
+    EXPECT_EQ(format_router_result(r, {.name_width = 2, .brief = true}),
+              "r2  FAILED       0.532s  exit_status: exit status 1: error: syntax error, "
+              "expecting <command>: foo\n");
+    r.output = "";
+    r.stderr_output = "permission denied\n";
+    EXPECT_EQ(failure_message(r), "exit status 1: permission denied");
+    r.error = protocol::router_error{error_kind::timeout, "no answer within 5s"};
+    EXPECT_EQ(failure_message(r), "no answer within 5s") << "only a router's own answer";
 }
 
 TEST(FanoutctlText, TruncatedOutputIsMarked) {
@@ -148,13 +164,52 @@ TEST(FanoutctlText, SummaryTableCountsEveryOutcome) {
                                make_result("r4", router_status::success)});
     EXPECT_EQ(format_job_summary(job),
               "job job-1  done\n"
-              "  command     show version\n"
-              "  routers     4\n"
-              "  results     4\n"
-              "  successful  2\n"
+              "  command   show version\n"
+              "  routers   4 (2 ok, 1 failed, 1 cancelled)\n"
+              "  results   4 (2 ok, 1 failed, 1 cancelled)\n"
+              "  duration  1.500s\n");
+}
+
+TEST(FanoutctlText, OneBadRouterWithThreeCommandsIsOneFailedRouter) {
+    std::vector<protocol::router_result> results;
+    for (std::uint32_t c = 0; c < 3; ++c) {
+        results.push_back(make_result("r1", router_status::success, c));
+        auto bad = make_result("r2", router_status::failed, c);
+        bad.error = protocol::router_error{error_kind::auth, "authentication failed"};
+        results.push_back(bad);
+    }
+    results.push_back(make_result("r3", router_status::cancelled, 0));
+    results.push_back(make_result("r3", router_status::success, 1));
+    auto job = make_job(results);
+    job.summary.commands = {"show version", "show a", "show b"};
+    job.summary.total_routers = 3;
+    const auto counts = count_routers(job);
+    EXPECT_EQ(counts.ok, 1u);
+    EXPECT_EQ(counts.failed, 1u);
+    EXPECT_EQ(counts.cancelled, 1u);
+    const auto summary = format_job_summary(job);
+    EXPECT_NE(summary.find("  routers   3 (1 ok, 1 failed, 1 cancelled)\n"), std::string::npos)
+        << summary;
+    EXPECT_NE(summary.find("  results   8 (4 ok, 3 failed, 1 cancelled)\n"), std::string::npos)
+        << summary;
+    EXPECT_EQ(format_failed_table(job),
+              "failed routers (1, 3 results):\n"
+              "  ROUTER  COMMAND       ERROR  MESSAGE\n"
+              "  r2      show version  auth   authentication failed\n");
+}
+
+TEST(FanoutctlText, StatusShowsTheCancelledCount) {
+    protocol::status_reply status{"j", protocol::job_state::cancelled, 10, 10, 3, 1};
+    EXPECT_EQ(format_status(status),
+              "job j  cancelled\n"
+              "  total       10\n"
+              "  completed   10\n"
+              "  successful  3\n"
               "  failed      1\n"
-              "  cancelled   1\n"
-              "  duration    1.500s\n");
+              "  cancelled   6\n");
+    status.state = protocol::job_state::done;
+    status.completed = 4;
+    EXPECT_EQ(format_status(status).find("cancelled"), std::string::npos);
 }
 
 TEST(FanoutctlText, FailedTableListsOnlyFailuresWithTheirKinds) {
@@ -182,6 +237,14 @@ TEST(FanoutctlText, RoutersTableShowsNoSecretsAndAlignsPorts) {
               "r1       127.0.0.1  20001  admin\n"
               "core-22  10.0.0.2      22  ops\n"
               "(2 routers)\n");
+    reply.routers[1].groups = {"core", "lon"};
+    EXPECT_EQ(format_routers_table(reply),
+              "NAME     IP          PORT  USERNAME  GROUPS\n"
+              "r1       127.0.0.1  20001  admin\n"
+              "core-22  10.0.0.2      22  ops       core,lon\n"
+              "(2 routers)\n");
+    EXPECT_EQ(to_json(reply)["routers"][1]["groups"].dump(), R"(["core","lon"])");
+    EXPECT_FALSE(to_json(reply)["routers"][0].contains("groups"));
 }
 
 TEST(FanoutctlText, ErrorReplyNamesCodeAndOffendingRouters) {
@@ -343,25 +406,6 @@ TEST(FanoutctlJobId, OddHostnamesAreReducedAndLongOnesShortened) {
 
 TEST(FanoutctlJobId, AnFqdnHostnameGivesAnIdWithoutDots) {
     EXPECT_EQ(make_job_id("ops1.lon.example.net", 7, 8), "ctl-ops1-lon-example-net-7-8");
-}
-
-// ---- router lists ----
-
-TEST(FanoutctlRouters, CommaListsAndRepeatsAreMergedWithoutDuplicates) {
-    const auto s = parse_router_arguments({"r1, r2,,r3", "r2", " r4 "});
-    EXPECT_FALSE(s.all);
-    EXPECT_EQ(s.names, (std::vector<std::string>{"r1", "r2", "r3", "r4"}));
-}
-
-TEST(FanoutctlRouters, AllSelectsTheWholeInventory) {
-    const auto s = parse_router_arguments({"r1", "all"});
-    EXPECT_TRUE(s.all);
-    EXPECT_TRUE(s.names.empty());
-}
-
-TEST(FanoutctlRouters, FileSkipsBlanksAndComments) {
-    EXPECT_EQ(parse_routers_file("# core\nr1\r\n\n  r2  \n#r3\nr1\nr4"),
-              (std::vector<std::string>{"r1", "r2", "r4"}));
 }
 
 // ---- de-duplication and exit codes ----

@@ -255,3 +255,35 @@ TEST(inventory, rejects_algorithms_libssh_does_not_support_naming_router_field_a
                                  R"("aes256-gcm@openssh.com", "macs": "hmac-sha2-512"})"),
               "(no error)");
 }
+
+TEST(inventory, reads_groups_as_a_list_of_short_names) {
+    auto inv = inventory::parse(R"({
+        "r1": {"ip": "10.0.0.1", "username": "u", "password": "p", "groups": ["core", "lon-1.a_b"]},
+        "r2": {"ip": "10.0.0.2", "username": "u", "password": "p", "groups": []},
+        "r3": {"ip": "10.0.0.3", "username": "u", "password": "p"}})");
+    EXPECT_EQ(inv.find("r1")->groups, (std::vector<std::string>{"core", "lon-1.a_b"}));
+    EXPECT_TRUE(inv.find("r2")->groups.empty());
+    EXPECT_TRUE(inv.find("r3")->groups.empty());
+}
+
+TEST(inventory, rejects_bad_groups_naming_router_and_field) {
+    const auto with_groups = [](std::string_view groups) {
+        return error_of(
+            R"({"r1": {"ip": "10.0.0.1", "username": "u", "password": "p", "groups": )" +
+            std::string(groups) + "}}");
+    };
+    EXPECT_NE(with_groups(R"("core")").find("router 'r1': field 'groups' must be a list"),
+              std::string::npos);
+    EXPECT_NE(with_groups(R"(["core", 7])").find("field 'groups[1]' must be a group name"),
+              std::string::npos);
+    EXPECT_NE(with_groups(R"(["core", "a b"])").find("field 'groups[1]'"), std::string::npos);
+    EXPECT_NE(with_groups(R"(["@core"])").find("field 'groups[0]'"), std::string::npos);
+    EXPECT_NE(with_groups(R"([""])").find("field 'groups[0]'"), std::string::npos);
+    EXPECT_NE(with_groups("[\"" + std::string(65, 'g') + "\"]").find("field 'groups[0]'"),
+              std::string::npos);
+    EXPECT_NE(with_groups(R"(["core", "core"])").find("field 'groups' names 'core' twice"),
+              std::string::npos);
+    std::string many = "[";
+    for (int i = 0; i < 65; ++i) many += (i ? ",\"g" : "\"g") + std::to_string(i) + "\"";
+    EXPECT_NE(with_groups(many + "]").find("at most 64"), std::string::npos);
+}

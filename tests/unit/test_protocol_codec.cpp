@@ -312,6 +312,18 @@ TEST(ProtocolCodecReply, RoutersRoundTripsWithoutSecrets) {
         wire().map(2).kv("type", "routers").str("routers").array(2).map(4).bytes();
     EXPECT_EQ(frame.substr(0, prefix.size()), prefix);
     EXPECT_EQ(frame.find("password"), std::string::npos);
+    EXPECT_EQ(frame.find("groups"), std::string::npos) << "no groups: no key (older clients)";
+}
+
+TEST(ProtocolCodecReply, RouterGroupsAreAnOptionalField) {
+    routers_reply in;
+    in.routers = {{"r1", "10.0.0.1", 22, "u", {"core", "lon"}}, {"r2", "10.0.0.2", 22, "u"}};
+    const std::string frame = encode_reply(in);
+    EXPECT_NE(frame.find(wire().str("groups").array(2).str("core").str("lon").bytes()),
+              std::string::npos);
+    const auto out = decode_reply_as<routers_reply>(frame);
+    EXPECT_EQ(out.routers[0].groups, (std::vector<std::string>{"core", "lon"}));
+    EXPECT_TRUE(out.routers[1].groups.empty());
 }
 
 TEST(ProtocolCodecReply, ErrorOmitsAbsentJobIdAndEmptyRouters) {

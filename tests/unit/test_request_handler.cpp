@@ -147,6 +147,17 @@ TEST_F(handler_test, routers_lists_the_inventory_without_secrets) {
     EXPECT_EQ(routers.routers[0].port, 1001);
     auto body = handler.handle(p::encode_request(p::routers_request{})).reply;
     EXPECT_EQ(body.find("\xa1p"), std::string::npos) << "the password must not be sent";
+    EXPECT_TRUE(routers.routers[0].groups.empty());
+}
+
+TEST_F(handler_test, routers_carries_each_routers_groups) {
+    handler.replace_inventory(std::make_shared<const inventory>(inventory::parse(
+        R"({"r1": {"ip": "10.0.0.1", "username": "u", "password": "p", "groups": ["core", "lon"]},
+            "r2": {"ip": "10.0.0.2", "username": "u", "password": "p"}})")));
+    auto routers = as<p::routers_reply>(ask(p::routers_request{}));
+    ASSERT_EQ(routers.routers.size(), 2u);
+    EXPECT_EQ(routers.routers[0].groups, (std::vector<std::string>{"core", "lon"}));
+    EXPECT_TRUE(routers.routers[1].groups.empty());
 }
 
 }  // namespace

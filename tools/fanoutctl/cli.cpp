@@ -38,16 +38,21 @@ const char* const main_footer =
     "\nRun `fanoutctl SUBCOMMAND --help` for details.\n";
 
 const char* const run_footer =
-    "\nEach positional argument is one command: quote commands that contain spaces.\n"
+    "\nThe words after the options form one command, as with pdsh and clush (quote it when it\n"
+    "holds shell characters such as |); give several commands with -c each, run in order.\n"
+    "-r and -x take names, clush node sets (r[1-50], mx[01-12].lab, r[1-5,9]), globs matched\n"
+    "against fanoutd's inventory ('edge-*'), inventory groups (@core) and `all`, comma-separated.\n"
     "Results are printed as they arrive; a summary table follows. On a terminal a live\n"
     "progress line is drawn on stderr. Ctrl-C cancels the job (a second Ctrl-C quits).\n"
     "With --json, stdout holds one JSON object per router result, then the job_result.\n"
     "\nExamples:\n"
-    "  fanoutctl run -r r1,r2 'show version'\n"
-    "  fanoutctl run -r all --brief 'show system uptime'\n"
+    "  fanoutctl run -r 'r[1-50]' show version\n"
+    "  fanoutctl run -r @core -x r21 --collapse show system uptime\n"
+    "  fanoutctl run -r 'edge-*' --prefix show chassis alarms | grep -i major\n"
+    "  fanoutctl run -r all --brief --out-dir /tmp/ver show version\n"
     "  fanoutctl run -r r1 -r r2 -c 'show version' -c 'show interfaces terse'\n"
-    "  fanoutctl run --routers-file core.txt --timeout 30 'show chassis alarms'\n"
-    "  fanoutctl run -r all --json 'show version' | jq -r 'select(.type==\"router_result\")"
+    "  grep -v spare core.txt | fanoutctl run --routers-file - --timeout 30 show chassis alarms\n"
+    "  fanoutctl run -r all --json show version | jq -r 'select(.type==\"router_result\")"
     " | .router_name + \" \" + .status'\n";
 
 // CLI::PositiveNumber's message prints DBL_MAX in full; this one reads well.
@@ -62,6 +67,16 @@ const CLI::Validator positive_seconds(
         return "must be a positive number of seconds, got '" + value + "'";
     },
     "SECONDS");
+
+void add_output_options(CLI::App& cmd, output_options& output) {
+    cmd.add_flag("--brief", output.brief,
+                 "one line per router result (a failure shows the router's own error text)");
+    cmd.add_flag("--collapse", output.collapse,
+                 "group routers with identical output under one node set, as dshbak -c");
+    cmd.add_flag("--prefix", output.prefix, "`router: ` before every output line, as pdsh");
+    cmd.add_option("--out-dir", output.out_dir,
+                   "also write DIR/<router>, DIR/<router>.err and DIR/job.json");
+}
 
 std::string query_footer(const std::string& name, const std::string& what) {
     return "\n" + what + "\n\nExamples:\n  fanoutctl " + name + " ctl-host-4242-1700000000000\n" +
@@ -124,17 +139,20 @@ int run_cli(int argc, char** argv) {
     auto* run_cmd = app.add_subcommand("run", "submit a job and stream its results");
     run_cmd
         ->add_option("-r,--routers", run.router_arguments,
-                     "router names, comma-separated; repeatable; `all` for the whole inventory")
+                     "routers, comma-separated; repeatable: names, node sets r[1-5,9], globs "
+                     "'edge-*', groups @core, or `all` for the whole inventory")
         ->allow_extra_args(false);
     run_cmd
-        ->add_option("--routers-file", run.routers_file,
-                     "file with one router name per line (# comments allowed)")
-        ->check(CLI::ExistingFile);
+        ->add_option("-x,--exclude", run.exclude_arguments,
+                     "routers to leave out, in the same syntax as -r; repeatable")
+        ->allow_extra_args(false);
+    run_cmd->add_option("--routers-file", run.routers_file,
+                        "file with one router name per line, `-` for stdin (# comments allowed)");
     run_cmd
         ->add_option("-c,--command", run.commands,
                      "a command to run; repeat for several, run in order on each router")
         ->allow_extra_args(false);
-    run_cmd->add_option("commands", run.positional_commands, "commands to run (each one argument)");
+    run_cmd->add_option("words", run.words, "the command to run (its words, joined by spaces)");
     run_cmd
         ->add_option("--timeout", run.timeout, "seconds per router per command (fanoutd default)")
         ->check(positive_seconds);
@@ -142,7 +160,7 @@ int run_cli(int argc, char** argv) {
         "--job-id", run.job_id,
         "job id, 1-64 chars of [A-Za-z0-9_:-], no dot (default: ctl-<host>-<pid>-<ms>)");
     run_cmd->add_flag("--json", global.json, "JSON lines on stdout instead of text");
-    run_cmd->add_flag("--brief", run.brief, "one line per router result instead of full output");
+    add_output_options(*run_cmd, run.output);
     run_cmd->add_flag("--no-progress", run.no_progress, "no live progress line on stderr");
     run_cmd->footer(std::string(run_footer) + exit_codes_help + global_note);
 
@@ -162,7 +180,7 @@ int run_cli(int argc, char** argv) {
         "result", "show a finished job's results and summary",
         "Prints every router result and the summary table of an ended job; for a job still\n"
         "running, prints its status and exits 1.");
-    result_cmd->add_flag("--brief", query.brief, "one line per router result");
+    add_output_options(*result_cmd, query.output);
     auto* cancel_cmd = add_query("cancel", "cancel a job",
                                  "Routers not started yet are cancelled; routers in flight are "
                                  "aborted.\nPrints the job's status after the cancel.");

@@ -19,6 +19,12 @@ int job_exit_code(const protocol::job_result& job) {
     return exit_ok;
 }
 
+int finish_job(result_printer& printer, const protocol::job_result& job) {
+    const auto problems = printer.finish(job);
+    for (const auto& problem : problems) std::fprintf(stderr, "fanoutctl: %s\n", problem.c_str());
+    return problems.empty() ? job_exit_code(job) : exit_usage;
+}
+
 int report_usage_error(std::string_view message) {
     std::fprintf(stderr, "fanoutctl: %.*s\n", static_cast<int>(message.size()), message.data());
     return exit_usage;

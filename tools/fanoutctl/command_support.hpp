@@ -9,11 +9,16 @@
 
 #include "protocol/messages.hpp"
 #include "tools/fanoutctl/client.hpp"
+#include "tools/fanoutctl/result_printer.hpp"
 
 namespace fanout::ctl {
 
 // 0 when the job ended `done` with every result successful, else 1.
 int job_exit_code(const protocol::job_result& job);
+
+// printer.finish(job), each --out-dir problem on stderr; the exit code: 2 when a file could not
+// be written, else job_exit_code.
+int finish_job(result_printer& printer, const protocol::job_result& job);
 
 int report_usage_error(std::string_view message);                                      // exit 2
 int report_client_failure(const client_failure& failure);                              // exit 3

@@ -33,14 +33,24 @@ struct global_options {
     }
 };
 
-struct run_options {
-    std::vector<std::string> router_arguments;  // each `-r`, comma-separated names or `all`
-    std::string routers_file;
-    std::vector<std::string> commands;             // each `-c`
-    std::vector<std::string> positional_commands;  // each positional argument is one command
-    std::optional<double> timeout;                 // seconds per router per command
-    std::string job_id;                            // empty: generated client-side
+// How router results are shown (besides --json): one block per result, one line per result,
+// pdsh-style `router: line` prefixes, or identical results collapsed under one node set.
+struct output_options {
     bool brief = false;
+    bool prefix = false;
+    bool collapse = false;
+    std::string out_dir;  // non-empty: also write one file per router there (out_dir.hpp)
+};
+
+struct run_options {
+    std::vector<std::string> router_arguments;   // each `-r`: names, node sets, globs, @groups, all
+    std::vector<std::string> exclude_arguments;  // each `-x`, the same syntax
+    std::string routers_file;                    // `-`: stdin
+    std::vector<std::string> commands;           // each `-c`
+    std::vector<std::string> words;              // positional words: together, one command
+    std::optional<double> timeout;               // seconds per router per command
+    std::string job_id;                          // empty: generated client-side
+    output_options output;
     bool no_progress = false;
 };
 
@@ -50,7 +60,7 @@ struct keygen_options {
 
 struct job_query_options {
     std::string job_id;
-    bool brief = false;  // `result`: one line per router
+    output_options output;  // `result` only
 };
 
 struct replay_options {

@@ -63,16 +63,18 @@ int result_command(const global_options& global, const job_query_options& option
     auto* job = std::get_if<protocol::job_result>(&reply);
     if (!job) return report_unexpected_reply(reply, "job_result or status");
 
+    if (auto conflict = output_conflict(options.output, global.json); !conflict.empty())
+        return report_usage_error("result: " + conflict);
     std::size_t name_width = 0;
     for (const auto& r : job->results) name_width = std::max(name_width, r.router_name.size());
     progress_line no_progress(false);
-    result_printer printer(
-        global.json, {name_width, options.brief, job->summary.commands.size() > 1}, no_progress);
+    result_printer printer(global.json, options.output,
+                           {name_width, options.output.brief, job->summary.commands.size() > 1},
+                           no_progress);
     if (!global.json) {
         for (const auto& r : job->results) printer.print(r);
     }
-    printer.finish(*job);
-    return job_exit_code(*job);
+    return finish_job(printer, *job);
 }
 
 int routers_command(const global_options& global) {

@@ -104,6 +104,7 @@ ordered_json to_json(const protocol::routers_reply& r) {
                         {"ip", info.ip},
                         {"port", info.port},
                         {"username", info.username}});
+        if (!info.groups.empty()) list.back()["groups"] = info.groups;
     }
     return {{"type", "routers"}, {"routers", list}};
 }

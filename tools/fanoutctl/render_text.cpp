@@ -1,8 +1,10 @@
 #include "tools/fanoutctl/render_text.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
+#include "tools/fanoutctl/text_lines.hpp"
 #include "tools/fanoutctl/text_table.hpp"
 
 namespace fanout::ctl {
@@ -13,38 +15,6 @@ using protocol::router_status;
 constexpr std::size_t status_width = 9;    // "cancelled"
 constexpr std::size_t duration_width = 8;  // "  0.532s"
 const std::string body_indent = "    ";
-
-std::string terminal_safe(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        const auto byte = static_cast<unsigned char>(c);
-        if ((byte < 0x20 && c != '\t') || byte == 0x7f) c = '?';
-    }
-    return out;
-}
-
-std::string_view trim_right(std::string_view s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
-// Lines of `text` without '\r' line ends, leading and trailing blank lines dropped.
-std::vector<std::string_view> lines_of(std::string_view text) {
-    std::vector<std::string_view> lines;
-    while (!text.empty()) {
-        const auto newline = text.find('\n');
-        lines.push_back(trim_right(text.substr(0, newline)));
-        if (newline == std::string_view::npos) break;
-        text.remove_prefix(newline + 1);
-    }
-    while (!lines.empty() && lines.back().empty()) lines.pop_back();
-    std::size_t first = 0;
-    while (first < lines.size() && lines[first].empty()) ++first;
-    lines.erase(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(first));
-    return lines;
-}
 
 std::string pad_right(std::string s, std::size_t width) {
     if (s.size() < width) s.append(width - s.size(), ' ');
@@ -57,27 +27,9 @@ std::string pad_left(std::string s, std::size_t width) {
 }
 
 std::string error_detail(const protocol::router_result& r) {
-    if (r.error) {
-        return std::string(protocol::to_string(r.error->kind)) + ": " +
-               first_line(r.error->message);
-    }
-    if (r.status == router_status::failed && r.exit_status) {
-        return "exit status " + std::to_string(*r.exit_status);
-    }
-    return {};
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-    std::string out;
-    for (const auto& item : items) {
-        if (!out.empty()) out += separator;
-        out += item;
-    }
-    return out;
-}
-
-std::string commands_label(const protocol::job_summary& summary) {
-    return summary.commands.size() == 1 ? "command" : "commands";
+    const auto message = failure_message(r);
+    if (r.error) return std::string(protocol::to_string(r.error->kind)) + ": " + message;
+    return message;
 }
 
 }  // namespace
@@ -140,61 +92,34 @@ std::string format_progress(const progress_counts& counts, double elapsed_second
     return line + elapsed;
 }
 
-std::string format_job_summary(const protocol::job_result& job) {
-    const auto& s = job.summary;
-    std::vector<std::string> commands;
-    for (const auto& c : s.commands) commands.push_back(terminal_safe(c));
-    text_table table;
-    table.add_row({commands_label(s), join(commands, "; ")});
-    table.add_row({"routers", std::to_string(s.total_routers)});
-    table.add_row({"results", std::to_string(s.total)});
-    table.add_row({"successful", std::to_string(s.successful)});
-    table.add_row({"failed", std::to_string(s.failed)});
-    table.add_row({"cancelled", std::to_string(s.cancelled)});
-    table.add_row({"duration", format_seconds(s.total_duration)});
-    return "job " + terminal_safe(job.job_id) + "  " + std::string(protocol::to_string(job.state)) +
-           '\n' + table.render("  ");
-}
-
-std::string format_failed_table(const protocol::job_result& job) {
-    const bool show_command = job.summary.commands.size() > 1;
-    text_table table;
-    std::vector<std::string> heading = {"ROUTER", "ERROR", "MESSAGE"};
-    if (show_command) heading.insert(heading.begin() + 1, "COMMAND");
-    table.add_row(heading);
-    std::size_t rows = 0;
-    for (const auto& r : job.results) {
-        if (r.status != router_status::failed) continue;
-        std::string kind = r.error ? std::string(protocol::to_string(r.error->kind)) : "-";
-        std::string message = r.error ? first_line(r.error->message) : std::string();
-        if (message.empty() && r.exit_status)
-            message = "exit status " + std::to_string(*r.exit_status);
-        std::vector<std::string> row = {terminal_safe(r.router_name), kind, message};
-        if (show_command) row.insert(row.begin() + 1, terminal_safe(r.command));
-        table.add_row(row);
-        ++rows;
-    }
-    if (rows == 0) return {};
-    return "failed routers (" + std::to_string(rows) + "):\n" + table.render("  ");
-}
-
 std::string format_status(const protocol::status_reply& status) {
     text_table table;
     table.add_row({"total", std::to_string(status.total)});
     table.add_row({"completed", std::to_string(status.completed)});
     table.add_row({"successful", std::to_string(status.successful)});
     table.add_row({"failed", std::to_string(status.failed)});
+    // The reply has no cancelled count: every completed result that is neither ok nor failed.
+    const auto settled = status.successful + status.failed;
+    if (status.completed > settled || status.state == protocol::job_state::cancelled)
+        table.add_row(
+            {"cancelled", std::to_string(status.completed - std::min(status.completed, settled))});
     if (!status.node.empty()) table.add_row({"node", terminal_safe(status.node)});
     return "job " + terminal_safe(status.job_id) + "  " +
            std::string(protocol::to_string(status.state)) + '\n' + table.render("  ");
 }
 
 std::string format_routers_table(const protocol::routers_reply& routers) {
-    text_table table({false, false, true, false});
-    table.add_row({"NAME", "IP", "PORT", "USERNAME"});
+    const bool groups = std::any_of(routers.routers.begin(), routers.routers.end(),
+                                    [](const auto& r) { return !r.groups.empty(); });
+    text_table table({false, false, true, false, false});
+    std::vector<std::string> heading = {"NAME", "IP", "PORT", "USERNAME"};
+    if (groups) heading.push_back("GROUPS");
+    table.add_row(heading);
     for (const auto& r : routers.routers) {
-        table.add_row({terminal_safe(r.name), terminal_safe(r.ip), std::to_string(r.port),
-                       terminal_safe(r.username)});
+        std::vector<std::string> row = {terminal_safe(r.name), terminal_safe(r.ip),
+                                        std::to_string(r.port), terminal_safe(r.username)};
+        if (groups) row.push_back(terminal_safe(join(r.groups, ",")));
+        table.add_row(row);
     }
     const auto count = routers.routers.size();
     return table.render() + "(" + std::to_string(count) +

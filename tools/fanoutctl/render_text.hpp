@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,12 @@ std::string_view status_word(protocol::router_status status);
 // The first non-blank line of `text`, terminal-safe, without trailing blanks.
 std::string first_line(std::string_view text);
 
+// Why a result failed, without the error kind: the error message and, when the router itself
+// answered with a failing exit status, its own error text, e.g. "exit status 1: error: syntax
+// error, expecting <command>: foo" (the first line saying "error", else the first line of
+// stderr, else of stdout). Empty for a success.
+std::string failure_message(const protocol::router_result& r);
+
 // One result: `r1  ok         0.532s  <detail>` and, unless brief, the output indented.
 // The detail is the first output line (brief), `<error.kind>: <message>` (failed/cancelled),
 // with `[output truncated]` when the daemon cut the output at its cap.
@@ -38,13 +45,24 @@ std::string format_router_result(const protocol::router_result& r, const result_
 // `[ 37/50 done, 2 failed, 1.4s elapsed]` (cancelled is shown only when non-zero).
 std::string format_progress(const progress_counts& counts, double elapsed_seconds);
 
-// The summary table: routers, results, successful, failed, cancelled, total duration.
+// Routers by outcome: a router with any failed result is failed, else with any cancelled
+// result cancelled, else ok (one bad router with three commands is one failed router).
+struct router_counts {
+    std::uint64_t ok = 0, failed = 0, cancelled = 0;
+};
+router_counts count_routers(const protocol::job_result& job);
+
+// The summary table: the command(s), routers and results each with ok/failed/cancelled counts,
+// total duration.
 std::string format_job_summary(const protocol::job_result& job);
 
-// A table of the failed results with their error kinds; empty when none. Cancelled results
-// are only counted in the summary (a cancelled big job would flood the table).
+// A table of the failed routers (one row each, its first failed result) with their error kinds;
+// the heading counts routers, and results too when they differ; empty when none. Cancelled
+// results are only counted in the summary (a cancelled big job would flood the table).
 std::string format_failed_table(const protocol::job_result& job);
 
+// State and result counts; `cancelled` (completed results neither ok nor failed) is shown when
+// non-zero or the job was cancelled.
 std::string format_status(const protocol::status_reply& status);
 std::string format_routers_table(const protocol::routers_reply& routers);
 std::string format_pong(const protocol::pong_reply& pong);

@@ -8,29 +8,38 @@
 #include "tools/fanoutctl/commands.hpp"
 #include "tools/fanoutctl/exit_codes.hpp"
 #include "tools/fanoutctl/job_id.hpp"
+#include "tools/fanoutctl/out_dir.hpp"
 #include "tools/fanoutctl/router_list.hpp"
+#include "tools/fanoutctl/router_select.hpp"
 #include "tools/fanoutctl/stream_job.hpp"
+#include "tools/fanoutctl/suggest.hpp"
 
 namespace fanout::ctl {
 namespace {
+
+using inventory_list = std::vector<protocol::router_info>;
 
 bool has_blank(const std::string& s) {
     return s.find_first_of(" \t") != std::string::npos;
 }
 
-// Several positional words none of which has a blank: most likely an unquoted command.
-void warn_if_unquoted(const std::vector<std::string>& positional) {
-    if (positional.size() < 2 || std::any_of(positional.begin(), positional.end(), has_blank)) {
-        return;
-    }
-    std::fprintf(stderr,
-                 "fanoutctl: note: running %zu separate commands ('%s', '%s', ...); quote a "
-                 "command that contains spaces: 'show version'\n",
-                 positional.size(), positional[0].c_str(), positional[1].c_str());
+// -c commands, then the positional words joined into one command (as pdsh and clush do).
+std::variant<std::vector<std::string>, int> commands_of(const run_options& options) {
+    std::vector<std::string> commands = options.commands;
+    if (std::count_if(options.words.begin(), options.words.end(), has_blank) > 1)
+        return report_usage_error(
+            "run: the words after the options form one command; give several commands with -c "
+            "each (run -r r1 -c 'show version' -c 'show interfaces terse')");
+    std::string joined;
+    for (const auto& word : options.words) joined += (joined.empty() ? "" : " ") + word;
+    if (!joined.empty()) commands.push_back(joined);
+    if (commands.empty())
+        return report_usage_error("run: no command given (for example: run -r r1 show version)");
+    return commands;
 }
 
-// The inventory names, for `-r all`; an exit code when fanoutd could not say.
-std::variant<std::vector<std::string>, int> inventory_names(job_client& client) {
+// fanoutd's inventory (names and groups); an exit code when fanoutd could not say.
+std::variant<inventory_list, int> fetch_inventory(job_client& client) {
     auto outcome = client.request(protocol::routers_request{});
     if (auto* failure = std::get_if<client_failure>(&outcome))
         return report_client_failure(*failure);
@@ -38,10 +47,48 @@ std::variant<std::vector<std::string>, int> inventory_names(job_client& client) 
     if (auto* error = std::get_if<protocol::error_reply>(&reply)) return report_error_reply(*error);
     auto* routers = std::get_if<protocol::routers_reply>(&reply);
     if (!routers) return report_unexpected_reply(reply, "routers");
-    std::vector<std::string> names;
-    for (const auto& r : routers->routers) names.push_back(r.name);
-    if (names.empty()) return report_usage_error("-r all: fanoutd's inventory has no routers");
-    return names;
+    return std::move(routers->routers);
+}
+
+std::variant<std::vector<std::string>, int> select_routers(
+    const run_options& options, job_client& client, std::optional<inventory_list>& inventory) {
+    selection_terms terms{options.router_arguments, {}, options.exclude_arguments};
+    if (!options.routers_file.empty()) {
+        auto names = read_routers_file(options.routers_file);
+        if (auto* error = std::get_if<routers_file_error>(&names))
+            return report_usage_error(error->message);
+        terms.literal = std::move(std::get<std::vector<std::string>>(names));
+    }
+    if (terms.include.empty() && terms.literal.empty())
+        return report_usage_error(
+            "run: no routers given (use -r r1,r2, -r 'r[1-50]', -r all or --routers-file)");
+    if (needs_inventory(terms)) {
+        auto fetched = fetch_inventory(client);
+        if (auto* code = std::get_if<int>(&fetched)) return *code;
+        inventory = std::move(std::get<inventory_list>(fetched));
+    }
+    auto resolved = resolve_selection(terms, inventory ? *inventory : inventory_list{});
+    if (auto* error = std::get_if<selection_error>(&resolved))
+        return report_usage_error("run: " + error->message);
+    auto& names = std::get<std::vector<std::string>>(resolved);
+    if (names.empty()) return report_usage_error("run: fanoutd's inventory has no routers");
+    return std::move(names);
+}
+
+// After unknown_routers: the inventory names closest to each unknown one, on stderr.
+void suggest_known_names(const protocol::error_reply& error, job_client& client,
+                         std::optional<inventory_list>& inventory) {
+    if (error.code != protocol::error_code::unknown_routers || error.routers.empty()) return;
+    if (!inventory) {
+        auto outcome = client.request(protocol::routers_request{});
+        auto* reply = std::get_if<protocol::reply>(&outcome);
+        auto* routers = reply ? std::get_if<protocol::routers_reply>(reply) : nullptr;
+        if (!routers) return;
+        inventory = std::move(routers->routers);
+    }
+    std::vector<std::string> known;
+    for (const auto& r : *inventory) known.push_back(r.name);
+    std::fputs(format_suggestions(error.routers, known).c_str(), stderr);
 }
 
 std::size_t longest(const std::vector<std::string>& names) {
@@ -53,30 +100,14 @@ std::size_t longest(const std::vector<std::string>& names) {
 }  // namespace
 
 int run_command(const global_options& global, const run_options& options) {
-    std::vector<std::string> commands = options.commands;
-    commands.insert(commands.end(), options.positional_commands.begin(),
-                    options.positional_commands.end());
-    if (commands.empty()) {
-        return report_usage_error("run: no command given (for example: run -r r1 'show version')");
-    }
-    warn_if_unquoted(options.positional_commands);
-
-    router_selection selection = parse_router_arguments(options.router_arguments);
-    if (!options.routers_file.empty() && !selection.all) {
-        try {
-            for (auto& name : read_routers_file(options.routers_file)) {
-                if (std::find(selection.names.begin(), selection.names.end(), name) ==
-                    selection.names.end()) {
-                    selection.names.push_back(std::move(name));
-                }
-            }
-        } catch (const std::runtime_error& e) {
-            return report_usage_error(e.what());
-        }
-    }
-    if (!selection.all && selection.names.empty()) {
-        return report_usage_error("run: no routers given (use -r r1,r2, -r all or --routers-file)");
-    }
+    if (auto conflict = output_conflict(options.output, global.json); !conflict.empty())
+        return report_usage_error("run: " + conflict);
+    if (!options.output.out_dir.empty())
+        if (auto problem = prepare_out_dir(options.output.out_dir); !problem.empty())
+            return report_usage_error(problem);
+    auto commands_or_code = commands_of(options);
+    if (auto* code = std::get_if<int>(&commands_or_code)) return *code;
+    const auto commands = std::move(std::get<std::vector<std::string>>(commands_or_code));
 
     const std::string job_id = options.job_id.empty() ? generate_job_id() : options.job_id;
     if (!protocol::is_valid_job_id(job_id)) {
@@ -85,11 +116,10 @@ int run_command(const global_options& global, const run_options& options) {
     }
 
     job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve, global.retries);
-    if (selection.all) {
-        auto names = inventory_names(client);
-        if (auto* code = std::get_if<int>(&names)) return *code;
-        selection.names = std::move(std::get<std::vector<std::string>>(names));
-    }
+    std::optional<inventory_list> inventory;
+    auto selected = select_routers(options, client, inventory);
+    if (auto* code = std::get_if<int>(&selected)) return *code;
+    const auto routers = std::move(std::get<std::vector<std::string>>(selected));
 
     std::optional<result_subscriber> sub;
     try {
@@ -103,14 +133,18 @@ int run_command(const global_options& global, const run_options& options) {
     submit.job_id = job_id;
     submit.commands = commands;
     submit.single_command = commands.size() == 1;
-    submit.routers = selection.names;
+    submit.routers = routers;
     submit.timeout = options.timeout;
     submit.wait = false;
     auto outcome = client.request(submit);
     if (auto* failure = std::get_if<client_failure>(&outcome))
         return report_client_failure(*failure);
     auto& reply = std::get<protocol::reply>(outcome);
-    if (auto* error = std::get_if<protocol::error_reply>(&reply)) return report_error_reply(*error);
+    if (auto* error = std::get_if<protocol::error_reply>(&reply)) {
+        const int code = report_error_reply(*error);
+        suggest_known_names(*error, client, inventory);
+        return code;
+    }
     auto* accepted = std::get_if<protocol::accepted_reply>(&reply);
     if (!accepted) return report_unexpected_reply(reply, "accepted");
 
@@ -130,20 +164,19 @@ int run_command(const global_options& global, const run_options& options) {
 
     if (!global.json) {
         std::printf("job %s accepted: %zu router%s x %zu command%s\n", accepted->job_id.c_str(),
-                    selection.names.size(), selection.names.size() == 1 ? "" : "s", commands.size(),
+                    routers.size(), routers.size() == 1 ? "" : "s", commands.size(),
                     commands.size() == 1 ? "" : "s");
         std::fflush(stdout);
     }
 
     install_interrupt_handler();
     progress_line progress(!options.no_progress && stderr_is_terminal());
-    const result_style style{longest(selection.names), options.brief, commands.size() > 1};
-    result_printer printer(global.json, style, progress);
+    const result_style style{longest(routers), options.output.brief, commands.size() > 1};
+    result_printer printer(global.json, options.output, style, progress);
     auto streamed = stream_job(owner ? *owner : client, *sub, job_id, total, printer, progress);
     if (auto* code = std::get_if<int>(&streamed)) return *code;
     const auto& job = std::get<protocol::job_result>(streamed);
-    printer.finish(job);
-    return job_exit_code(job);
+    return finish_job(printer, job);
 }
 
 }  // namespace fanout::ctl
