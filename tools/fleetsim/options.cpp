@@ -188,7 +188,8 @@ parse_result parse_options(int argc, char** argv) {
     int netconf_port = 0;
 
     CLI::App app{
-        "fleetsim: N fake Junos routers over real SSH, one 127.0.0.1 port each.\n"
+        "fleetsim: N fake Junos routers over real SSH (exec and the netconf subsystem), one\n"
+        "127.0.0.1 port each.\n"
         "Writes devices.json and known_hosts to --out-dir, then prints 'ready <N> routers'\n"
         "on stdout and serves until SIGTERM/SIGINT.",
         "fleetsim"};
