@@ -1,25 +1,82 @@
 #include "tools/fleetsim/junos_element.hpp"
 
+#include <cstdio>
+
 namespace fanout::fleetsim {
 namespace {
 
-nlohmann::ordered_json object_of(const junos_element& element) {
-    nlohmann::ordered_json object = nlohmann::ordered_json::object();
-    if (!element.attributes.empty()) {
-        nlohmann::ordered_json attributes = nlohmann::ordered_json::object();
-        for (const auto& [key, value] : element.attributes) attributes[key] = value;
-        object["attributes"] = std::move(attributes);
+void append_quoted(std::string& out, const std::string& text) {
+    out += '"';
+    for (const char c : text) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+            out += escaped;
+        } else {
+            out += c;  // UTF-8 passes through
+        }
+    }
+    out += '"';
+}
+
+void append_attributes(std::string& out, const junos_element& element) {
+    out += "\"attributes\" : {";
+    for (std::size_t i = 0; i < element.attributes.size(); ++i) {
+        if (i > 0) out += ", ";
+        append_quoted(out, element.attributes[i].first);
+        out += " : ";
+        append_quoted(out, element.attributes[i].second);
+    }
+    out += '}';
+}
+
+// The element's object, its braces at `indent` spaces and its members 4 further in.
+void append_object(std::string& out, const junos_element& element, std::size_t indent) {
+    const std::string pad(indent, ' '), inner(indent + 4, ' ');
+    out += pad + "{";
+    const char* separator = "\n";
+    auto member = [&] {
+        out += separator + inner;
+        separator = ", \n";
+    };
+    if (!element.children.empty() && !element.attributes.empty()) {
+        member();
+        append_attributes(out, element);
     }
     if (element.children.empty()) {
-        if (!element.text.empty()) object["data"] = element.text;
-        return object;
+        if (!element.text.empty()) {
+            member();
+            out += "\"data\" : ";
+            append_quoted(out, element.text);
+        }
+        if (!element.attributes.empty()) {
+            member();
+            append_attributes(out, element);
+        }
     }
+    std::vector<const std::string*> names;  // child names in first-seen order
     for (const auto& child : element.children) {
-        auto& siblings = object[child.name];  // first use creates null, in first-seen order
-        if (siblings.is_null()) siblings = nlohmann::ordered_json::array();
-        siblings.push_back(object_of(child));
+        bool seen = false;
+        for (const auto* name : names) seen = seen || *name == child.name;
+        if (!seen) names.push_back(&child.name);
     }
-    return object;
+    for (const auto* name : names) {
+        member();
+        append_quoted(out, *name);
+        out += " : [";
+        const char* item_separator = "\n";
+        for (const auto& child : element.children) {
+            if (child.name != *name) continue;
+            out += item_separator;
+            item_separator = ", \n";
+            append_object(out, child, indent + 4);
+        }
+        out += "\n" + inner + "]";
+    }
+    out += "\n" + pad + "}";
 }
 
 }  // namespace
@@ -40,21 +97,21 @@ void write_xml(const junos_element& element, pugi::xml_node parent) {
         node.append_attribute(key.c_str()).set_value(value.c_str());
     }
     if (element.children.empty()) {
-        if (!element.text.empty())
+        if (!element.text.empty()) {
             node.append_child(pugi::node_pcdata).set_value(element.text.c_str());
+        }
         return;
     }
     for (const auto& child : element.children) write_xml(child, node);
 }
 
-nlohmann::ordered_json to_junos_json(const junos_element& root) {
-    nlohmann::ordered_json document = nlohmann::ordered_json::object();
-    document[root.name] = nlohmann::ordered_json::array({object_of(root)});
-    return document;
-}
-
 std::string junos_json_text(const junos_element& root) {
-    return to_junos_json(root).dump(4) + "\n";
+    std::string out = "{\n    ";
+    append_quoted(out, root.name);
+    out += " : [\n";
+    append_object(out, root, 4);
+    out += "\n    ]\n}\n";
+    return out;
 }
 
 }  // namespace fanout::fleetsim
