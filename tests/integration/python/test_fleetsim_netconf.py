@@ -299,6 +299,26 @@ class FleetsimNetconfTest(unittest.TestCase):
             s.fill()
 
 
+class NetconfPortTest(unittest.TestCase):
+    def test_another_netconf_port_keeps_the_transport_key(self):
+        with tempfile.TemporaryDirectory(prefix="fanout-ncport-") as temp:
+            fleet = Fleet(BINARIES["fleetsim"], temp, routers=3,
+                          extra_args=["--netconf-only", "r3", "--netconf-port", "20830"])
+            try:
+                with open(fleet.devices) as devices_file:
+                    devices = json.load(devices_file)
+                self.assertEqual(devices["r3"]["ip"], "127.1.0.4")
+                self.assertEqual(devices["r3"]["port"], 20830)
+                self.assertEqual(devices["r3"]["transport"], "netconf")
+                self.assertEqual(devices["r1"]["ip"], "127.0.0.1")
+                s = Session(devices["r3"], known_hosts=fleet.known_hosts)
+                try:
+                    self.assertIn(BASE11, capabilities(s.hello()))
+                finally:
+                    s.close()
+            finally:
+                self.assertEqual(fleet.stop(), 0)
+
 class Port830Test(unittest.TestCase):
     def test_netconf_port_830_writes_junos_mcp_server_entries(self):
         if os.geteuid() != 0:
