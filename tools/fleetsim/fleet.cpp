@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -279,19 +280,22 @@ struct fleet::impl {
     static void* connection_main(void* argument) {
         auto* job = static_cast<connection_job*>(argument);
         serve_connection(job->session.get(), *job->router, job->owner->settings);
-        job->owner->release(job);
+        job->owner->release(job, /*connection_thread=*/true);
         return nullptr;
     }
 
     // Unregisters the socket before the session closes it, so stop() never shuts down a
-    // reused descriptor; the thread count drops only after the session is freed.
-    void release(connection_job* job) {
+    // reused descriptor; the thread count drops only after the session is freed, and on a
+    // connection thread after its OpenSSL state (its random generators) is freed too: left to
+    // the thread's exit, that can outlive stop() and LeakSanitizer reports it at exit.
+    void release(connection_job* job, bool connection_thread = false) {
         {
             std::lock_guard lock(mutex);
             live_fds.erase(job->id);
         }
         impl* owner = job->owner;
         delete job;
+        if (connection_thread) OPENSSL_thread_stop();
         std::lock_guard lock(owner->mutex);
         --owner->live_threads;
         owner->idle.notify_all();
