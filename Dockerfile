@@ -1,6 +1,7 @@
 # fanout on Debian 12, installed the way the README installs it: scripts/install-deps.sh, then
 # scripts/build-deb.sh, then `apt-get install ./fanout_*.deb`. The runtime image also carries
-# fleetsim (the fake router fleet, not in the package) and the sample subscriber's Python deps.
+# fleetsim (the fake router fleet, not in the package; it needs libpugixml1v5) and the sample
+# subscriber's Python deps.
 # Not built here: the machine this was written on has no container engine.
 FROM debian:12 AS build
 WORKDIR /src/fanout
@@ -15,6 +16,7 @@ COPY --from=build /src/fanout/build-pkg/tools/fleetsim/fleetsim /usr/local/bin/f
 COPY examples/subscriber.py /usr/local/bin/fanout-subscriber
 RUN apt-get update \
  && apt-get install -y --no-install-recommends /tmp/fanout_*.deb python3-zmq python3-msgpack \
+    libpugixml1v5 \
  && rm -rf /var/lib/apt/lists/* /tmp/fanout_*.deb \
  && install -d -o fanout -g fanout /fleet /state
 # A named volume mounted on /fleet or /state starts with this owner, so fleetsim and the

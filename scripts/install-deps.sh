@@ -7,12 +7,14 @@ packages=(
   # build
   cmake ninja-build g++ pkg-config clang-format clang-tidy
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev libssh-dev libspdlog-dev libfmt-dev
-  nlohmann-json3-dev libcli11-dev libsystemd-dev libsodium-dev libpugixml-dev
+  nlohmann-json3-dev libcli11-dev libsystemd-dev libsodium-dev
+  libpugixml-dev  # NETCONF XML: daemon/netconf and fleetsim
   # packaging: the .deb (dpkg-shlibdeps, file), man pages from --help, the compose file check
   dpkg-dev file help2man man-db docker-compose strace systemd
   # tests: GoogleTest, real OpenSSH, the Python wire-format client
   googletest libgtest-dev libgmock-dev openssh-server openssh-client
   python3 python3-zmq python3-msgpack
+  python3-junos-eznc  # PyEZ: the foreign NETCONF client of tests/integration/python/test_pyez.py
   # the fuzz target: clang with libFuzzer
   clang libclang-rt-14-dev
   # benchmarks: the peers fanoutd is measured against

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -17,10 +18,19 @@ fleet::fleet(const temp_dir& dir, int routers, std::vector<std::string> extra_ar
     process_->wait_for_line("ready", 60s);
 }
 
-std::uint64_t fleet::connections_accepted() {
+fleet_counts fleet::counts() {
     if (::kill(process_->pid(), SIGUSR1) != 0) throw std::runtime_error("fleetsim is gone");
-    auto line = process_->wait_for_line("connections ", 10s);
-    return std::stoull(line.substr(line.find(' ') + 1));
+    // "connections <C> netconf_sessions <S> netconf_rpcs <R>"
+    std::istringstream line(process_->wait_for_line("connections ", 10s));
+    fleet_counts counts;
+    std::string name;
+    std::uint64_t value = 0;
+    while (line >> name >> value) {
+        if (name == "connections") counts.connections = value;
+        if (name == "netconf_sessions") counts.netconf_sessions = value;
+        if (name == "netconf_rpcs") counts.netconf_rpcs = value;
+    }
+    return counts;
 }
 
 fanoutd_process::fanoutd_process(const temp_dir& dir, const std::string& inventory,

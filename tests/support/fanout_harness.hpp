@@ -24,6 +24,13 @@ namespace fanout::testing {
 
 using namespace std::chrono_literals;
 
+// fleetsim's counts since it started (its SIGUSR1 line).
+struct fleet_counts {
+    std::uint64_t connections = 0;       // TCP connections accepted
+    std::uint64_t netconf_sessions = 0;  // netconf subsystem sessions (hellos sent)
+    std::uint64_t netconf_rpcs = 0;      // <rpc>s received
+};
+
 // A fleetsim process serving routers r1..rN.
 class fleet {
   public:
@@ -32,7 +39,10 @@ class fleet {
     std::string known_hosts() const { return dir_ + "/known_hosts"; }
     child_process& process() { return *process_; }
     // TCP connections fleetsim accepted since it started (asked with SIGUSR1).
-    std::uint64_t connections_accepted();
+    std::uint64_t connections_accepted() { return counts().connections; }
+    // All of fleetsim's counts (asked with SIGUSR1): a second job over pooled NETCONF sessions
+    // adds netconf_rpcs but no netconf_sessions.
+    fleet_counts counts();
 
   private:
     std::string dir_;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -46,19 +47,37 @@ struct listener {
     int fd = -1;
     std::uint16_t port = 0;
     const router_spec* router = nullptr;
+    std::uint32_t address = INADDR_LOOPBACK;  // host order
 };
 
-// Binds 127.0.0.1:0. A refuse router's socket stays bound but never listens: connections
-// are refused, and no other socket can take the port while fleetsim runs.
-listener open_listener(const router_spec& router) {
+// 127.1.x.y for router `index` (1..60000): one loopback address per netconf-only router, so
+// they can all listen on the same --netconf-port.
+std::uint32_t netconf_address(int index) {
+    const auto i = static_cast<std::uint32_t>(index);
+    return (127u << 24) | (1u << 16) | ((i / 250) << 8) | (i % 250 + 1);
+}
+
+std::string dotted(std::uint32_t address) {
+    return std::to_string(address >> 24) + "." + std::to_string(address >> 16 & 255) + "." +
+           std::to_string(address >> 8 & 255) + "." + std::to_string(address & 255);
+}
+
+// Binds address:port (port 0: the kernel picks). A refuse router's socket stays bound but never
+// listens: connections are refused, and no other socket can take the port while fleetsim runs.
+listener open_listener(const router_spec& router, std::uint32_t address_host, std::uint16_t port) {
     listener l;
     l.router = &router;
+    l.address = address_host;
     l.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (l.fd < 0) fail_errno("socket for " + router.name);
     sockaddr_in address{};
     address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
+    address.sin_addr.s_addr = htonl(address_host);
+    address.sin_port = htons(port);
+    if (port != 0) {
+        int one = 1;
+        ::setsockopt(l.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    }
     socklen_t length = sizeof address;
     if (::bind(l.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
         ::getsockname(l.fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
@@ -98,6 +117,8 @@ struct fleet::impl {
     server_settings settings;
     std::atomic<bool> stopping{false};
     std::atomic<std::uint64_t> accepted{0};  // TCP connections, every fault included
+    std::atomic<std::uint64_t> netconf_sessions{0};
+    std::atomic<std::uint64_t> netconf_rpcs{0};
 
     std::vector<listener> listeners;
     std::vector<blackhole_port> blackholes;  // their listeners have fd -1
@@ -145,7 +166,8 @@ struct fleet::impl {
         files.host_key_line = public_key_line(host_key.get());
         bool any_key_auth = false;
         for (const auto& l : listeners) {
-            files.routers.push_back({l.router->name, l.port, l.router->key_auth});
+            files.routers.push_back({l.router->name, dotted(l.address), l.port, l.router->key_auth,
+                                     l.router->netconf_only});
             any_key_auth = any_key_auth || l.router->key_auth;
         }
         if (any_key_auth) {
@@ -258,19 +280,22 @@ struct fleet::impl {
     static void* connection_main(void* argument) {
         auto* job = static_cast<connection_job*>(argument);
         serve_connection(job->session.get(), *job->router, job->owner->settings);
-        job->owner->release(job);
+        job->owner->release(job, /*connection_thread=*/true);
         return nullptr;
     }
 
     // Unregisters the socket before the session closes it, so stop() never shuts down a
-    // reused descriptor; the thread count drops only after the session is freed.
-    void release(connection_job* job) {
+    // reused descriptor; the thread count drops only after the session is freed, and on a
+    // connection thread after its OpenSSL state (its random generators) is freed too: left to
+    // the thread's exit, that can outlive stop() and LeakSanitizer reports it at exit.
+    void release(connection_job* job, bool connection_thread = false) {
         {
             std::lock_guard lock(mutex);
             live_fds.erase(job->id);
         }
         impl* owner = job->owner;
         delete job;
+        if (connection_thread) OPENSSL_thread_stop();
         std::lock_guard lock(owner->mutex);
         --owner->live_threads;
         owner->idle.notify_all();
@@ -292,6 +317,9 @@ void fleet::start() {
     m.settings.latency = &m.latency;
     m.settings.huge_bytes = m.options.huge_bytes;
     m.settings.trickle = m.options.trickle;
+    m.settings.interfaces = m.options.interfaces;
+    m.settings.netconf_sessions = &m.netconf_sessions;
+    m.settings.netconf_rpcs = &m.netconf_rpcs;
     m.settings.stopping = &m.stopping;
     m.settings.verbose = m.options.verbose;
 
@@ -307,7 +335,10 @@ void fleet::start() {
             m.listeners.push_back({-1, m.blackholes.back().port(), &router});
             continue;
         }
-        m.listeners.push_back(open_listener(router));
+        const bool own_address = router.netconf_only && m.options.netconf_port.has_value();
+        m.listeners.push_back(
+            open_listener(router, own_address ? netconf_address(router.index) : INADDR_LOOPBACK,
+                          own_address ? *m.options.netconf_port : 0));
         if (router.fault != fault_kind::refuse) {
             const auto index = static_cast<std::uint32_t>(m.listeners.size() - 1);
             if (!m.add_to_poll(m.listeners.back().fd, poll_key(poll_tag::listener, index))) {
@@ -321,6 +352,14 @@ void fleet::start() {
 
 std::uint64_t fleet::connections_accepted() const {
     return impl_->accepted.load(std::memory_order_relaxed);
+}
+
+std::uint64_t fleet::netconf_sessions() const {
+    return impl_->netconf_sessions.load(std::memory_order_relaxed);
+}
+
+std::uint64_t fleet::netconf_rpcs() const {
+    return impl_->netconf_rpcs.load(std::memory_order_relaxed);
 }
 
 bool fleet::stop(std::chrono::milliseconds grace) {

@@ -1,11 +1,14 @@
-// The fleet: one 127.0.0.1 listener per router (kernel-chosen ports), an accept thread that
-// polls them all, and one small-stack thread per accepted SSH connection.
+// The fleet: one 127.0.0.1 listener per router (kernel-chosen ports; with --netconf-port, the
+// netconf-only routers listen on 127.1.x.y:<port> instead), an accept thread that polls them
+// all, and one small-stack thread per accepted SSH connection.
 //
 // Contract: start() binds every listener, writes the client files (devices.json,
 // known_hosts, keys) and starts accepting; it throws std::runtime_error on failure. stop()
 // stops accepting, shuts down every live connection (so hung faults end too) and waits a
 // bounded time for their threads; it returns false if some did not finish in time.
-// connections_accepted() counts every TCP connection accepted since start (thread-safe).
+// connections_accepted() counts every TCP connection accepted since start, netconf_sessions()
+// every netconf subsystem session started (its hello sent), netconf_rpcs() every <rpc>
+// received; all three are thread-safe.
 #pragma once
 
 #include <chrono>
@@ -26,6 +29,8 @@ class fleet {
     void start();
     bool stop(std::chrono::milliseconds grace = std::chrono::seconds(3));
     std::uint64_t connections_accepted() const;
+    std::uint64_t netconf_sessions() const;
+    std::uint64_t netconf_rpcs() const;
 
   private:
     struct impl;

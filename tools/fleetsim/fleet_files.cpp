@@ -55,10 +55,11 @@ std::string devices_json(const fleet_files& files, const fs::path& key_path) {
         } else {
             auth = {{"type", "password"}, {"password", files.password}};
         }
-        devices[router.name] = {{"ip", "127.0.0.1"},
-                                {"port", router.port},
-                                {"username", files.username},
-                                {"auth", auth}};
+        devices[router.name] = {
+            {"ip", router.ip}, {"port", router.port}, {"username", files.username}, {"auth", auth}};
+        if (router.netconf_only && router.port != 830) {
+            devices[router.name]["transport"] = "netconf";
+        }
     }
     return devices.dump(2) + "\n";
 }
@@ -67,7 +68,9 @@ std::string known_hosts(const fleet_files& files) {
     std::string out;
     out.reserve(files.routers.size() * (files.host_key_line.size() + 24));
     for (const auto& router : files.routers) {
-        out += "[127.0.0.1]:" + std::to_string(router.port) + " " + files.host_key_line + "\n";
+        // OpenSSH writes a bare host for port 22 and [host]:port otherwise.
+        out += router.port == 22 ? router.ip : "[" + router.ip + "]:" + std::to_string(router.port);
+        out += " " + files.host_key_line + "\n";
     }
     return out;
 }

@@ -1,5 +1,7 @@
 // The files fleetsim writes for its clients: devices.json (junos-mcp-server format),
 // known_hosts (OpenSSH format) and, when some router uses key auth, the client key pair.
+// A netconf-only router's entry gets the fanout key "transport": "netconf" unless its port is
+// 830, where fanoutd (like junos-mcp-server's inventory) infers NETCONF from the port.
 //
 // Contract: every file is written to a temporary name in the same directory and renamed into
 // place, so a reader sees either the old file or the complete new one. The private key is
@@ -15,8 +17,10 @@ namespace fanout::fleetsim {
 
 struct router_entry {
     std::string name;
+    std::string ip = "127.0.0.1";
     std::uint16_t port = 0;
     bool key_auth = false;
+    bool netconf_only = false;
 };
 
 struct fleet_files {

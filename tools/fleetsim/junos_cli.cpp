@@ -1,163 +1,24 @@
 #include "tools/fleetsim/junos_cli.hpp"
 
-#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <vector>
+
+#include "tools/fleetsim/junos_documents.hpp"
+#include "tools/fleetsim/junos_text.hpp"
 
 namespace fanout::fleetsim {
 namespace {
 
-using std::chrono::system_clock;
-
-std::string format_utc(system_clock::time_point when, const char* format) {
-    std::time_t t = system_clock::to_time_t(when);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buffer[64];
-    std::size_t n = std::strftime(buffer, sizeof buffer, format, &tm);
-    return std::string(buffer, n);
-}
-
-// Junos "ago" notation: 10w3d 02:06, 3d 17:38, or 02:06.
-std::string junos_ago(std::chrono::seconds elapsed) {
-    long minutes_total = static_cast<long>(elapsed.count() / 60);
-    long weeks = minutes_total / (7 * 24 * 60);
-    long days = minutes_total / (24 * 60) % 7;
-    long hours = minutes_total / 60 % 24;
-    long minutes = minutes_total % 60;
-    char buffer[64];
-    if (weeks > 0) {
-        std::snprintf(buffer, sizeof buffer, "%ldw%ldd %02ld:%02ld", weeks, days, hours, minutes);
-    } else if (days > 0) {
-        std::snprintf(buffer, sizeof buffer, "%ldd %02ld:%02ld", days, hours, minutes);
-    } else {
-        std::snprintf(buffer, sizeof buffer, "%02ld:%02ld", hours, minutes);
-    }
-    return buffer;
-}
-
-std::string show_version(std::string_view hostname) {
-    static constexpr std::string_view os_build = "20231208.f4ae0ec_builder_stable_13";
-    static constexpr std::string_view junos_build = "20231221.103322_builder_junos_234_r1";
-    static constexpr std::string_view packages[][2] = {
-        {"JUNOS OS Kernel 64-bit ", "os"},
-        {"JUNOS OS libs", "os"},
-        {"JUNOS OS runtime", "os"},
-        {"JUNOS OS time zone information", "os"},
-        {"JUNOS network stack and utilities", "junos"},
-        {"JUNOS libs", "junos"},
-        {"JUNOS OS libs compat32", "os"},
-        {"JUNOS OS 32-bit compatibility", "os"},
-        {"JUNOS libs compat32", "junos"},
-        {"JUNOS runtime", "junos"},
-        {"JUNOS Packet Forwarding Engine Support (MX/EX92XX Common)", "junos"},
-        {"JUNOS py extensions", "junos"},
-        {"JUNOS py base", "junos"},
-        {"JUNOS OS crypto", "os"},
-        {"JUNOS mx runtime", "junos"},
-        {"JUNOS Routing Engine Software", "junos"},
-    };
-    std::string out = "Hostname: " + std::string(hostname) +
-                      "\n"
-                      "Model: mx960\n"
-                      "Junos: 23.4R1.10\n";
-    for (const auto& [name, which] : packages) {
-        out +=
-            std::string(name) + " [" + std::string(which == "os" ? os_build : junos_build) + "]\n";
-    }
-    return out;
-}
-
-std::string show_interfaces_terse(int index) {
-    const int a = index / 250 % 250;
-    const int b = index % 250;
-    char loopback[32];
-    std::snprintf(loopback, sizeof loopback, "10.255.%d.%d", a, b);
-    char buffer[2048];
-    std::snprintf(buffer, sizeof buffer,
-                  "Interface               Admin Link Proto    Local                 Remote\n"
-                  "ge-0/0/0                up    up\n"
-                  "ge-0/0/0.0              up    up   inet     10.%d.%d.1/30\n"
-                  "                                   iso\n"
-                  "                                   inet6    fe80::5668:a3ff:fe%02x:%02x00/64\n"
-                  "ge-0/0/1                up    up\n"
-                  "ge-0/0/1.0              up    up   inet     10.%d.%d.5/30\n"
-                  "                                   mpls\n"
-                  "ge-0/0/2                up    down\n"
-                  "ge-0/0/3                down  down\n"
-                  "xe-1/0/0                up    up\n"
-                  "xe-1/0/0.100            up    up   inet     172.16.%d.1/24\n"
-                  "lc-0/0/0                up    up\n"
-                  "lc-0/0/0.32769          up    up   vpls\n"
-                  "pfe-0/0/0               up    up\n"
-                  "pfe-0/0/0.16383         up    up   inet\n"
-                  "                                   inet6\n"
-                  "pfh-0/0/0               up    up\n"
-                  "fxp0                    up    up\n"
-                  "fxp0.0                  up    up   inet     192.168.%d.%d/16\n"
-                  "lo0                     up    up\n"
-                  "lo0.0                   up    up   inet     %-19s --> 0/0\n"
-                  "                                   iso      49.0001.0102.5500.%04d.00\n"
-                  "lo0.16384               up    up   inet     127.0.0.1           --> 0/0\n",
-                  a, b, a, b, a, b, b, a, b, loopback, index % 10000);
-    return buffer;
-}
-
-std::string show_system_uptime(int index) {
-    using namespace std::chrono;
-    const auto now = floor<seconds>(system_clock::now());
-    const auto up = hours(24 * 40) + minutes(37 * index % 20000);
-    const auto booted = now - up;
-    const auto protocols = booted + minutes(2) + seconds(46);
-    const auto configured = now - hours(3 * 24 + index % 48) - minutes(index % 60);
-    const auto load = 0.15 + 0.01 * (index % 30);
-
-    char load_line[160];
-    long up_days = static_cast<long>(duration_cast<hours>(up).count() / 24);
-    long up_hours = static_cast<long>(duration_cast<hours>(up).count() % 24);
-    long up_minutes = static_cast<long>(duration_cast<minutes>(up).count() % 60);
-    std::snprintf(load_line, sizeof load_line,
-                  " up %ld days, %2ld:%02ld, 1 user, load averages: %.2f, %.2f, %.2f\n", up_days,
-                  up_hours, up_minutes, load, load + 0.04, load + 0.07);
-
-    auto stamp = [](system_clock::time_point t) { return format_utc(t, "%Y-%m-%d %H:%M:%S UTC"); };
-    return "Current time: " + stamp(now) +
-           "\n"
-           "Time Source:  NTP CLOCK \n"
-           "System booted: " +
-           stamp(booted) + " (" + junos_ago(duration_cast<seconds>(now - booted)) +
-           " ago)\n"
-           "Protocols started: " +
-           stamp(protocols) + " (" + junos_ago(duration_cast<seconds>(now - protocols)) +
-           " ago)\n"
-           "Last configured: " +
-           stamp(configured) + " (" + junos_ago(duration_cast<seconds>(now - configured)) +
-           " ago) by fanout\n" + format_utc(now, "%I:%M%p") + load_line;
-}
-
-std::vector<std::string_view> split_words(std::string_view text) {
-    std::vector<std::string_view> words;
+std::vector<std::string_view> split(std::string_view text, char separator) {
+    std::vector<std::string_view> parts;
     std::size_t i = 0;
-    while (i < text.size()) {
-        std::size_t j = text.find(' ', i);
+    while (i <= text.size()) {
+        std::size_t j = text.find(separator, i);
         if (j == std::string_view::npos) j = text.size();
-        words.push_back(text.substr(i, j - i));
+        parts.push_back(text.substr(i, j - i));
         i = j + 1;
     }
-    return words;
-}
-
-cli_answer unknown_command(std::string_view command) {
-    auto words = split_words(command);
-    if (words.empty()) return {"", 0};
-    if (words[0] != "show") {
-        return {"error: unknown command: " + std::string(words[0]) + "\n", 1};
-    }
-    if (words.size() == 1) return {"\nerror: syntax error, expecting <command>.\n", 1};
-    std::string_view bad = words[1];
-    if (words.size() > 2 && (words[1] == "interfaces" || words[1] == "system")) bad = words[2];
-    return {"\nerror: syntax error, expecting <command>: " + std::string(bad) + "\n", 1};
+    return parts;
 }
 
 }  // namespace
@@ -177,17 +38,63 @@ std::string normalise_command(std::string_view command) {
     return out;
 }
 
-cli_answer answer_command(std::string_view command, std::string_view hostname, int index) {
-    std::string normal = normalise_command(command);
-    for (std::string_view suffix : {" | no-more", " |no-more"}) {
-        if (normal.size() > suffix.size() && normal.ends_with(suffix)) {
-            normal.resize(normal.size() - suffix.size());
+cli_request parse_cli_request(std::string_view command) {
+    const std::string normal = normalise_command(command);
+    const auto segments = split(normal, '|');
+    cli_request request{normalise_command(segments.front()), output_format::text};
+    for (std::size_t i = 1; i < segments.size(); ++i) {
+        const std::string pipe = normalise_command(segments[i]);
+        if (pipe == "no-more") continue;
+        if (pipe == "display xml") {
+            request.format = output_format::xml;
+        } else if (pipe == "display json") {
+            request.format = output_format::json;
+        } else {
+            return {normal, output_format::text};  // a pipe fleetsim does not know
         }
     }
-    if (normal == "show version") return {show_version(hostname), 0};
-    if (normal == "show interfaces terse") return {show_interfaces_terse(index), 0};
-    if (normal == "show system uptime") return {show_system_uptime(index), 0};
-    return unknown_command(normal);
+    return request;
+}
+
+std::optional<std::string> command_text(std::string_view command, const router_identity& router) {
+    if (command == "show version") return show_version_text(router);
+    if (command == "show interfaces terse") return show_interfaces_terse_text(router);
+    if (command == "show system uptime") return show_system_uptime_text(router);
+    if (command == "show route summary") return show_route_summary_text(router);
+    return std::nullopt;
+}
+
+command_error error_of(std::string_view command) {
+    const auto words = split(command, ' ');
+    if (command.empty() || (words.size() == 1 && words[0] == "show")) {
+        return {"syntax error, expecting <command>.", ""};
+    }
+    if (words[0] != "show")
+        return {"unknown command: " + std::string(words[0]), std::string(words[0])};
+    std::string_view bad = words[1];
+    if (words.size() > 2 &&
+        (words[1] == "interfaces" || words[1] == "system" || words[1] == "route")) {
+        bad = words[2];
+    }
+    return {"syntax error, expecting <command>: " + std::string(bad), std::string(bad)};
+}
+
+cli_answer answer_command(std::string_view command, const router_identity& router) {
+    const cli_request request = parse_cli_request(command);
+    if (request.command.empty()) return {"", 0};
+    if (request.format != output_format::text) {
+        if (auto document = command_document(request.command, router)) {
+            return {request.format == output_format::xml ? cli_display_xml(*document)
+                                                         : cli_display_json(*document),
+                    0};
+        }
+    } else if (auto text = command_text(request.command, router)) {
+        return {std::move(*text), 0};
+    }
+    const command_error error = error_of(request.command);
+    // Junos puts a blank line before a syntax error, not before an unknown command.
+    const bool syntax = error.message.starts_with("syntax");
+    return {(syntax ? "\nerror: " : "error: ") + error.message + "\n", 1};
 }
 
 std::string log_block(std::string_view hostname, std::size_t size) {

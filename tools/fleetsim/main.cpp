@@ -1,7 +1,9 @@
 // fleetsim: N fake Junos routers over real SSH in one process (see --help).
 // Prints "ready <N> routers" on stdout once every listener is bound and the files are
-// written; on SIGUSR1 prints "connections <C>" (TCP connections accepted since start, so a
-// test or benchmark can count the connects a client made); exits 0 on SIGTERM or SIGINT.
+// written; on SIGUSR1 prints "connections <C> netconf_sessions <S> netconf_rpcs <R>" (TCP
+// connections accepted, netconf subsystem sessions started and <rpc>s received since start, so
+// a test or benchmark can count the connects and sessions a client made; readers of the first
+// number alone still work); exits 0 on SIGTERM or SIGINT.
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -50,8 +52,10 @@ int main(int argc, char** argv) {
 
         int signal_number = 0;
         while (sigwait(&handled_signals, &signal_number) == 0 && signal_number == SIGUSR1) {
-            std::printf("connections %llu\n",
-                        static_cast<unsigned long long>(fleet.connections_accepted()));
+            std::printf("connections %llu netconf_sessions %llu netconf_rpcs %llu\n",
+                        static_cast<unsigned long long>(fleet.connections_accepted()),
+                        static_cast<unsigned long long>(fleet.netconf_sessions()),
+                        static_cast<unsigned long long>(fleet.netconf_rpcs()));
             std::fflush(stdout);
         }
         if (!fleet.stop()) {

@@ -11,7 +11,7 @@
 namespace fanout::fleetsim {
 namespace {
 
-constexpr std::array<std::pair<fault_kind, std::string_view>, 15> fault_names{{
+constexpr std::array<std::pair<fault_kind, std::string_view>, 22> fault_names{{
     {fault_kind::none, "none"},
     {fault_kind::refuse, "refuse"},
     {fault_kind::blackhole, "blackhole"},
@@ -27,6 +27,13 @@ constexpr std::array<std::pair<fault_kind, std::string_view>, 15> fault_names{{
     {fault_kind::kbdint_only, "kbdint_only"},
     {fault_kind::one_channel, "one_channel"},
     {fault_kind::stderr_output, "stderr_output"},
+    {fault_kind::netconf_hang_after_hello, "netconf_hang_after_hello"},
+    {fault_kind::netconf_hang_rpc, "netconf_hang_rpc"},
+    {fault_kind::netconf_broken_frame, "netconf_broken_frame"},
+    {fault_kind::netconf_short_chunk, "netconf_short_chunk"},
+    {fault_kind::netconf_short_chunk_close, "netconf_short_chunk_close"},
+    {fault_kind::netconf_oversized, "netconf_oversized"},
+    {fault_kind::netconf_rpc_error, "netconf_rpc_error"},
 }};
 
 constexpr std::string_view fault_help =
@@ -34,7 +41,8 @@ constexpr std::string_view fault_help =
   refuse           nothing listens on the router's port (connection refused)
   blackhole        the TCP connect never completes: SYNs are dropped (a full accept queue)
   hang_banner      accepts TCP, never sends the SSH banner
-  hang_auth        auth succeeds, exec is accepted, then nothing is ever sent
+  hang_auth        auth succeeds, exec (or the netconf subsystem) is accepted, then
+                   nothing is ever sent
   hang_after_auth  auth succeeds, then the channel open is never answered
   auth_fail        every authentication attempt is rejected
   drop_mid_output  sends part of the output, then drops the TCP connection
@@ -44,7 +52,20 @@ constexpr std::string_view fault_help =
   never_close      sends output and exit status, never EOF or channel close
   kbdint_only      only keyboard-interactive auth (password auth rejected)
   one_channel      refuses a second channel on the same session
-  stderr_output    writes a warning line to stderr as well, exit status 0)";
+  stderr_output    writes a warning line to stderr as well, exit status 0
+drop_mid_output, huge_output, slow_trickle, never_close and stderr_output apply to exec only.
+NETCONF faults (the netconf subsystem only; exec still answers normally):
+  netconf_hang_after_hello   sends its hello, then never reads or answers anything
+  netconf_hang_rpc           hello exchange done, then the first <rpc> is never answered
+  netconf_broken_frame       answers with a garbage chunk header (base:1.1) or a reply cut
+                             short before ]]>]]> (base:1.0), then stalls
+  netconf_short_chunk        a chunk header announcing 4096 bytes more than follow (base:1.1)
+                             or half a reply with no end marker (base:1.0), then stalls
+  netconf_short_chunk_close  the same, then closes the channel
+  netconf_oversized          answers each <command> with --huge-bytes of <output> text,
+                             streamed; stops when the client leaves
+  netconf_rpc_error          an <rpc-error> (application, operation-failed) for every <rpc>
+                             but <close-session/>)";
 
 fault_kind require_fault(std::string_view text) {
     auto kind = parse_fault_kind(text);
@@ -81,16 +102,25 @@ std::pair<int, std::chrono::milliseconds> parse_slow_every(const std::string& te
     return {every, std::chrono::milliseconds(ms)};
 }
 
-std::vector<router_spec> build_plan(const fleet_options& options,
-                                    const std::vector<std::string>& faults,
-                                    const std::vector<std::string>& fault_every,
-                                    const std::vector<std::string>& key_auth, int key_auth_every,
-                                    const std::string& slow_every) {
+// The per-router options as given, before they are resolved into the plan.
+struct plan_inputs {
+    std::vector<std::string> faults;
+    std::vector<std::string> fault_every;
+    std::vector<std::string> key_auth;
+    int key_auth_every = 0;
+    std::string slow_every;
+    std::vector<std::string> netconf_only;
+    int netconf_only_every = 0;
+    std::vector<std::string> netconf_base10;
+    int netconf_base10_every = 0;
+};
+
+std::vector<router_spec> build_plan(const fleet_options& options, const plan_inputs& in) {
     std::vector<router_spec> plan;
     std::map<std::string, std::size_t, std::less<>> by_name;
     for (int i = 1; i <= options.routers; ++i) {
-        plan.push_back(
-            {options.prefix + std::to_string(i), i, fault_kind::none, false, std::nullopt});
+        plan.push_back({options.prefix + std::to_string(i), i, fault_kind::none, false,
+                        std::nullopt, false, false});
         by_name.emplace(plan.back().name, plan.size() - 1);
     }
     auto find = [&](const std::string& name) -> router_spec& {
@@ -100,7 +130,7 @@ std::vector<router_spec> build_plan(const fleet_options& options,
         }
         return plan[it->second];
     };
-    for (const auto& text : fault_every) {
+    for (const auto& text : in.fault_every) {
         auto [every, kind] = split_fault(text, ':');
         int k = 0;
         auto [end, ec] = std::from_chars(every.data(), every.data() + every.size(), k);
@@ -111,17 +141,22 @@ std::vector<router_spec> build_plan(const fleet_options& options,
             if (router.index % k == 0) router.fault = kind;
         }
     }
-    for (const auto& text : faults) {
+    for (const auto& text : in.faults) {
         auto [name, kind] = split_fault(text, '=');
         find(name).fault = kind;
     }
-    if (key_auth_every > 0) {
-        for (auto& router : plan)
-            router.key_auth = router.key_auth || router.index % key_auth_every == 0;
-    }
-    for (const auto& name : key_auth) find(name).key_auth = true;
-    if (!slow_every.empty()) {
-        auto [every, delay] = parse_slow_every(slow_every);
+    // NAME list and every-K option of one boolean per router.
+    auto set_flag = [&](bool router_spec::*flag, const std::vector<std::string>& names, int every) {
+        for (auto& router : plan) {
+            if (every > 0 && router.index % every == 0) router.*flag = true;
+        }
+        for (const auto& name : names) find(name).*flag = true;
+    };
+    set_flag(&router_spec::key_auth, in.key_auth, in.key_auth_every);
+    set_flag(&router_spec::netconf_only, in.netconf_only, in.netconf_only_every);
+    set_flag(&router_spec::netconf_base10, in.netconf_base10, in.netconf_base10_every);
+    if (!in.slow_every.empty()) {
+        auto [every, delay] = parse_slow_every(in.slow_every);
         for (auto& router : plan)
             if (router.index % every == 0) router.latency = delay;
     }
@@ -146,17 +181,15 @@ std::string_view fault_name(fault_kind kind) {
 
 parse_result parse_options(int argc, char** argv) {
     fleet_options options;
-    std::vector<std::string> faults;
-    std::vector<std::string> fault_every;
-    std::vector<std::string> key_auth;
+    plan_inputs in;
     int latency_ms = 0;
     int jitter_ms = 0;
     int trickle_ms = 200;
-    int key_auth_every = 0;
-    std::string slow_every;
+    int netconf_port = 0;
 
     CLI::App app{
-        "fleetsim: N fake Junos routers over real SSH, one 127.0.0.1 port each.\n"
+        "fleetsim: N fake Junos routers over real SSH (exec and the netconf subsystem), one\n"
+        "127.0.0.1 port each.\n"
         "Writes devices.json and known_hosts to --out-dir, then prints 'ready <N> routers'\n"
         "on stdout and serves until SIGTERM/SIGINT.",
         "fleetsim"};
@@ -174,27 +207,54 @@ parse_result parse_options(int argc, char** argv) {
     app.add_option("--jitter-ms", jitter_ms, "Extra uniform random delay in [0, J] ms")
         ->check(CLI::Range(0, 3'600'000))
         ->capture_default_str();
-    app.add_option("--slow-every", slow_every,
+    app.add_option("--slow-every", in.slow_every,
                    "K:MS: every K-th router answers each command after MS ms instead of "
                    "--latency-ms/--jitter-ms (e.g. 10:5000)");
-    app.add_option("--fault", faults, "NAME=KIND: give router NAME a fault (repeatable)")
+    app.add_option("--fault", in.faults, "NAME=KIND: give router NAME a fault (repeatable)")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    app.add_option("--fault-every", fault_every,
+    app.add_option("--fault-every", in.fault_every,
                    "K:KIND: give every K-th router (K, 2K, ...) a fault (repeatable)")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_option("--username", options.username, "Accepted username")->capture_default_str();
     app.add_option("--password", options.password, "Accepted password")->capture_default_str();
-    app.add_option("--key-auth", key_auth,
+    app.add_option("--key-auth", in.key_auth,
                    "NAME: router accepts only publickey auth with DIR/client_ed25519 "
                    "(repeatable)")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    app.add_option("--key-auth-every", key_auth_every,
+    app.add_option("--key-auth-every", in.key_auth_every,
                    "K: every K-th router uses key auth like --key-auth (1: all routers)")
         ->check(CLI::Range(1, 1'000'000));
-    app.add_option("--huge-bytes", options.huge_bytes, "Output size of the huge_output fault")
+    app.add_option("--huge-bytes", options.huge_bytes,
+                   "Output size of the huge_output and netconf_oversized faults")
+        ->capture_default_str();
+    app.add_option("--netconf-only", in.netconf_only,
+                   "NAME: router serves only the netconf subsystem and refuses exec and shell, "
+                   "like Junos's port 830 (repeatable)")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--netconf-only-every", in.netconf_only_every,
+                   "K: every K-th router is netconf-only like --netconf-only (1: all routers)")
+        ->check(CLI::Range(1, 1'000'000));
+    app.add_option("--netconf-port", netconf_port,
+                   "PORT: netconf-only routers listen on 127.1.x.y:PORT, one loopback address "
+                   "each (830: devices.json as junos-mcp-server writes it; below 1024 needs "
+                   "root); default: a 127.0.0.1 port each, with \"transport\": \"netconf\"")
+        ->check(CLI::Range(1, 65535));
+    app.add_option("--netconf-base10", in.netconf_base10,
+                   "NAME: router's NETCONF hello offers base:1.0 only, so sessions use "
+                   "]]>]]> framing (repeatable)")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--netconf-base10-every", in.netconf_base10_every,
+                   "K: every K-th router offers base:1.0 only, like --netconf-base10")
+        ->check(CLI::Range(1, 1'000'000));
+    app.add_option("--interfaces", options.interfaces,
+                   "Physical interfaces in 'show interfaces terse' (the first 10 are fixed, "
+                   "the rest ge-2/0/K)")
+        ->check(CLI::Range(1, 100'000))
         ->capture_default_str();
     app.add_option("--trickle-ms", trickle_ms, "Line interval of the slow_trickle fault")
         ->check(CLI::Range(1, 3'600'000))
@@ -211,8 +271,8 @@ parse_result parse_options(int argc, char** argv) {
         if (options.username.empty()) {
             throw CLI::ValidationError("--username", "must not be empty");
         }
-        options.plan =
-            build_plan(options, faults, fault_every, key_auth, key_auth_every, slow_every);
+        if (netconf_port > 0) options.netconf_port = static_cast<std::uint16_t>(netconf_port);
+        options.plan = build_plan(options, in);
     } catch (const CLI::ParseError& e) {
         return {std::nullopt, app.exit(e)};
     }

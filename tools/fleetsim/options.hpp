@@ -1,9 +1,10 @@
 // fleetsim's command line and the per-router plan derived from it.
 //
 // Contract: parse_options() either returns complete options (every router named exactly once
-// in `plan`, in index order, with its fault and auth mode resolved) or an exit code after
-// printing help or an error. An explicit --fault NAME=KIND overrides --fault-every; key auth
-// is on for routers named by --key-auth and for every K-th router with --key-auth-every K.
+// in `plan`, in index order, with its fault, auth mode and NETCONF mode resolved) or an exit
+// code after printing help or an error. An explicit --fault NAME=KIND overrides --fault-every;
+// key auth is on for routers named by --key-auth and for every K-th router with
+// --key-auth-every K; --netconf-only and --netconf-base10 (and their -every forms) work alike.
 #pragma once
 
 #include <chrono>
@@ -13,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "tools/fleetsim/junos_facts.hpp"
 
 namespace fanout::fleetsim {
 
@@ -32,6 +35,13 @@ enum class fault_kind {
     kbdint_only,
     one_channel,
     stderr_output,
+    netconf_hang_after_hello,
+    netconf_hang_rpc,
+    netconf_broken_frame,
+    netconf_short_chunk,
+    netconf_short_chunk_close,
+    netconf_oversized,
+    netconf_rpc_error,
 };
 
 std::optional<fault_kind> parse_fault_kind(std::string_view name);
@@ -43,6 +53,8 @@ struct router_spec {
     fault_kind fault = fault_kind::none;
     bool key_auth = false;  // publickey only, with the fleet's client key
     std::optional<std::chrono::milliseconds> latency;  // --slow-every: replaces the fleet's
+    bool netconf_only = false;    // refuses exec and shell: serves only the netconf subsystem
+    bool netconf_base10 = false;  // its NETCONF hello offers base:1.0 only
 };
 
 struct fleet_options {
@@ -55,6 +67,8 @@ struct fleet_options {
     std::string username = "fanout";
     std::string password = "fanout-secret";
     std::uint64_t huge_bytes = 100ull * 1024 * 1024;
+    int interfaces = default_interfaces;        // physical interfaces in `show interfaces terse`
+    std::optional<std::uint16_t> netconf_port;  // netconf-only routers: 127.1.x.y:<port>
     std::uint64_t seed = 1;
     bool verbose = false;
     std::vector<router_spec> plan;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tools/fleetsim/junos_cli.hpp"
+#include "tools/fleetsim/netconf_server.hpp"
 #include "tools/fleetsim/router_auth.hpp"
 #include "tools/fleetsim/ssh_handles.hpp"
 
@@ -27,7 +28,10 @@ class router_connection {
   public:
     router_connection(ssh_session session, const router_spec& router,
                       const server_settings& settings)
-        : session_(session), router_(router), settings_(settings) {}
+        : session_(session),
+          router_(router),
+          settings_(settings),
+          identity_{router.name, router.index, settings.interfaces} {}
 
     ~router_connection() {
         if (event_) ssh_event_remove_session(event_.get(), session_);
@@ -90,6 +94,30 @@ class router_connection {
         return true;
     }
 
+    // Appends what the client sends within `timeout` (while answering its other packets).
+    netconf_channel::read_status read_some(ssh_channel channel, std::string& out,
+                                           milliseconds timeout) {
+        const auto deadline = steady_clock::now() + timeout;
+        char buffer[16384];
+        for (;;) {
+            if (gone()) return netconf_channel::read_status::closed;
+            const int n = ssh_channel_read_nonblocking(channel, buffer, sizeof buffer, 0);
+            if (n > 0) {
+                out.append(buffer, static_cast<std::size_t>(n));
+                return netconf_channel::read_status::data;
+            }
+            if (n < 0 || ssh_channel_is_eof(channel) || ssh_channel_is_closed(channel)) {
+                return netconf_channel::read_status::closed;
+            }
+            const auto left = deadline - steady_clock::now();
+            if (left <= steady_clock::duration::zero()) return netconf_channel::read_status::idle;
+            auto slice = std::min(std::chrono::ceil<milliseconds>(left), poll_slice);
+            if (ssh_event_dopoll(event_.get(), static_cast<int>(slice.count())) == SSH_ERROR) {
+                return netconf_channel::read_status::closed;
+            }
+        }
+    }
+
     void finish(ssh_channel channel, int exit_status) {
         ssh_channel_request_send_exit_status(channel, exit_status);
         ssh_channel_send_eof(channel);
@@ -122,7 +150,25 @@ class router_connection {
                 continue;
             }
             ssh_channel channel = ssh_message_channel_request_channel(msg.get());
+            const bool exec_or_shell =
+                subtype == SSH_CHANNEL_REQUEST_EXEC || subtype == SSH_CHANNEL_REQUEST_SHELL;
+            if (exec_or_shell && router_.netconf_only) {
+                log("netconf-only: refusing an exec or shell request");
+                ssh_message_reply_default(msg.get());
+                continue;
+            }
             switch (subtype) {
+                case SSH_CHANNEL_REQUEST_SUBSYSTEM: {
+                    const char* name = ssh_message_channel_request_subsystem(msg.get());
+                    if (name == nullptr || std::string_view(name) != "netconf") {
+                        ssh_message_reply_default(msg.get());
+                        break;
+                    }
+                    ssh_message_channel_request_reply_success(msg.get());
+                    msg.reset();
+                    if (!netconf(channel)) return;
+                    break;
+                }
                 case SSH_CHANNEL_REQUEST_EXEC: {
                     const char* text = ssh_message_channel_request_command(msg.get());
                     std::string command = text != nullptr ? text : "";
@@ -144,7 +190,7 @@ class router_connection {
                 case SSH_CHANNEL_REQUEST_WINDOW_CHANGE:
                     ssh_message_channel_request_reply_success(msg.get());
                     break;
-                default:  // subsystem (netconf), x11, forwarding: refused
+                default:  // other subsystems, x11, forwarding: refused
                     ssh_message_reply_default(msg.get());
             }
         }
@@ -163,7 +209,7 @@ class router_connection {
             case wait_outcome::elapsed:
                 break;
         }
-        const cli_answer answer = answer_command(command, router_.name, router_.index);
+        const cli_answer answer = answer_command(command, identity_);
         switch (router_.fault) {
             case fault_kind::drop_mid_output: {
                 std::string_view part(answer.output);
@@ -196,6 +242,55 @@ class router_connection {
                 return true;
         }
     }
+
+    // One NETCONF session on `channel`; false: the connection is over.
+    bool netconf(ssh_channel channel) {
+        if (router_.fault == fault_kind::hang_auth) {
+            log("netconf subsystem accepted, never sending a hello");
+            while (wait(std::chrono::hours(1), channel) == wait_outcome::elapsed) {
+            }
+            return !gone();
+        }
+        netconf_session session;
+        session.router = identity_;
+        session.fault = router_.fault;
+        session.offer_base11 = !router_.netconf_base10;
+        session.session_id = settings_.netconf_sessions->fetch_add(1) + 1;
+        session.huge_bytes = settings_.huge_bytes;
+        session.latency = [this] {
+            return router_.latency ? *router_.latency : settings_.latency->next();
+        };
+        session.log = [this](std::string_view text) { log(text); };
+        session.rpcs = settings_.netconf_rpcs;
+        log("netconf session " + std::to_string(session.session_id));
+        netconf_io io(*this, channel);
+        serve_netconf(io, session);
+        if (gone()) return false;
+        if (!ssh_channel_is_closed(channel)) {
+            ssh_channel_send_eof(channel);
+            ssh_channel_close(channel);
+            ssh_channel_free(channel);
+        }
+        return true;
+    }
+
+    // The channel as netconf_server sees it.
+    class netconf_io final : public netconf_channel {
+      public:
+        netconf_io(router_connection& connection, ssh_channel channel)
+            : connection_(connection), channel_(channel) {}
+        read_status read(std::string& out, milliseconds timeout) override {
+            return connection_.read_some(channel_, out, timeout);
+        }
+        bool write(std::string_view data) override { return connection_.write(channel_, data); }
+        bool wait(milliseconds duration) override {
+            return connection_.wait(duration, channel_) == wait_outcome::elapsed;
+        }
+
+      private:
+        router_connection& connection_;
+        ssh_channel channel_;
+    };
 
     bool stream_huge(ssh_channel channel) {
         const std::string block = log_block(router_.name, huge_block_bytes);
@@ -262,7 +357,7 @@ class router_connection {
                 }
                 std::string out;
                 if (!command.empty()) {
-                    out = answer_command(command, router_.name, router_.index).output;
+                    out = answer_command(command, identity_).output;
                 }
                 if (!write(channel, to_terminal(out) + prompt)) return !gone();
             }
@@ -275,6 +370,7 @@ class router_connection {
     ssh_session session_;
     const router_spec& router_;
     const server_settings& settings_;
+    const router_identity identity_;
     event_ptr event_;
     int channels_opened_ = 0;
     bool pty_ = false;

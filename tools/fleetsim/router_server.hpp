@@ -1,5 +1,7 @@
 // One fake router's side of one accepted SSH connection: key exchange, authentication, then
-// exec/shell channels answered like a Junos CLI, with the router's fault applied.
+// exec/shell channels answered like a Junos CLI and `netconf` subsystem channels answered like
+// Junos's NETCONF server (netconf_server), with the router's fault applied. A netconf-only
+// router refuses exec and shell requests, as Junos's port 830 does.
 //
 // Contract: serve_connection() blocks on the calling thread until the client leaves, the
 // router's fault ends the session, or the fleet stops (the fleet shuts the socket down and
@@ -48,7 +50,10 @@ struct server_settings {
     latency_source* latency = nullptr;
     std::uint64_t huge_bytes = 0;
     std::chrono::milliseconds trickle{200};
+    int interfaces = default_interfaces;
     const std::atomic<bool>* stopping = nullptr;
+    std::atomic<std::uint64_t>* netconf_sessions = nullptr;  // also numbers the session-ids
+    std::atomic<std::uint64_t>* netconf_rpcs = nullptr;
     bool verbose = false;
 };
 

@@ -71,6 +71,14 @@ class Fleet:
             self.stop()
             raise
 
+    def counters(self, timeout_s=10):
+        """fleetsim's counts since start, asked with SIGUSR1: {"connections": TCP connections
+        accepted, "netconf_sessions": netconf subsystem sessions, "netconf_rpcs": <rpc>s}."""
+        self.process.send_signal(signal.SIGUSR1)
+        line = read_line_starting(self.process, "connections ", timeout_s)
+        words = line.split()
+        return {words[i]: int(words[i + 1]) for i in range(0, len(words) - 1, 2)}
+
     def stop(self):
         return stop_process(self.process)
 
@@ -129,6 +137,25 @@ def wait_for_line(process, expected, timeout_s):
         if expected.encode() in buffered.splitlines():
             return
     raise AssertionError(f"{process.args[0]} did not print {expected!r} within {timeout_s}s")
+
+
+def read_line_starting(process, prefix, timeout_s):
+    """The next whole stdout line that starts with prefix (earlier lines are dropped)."""
+    deadline = time.monotonic() + timeout_s
+    buffered = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], deadline - time.monotonic())
+        if not ready:
+            break
+        chunk = os.read(process.stdout.fileno(), 4096)
+        if not chunk:
+            raise AssertionError(f"{process.args[0]} exited before printing {prefix!r}")
+        buffered += chunk
+        *lines, buffered = buffered.split(b"\n")
+        for line in lines:
+            if line.startswith(prefix.encode()):
+                return line.decode()
+    raise AssertionError(f"{process.args[0]} printed no {prefix!r} line within {timeout_s}s")
 
 
 def stop_process(process, timeout_s=30):
