@@ -173,12 +173,14 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         ->check(CLI::Range(0.0, 86400.0))
         ->capture_default_str();
     auto* max_sessions =
-        app.add_option("--max-sessions", c.sessions.max_sessions,
-                       "Open SSH sessions, in use and idle, kept at most; each holds one file "
-                       "descriptor. Default: the open-file limit (raised to its hard limit at "
-                       "start) minus 256 reserved for fanoutd's own files and ZeroMQ clients. At "
-                       "the cap a new session first closes an idle one that no queued or running "
-                       "job needs, the most recently used first")
+        app.add_option(
+               "--max-sessions", c.sessions.max_sessions,
+               "Open SSH sessions, in use and idle, kept at most; each holds one file "
+               "descriptor. Default: the open-file limit (raised to its hard limit at "
+               "start) minus 128 + 2 x --max-connections reserved for fanoutd's own files and "
+               "ZeroMQ connections. At "
+               "the cap a new session first closes an idle one that no queued or running "
+               "job needs, the most recently used first")
             ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
     app.add_option("--session-keepalive", session_keepalive,
                    "Seconds between keepalives on idle SSH sessions, to find dead ones before "

@@ -88,4 +88,31 @@ std::optional<error_code> error_code_from(std::string_view s) {
     return value_of(error_code_names, s);
 }
 
+router_result without_output(const router_result& r) {
+    router_result copy;
+    copy.job_id = r.job_id;
+    copy.router_name = r.router_name;
+    copy.command = r.command;
+    copy.command_index = r.command_index;
+    copy.status = r.status;
+    copy.exit_status = r.exit_status;
+    copy.error = r.error;
+    copy.truncated = r.truncated;
+    copy.output_withheld = true;
+    copy.execution_duration = r.execution_duration;
+    copy.start_time = r.start_time;
+    copy.end_time = r.end_time;
+    copy.seq = r.seq;
+    copy.node = r.node;
+    copy.control_endpoint = r.control_endpoint;
+    return copy;
+}
+
+job_result without_output(const job_result& job) {
+    job_result copy{job.job_id, job.state, job.summary, {}, job.node, job.control_endpoint};
+    copy.results.reserve(job.results.size());
+    for (const auto& r : job.results) copy.results.push_back(without_output(r));
+    return copy;
+}
+
 }  // namespace fanout::protocol

@@ -137,6 +137,12 @@ struct job_result {
     std::string control_endpoint{};      // where it takes control requests (empty: not sent)
 };
 
+// Copies of a result and of an aggregate without output and stderr, flagged
+// output_withheld: what fanoutd sends when the full one does not fit a memory budget.
+// Built field by field, so the outputs are never copied.
+router_result without_output(const router_result& r);
+job_result without_output(const job_result& job);
+
 struct accepted_reply {
     std::string job_id;
     std::uint64_t total = 0;

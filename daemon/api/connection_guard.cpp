@@ -1,8 +1,10 @@
 #include "daemon/api/connection_guard.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstddef>
@@ -115,6 +117,9 @@ void connection_guard::run() {
     }
 }
 
+// Event order: libzmq sends a connection's DISCONNECTED before it closes the descriptor, so
+// the next ACCEPTED of the same number comes after it. That holds because fanoutd's context
+// has one I/O thread (daemon.cpp), so every listener and engine emits from the same thread.
 void connection_guard::on_event(listener& l, std::uint16_t event, std::int32_t fd) {
     if (event == ZMQ_EVENT_DISCONNECTED) {
         l.open.erase(fd);  // a connection of its own (connect side) was never counted
@@ -126,8 +131,14 @@ void connection_guard::on_event(listener& l, std::uint16_t event, std::int32_t f
         return;
     }
     // Over the cap: not counted, as it goes now. Its DISCONNECTED finds nothing to erase.
-    const bool ours = accepted_on(fd, l.endpoint);
-    if (ours) ::shutdown(fd, SHUT_RDWR);
+    // The descriptor may have been closed, and its number reused, since the event was sent:
+    // a duplicate pins whatever it is now while it is checked and shut down (shutdown acts
+    // on the socket, so through the duplicate too). A reused number that is again a
+    // connection of this listener gets shut down instead: over the cap either way.
+    const int pinned = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    const bool ours = pinned >= 0 && accepted_on(pinned, l.endpoint);
+    if (ours) ::shutdown(pinned, SHUT_RDWR);
+    if (pinned >= 0) ::close(pinned);
     const auto now = std::chrono::steady_clock::now();
     if (now - last_warning_ >= std::chrono::seconds(10)) {
         spdlog::warn(

@@ -16,7 +16,12 @@
 //   must an SSH connection or a file be touched.
 // - Accepted connections hold one descriptor each until they close, so fanoutd reserves
 //   descriptors for (number of listeners x cap) of them (open_files.hpp). Connections that
-//   never finish the ZeroMQ handshake are closed after handshake_timeout.
+//   never finish the ZeroMQ handshake are closed after handshake_timeout, and ZeroMQ
+//   heartbeats close connections whose peer stopped answering (heartbeat_interval, _timeout).
+// - Best effort, not a guarantee: the guard acts after libzmq accepted, from its own thread,
+//   and a connection over the cap may get a request in before it is closed (its reply is
+//   then lost: clients retry). internal_descriptors leaves room for that lag; a starved guard
+//   thread facing a very fast connect loop could still let libzmq hit the open-file limit.
 // - stop() joins the thread; the destructor calls it.
 #pragma once
 
@@ -33,6 +38,8 @@
 namespace fanout::daemon {
 
 inline constexpr std::chrono::milliseconds handshake_timeout{10'000};
+inline constexpr std::chrono::milliseconds heartbeat_interval{30'000};
+inline constexpr std::chrono::milliseconds heartbeat_timeout{90'000};
 
 class connection_guard {
   public:
@@ -42,7 +49,8 @@ class connection_guard {
     ~connection_guard();
 
     // `name` names the socket in logs ("jobs", "results"); its bound endpoint is read from
-    // the socket (ZMQ_LAST_ENDPOINT). Also sets the socket's handshake timeout.
+    // the socket (ZMQ_LAST_ENDPOINT). The owner sets handshake_timeout (and the heartbeats)
+    // before binding: listeners copy socket options at bind time.
     void watch(zmq::socket_t& socket, const std::string& name);
     void start();
     void stop();

@@ -51,6 +51,8 @@ intake::intake(zmq::context_t& context, intake_settings settings, request_handle
     router.set(zmq::sockopt::router_mandatory, 1);
     router.set(zmq::sockopt::maxmsgsize, max_message);
     router.set(zmq::sockopt::handshake_ivl, static_cast<int>(handshake_timeout.count()));
+    router.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(heartbeat_interval.count()));
+    router.set(zmq::sockopt::heartbeat_timeout, static_cast<int>(heartbeat_timeout.count()));
     if (curve_server) curve::apply_curve_server(router.handle(), *curve_server);
     router.bind(settings_.jobs_endpoint);
     if (guard) guard->watch(router, "jobs");
@@ -160,7 +162,7 @@ void intake::receive_request(bool from_pool) {
     }
     auto answer = handler_.handle(body);
     if (answer.wait_for.empty())
-        reply(frames, answer.reply);
+        reply(frames, answer.reply, answer.took_effect);
     else
         waiters_[answer.wait_for].push_back(std::move(frames));
 }
@@ -175,7 +177,7 @@ void intake::drain_completions() {
             if (it != waiters_.end()) {
                 auto body = std::make_shared<const std::string>(completion[1].to_string());
                 for (const auto& to : it->second)
-                    if (!deliver(to, body))
+                    if (!deliver(to, body, true))
                         spdlog::debug("intake: job {} ended; its wait:true client is gone",
                                       it->first);
                 waiters_.erase(it);  // nothing of a waiter outlives its job
@@ -185,8 +187,8 @@ void intake::drain_completions() {
     }
 }
 
-void intake::reply(const envelope& to, std::string body) {
-    (void)deliver(to, std::make_shared<const std::string>(std::move(body)));
+void intake::reply(const envelope& to, std::string body, bool took_effect) {
+    (void)deliver(to, std::make_shared<const std::string>(std::move(body)), took_effect);
 }
 
 namespace {
@@ -218,30 +220,52 @@ std::string over_budget_message(const send_budget& budget, const std::string& pe
 
 }  // namespace
 
-bool intake::deliver(const envelope& to, std::shared_ptr<const std::string> body) {
+namespace {
+
+// A job_result reply without its outputs; empty when `body` is not a job_result.
+std::string withheld_job_result(const std::string& body) {
+    auto decoded = protocol::decode_published(body);
+    auto* job = std::get_if<protocol::job_result>(&decoded);
+    return job ? protocol::encode_job_result(protocol::without_output(*job)) : std::string();
+}
+
+}  // namespace
+
+bool intake::deliver(const envelope& to, std::shared_ptr<const std::string> body,
+                     bool took_effect) {
     auto& router = to.from_pool ? sockets_->pool : sockets_->router;
     const std::string peer = peer_key(to);
     if (!replies_->try_reserve(peer, body->size())) {
         auto why = over_budget_message(*replies_, peer, body->size());
-        spdlog::debug("intake: busy instead of a reply: {}", why);
+        std::string substitute;
+        if (!took_effect) {
+            spdlog::debug("intake: busy instead of a reply: {}", why);
+            substitute =
+                protocol::encode_reply(error_reply{error_code::busy, why, std::nullopt, {}});
+        } else {
+            substitute = withheld_job_result(*body);  // empty: a small reply, sent as it is
+            if (!substitute.empty())
+                spdlog::debug("intake: a job_result without outputs instead of a reply: {}", why);
+        }
         const auto now = std::chrono::steady_clock::now();
         if (now - last_warning_ >= std::chrono::seconds(10)) {
             spdlog::warn("intake: {} (further ones within 10 s are not logged)", why);
             last_warning_ = now;
         }
-        body = std::make_shared<const std::string>(
-            protocol::encode_reply(error_reply{error_code::busy, why, std::nullopt, {}}));
+        if (!substitute.empty()) body = std::make_shared<const std::string>(std::move(substitute));
         replies_->force_reserve(peer, body->size());
     } else if (body->size() >= (std::size_t{1} << 20)) {
         spdlog::debug("intake: a reply of {} bytes goes out", body->size());
     }
+    // The body's frame owns the reservation from here on: destroyed unsent (an unroutable
+    // envelope), it gives it back.
+    auto frame = zero_copy_frame(body, replies_, peer);
     try {
-        for (const auto& frame : to)
-            if (!router.send(zmq::buffer(frame),
+        for (const auto& part : to)
+            if (!router.send(zmq::buffer(part),
                              zmq::send_flags::sndmore | zmq::send_flags::dontwait))
                 throw zmq::error_t();
-        if (!send_zero_copy(router, body, zmq::send_flags::dontwait, replies_, peer))
-            throw zmq::error_t();
+        if (!router.send(frame, zmq::send_flags::dontwait)) throw zmq::error_t();
         return true;
     } catch (const zmq::error_t&) {
         spdlog::debug("intake: reply dropped: the client is gone or not reading");

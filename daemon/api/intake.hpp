@@ -11,8 +11,11 @@
 //   last frame arrives, so who may connect (CURVE, ipc permissions) bounds that.
 // - Replies are bounded in bytes (send_budget): what ZeroMQ still holds for one client, and
 //   for all, stays within reply_bytes_per_client and reply_bytes_total (or one reply). A
-//   reply that does not fit is replaced by a small `busy` error that says which limit it hit;
-//   the client gets its replies again once it has read what it was sent.
+//   reply to a read-only request that does not fit is replaced by a small `busy` error that
+//   says which limit it hit; the client gets its replies again once it has read what it was
+//   sent. The reply to a submit or cancel that took effect is never replaced: a job_result
+//   (wait: true) that does not fit goes out without outputs (output_withheld, as on PUB;
+//   `result` has them), anything else (accepted, status) is small and always sent.
 // - `wait: true` submitters are answered when the publisher reports the job ended, i.e. after
 //   the job's aggregate was published (the completions inproc PULL socket).
 // - Pool mode (settings.jobs_connect): a second ROUTER, the pool socket, connects to
@@ -97,9 +100,10 @@ class intake {
     void run();
     void receive_request(bool from_pool);
     void drain_completions();
-    void reply(const envelope& to, std::string body);
+    void reply(const envelope& to, std::string body, bool took_effect = false);
     // False when the reply could not be routed (client gone, pipe full) and was dropped.
-    bool deliver(const envelope& to, std::shared_ptr<const std::string> body);
+    // `took_effect`: never replaced by busy (see the contract).
+    bool deliver(const envelope& to, std::shared_ptr<const std::string> body, bool took_effect);
 
     const intake_settings settings_;
     request_handler& handler_;

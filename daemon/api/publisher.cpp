@@ -31,6 +31,8 @@ publisher::publisher(zmq::context_t& context, const publisher_settings& settings
     sockets_->pub.set(zmq::sockopt::linger, 2000);
     sockets_->pub.set(zmq::sockopt::sndhwm, static_cast<int>(settings.send_hwm));
     sockets_->pub.set(zmq::sockopt::handshake_ivl, static_cast<int>(handshake_timeout.count()));
+    sockets_->pub.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(heartbeat_interval.count()));
+    sockets_->pub.set(zmq::sockopt::heartbeat_timeout, static_cast<int>(heartbeat_timeout.count()));
     if (curve_server) curve::apply_curve_server(sockets_->pub.handle(), *curve_server);
     sockets_->pub.bind(settings.endpoint);
     if (guard) guard->watch(sockets_->pub, "results");
@@ -96,23 +98,12 @@ void publisher::run() {
     }
 }
 
-namespace {
-
-protocol::router_result without_output(protocol::router_result r) {
-    r.output.clear();
-    r.stderr_output.clear();
-    r.output_withheld = true;
-    return r;
-}
-
-}  // namespace
-
 void publisher::send(const message& m) {
     if (auto* r = std::get_if<protocol::router_result>(&m)) {
         publish(
             protocol::router_result_topic(*r),
             std::make_shared<const std::string>(protocol::encode_router_result(*r)),
-            [r] { return protocol::encode_router_result(without_output(*r)); },
+            [r] { return protocol::encode_router_result(protocol::without_output(*r)); },
             "result " + r->job_id + "/" + r->router_name);
         return;
     }
@@ -120,11 +111,7 @@ void publisher::send(const message& m) {
     auto body = std::make_shared<const std::string>(protocol::encode_job_result(aggregate));
     publish(
         protocol::job_result_topic(aggregate.job_id), body,
-        [&aggregate] {
-            auto copy = aggregate;
-            for (auto& r : copy.results) r = without_output(std::move(r));
-            return protocol::encode_job_result(copy);
-        },
+        [&aggregate] { return protocol::encode_job_result(protocol::without_output(aggregate)); },
         "the aggregate of job " + aggregate.job_id);
     // Intake answers `wait: true` clients with these very bytes, output included (intake
     // bounds its replies itself): the aggregate may leave the scheduler's retention before

@@ -56,7 +56,7 @@ request_handler::answer request_handler::handle(std::string_view body) {
     }
     if (auto* cancel = std::get_if<protocol::cancel_request>(&request)) {
         auto s = tasks_.cancel(cancel->job_id);
-        return {s ? now(*s) : now(not_found(cancel->job_id)), {}};
+        return {s ? now(*s) : now(not_found(cancel->job_id)), {}, s.has_value()};
     }
     if (auto* result = std::get_if<protocol::result_request>(&request)) {
         auto r = tasks_.result(result->job_id);
@@ -114,15 +114,15 @@ request_handler::answer request_handler::submit(protocol::submit_request& reques
     auto outcome = tasks_.submit(std::move(spec));
     if (auto* error = std::get_if<error_reply>(&outcome)) return {now(*error), {}};
     auto& accepted = std::get<protocol::accepted_reply>(outcome);
-    if (!request.wait) return {now(accepted), {}};
+    if (!request.wait) return {now(accepted), {}, true};
     // A resubmit may name a job that has ended: its job_result is the answer, now. A job still
     // active cannot end before intake next drains completions, so no race here.
     auto known = tasks_.result(accepted.job_id);
     if (auto* aggregate = std::get_if<std::shared_ptr<const protocol::job_result>>(&known))
-        return {protocol::encode_job_result(**aggregate), {}};
+        return {protocol::encode_job_result(**aggregate), {}, true};
     if (std::holds_alternative<std::monostate>(known))  // ended and evicted in between
-        return {now(accepted), {}};
-    return {{}, accepted.job_id};
+        return {now(accepted), {}, true};
+    return {{}, accepted.job_id, true};
 }
 
 std::string request_handler::pong() {

@@ -53,6 +53,9 @@ class request_handler {
     struct answer {
         std::string reply;     // the encoded reply to send now; empty when wait_for is set
         std::string wait_for;  // set: answer later with this job's encoded job_result
+        // A submit or cancel that took effect: its reply must reach the client as sent, never
+        // be replaced by `busy` (which would say that nothing happened).
+        bool took_effect = false;
     };
 
     request_handler(request_settings settings, scheduler& tasks,

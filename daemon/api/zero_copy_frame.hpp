@@ -20,6 +20,12 @@
 
 namespace fanout::daemon {
 
+// The frame send_zero_copy sends, for callers that must own it before sending anything
+// else: destroying it unsent releases the reservation too.
+zmq::message_t zero_copy_frame(const std::shared_ptr<const std::string>& bytes,
+                               const std::shared_ptr<send_budget>& budget = nullptr,
+                               const std::string& peer = {});
+
 zmq::send_result_t send_zero_copy(zmq::socket_t& socket,
                                   const std::shared_ptr<const std::string>& bytes,
                                   zmq::send_flags flags,

@@ -21,6 +21,13 @@ constexpr milliseconds result_poll_interval{1000};
 constexpr milliseconds final_poll_interval{100};
 constexpr milliseconds redraw_interval{100};
 
+// Any of its results published without output (output_withheld).
+bool withheld(const protocol::job_result& job) {
+    for (const auto& r : job.results)
+        if (r.output_withheld) return true;
+    return false;
+}
+
 }  // namespace
 
 std::variant<protocol::job_result, int> stream_job(job_client& client, result_subscriber& sub,
@@ -88,12 +95,16 @@ std::variant<protocol::job_result, int> stream_job(job_client& client, result_su
         const auto wait = std::chrono::ceil<milliseconds>(wake - clock::now());
         auto message = sub.receive(std::max(wait, milliseconds(0)));
         if (message) {
+            // A result published without its output (output_withheld: subscribers held too
+            // much) is left for the `result` reply, which has it; so is such an aggregate.
             if (auto* r = std::get_if<protocol::router_result>(&*message)) {
-                if (tracker.add(*r)) printer.print(*r);
+                if (!r->output_withheld && tracker.add(*r)) printer.print(*r);
                 if (tracker.all_seen())
                     next_poll = std::min(next_poll, clock::now() + final_poll_interval);
-            } else {
+            } else if (!withheld(std::get<protocol::job_result>(*message))) {
                 final_result = std::move(std::get<protocol::job_result>(*message));
+            } else {
+                next_poll = std::min(next_poll, clock::now() + final_poll_interval);
             }
         }
         if (!final_result) show_progress();

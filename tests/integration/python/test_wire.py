@@ -132,7 +132,8 @@ class WireTest(unittest.TestCase):
 
     def assert_router_result(self, result, job_id, router, command, index, status):
         self.assertLessEqual(ROUTER_RESULT_KEYS | OWNER_KEYS, set(result), result)
-        self.assertLessEqual(set(result), ROUTER_RESULT_KEYS | OWNER_KEYS | {"error"}, result)
+        self.assertLessEqual(set(result),
+                             ROUTER_RESULT_KEYS | OWNER_KEYS | {"error", "output_withheld"}, result)
         self.assert_owner(result)
         self.assertEqual(result["type"], "router_result")
         self.assertEqual((result["job_id"], result["router_name"], result["command"]),
