@@ -42,7 +42,9 @@ void pack_owner(packer& p, const std::string& node, const std::string& control_e
 }
 
 void pack_router_result(packer& p, const router_result& r) {
-    p.pack_map(15 + (r.output_withheld ? 1 : 0) + count_owner(r.node, r.control_endpoint));
+    const bool data = r.data && !r.output_withheld;
+    p.pack_map(15 + (r.output_withheld ? 1 : 0) + (data ? 1 : 0) +
+               count_owner(r.node, r.control_endpoint));
     pack_type(p, "router_result");
     pack_field(p, "job_id", r.job_id);
     pack_field(p, "router_name", r.router_name);
@@ -71,6 +73,12 @@ void pack_router_result(packer& p, const router_result& r) {
         pack_key(p, "output_withheld");
         p.pack(true);
     }
+    if (data) {
+        // Stored as msgpack bytes; written as the document itself (a map or an array).
+        pack_key(p, "data");
+        const auto document = msgpack::unpack(r.data->data(), r.data->size());
+        p.pack(document.get());
+    }
     pack_field(p, "execution_duration", r.execution_duration);
     pack_field(p, "start_time", r.start_time);
     pack_field(p, "end_time", r.end_time);
@@ -82,7 +90,7 @@ void pack_router_result(packer& p, const router_result& r) {
 std::size_t encoded_size_estimate(const router_result& r) {
     return 512 + r.node.size() + r.control_endpoint.size() + r.job_id.size() +
            r.router_name.size() + r.command.size() + r.output.size() + r.stderr_output.size() +
-           (r.error ? r.error->message.size() : 0);
+           (r.data ? r.data->size() : 0) + (r.error ? r.error->message.size() : 0);
 }
 
 void pack_summary(packer& p, const job_summary& s) {

@@ -20,7 +20,7 @@ detail::unpack_policy trusted_unpack_policy(std::size_t frame_size) {
     constexpr std::size_t max_array = 10'000'000;
     constexpr std::size_t max_map = 4096;
     constexpr std::size_t max_bytes = std::size_t{1} << 30;
-    constexpr std::size_t max_depth = 16;
+    constexpr std::size_t max_depth = 80;  // a `data` document may nest 64 deep
     return {
         msgpack::unpack_limit(std::min(max_array, frame_size), std::min(max_map, frame_size / 2),
                               max_bytes, max_bytes, max_bytes, max_depth),
@@ -94,6 +94,13 @@ router_result read_router_result(const map_reader& m) {
         r.error = router_error{get_enum(e, "kind", &error_kind_from), get_string(e, "message")};
     }
     r.truncated = detail::read_bool(m.require("truncated"), m.field("truncated"));
+    if (const auto* data = m.find_non_nil("data")) {
+        if (data->type != msgpack::type::MAP && data->type != msgpack::type::ARRAY)
+            fail(error_code::bad_request, m.field("data") + ": must be a map or an array");
+        msgpack::sbuffer bytes;
+        msgpack::pack(bytes, *data);
+        r.data = std::string(bytes.data(), bytes.size());
+    }
     if (const auto* withheld = m.find_non_nil("output_withheld"))
         r.output_withheld = detail::read_bool(*withheld, m.field("output_withheld"));
     r.execution_duration = get_number(m, "execution_duration");

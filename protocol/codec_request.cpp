@@ -153,8 +153,9 @@ double read_timeout(const msgpack::object& o, const request_limits& limits) {
 }
 
 submit_request read_submit(const map_reader& m, const request_limits& limits) {
-    m.reject_unknown_keys({"type", "job_id", "command", "commands", "routers", "timeout", "wait"},
-                          "submit");
+    m.reject_unknown_keys(
+        {"type", "job_id", "command", "commands", "routers", "timeout", "wait", "format"},
+        "submit");
     submit_request submit;
     if (const auto* id = m.find_non_nil("job_id")) submit.job_id = read_new_job_id(*id, "job_id");
     read_commands(m, submit, limits);
@@ -163,6 +164,12 @@ submit_request read_submit(const map_reader& m, const request_limits& limits) {
         submit.timeout = read_timeout(*timeout, limits);
     }
     if (const auto* wait = m.find_non_nil("wait")) submit.wait = detail::read_bool(*wait, "wait");
+    if (const auto* format = m.find_non_nil("format")) {
+        const auto name = detail::read_string(*format, "format");
+        const auto value = output_format_from(name);
+        if (!value) fail(error_code::bad_request, "format: must be text, json or xml");
+        submit.format = *value;
+    }
     return submit;
 }
 
@@ -268,7 +275,8 @@ struct request_encoder {
 
     void operator()(const submit_request& r) const {
         const bool single = r.single_command && r.commands.size() == 1;
-        p.pack_map(4 + (r.job_id ? 1 : 0) + (r.timeout ? 1 : 0));
+        const bool format = r.format != output_format::text;
+        p.pack_map(4 + (r.job_id ? 1 : 0) + (r.timeout ? 1 : 0) + (format ? 1 : 0));
         detail::pack_key(p, "type");
         detail::pack_string(p, "submit");
         if (r.job_id) {
@@ -292,6 +300,10 @@ struct request_encoder {
         }
         detail::pack_key(p, "wait");
         p.pack(r.wait);
+        if (format) {
+            detail::pack_key(p, "format");
+            detail::pack_string(p, to_string(r.format));
+        }
     }
     void operator()(const status_request& r) const { with_job_id("status", r.job_id); }
     void operator()(const result_request& r) const { with_job_id("result", r.job_id); }

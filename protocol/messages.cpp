@@ -23,7 +23,13 @@ constexpr name_table<router_status, 3> router_status_names{{
     {router_status::cancelled, "cancelled"},
 }};
 
-constexpr name_table<error_kind, 8> error_kind_names{{
+constexpr name_table<output_format, 3> output_format_names{{
+    {output_format::text, "text"},
+    {output_format::json, "json"},
+    {output_format::xml, "xml"},
+}};
+
+constexpr name_table<error_kind, 9> error_kind_names{{
     {error_kind::connect, "connect"},
     {error_kind::auth, "auth"},
     {error_kind::host_key, "host_key"},
@@ -32,6 +38,7 @@ constexpr name_table<error_kind, 8> error_kind_names{{
     {error_kind::exit_status, "exit_status"},
     {error_kind::internal, "internal"},
     {error_kind::interrupted, "interrupted"},
+    {error_kind::parse, "parse"},
 }};
 
 constexpr name_table<error_code, 7> error_code_names{{
@@ -68,6 +75,12 @@ std::string_view to_string(job_state v) {
 std::string_view to_string(router_status v) {
     return name_of(router_status_names, v);
 }
+std::string_view to_string(output_format v) {
+    return name_of(output_format_names, v);
+}
+std::optional<output_format> output_format_from(std::string_view s) {
+    return value_of(output_format_names, s);
+}
 std::string_view to_string(error_kind v) {
     return name_of(error_kind_names, v);
 }
@@ -98,7 +111,7 @@ router_result without_output(const router_result& r) {
     copy.exit_status = r.exit_status;
     copy.error = r.error;
     copy.truncated = r.truncated;
-    copy.output_withheld = true;
+    copy.output_withheld = true;  // data goes too: it is the output, parsed
     copy.execution_duration = r.execution_duration;
     copy.start_time = r.start_time;
     copy.end_time = r.end_time;

@@ -20,6 +20,9 @@ inline constexpr std::string_view protocol_version = "1";
 
 // ---- requests (client -> daemon, on the ROUTER socket) ----
 
+// What a submit asks each router for: its CLI text (default), or Junos's JSON or XML.
+enum class output_format { text, json, xml };
+
 struct submit_request {
     std::optional<std::string> job_id;
     // Exactly one of `command` / `commands` is on the wire; `single_command` remembers which,
@@ -29,6 +32,7 @@ struct submit_request {
     std::vector<std::string> routers;
     std::optional<double> timeout;  // seconds per router per command
     bool wait = false;
+    output_format format = output_format::text;  // sent only when not text
 };
 
 struct status_request {
@@ -64,7 +68,8 @@ enum class error_kind {
     channel,
     exit_status,
     internal,
-    interrupted
+    interrupted,
+    parse  // format json or xml: the output is not a whole, valid document
 };
 enum class error_code {
     bad_request,
@@ -79,6 +84,8 @@ enum class error_code {
 std::string_view to_string(job_state);
 std::string_view to_string(router_status);
 std::string_view to_string(error_kind);
+std::string_view to_string(output_format);
+std::optional<output_format> output_format_from(std::string_view);
 std::string_view to_string(error_code);
 std::optional<job_state> job_state_from(std::string_view);
 std::optional<router_status> router_status_from(std::string_view);
@@ -105,6 +112,8 @@ struct router_result {
     // Published without output and stderr because subscribers held too much unread
     // (--results-buffer-bytes); `result` and `replay` still have them. Sent only when true.
     bool output_withheld = false;
+    // format json: the parsed document as msgpack bytes (a map or an array). Sent only when set.
+    std::optional<std::string> data;
     double execution_duration = 0.0;  // seconds
     std::string start_time;  // ISO-8601 UTC with milliseconds, e.g. 2026-11-26T10:00:00.123Z
     std::string end_time;

@@ -23,12 +23,16 @@ std::string body_of(const json& j) {
 std::uint64_t journal_log::job_accepted(const job& j, std::chrono::system_clock::time_point at) {
     json routers = json::array();
     for (const auto* d : j.routers) routers.push_back(d->name);
-    return file_.append(record_type::accepted, body_of({{"id", j.id},
-                                                        {"commands", j.commands},
-                                                        {"single", j.single_command},
-                                                        {"routers", std::move(routers)},
-                                                        {"timeout_ms", j.timeout.count()},
-                                                        {"at_ms", unix_ms(at)}}));
+    json body{{"id", j.id},
+              {"commands", j.commands},
+              {"single", j.single_command},
+              {"routers", std::move(routers)},
+              {"timeout_ms", j.timeout.count()},
+              {"at_ms", unix_ms(at)}};
+    // Only when not text: journals written before `format` existed read the same.
+    if (j.format != protocol::output_format::text)
+        body["format"] = std::string(protocol::to_string(j.format));
+    return file_.append(record_type::accepted, body_of(body));
 }
 
 std::uint64_t journal_log::router_started(const job& j, std::size_t router_index) {

@@ -121,10 +121,15 @@ class replay {
         t.job.single_command = body.at("single").get<bool>();
         t.job.routers = body.at("routers").get<std::vector<std::string>>();
         t.job.timeout = std::chrono::milliseconds(body.at("timeout_ms").get<std::int64_t>());
+        if (body.contains("format")) {
+            auto format = protocol::output_format_from(body.at("format").get<std::string>());
+            if (!format) throw std::invalid_argument("unknown format");
+            t.job.format = *format;
+        }
         t.job.accepted_at = from_unix_ms(body.at("at_ms").get<std::int64_t>());
         if (t.job.commands.empty()) throw std::invalid_argument("job without commands");
-        t.job.digest =
-            job_digest(t.job.commands, t.job.single_command, t.job.routers, t.job.timeout);
+        t.job.digest = job_digest(t.job.commands, t.job.single_command, t.job.routers,
+                                  t.job.timeout, t.job.format);
         for (std::size_t i = 0; i < t.job.routers.size(); ++i)
             t.router_index.emplace(t.job.routers[i], i);
         t.job.results.resize(t.job.routers.size() * t.job.commands.size());

@@ -26,6 +26,7 @@ struct job_spec {
     std::vector<const device*> routers;
     std::shared_ptr<const inventory> devices;  // keeps `routers` valid for the job's life
     std::chrono::milliseconds timeout{60'000};
+    protocol::output_format format = protocol::output_format::text;
 };
 
 struct job {
@@ -36,6 +37,7 @@ struct job {
     std::vector<const device*> routers;
     std::shared_ptr<const inventory> devices;
     std::chrono::milliseconds timeout{60'000};
+    protocol::output_format format = protocol::output_format::text;
     std::chrono::steady_clock::time_point accepted_at;
     std::string digest;  // job_digest() of the content, for idempotent resubmits
 

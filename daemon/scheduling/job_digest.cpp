@@ -10,12 +10,15 @@
 namespace fanout::daemon {
 
 std::string job_digest(const std::vector<std::string>& commands, bool single_command,
-                       const std::vector<std::string>& routers, std::chrono::milliseconds timeout) {
+                       const std::vector<std::string>& routers, std::chrono::milliseconds timeout,
+                       protocol::output_format format) {
     // nlohmann::json keeps object keys sorted: the encoding is canonical.
-    const nlohmann::json canonical{{"commands", commands},
-                                   {"routers", routers},
-                                   {"single_command", single_command},
-                                   {"timeout_ms", timeout.count()}};
+    nlohmann::json canonical{{"commands", commands},
+                             {"routers", routers},
+                             {"single_command", single_command},
+                             {"timeout_ms", timeout.count()}};
+    if (format != protocol::output_format::text)
+        canonical["format"] = std::string(protocol::to_string(format));
     static const bool sodium_ready = sodium_init() >= 0;  // once, thread-safe; 1: already done
     if (!sodium_ready) throw std::runtime_error("libsodium could not be initialised");
     const auto bytes = nlohmann::json::to_msgpack(canonical);

@@ -2,18 +2,22 @@
 //
 // Contract: pure and thread-safe. The digest covers what the job does: routers (in order),
 // commands (in order), whether it was sent as `command` or `commands`, and the effective
-// per-command timeout in milliseconds. It is a BLAKE2b-128 (libsodium) of a canonical msgpack
-// re-encoding of those fields (sorted keys), as 32 lower-case hex characters, so the wire's key
-// order, `wait` and transport details never matter.
+// per-command timeout in milliseconds, and the output format when it is not text (so the
+// digests of text jobs are those of fanoutds before `format` existed). It is a BLAKE2b-128
+// (libsodium) of a canonical msgpack re-encoding of those fields (sorted keys), as 32 lower-case
+// hex characters, so the wire's key order, `wait` and transport details never matter.
 #pragma once
 
 #include <chrono>
 #include <string>
 #include <vector>
 
+#include "protocol/messages.hpp"
+
 namespace fanout::daemon {
 
 std::string job_digest(const std::vector<std::string>& commands, bool single_command,
-                       const std::vector<std::string>& routers, std::chrono::milliseconds timeout);
+                       const std::vector<std::string>& routers, std::chrono::milliseconds timeout,
+                       protocol::output_format format = protocol::output_format::text);
 
 }  // namespace fanout::daemon

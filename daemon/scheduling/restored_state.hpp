@@ -24,6 +24,7 @@ struct resumed_job {
     bool single_command = true;
     std::vector<std::string> routers;
     std::chrono::milliseconds timeout{60'000};
+    protocol::output_format format = protocol::output_format::text;
     std::chrono::system_clock::time_point accepted_at;
     std::string digest;  // job_digest() of the content above
     bool cancelled = false;

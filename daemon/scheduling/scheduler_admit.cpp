@@ -30,7 +30,7 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec s
     std::vector<std::string> names;
     names.reserve(spec.routers.size());
     for (const auto* d : spec.routers) names.push_back(d->name);
-    auto digest = job_digest(spec.commands, spec.single_command, names, spec.timeout);
+    auto digest = job_digest(spec.commands, spec.single_command, names, spec.timeout, spec.format);
     std::uint64_t ticket = 0;
     auto outcome = admit(std::move(spec), std::move(digest), ticket);
     log_.make_durable(ticket);  // `accepted` promises the job survives a crash
@@ -94,6 +94,7 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
     j->routers = std::move(spec.routers);
     j->devices = std::move(spec.devices);
     j->timeout = spec.timeout;
+    j->format = spec.format;
     j->accepted_at = std::chrono::steady_clock::now();
     j->digest = std::move(digest);
     j->results.resize(j->total_results());

@@ -72,6 +72,7 @@ void scheduler::restore_job_locked(resumed_job r, const std::shared_ptr<const in
     j->single_command = r.single_command;
     j->devices = devices;
     j->timeout = r.timeout;
+    j->format = r.format;
     j->accepted_at = to_steady(r.accepted_at);
     j->digest = std::move(r.digest);
     std::vector<bool> known(r.routers.size(), true);

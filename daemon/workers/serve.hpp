@@ -29,6 +29,7 @@
 
 #include "daemon/scheduling/scheduler.hpp"
 #include "daemon/ssh/transport.hpp"
+#include "daemon/workers/output_format.hpp"
 
 namespace fanout::daemon {
 
@@ -94,7 +95,8 @@ void serve(const router_task& task, scheduler& tasks, Pool& sessions) {
         }
         // A router that closed the session after the previous command gets a fresh one.
         if (!session->alive() && !replace()) return;
-        auto outcome = session->run(j.commands[next], j.timeout, j.cancelled);
+        const std::string command = exec_command(j.commands[next], j.format);
+        auto outcome = session->run(command, j.timeout, j.cancelled);
         if (!outcome.started && outcome.error && outcome.error->kind == error_kind::channel &&
             !j.cancelled) {
             // The command never reached the router, so running it once on a fresh connection
@@ -102,10 +104,11 @@ void serve(const router_task& task, scheduler& tasks, Pool& sessions) {
             spdlog::debug("job {} router {}: {}; retrying on a new connection", j.id, target.name,
                           outcome.error->message);
             if (!replace()) return;
-            outcome = session->run(j.commands[next], j.timeout, j.cancelled);
+            outcome = session->run(command, j.timeout, j.cancelled);
         }
         clean = clean && leaves_session_clean(outcome);
         auto r = result_of(std::move(outcome), wall_start, start);
+        apply_format(r, j.format);
         spdlog::debug("job {} router {} command {}: {} in {:.3f}s, {} bytes{}", j.id, target.name,
                       next, protocol::to_string(r.status), r.execution_duration, r.output.size(),
                       r.error ? ", " + r.error->message : std::string());

@@ -76,6 +76,9 @@ void add_output_options(CLI::App& cmd, output_options& output) {
     cmd.add_flag("--prefix", output.prefix, "`router: ` before every output line, as pdsh");
     cmd.add_option("--out-dir", output.out_dir,
                    "also write DIR/<router>, DIR/<router>.err and DIR/job.json");
+    cmd.add_option("--select", output.select,
+                   "with format json: print each router's value at PATH (dot-separated keys, "
+                   "digits index arrays), e.g. software-information.0.junos-version.0.data");
 }
 
 std::string query_footer(const std::string& name, const std::string& what) {
@@ -159,6 +162,12 @@ int run_cli(int argc, char** argv) {
     run_cmd->add_option(
         "--job-id", run.job_id,
         "job id, 1-64 chars of [A-Za-z0-9_:-], no dot (default: ctl-<host>-<pid>-<ms>)");
+    run_cmd
+        ->add_option("--format", run.format,
+                     "what each router returns: text, or Junos's json (parsed into `data`) or "
+                     "xml (checked)")
+        ->check(CLI::IsMember({"text", "json", "xml"}))
+        ->capture_default_str();
     run_cmd->add_flag("--json", global.json, "JSON lines on stdout instead of text");
     add_output_options(*run_cmd, run.output);
     run_cmd->add_flag("--no-progress", run.no_progress, "no live progress line on stderr");

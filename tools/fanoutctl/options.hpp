@@ -40,6 +40,8 @@ struct output_options {
     bool prefix = false;
     bool collapse = false;
     std::string out_dir;  // non-empty: also write one file per router there (out_dir.hpp)
+    // --select PATH (format json): each router's value at PATH instead of its output.
+    std::string select;
 };
 
 struct run_options {
@@ -49,6 +51,7 @@ struct run_options {
     std::vector<std::string> commands;           // each `-c`
     std::vector<std::string> words;              // positional words: together, one command
     std::optional<double> timeout;               // seconds per router per command
+    std::string format = "text";                 // --format: text, json or xml
     std::string job_id;                          // empty: generated client-side
     output_options output;
     bool no_progress = false;

@@ -31,6 +31,11 @@ ordered_json to_json(const protocol::router_result& r) {
         j["error"] = {{"kind", to_string(r.error->kind)}, {"message", r.error->message}};
     }
     j["truncated"] = r.truncated;
+    if (r.output_withheld) j["output_withheld"] = true;
+    if (r.data) {
+        auto data = ordered_json::from_msgpack(*r.data, true, false);
+        j["data"] = data.is_discarded() ? ordered_json(nullptr) : std::move(data);
+    }
     j["execution_duration"] = r.execution_duration;
     j["start_time"] = r.start_time;
     j["end_time"] = r.end_time;

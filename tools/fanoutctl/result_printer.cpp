@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "tools/fanoutctl/collapse.hpp"
+#include "tools/fanoutctl/data_select.hpp"
 #include "tools/fanoutctl/out_dir.hpp"
 #include "tools/fanoutctl/prefix_lines.hpp"
 #include "tools/fanoutctl/render_json.hpp"
@@ -15,13 +16,30 @@ void write(std::FILE* stream, const std::string& text) {
     std::fflush(stream);
 }
 
+protocol::router_result shown(const protocol::router_result& r, const std::string& select) {
+    if (!r.data) return r;
+    auto copy = r;
+    if (select.empty()) {
+        copy.output = data_text(*r.data) + "\n";
+    } else if (auto value = select_value(*r.data, select)) {
+        copy.output = *value + "\n";
+    } else {
+        copy.output.clear();
+        copy.stderr_output = "no value at " + select + "\n";
+    }
+    return copy;
+}
+
 }  // namespace
 
-void result_printer::print(const protocol::router_result& r) {
+void result_printer::print(const protocol::router_result& original) {
     if (output_.collapse) return;
     progress_.clear();
-    if (json_) return write(stdout, json_line(to_json(r)));
-    if (!output_.prefix) return write(stdout, format_router_result(r, style_));
+    if (json_) return write(stdout, json_line(to_json(original)));
+    // format json: the parsed document (or the --select value) instead of the text.
+    const auto r = shown(original, output_.select);
+    if (!output_.prefix && output_.select.empty())
+        return write(stdout, format_router_result(r, style_));
     const auto text = format_prefixed(r, style_.show_command);
     write(stdout, text.out);
     write(stderr, text.err);
@@ -33,7 +51,9 @@ std::vector<std::string> result_printer::finish(const protocol::job_result& job)
         write(stdout, json_line(to_json(job)));
     } else {
         // Collapsed groups already show every failure, once per kind and message.
-        const auto groups = output_.collapse ? format_collapsed(job, output_.brief) : "";
+        auto shown_job = job;
+        for (auto& r : shown_job.results) r = shown(r, output_.select);
+        const auto groups = output_.collapse ? format_collapsed(shown_job, output_.brief) : "";
         const auto failed = output_.collapse ? "" : format_failed_table(job);
         write(stdout, groups + "\n" + format_job_summary(job) + failed);
     }

@@ -136,6 +136,8 @@ int run_command(const global_options& global, const run_options& options) {
     submit.routers = routers;
     submit.timeout = options.timeout;
     submit.wait = false;
+    submit.format =
+        protocol::output_format_from(options.format).value_or(protocol::output_format::text);
     auto outcome = client.request(submit);
     if (auto* failure = std::get_if<client_failure>(&outcome))
         return report_client_failure(*failure);
