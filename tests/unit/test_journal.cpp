@@ -10,6 +10,7 @@
 #include "daemon/journal/journal.hpp"
 #include "daemon/journal/journal_log.hpp"
 #include "daemon/journal/recovery.hpp"
+#include "daemon/scheduling/job_digest.hpp"
 #include "daemon/scheduling/scheduler.hpp"
 #include "tests/support/journal_files.hpp"
 #include "tests/support/numbered_inventory.hpp"
@@ -355,4 +356,43 @@ TEST(JournalRecovery, AMultiCommandRouterInterruptedHalfwayKeepsItsFirstResult) 
     ASSERT_EQ(sink.results.size(), 1u);  // only the missing command is reported
     EXPECT_EQ(sink.results[0].command_index, 1u);
     EXPECT_EQ(sink.results[0].error->kind, error_kind::interrupted);
+}
+
+// A job's format survives a restart: journaled with the job (only when not text), restored
+// into the resumed job, and part of its digest as at submit time.
+TEST(JournalRecovery, AJobsFormatAndDataSurviveARestart) {
+    temp_dir dir;
+    auto inv = fanout::test::numbered_inventory(2);
+    std::string digest_at_submit;
+    {
+        journal file(dir.path());
+        journal_log log(file);
+        recording_sink sink;
+        scheduler s({}, sink, &log);
+        s.restore(recover(file.take_replayed(), false), inv);
+        auto spec = spec_of(inv, "formatted", 2);
+        spec.format = fanout::protocol::output_format::json;
+        ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(s.submit(spec)));
+        auto task = s.next_task();
+        fanout::protocol::router_result r;
+        r.status = router_status::success;
+        r.output = "[1]";
+        r.data = std::string("\x91\x01", 2);  // msgpack [1]
+        s.record(*task, 0, r);
+        s.task_finished(*task);
+        (void)s.next_task();  // r2 in flight at the "crash"
+    }
+    journal file(dir.path());
+    auto state = recover(file.take_replayed(), false);
+    ASSERT_EQ(state.resumed.size(), 1u);
+    const auto& job = state.resumed[0];
+    EXPECT_EQ(job.format, fanout::protocol::output_format::json);
+    EXPECT_EQ(job.digest,
+              fanout::daemon::job_digest({"show version"}, true, {"r1", "r2"}, job.timeout,
+                                         fanout::protocol::output_format::json));
+    EXPECT_NE(job.digest,
+              fanout::daemon::job_digest({"show version"}, true, {"r1", "r2"}, job.timeout));
+    ASSERT_TRUE(job.results[0].has_value());
+    ASSERT_TRUE(job.results[0]->data);
+    EXPECT_EQ(*job.results[0]->data, std::string("\x91\x01", 2));
 }
