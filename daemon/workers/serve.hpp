@@ -11,9 +11,10 @@
 //   once, on a fresh connection. A command that may have been sent is never run again,
 //   whatever happened to the connection afterwards.
 // - A session found dead between two commands is replaced before the next command.
-// - The session goes back to the pool only when every command on it ended cleanly: success, or
-//   a non-zero exit status, with nothing truncated. A timeout, cancel, dropped channel or
-//   truncated output closes it.
+// - The session goes back to the pool only when every command on it ended cleanly: success, a
+//   non-zero exit status, or a NETCONF <rpc-error> (rpc_error), with nothing truncated. A
+//   timeout, cancel, dropped channel, broken NETCONF frame or truncated output closes it.
+// - Every result carries `transport`, the device's ("ssh" or "netconf").
 // - The first command's duration includes connecting when the session is new, as
 //   junos-mcp-server's does.
 // Pool requirements: acquire(device, cancel flag) -> variant<lease, router_error>;
@@ -60,9 +61,14 @@ void serve(const router_task& task, scheduler& tasks, Pool& sessions) {
     const device& target = task.target();
     const std::size_t commands = j.commands.size();
     std::size_t next = 0;
+    // Every result says which transport ran it (or tried to).
+    auto record = [&](std::size_t index, protocol::router_result r) {
+        r.transport = transport_name(target.transport);
+        tasks.record(task, index, std::move(r));
+    };
     // Records results from `next` on; used for the commands a failure leaves unrun.
     auto record_rest = [&](auto make) {
-        for (; next < commands; ++next) tasks.record(task, next, make());
+        for (; next < commands; ++next) record(next, make());
     };
     if (j.cancelled) return record_rest(cancelled_result);
 
@@ -112,7 +118,7 @@ void serve(const router_task& task, scheduler& tasks, Pool& sessions) {
         spdlog::debug("job {} router {} command {}: {} in {:.3f}s, {} bytes{}", j.id, target.name,
                       next, protocol::to_string(r.status), r.execution_duration, r.output.size(),
                       r.error ? ", " + r.error->message : std::string());
-        tasks.record(task, next, std::move(r));
+        record(next, std::move(r));
     }
     if (clean) session.keep();
 }
