@@ -35,9 +35,9 @@ case "$cmd" in
 "drop")
     printf 'partial output\n'
     kill -9 $PPID ;;
-"/usr/sbin/netconf-subsystem "*)
-    # The netconf subsystem (netconfd_server.hpp): ForceCommand also catches subsystems, with
-    # the Subsystem line's command in SSH_ORIGINAL_COMMAND.
+"/usr/sbin/netconf-subsystem "* | "/bin/bash "*"/netconf-fault.sh")
+    # A netconf subsystem (netconfd_server.hpp, or a test's fake): ForceCommand also catches
+    # subsystems, with the Subsystem line's command in SSH_ORIGINAL_COMMAND.
     exec $cmd ;;
 "exit "*)
     echo "exiting with ${cmd#exit }" >&2
