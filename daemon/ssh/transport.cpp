@@ -190,15 +190,17 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
 }
 
 command_outcome ssh_connection::run(const std::string& command, std::chrono::milliseconds timeout,
-                                    const std::atomic<bool>& cancelled) {
+                                    const std::atomic<bool>& cancelled,
+                                    protocol::output_format format) {
     if (!alive()) {
         command_outcome out;
         out.error = router_error{error_kind::channel, "the SSH session is no longer connected"};
         return out;
     }
-    auto out = impl_->netconf ? impl_->netconf->command(command, timeout, cancelled, impl_->lost)
-                              : ssh::run_command(impl_->session.get(), command, timeout,
-                                                 impl_->max_output_bytes, cancelled, impl_->lost);
+    auto out = impl_->netconf
+                   ? impl_->netconf->command(command, format, timeout, cancelled, impl_->lost)
+                   : ssh::run_command(impl_->session.get(), command, timeout,
+                                      impl_->max_output_bytes, cancelled, impl_->lost);
     spdlog::debug("{}: '{}' -> {}{}{}", impl_->name, command, protocol::to_string(out.status),
                   out.error ? ": " + out.error->message : std::string(),
                   out.truncated ? " (truncated)" : "");

@@ -87,11 +87,14 @@ class ssh_connection {
     // A netconf session sends <close-session/> first, best effort, without waiting.
     ~ssh_connection();
 
-    // Runs one command (exec: on a new channel; netconf: a <command format="text"> RPC).
+    // Runs one command (exec: on a new channel; netconf: a <command format="..."> RPC).
     // Returns within `timeout` (plus a little) even when the router stalls; returns early with
-    // status cancelled when `cancelled` becomes true.
+    // status cancelled when `cancelled` becomes true. `format` is for netconf only (exec runs
+    // `command` as given: the caller appends Junos's `| display json|xml`): json gives the
+    // reply's JSON text, xml its elements as XML text, text the <output> text.
     command_outcome run(const std::string& command, std::chrono::milliseconds timeout,
-                        const std::atomic<bool>& cancelled);
+                        const std::atomic<bool>& cancelled,
+                        protocol::output_format format = protocol::output_format::text);
     // Netconf only: sends `operation_xml` (one element, e.g. <get-config>...) as an <rpc> and
     // returns the reply's elements as XML text in `output`, with run()'s rules. On an exec
     // session: failed, kind internal, not started.

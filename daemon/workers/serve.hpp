@@ -19,7 +19,9 @@
 //   junos-mcp-server's does.
 // Pool requirements: acquire(device, cancel flag) -> variant<lease, router_error>;
 // replace(lease&, device, cancel flag) -> optional<router_error>; a lease derefs to a session
-// with alive() and run(command, timeout, cancel flag) -> command_outcome, and has keep().
+// with alive() and run(command, timeout, cancel flag, output format) -> command_outcome, and
+// has keep(). The job's format reaches an exec router as ` | display json|xml` appended to
+// the command, a NETCONF router as <command format="json|xml">.
 #pragma once
 
 #include <chrono>
@@ -101,8 +103,11 @@ void serve(const router_task& task, scheduler& tasks, Pool& sessions) {
         }
         // A router that closed the session after the previous command gets a fresh one.
         if (!session->alive() && !replace()) return;
-        const std::string command = exec_command(j.commands[next], j.format);
-        auto outcome = session->run(command, j.timeout, j.cancelled);
+        // Over exec the format is Junos's `| display`; over NETCONF, <command format=...>.
+        const std::string command = target.transport == transport_kind::netconf
+                                        ? j.commands[next]
+                                        : exec_command(j.commands[next], j.format);
+        auto outcome = session->run(command, j.timeout, j.cancelled, j.format);
         if (!outcome.started && outcome.error && outcome.error->kind == error_kind::channel &&
             !j.cancelled) {
             // The command never reached the router, so running it once on a fresh connection
@@ -110,7 +115,7 @@ void serve(const router_task& task, scheduler& tasks, Pool& sessions) {
             spdlog::debug("job {} router {}: {}; retrying on a new connection", j.id, target.name,
                           outcome.error->message);
             if (!replace()) return;
-            outcome = session->run(command, j.timeout, j.cancelled);
+            outcome = session->run(command, j.timeout, j.cancelled, j.format);
         }
         clean = clean && leaves_session_clean(outcome);
         auto r = result_of(std::move(outcome), wall_start, start);

@@ -67,6 +67,28 @@ TEST(daemon_netconf_fleet, a_mixed_job_runs_both_transports_and_reuses_netconf_s
     EXPECT_EQ(after.connections, before.connections);
 }
 
+// Structured output over both transports: `| display json` over exec, <command format="json">
+// over NETCONF; every router's `data` is its own parsed document.
+TEST(daemon_netconf_fleet, format_json_gives_data_over_both_transports) {
+    constexpr int routers = 6;
+    fleet_and_daemon setup(routers, {"--netconf-only-every", "2"});
+    const auto netconf = netconf_routers(setup.routers_served.devices_json());
+    client jobs(setup.daemon.jobs());
+    auto s = submit_of("json", "show version", names(routers));
+    s.format = fanout::protocol::output_format::json;
+    auto result = expect_reply<job_result>(jobs.request(s, 60s));
+    ASSERT_EQ(result.results.size(), static_cast<std::size_t>(routers));
+    for (const auto& r : result.results) {
+        EXPECT_EQ(r.status, router_status::success)
+            << r.router_name << ": " << (r.error ? r.error->message : "");
+        EXPECT_EQ(r.transport, netconf.count(r.router_name) ? "netconf" : "ssh");
+        ASSERT_TRUE(r.data) << r.router_name << ": " << r.output;
+        auto document = nlohmann::json::from_msgpack(*r.data);
+        EXPECT_EQ(document["software-information"][0]["host-name"][0]["data"], r.router_name)
+            << document.dump();
+    }
+}
+
 TEST(daemon_netconf_fleet, an_unknown_command_over_netconf_is_an_rpc_error) {
     fleet_and_daemon setup(1, {"--netconf-only", "r1"});
     client jobs(setup.daemon.jobs());

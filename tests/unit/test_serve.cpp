@@ -35,7 +35,7 @@ class scripted_session {
     bool alive() const { return alive_; }
     void send_keepalive() {}
     command_outcome run(const std::string& command, std::chrono::milliseconds,
-                        const std::atomic<bool>&) {
+                        const std::atomic<bool>&, p::output_format = p::output_format::text) {
         command_outcome outcome;
         outcome.status = p::router_status::success;
         outcome.started = true;

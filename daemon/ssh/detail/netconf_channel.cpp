@@ -94,12 +94,14 @@ netconf_channel::message_read netconf_channel::next_message(clock::time_point de
     }
 }
 
-command_outcome netconf_channel::command(const std::string& command,
+command_outcome netconf_channel::command(const std::string& command, protocol::output_format format,
                                          std::chrono::milliseconds timeout,
                                          const std::atomic<bool>& cancelled, bool& session_lost) {
     const auto id = next_id_++;
-    return exchange(command_rpc(id, command, output_format::text), id, output_format::text, timeout,
-                    cancelled, session_lost);
+    const auto asked = format == protocol::output_format::json  ? output_format::json
+                       : format == protocol::output_format::xml ? output_format::xml
+                                                                : output_format::text;
+    return exchange(command_rpc(id, command, asked), id, asked, timeout, cancelled, session_lost);
 }
 
 command_outcome netconf_channel::operation(const std::string& operation_xml,

@@ -8,13 +8,14 @@
 //   marker under the connect deadline, then uses base:1.1 chunks iff the server offered
 //   base:1.1 too. Errors: timeout (no hello in time), connect "cancelled ..." (cancelled),
 //   channel (subsystem refused, channel closed, bad frame or hello).
-// - command()/operation(): one <rpc message-id=N> (N counts from 1), then frames are read
-//   under the command's deadline and cancel flag into a command_outcome, as run_command does
-//   for exec: the reply's text is `output`; an <rpc-error> of severity error is failed, kind
-//   rpc_error, message error_summary(); nothing is retried here. `started` is true once any
-//   byte of the RPC left us. A reply with more than 2 × max_output_bytes + 64 KiB of raw bytes
-//   is cut there: success, truncated, output = the first max_output_bytes raw bytes (XML and
-//   chunk headers as received); a parsed text over max_output_bytes is cut to it, truncated.
+// - command()/operation(): one <rpc message-id=N> (N counts from 1; command(): Junos's
+//   <command format="text|json|xml">), then frames are read under the command's deadline and
+//   cancel flag into a command_outcome, as run_command does for exec: the reply's text (by
+//   format, as rpc_reply.hpp reads it; operation(): as xml) is `output`; an <rpc-error> of severity
+//   error is failed, kind rpc_error, message error_summary(); nothing is retried here. `started` is
+//   true once any byte of the RPC left us. A reply with more than 2 × max_output_bytes + 64 KiB of
+//   raw bytes is cut there: success, truncated, output = the first max_output_bytes raw bytes (XML
+//   and chunk headers as received); a parsed text over max_output_bytes is cut to it, truncated.
 // - After a timeout, cancel, truncation, broken frame (a bad chunk header, ...), a reply that
 //   is not the <rpc-reply> to our message-id, or a closed channel, the session is out of step:
 //   in_step() turns false and the owner must not use it again (kind channel for the errors).
@@ -45,8 +46,9 @@ class netconf_channel {
         ssh_session session, clock::time_point deadline, std::chrono::milliseconds budget,
         const std::atomic<bool>& cancelled, std::size_t max_output_bytes, bool& session_lost);
 
-    command_outcome command(const std::string& command, std::chrono::milliseconds timeout,
-                            const std::atomic<bool>& cancelled, bool& session_lost);
+    command_outcome command(const std::string& command, protocol::output_format format,
+                            std::chrono::milliseconds timeout, const std::atomic<bool>& cancelled,
+                            bool& session_lost);
     command_outcome operation(const std::string& operation_xml, std::chrono::milliseconds timeout,
                               const std::atomic<bool>& cancelled, bool& session_lost);
 

@@ -27,7 +27,7 @@ ROUTER_RESULT_KEYS = {"type", "job_id", "router_name", "command", "command_index
                       "transport"}  # plus the optional "error"
 SUMMARY_COUNTS = {"total_routers", "total", "successful", "failed", "cancelled"}
 ERROR_KINDS = {"connect", "auth", "host_key", "timeout", "channel", "exit_status", "internal",
-               "interrupted", "rpc_error"}
+               "interrupted", "parse", "rpc_error"}
 STATUS_KEYS = {"type", "job_id", "state", "total", "completed", "successful", "failed"}
 OWNER_KEYS = {"node", "control_endpoint"}  # the owning daemon, on replies and results
 FLEET_PASSWORD = b"fanout-secret"
