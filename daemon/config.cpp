@@ -136,6 +136,13 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                    "refuse changed ones; off: do not check (unsafe)")
         ->check(CLI::IsMember({"strict", "accept-new", "off"}))
         ->capture_default_str();
+    std::string default_transport = "ssh";
+    app.add_option("--default-transport", default_transport,
+                   "How routers whose inventory entry has no \"transport\" and a port other "
+                   "than 830 run commands: ssh (SSH exec) or netconf (the SSH netconf "
+                   "subsystem); port 830 is always netconf")
+        ->check(CLI::IsMember({"ssh", "netconf"}))
+        ->capture_default_str();
     app.add_option("-w,--workers", c.workers, "Worker threads, i.e. routers served at once")
         ->check(CLI::Range(1, 4096))
         ->capture_default_str();
@@ -283,6 +290,8 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         return code == 0 ? 0 : 2;
     }
     c.transport.host_keys = policies.at(policy);
+    c.default_transport =
+        default_transport == "netconf" ? transport_kind::netconf : transport_kind::ssh;
     c.transport.connect_timeout = to_ms(connect_timeout);
     c.transport.connect_backoff = to_ms(connect_backoff);
     c.command_timeout = to_ms(command_timeout);

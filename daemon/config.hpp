@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "daemon/admission/command_policy.hpp"
+#include "daemon/admission/device.hpp"
 #include "daemon/ssh/session_options.hpp"
 #include "daemon/ssh/transport_options.hpp"
 #include "protocol/limits.hpp"
@@ -23,6 +24,8 @@ struct config {
     std::string jobs_endpoint = "tcp://127.0.0.1:5555";
     std::string results_endpoint = "tcp://127.0.0.1:5556";
     std::filesystem::path inventory_path = "devices.json";
+    // --default-transport: for inventory entries with no "transport" and a port other than 830.
+    transport_kind default_transport = transport_kind::ssh;
     // Pool mode (fanout-proxy): also connect the jobs ROUTER to the proxy's DEALER backend and
     // the results PUB to its XSUB backend. The binds above stay: they are the daemon's own
     // directly reachable endpoints (control requests for the jobs it owns). Empty: no proxy.

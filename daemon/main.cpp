@@ -137,7 +137,7 @@ void reload(const config& c, fanout::daemon::daemon& running, std::size_t& route
     notify::reloading();
     try {
         auto fresh = std::make_shared<const fanout::daemon::inventory>(
-            fanout::daemon::inventory::load(c.inventory_path));
+            fanout::daemon::inventory::load(c.inventory_path, c.default_transport));
         fanout::daemon::check_ssh_algorithms(*fresh, c.inventory_path.string());
         warn_if_world_readable(c, *fresh);
         running.replace_inventory(fresh);
@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
     std::shared_ptr<const fanout::daemon::inventory> devices;
     try {
         devices = std::make_shared<const fanout::daemon::inventory>(
-            fanout::daemon::inventory::load(settings.inventory_path));
+            fanout::daemon::inventory::load(settings.inventory_path, settings.default_transport));
         fanout::daemon::check_ssh_algorithms(*devices, settings.inventory_path.string());
     } catch (const fanout::daemon::inventory_error& e) {
         spdlog::error("invalid inventory: {}", e.what());

@@ -43,7 +43,7 @@ void pack_owner(packer& p, const std::string& node, const std::string& control_e
 
 void pack_router_result(packer& p, const router_result& r) {
     const bool data = r.data && !r.output_withheld;
-    p.pack_map(15 + (r.output_withheld ? 1 : 0) + (data ? 1 : 0) +
+    p.pack_map(15 + (r.output_withheld ? 1 : 0) + (data ? 1 : 0) + (r.transport.empty() ? 0 : 1) +
                count_owner(r.node, r.control_endpoint));
     pack_type(p, "router_result");
     pack_field(p, "job_id", r.job_id);
@@ -79,6 +79,7 @@ void pack_router_result(packer& p, const router_result& r) {
         const auto document = msgpack::unpack(r.data->data(), r.data->size());
         p.pack(document.get());
     }
+    if (!r.transport.empty()) pack_field(p, "transport", r.transport);
     pack_field(p, "execution_duration", r.execution_duration);
     pack_field(p, "start_time", r.start_time);
     pack_field(p, "end_time", r.end_time);

@@ -103,6 +103,8 @@ router_result read_router_result(const map_reader& m) {
     }
     if (const auto* withheld = m.find_non_nil("output_withheld"))
         r.output_withheld = detail::read_bool(*withheld, m.field("output_withheld"));
+    if (const auto* transport = m.find_non_nil("transport"))
+        r.transport = std::string(detail::read_string(*transport, m.field("transport")));
     r.execution_duration = get_number(m, "execution_duration");
     r.start_time = get_string(m, "start_time");
     r.end_time = get_string(m, "end_time");

@@ -69,7 +69,8 @@ enum class error_kind {
     exit_status,
     internal,
     interrupted,
-    parse  // format json or xml: the output is not a whole, valid document
+    parse,     // format json or xml: the output is not a whole, valid document
+    rpc_error  // NETCONF: the router answered the RPC with an <rpc-error> of severity error
 };
 enum class error_code {
     bad_request,
@@ -114,6 +115,9 @@ struct router_result {
     bool output_withheld = false;
     // format json: the parsed document as msgpack bytes (a map or an array). Sent only when set.
     std::optional<std::string> data;
+    // Which transport ran the command: "ssh" (exec) or "netconf"; empty: not sent (a daemon
+    // before issue 11, or a result recorded without a router task, such as `interrupted`).
+    std::string transport{};
     double execution_duration = 0.0;  // seconds
     std::string start_time;  // ISO-8601 UTC with milliseconds, e.g. 2026-11-26T10:00:00.123Z
     std::string end_time;

@@ -2,8 +2,8 @@
 # Keeps the dependency direction one way (ARCHITECTURE.md, "Dependencies"): a folder may
 # include only folders of an earlier tier, and itself.
 #   tier 0  protocol, fanout (the generated version header)
-#   tier 1  curve, daemon/admission, daemon/structured
-#   tier 2  daemon/ssh, daemon/netconf, daemon/scheduling
+#   tier 1  curve, daemon/admission, daemon/structured, daemon/netconf (pure codecs, no I/O)
+#   tier 2  daemon/ssh (which runs NETCONF on daemon/netconf's codec), daemon/scheduling
 #   tier 3  daemon/journal, daemon/workers, daemon/api
 #   tier 4  daemon (the root: main, config, daemon, service_notify)
 # daemon/ssh/detail is internal to daemon/ssh. Tools (tools/*) may include protocol, curve,
@@ -14,8 +14,8 @@ cd "$(dirname "$0")/.."
 tier_of() {
   case "$1" in
     protocol | fanout) echo 0 ;;
-    curve | daemon/admission | daemon/structured) echo 1 ;;
-    daemon/ssh | daemon/ssh/detail | daemon/netconf | daemon/scheduling) echo 2 ;;
+    curve | daemon/admission | daemon/structured | daemon/netconf) echo 1 ;;
+    daemon/ssh | daemon/ssh/detail | daemon/scheduling) echo 2 ;;
     daemon/journal | daemon/workers | daemon/api) echo 3 ;;
     daemon) echo 4 ;;
     tools/*) echo 9 ;;

@@ -11,8 +11,9 @@ packages=(
   libpugixml-dev  # NETCONF XML: daemon/netconf and fleetsim
   # packaging: the .deb (dpkg-shlibdeps, file), man pages from --help, the compose file check
   dpkg-dev file help2man man-db docker-compose strace systemd
-  # tests: GoogleTest, real OpenSSH, the Python wire-format client
-  googletest libgtest-dev libgmock-dev openssh-server openssh-client
+  # tests: GoogleTest, real OpenSSH, a real NETCONF server (netconfd, yuma123; coreutils'
+  # stdbuf), the Python wire-format client
+  googletest libgtest-dev libgmock-dev openssh-server openssh-client netconfd
   python3 python3-zmq python3-msgpack
   python3-junos-eznc  # PyEZ: the foreign NETCONF client of tests/integration/python/test_pyez.py
   # the fuzz target: clang with libFuzzer

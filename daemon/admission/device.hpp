@@ -2,7 +2,8 @@
 //
 // Contract: plain data, immutable once the inventory is loaded. Passwords and passphrases are
 // held in `secret`, which never formats its value (logs print "***"). The transports (ssh/)
-// read a device; they never see the inventory file it came from.
+// read a device; they never see the inventory file it came from. `transport` is resolved when
+// the inventory is loaded (inventory.hpp): a device never leaves it to be guessed later.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,15 @@ struct ssh_algorithms {
     std::string macs;          // "macs", both directions
 };
 
+// How a router's commands are run: SSH exec, or NETCONF <command> RPCs over the SSH `netconf`
+// subsystem (issue 11).
+enum class transport_kind { ssh, netconf };
+
+// "ssh" or "netconf", as in the inventory and in router results.
+inline const char* transport_name(transport_kind kind) {
+    return kind == transport_kind::netconf ? "netconf" : "ssh";
+}
+
 struct device {
     enum class auth_type { password, ssh_key };
 
@@ -45,6 +55,7 @@ struct device {
     secret passphrase;                // optional, for an encrypted private key
     ssh_algorithms algorithms;        // optional "ssh" block
     std::vector<std::string> groups;  // optional "groups" (fanout only), for `fanoutctl -r @g`
+    transport_kind transport = transport_kind::ssh;
 };
 
 }  // namespace fanout::daemon

@@ -20,6 +20,8 @@ namespace {
 
 using json = nlohmann::json;
 
+std::string escaped(std::string_view name);
+
 [[noreturn]] void fail(std::string_view source, std::string_view router, std::string_view field,
                        std::string_view problem) {
     std::ostringstream msg;
@@ -45,6 +47,19 @@ std::uint16_t port_of(const json& entry, std::string_view source, const std::str
     auto port = it->get<long long>();
     if (port < 1 || port > 65535) fail(source, router, "port", "must be between 1 and 65535");
     return static_cast<std::uint16_t>(port);
+}
+
+// "transport": "ssh" | "netconf"; without it, netconf on port 830, else the daemon default.
+transport_kind transport_of(const json& entry, std::string_view source, const device& d,
+                            transport_kind default_transport) {
+    auto it = entry.find("transport");
+    if (it == entry.end()) return d.port == 830 ? transport_kind::netconf : default_transport;
+    if (!it->is_string()) fail(source, d.name, "transport", "must be \"ssh\" or \"netconf\"");
+    auto value = it->get<std::string>();
+    if (value == "ssh") return transport_kind::ssh;
+    if (value == "netconf") return transport_kind::netconf;
+    fail(source, d.name, "transport",
+         "must be \"ssh\" or \"netconf\" (got \"" + escaped(value) + "\")");
 }
 
 void read_auth(const json& entry, std::string_view source, device& d) {
@@ -225,7 +240,8 @@ std::string read_inventory_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-inventory inventory::parse(std::string_view json_text, std::string_view source) {
+inventory inventory::parse(std::string_view json_text, std::string_view source,
+                           transport_kind default_transport) {
     json doc;
     // JSON lets a key repeat and the parser keeps the last. For a router that would send its
     // commands to another host ("r1" twice), or its credentials to another address ("ip"
@@ -278,6 +294,7 @@ inventory inventory::parse(std::string_view json_text, std::string_view source) 
         read_auth(entry, source, d);
         read_ssh(entry, source, d);
         read_groups(entry, source, d);
+        d.transport = transport_of(entry, source, d, default_transport);
         inv.devices_.push_back(std::move(d));
     }
     std::sort(inv.devices_.begin(), inv.devices_.end(),
@@ -287,8 +304,8 @@ inventory inventory::parse(std::string_view json_text, std::string_view source) 
     return inv;
 }
 
-inventory inventory::load(const std::filesystem::path& path) {
-    return parse(read_inventory_file(path), path.string());
+inventory inventory::load(const std::filesystem::path& path, transport_kind default_transport) {
+    return parse(read_inventory_file(path), path.string(), default_transport);
 }
 
 const device* inventory::find(std::string_view name) const {

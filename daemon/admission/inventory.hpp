@@ -16,8 +16,10 @@
 // first) that replace the daemon's defaults for this router; any other key inside "ssh" is an
 // error. Optionally "groups": a list of group names (1-64 characters of [A-Za-z0-9_.-] each,
 // at most 64, no repeats), fanout's own key, which fanoutctl selects with `-r @name`.
-// Unknown top-level keys (such as `ssh_config`) are accepted and ignored, so an
-// existing junos-mcp-server file loads unchanged.
+// Optionally "transport": "ssh" or "netconf" (fanout's own key); without it, netconf when
+// `port` is 830 (Junos's NETCONF port, which serves nothing else) and otherwise the daemon's
+// default (--default-transport, given to load() and parse()). Unknown top-level keys (such as
+// `ssh_config`) are accepted and ignored, so an existing junos-mcp-server file loads unchanged.
 #pragma once
 
 #include <cstdint>
@@ -46,8 +48,10 @@ class inventory {
     inventory() = default;
 
     // Throws inventory_error (unreadable file, bad JSON, bad router entry).
-    static inventory load(const std::filesystem::path& path);
-    static inventory parse(std::string_view json_text, std::string_view source = "devices.json");
+    static inventory load(const std::filesystem::path& path,
+                          transport_kind default_transport = transport_kind::ssh);
+    static inventory parse(std::string_view json_text, std::string_view source = "devices.json",
+                           transport_kind default_transport = transport_kind::ssh);
 
     // nullptr when the router is not in the inventory.
     const device* find(std::string_view name) const;

@@ -20,6 +20,9 @@ std::string session_key_of(const device& target) {
     key += std::to_string(target.port) + '\0';
     key += target.auth == device::auth_type::password ? "password" : "ssh_key";
     key += '\0' + std::to_string(secrets);
+    // An exec session must never serve a netconf router, nor the other way round.
+    key += '\0';
+    key += transport_name(target.transport);
     return key;
 }
 

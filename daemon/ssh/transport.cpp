@@ -14,6 +14,7 @@
 #include "daemon/ssh/detail/command.hpp"
 #include "daemon/ssh/detail/handles.hpp"
 #include "daemon/ssh/detail/host_key.hpp"
+#include "daemon/ssh/detail/netconf_channel.hpp"
 #include "daemon/ssh/detail/wait.hpp"
 #include "daemon/ssh/known_hosts.hpp"
 
@@ -116,9 +117,18 @@ std::optional<router_error> connect(ssh_session session, const std::string& host
 
 struct ssh_connection::impl {
     ssh::session_ptr session;
+    // After `session`: destroyed first, while the session is still there.
+    std::optional<ssh::netconf_channel> netconf;
     std::string name;
     std::size_t max_output_bytes = 0;
     bool lost = false;
+
+    impl() = default;
+    impl(const impl&) = delete;
+    impl& operator=(const impl&) = delete;
+    ~impl() {
+        if (netconf && !lost) netconf->close_session();
+    }
 };
 
 ssh_connection::ssh_connection(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
@@ -164,6 +174,15 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
                   ssh_get_cipher_out(session.get()) ? ssh_get_cipher_out(session.get()) : "?");
 
     auto state = std::make_unique<impl>();
+    if (target.transport == transport_kind::netconf) {
+        stage = connect_stage::netconf;
+        auto opened = ssh::netconf_channel::open(session.get(), deadline, budget, cancelled,
+                                                 options.max_output_bytes, state->lost);
+        if (auto* error = std::get_if<router_error>(&opened)) return *error;
+        state->netconf.emplace(std::move(std::get<ssh::netconf_channel>(opened)));
+        spdlog::debug("{}: NETCONF session open ({})", target.name,
+                      framing_name(state->netconf->mode()));
+    }
     state->session = std::move(session);
     state->name = target.name;
     state->max_output_bytes = options.max_output_bytes;
@@ -171,22 +190,45 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
 }
 
 command_outcome ssh_connection::run(const std::string& command, std::chrono::milliseconds timeout,
-                                    const std::atomic<bool>& cancelled) {
+                                    const std::atomic<bool>& cancelled,
+                                    protocol::output_format format) {
     if (!alive()) {
         command_outcome out;
         out.error = router_error{error_kind::channel, "the SSH session is no longer connected"};
         return out;
     }
-    auto out = ssh::run_command(impl_->session.get(), command, timeout, impl_->max_output_bytes,
-                                cancelled, impl_->lost);
+    auto out = impl_->netconf
+                   ? impl_->netconf->command(command, format, timeout, cancelled, impl_->lost)
+                   : ssh::run_command(impl_->session.get(), command, timeout,
+                                      impl_->max_output_bytes, cancelled, impl_->lost);
     spdlog::debug("{}: '{}' -> {}{}{}", impl_->name, command, protocol::to_string(out.status),
                   out.error ? ": " + out.error->message : std::string(),
                   out.truncated ? " (truncated)" : "");
     return out;
 }
 
+command_outcome ssh_connection::run_operation(const std::string& operation_xml,
+                                              std::chrono::milliseconds timeout,
+                                              const std::atomic<bool>& cancelled) {
+    command_outcome out;
+    if (!impl_ || !impl_->netconf) {
+        out.error = router_error{error_kind::internal, "not a NETCONF session"};
+        return out;
+    }
+    if (!alive()) {
+        out.error = router_error{error_kind::channel, "the SSH session is no longer connected"};
+        return out;
+    }
+    return impl_->netconf->operation(operation_xml, timeout, cancelled, impl_->lost);
+}
+
+transport_kind ssh_connection::transport() const {
+    return impl_ && impl_->netconf ? transport_kind::netconf : transport_kind::ssh;
+}
+
 bool ssh_connection::alive() const {
     if (!impl_ || !impl_->session || impl_->lost) return false;
+    if (impl_->netconf && !impl_->netconf->in_step()) return false;
     ssh_session session = impl_->session.get();
     return ssh_is_connected(session) &&
            (ssh_get_status(session) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0;
@@ -194,6 +236,7 @@ bool ssh_connection::alive() const {
 
 bool ssh_connection::usable() {
     if (!alive()) return false;
+    if (impl_->netconf && !impl_->netconf->poll_in_step()) return false;
     int fd = ssh_get_fd(impl_->session.get());
     if (fd < 0) return false;
     pollfd check{fd, POLLIN, 0};

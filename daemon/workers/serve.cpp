@@ -37,7 +37,8 @@ bool leaves_session_clean(const command_outcome& outcome) {
     if (outcome.truncated) return false;
     if (outcome.status == router_status::success) return true;
     return outcome.status == router_status::failed && outcome.error &&
-           outcome.error->kind == error_kind::exit_status;
+           (outcome.error->kind == error_kind::exit_status ||
+            outcome.error->kind == error_kind::rpc_error);
 }
 
 router_result result_of(command_outcome outcome, system_clock::time_point wall_start,

@@ -11,14 +11,17 @@
 //   once, on a fresh connection. A command that may have been sent is never run again,
 //   whatever happened to the connection afterwards.
 // - A session found dead between two commands is replaced before the next command.
-// - The session goes back to the pool only when every command on it ended cleanly: success, or
-//   a non-zero exit status, with nothing truncated. A timeout, cancel, dropped channel or
-//   truncated output closes it.
+// - The session goes back to the pool only when every command on it ended cleanly: success, a
+//   non-zero exit status, or a NETCONF <rpc-error> (rpc_error), with nothing truncated. A
+//   timeout, cancel, dropped channel, broken NETCONF frame or truncated output closes it.
+// - Every result carries `transport`, the device's ("ssh" or "netconf").
 // - The first command's duration includes connecting when the session is new, as
 //   junos-mcp-server's does.
 // Pool requirements: acquire(device, cancel flag) -> variant<lease, router_error>;
 // replace(lease&, device, cancel flag) -> optional<router_error>; a lease derefs to a session
-// with alive() and run(command, timeout, cancel flag) -> command_outcome, and has keep().
+// with alive() and run(command, timeout, cancel flag, output format) -> command_outcome, and
+// has keep(). The job's format reaches an exec router as ` | display json|xml` appended to
+// the command, a NETCONF router as <command format="json|xml">.
 #pragma once
 
 #include <chrono>
@@ -60,9 +63,14 @@ void serve(const router_task& task, scheduler& tasks, Pool& sessions) {
     const device& target = task.target();
     const std::size_t commands = j.commands.size();
     std::size_t next = 0;
+    // Every result says which transport ran it (or tried to).
+    auto record = [&](std::size_t index, protocol::router_result r) {
+        r.transport = transport_name(target.transport);
+        tasks.record(task, index, std::move(r));
+    };
     // Records results from `next` on; used for the commands a failure leaves unrun.
     auto record_rest = [&](auto make) {
-        for (; next < commands; ++next) tasks.record(task, next, make());
+        for (; next < commands; ++next) record(next, make());
     };
     if (j.cancelled) return record_rest(cancelled_result);
 
@@ -95,8 +103,11 @@ void serve(const router_task& task, scheduler& tasks, Pool& sessions) {
         }
         // A router that closed the session after the previous command gets a fresh one.
         if (!session->alive() && !replace()) return;
-        const std::string command = exec_command(j.commands[next], j.format);
-        auto outcome = session->run(command, j.timeout, j.cancelled);
+        // Over exec the format is Junos's `| display`; over NETCONF, <command format=...>.
+        const std::string command = target.transport == transport_kind::netconf
+                                        ? j.commands[next]
+                                        : exec_command(j.commands[next], j.format);
+        auto outcome = session->run(command, j.timeout, j.cancelled, j.format);
         if (!outcome.started && outcome.error && outcome.error->kind == error_kind::channel &&
             !j.cancelled) {
             // The command never reached the router, so running it once on a fresh connection
@@ -104,7 +115,7 @@ void serve(const router_task& task, scheduler& tasks, Pool& sessions) {
             spdlog::debug("job {} router {}: {}; retrying on a new connection", j.id, target.name,
                           outcome.error->message);
             if (!replace()) return;
-            outcome = session->run(command, j.timeout, j.cancelled);
+            outcome = session->run(command, j.timeout, j.cancelled, j.format);
         }
         clean = clean && leaves_session_clean(outcome);
         auto r = result_of(std::move(outcome), wall_start, start);
@@ -112,7 +123,7 @@ void serve(const router_task& task, scheduler& tasks, Pool& sessions) {
         spdlog::debug("job {} router {} command {}: {} in {:.3f}s, {} bytes{}", j.id, target.name,
                       next, protocol::to_string(r.status), r.execution_duration, r.output.size(),
                       r.error ? ", " + r.error->message : std::string());
-        tasks.record(task, next, std::move(r));
+        record(next, std::move(r));
     }
     if (clean) session.keep();
 }

@@ -35,6 +35,10 @@ case "$cmd" in
 "drop")
     printf 'partial output\n'
     kill -9 $PPID ;;
+"/usr/sbin/netconf-subsystem "* | "/bin/bash "*"/netconf-fault.sh")
+    # A netconf subsystem (netconfd_server.hpp, or a test's fake): ForceCommand also catches
+    # subsystems, with the Subsystem line's command in SSH_ORIGINAL_COMMAND.
+    exec $cmd ;;
 "exit "*)
     echo "exiting with ${cmd#exit }" >&2
     exit "${cmd#exit }" ;;
@@ -122,7 +126,11 @@ sshd_server::~sshd_server() = default;
 void sshd_server::write_files() {
     std::ostringstream config;
     // First: in sshd_config the first value of a keyword wins.
-    for (const auto& line : extra_config_) config << line << "\n";
+    for (auto line : extra_config_) {
+        for (auto at = line.find("{port}"); at != std::string::npos; at = line.find("{port}"))
+            line.replace(at, 6, std::to_string(port_));
+        config << line << "\n";
+    }
     config << "ListenAddress 127.0.0.1\n"
            << "Port " << port_ << "\n"
            << "HostKey " << dir_.file("host_key") << "\n"

@@ -9,6 +9,8 @@
 //   flood N        N bytes of 'x' on stdout
 //   exit N         "exiting with N" on stderr, exit N
 //   drop           "partial output", then kills its sshd session process (connection drops)
+//   /usr/sbin/netconf-subsystem ..., /bin/bash .../netconf-fault.sh   (a `Subsystem` line's
+//                  command) run as it is
 //   anything else  a Junos-style syntax error on stderr, exit 1
 // Every command is logged first with the client's TCP port (commands_run()), so tests can
 // prove a command ran once and count the connections it took.
@@ -28,7 +30,8 @@ namespace fanout::testing {
 
 class sshd_server {
   public:
-    // `extra_config`: sshd_config lines added to the defaults (e.g. "MaxSessions 1").
+    // `extra_config`: sshd_config lines added to the defaults (e.g. "MaxSessions 1"); "{port}"
+    // in a line becomes the port sshd listens on.
     explicit sshd_server(std::vector<std::string> extra_config = {});
     ~sshd_server();
     sshd_server(const sshd_server&) = delete;

@@ -67,6 +67,7 @@ void expect_same(const router_result& a, const router_result& b) {
         EXPECT_EQ(a.error->message, b.error->message);
     }
     EXPECT_EQ(a.truncated, b.truncated);
+    EXPECT_EQ(a.transport, b.transport);
     EXPECT_EQ(a.execution_duration, b.execution_duration);
     EXPECT_EQ(a.start_time, b.start_time);
     EXPECT_EQ(a.end_time, b.end_time);
@@ -431,6 +432,25 @@ TEST(ProtocolCodecPublished, RouterResultWireFormat) {
     EXPECT_FALSE(std::get<router_result>(decoded).error.has_value());
 }
 
+// `transport` (issue 11): one more map entry, after `truncated`, only when set; a result
+// without it (an older daemon) still decodes, with it empty.
+TEST(ProtocolCodecPublished, RouterResultTransportIsOptional) {
+    router_result in = sample_router_result();
+    in.transport = "netconf";
+    const std::string frame = encode_router_result(in);
+    const std::string without = encode_router_result(sample_router_result());
+    EXPECT_EQ(frame.substr(0, 3), wire().map(16).bytes());  // 15 entries and `transport`
+    EXPECT_NE(frame.find(wire().str("truncated").boolean(true).kv("transport", "netconf").bytes()),
+              std::string::npos);
+    EXPECT_EQ(without.find("transport"), std::string::npos);
+    auto decoded = decode_published(frame);
+    ASSERT_TRUE(std::holds_alternative<router_result>(decoded));
+    EXPECT_EQ(std::get<router_result>(decoded).transport, "netconf");
+    auto old = decode_published(without);
+    ASSERT_TRUE(std::holds_alternative<router_result>(old));
+    EXPECT_TRUE(std::get<router_result>(old).transport.empty());
+}
+
 TEST(ProtocolCodecPublished, RouterResultErrorIsKindAndMessageMap) {
     router_result in = sample_router_result();
     const std::string frame = encode_router_result(in);
@@ -444,7 +464,7 @@ TEST(ProtocolCodecPublished, RouterResultErrorIsKindAndMessageMap) {
 TEST(ProtocolCodecPublished, EveryErrorKindRoundTrips) {
     for (error_kind kind : {error_kind::connect, error_kind::auth, error_kind::host_key,
                             error_kind::timeout, error_kind::channel, error_kind::exit_status,
-                            error_kind::internal, error_kind::interrupted}) {
+                            error_kind::internal, error_kind::interrupted, error_kind::rpc_error}) {
         router_result in = sample_router_result();
         in.error = router_error{kind, "details"};
         auto decoded = decode_published(encode_router_result(in));
@@ -580,6 +600,7 @@ TEST(ProtocolNames, EnumsUseTheWireStrings) {
     EXPECT_EQ(to_string(error_kind::exit_status), "exit_status");
     EXPECT_EQ(to_string(error_kind::internal), "internal");
     EXPECT_EQ(to_string(error_kind::interrupted), "interrupted");
+    EXPECT_EQ(to_string(error_kind::rpc_error), "rpc_error");
     EXPECT_EQ(to_string(error_code::bad_request), "bad_request");
     EXPECT_EQ(to_string(error_code::unknown_routers), "unknown_routers");
     EXPECT_EQ(to_string(error_code::duplicate_job), "duplicate_job");

@@ -35,7 +35,7 @@ class scripted_session {
     bool alive() const { return alive_; }
     void send_keepalive() {}
     command_outcome run(const std::string& command, std::chrono::milliseconds,
-                        const std::atomic<bool>&) {
+                        const std::atomic<bool>&, p::output_format = p::output_format::text) {
         command_outcome outcome;
         outcome.status = p::router_status::success;
         outcome.started = true;
@@ -89,8 +89,10 @@ struct serve_test : ::testing::Test {
     std::shared_ptr<const inventory> devices = test::numbered_inventory(1);
 
     // Submits one job on r1 with `commands` and serves its only task, as a worker would.
-    void run(std::vector<std::string> commands, bool cancel_first = false) {
+    void run(std::vector<std::string> commands, bool cancel_first = false,
+             p::output_format format = p::output_format::text) {
         job_spec spec;
+        spec.format = format;
         spec.commands = std::move(commands);
         spec.single_command = spec.commands.size() == 1;
         spec.devices = devices;
@@ -113,6 +115,38 @@ TEST_F(serve_test, every_command_gets_one_result_and_a_clean_session_is_kept) {
     EXPECT_EQ(sessions.figures().idle, 1u);
     run({"show version"});
     EXPECT_EQ(fleet.connections, 1) << "the kept session serves the next job";
+}
+
+TEST_F(serve_test, results_say_which_transport_ran_them_or_tried_to) {
+    fleet.refuse = true;
+    run({"show version"});
+    ASSERT_EQ(sink.results.size(), 1u);
+    EXPECT_EQ(status(0), p::router_status::failed);
+    EXPECT_EQ(sink.results[0].transport, "ssh");
+    fleet.refuse = false;
+    run({"show version"});
+    ASSERT_EQ(sink.results.size(), 2u);
+    EXPECT_EQ(sink.results[1].transport, "ssh");
+}
+
+// NETCONF (issue 11): port 830 makes r1 a netconf router. The command goes unchanged (the
+// format is the session's <command format=...>, not ` | display json`), and an <rpc-error>
+// leaves the session clean, so it is kept.
+TEST_F(serve_test,
+       a_netconf_router_gets_the_command_as_written_and_an_rpc_error_keeps_the_session) {
+    devices = std::make_shared<const inventory>(inventory::parse(
+        R"({"r1": {"ip": "127.0.0.1", "port": 830, "username": "u", "password": "p"}})"));
+    command_outcome refused;
+    refused.started = true;
+    refused.error = p::router_error{p::error_kind::rpc_error, "unknown-element: command"};
+    fleet.script = {refused};
+    run({"show version"}, false, p::output_format::json);
+    ASSERT_EQ(sink.results.size(), 1u);
+    EXPECT_EQ(fleet.sent, (std::vector<std::string>{"show version"}));
+    EXPECT_EQ(sink.results[0].transport, "netconf");
+    EXPECT_EQ(status(0), p::router_status::failed);
+    EXPECT_EQ(sink.results[0].error->kind, p::error_kind::rpc_error);
+    EXPECT_EQ(sessions.figures().idle, 1u);
 }
 
 TEST_F(serve_test, a_command_that_never_reached_the_router_is_retried_once_on_a_new_connection) {

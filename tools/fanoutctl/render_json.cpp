@@ -36,6 +36,7 @@ ordered_json to_json(const protocol::router_result& r) {
         auto data = ordered_json::from_msgpack(*r.data, true, false);
         j["data"] = data.is_discarded() ? ordered_json(nullptr) : std::move(data);
     }
+    if (!r.transport.empty()) j["transport"] = r.transport;
     j["execution_duration"] = r.execution_duration;
     j["start_time"] = r.start_time;
     j["end_time"] = r.end_time;

@@ -23,10 +23,11 @@ ISO_MS_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 FAULTS = {"r6": "auth_fail", "r7": "hang_auth", "r8": "hang_auth"}
 ROUTER_RESULT_KEYS = {"type", "job_id", "router_name", "command", "command_index", "status",
                       "output", "stderr", "exit_status", "truncated", "execution_duration",
-                      "start_time", "end_time", "seq"}  # plus the optional "error"
+                      "start_time", "end_time", "seq",
+                      "transport"}  # plus the optional "error"
 SUMMARY_COUNTS = {"total_routers", "total", "successful", "failed", "cancelled"}
 ERROR_KINDS = {"connect", "auth", "host_key", "timeout", "channel", "exit_status", "internal",
-               "interrupted"}
+               "interrupted", "parse", "rpc_error"}
 STATUS_KEYS = {"type", "job_id", "state", "total", "completed", "successful", "failed"}
 OWNER_KEYS = {"node", "control_endpoint"}  # the owning daemon, on replies and results
 FLEET_PASSWORD = b"fanout-secret"
@@ -145,6 +146,7 @@ class WireTest(unittest.TestCase):
         self.assertIsInstance(result["stderr"], str)
         self.assertTrue(result["exit_status"] is None or is_int(result["exit_status"]), result)
         self.assertIs(type(result["truncated"]), bool)
+        self.assertEqual(result["transport"], "ssh", result)  # fleetsim's routers: SSH exec
         self.assertIs(type(result["execution_duration"]), float)
         self.assertGreaterEqual(result["execution_duration"], 0.0)
         for key in ("start_time", "end_time"):

@@ -1,0 +1,47 @@
+#include "tests/support/netconfd_server.hpp"
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+namespace fanout::testing {
+
+namespace {
+constexpr const char* subsystem_binary = "/usr/sbin/netconf-subsystem";
+}
+
+netconfd_server::netconfd_server() : socket_path_(dir_.file("ncxserver.sock")) {
+    sshd_ = std::make_unique<sshd_server>(
+        std::vector<std::string>{std::string("Subsystem netconf ") + subsystem_binary +
+                                 " --ncxserver-sockname={port}@" + socket_path_});
+    netconfd_ = std::make_unique<child_process>(
+        std::vector<std::string>{"/usr/sbin/netconfd", "--no-startup", "--superuser=root",
+                                 "--ncxserver-sockname=" + socket_path_,
+                                 "--port=" + std::to_string(sshd_->port()), "--log-level=info"});
+    try {
+        netconfd_->wait_for_line("Running netconfd server", std::chrono::seconds(30));
+    } catch (const std::runtime_error& e) {
+        std::string log;
+        for (const auto& line : netconfd_->lines()) log += "\n  " + line;
+        throw std::runtime_error(std::string("netconfd did not start: ") + e.what() + log);
+    }
+}
+
+netconfd_server::~netconfd_server() {
+    netconfd_.reset();
+    sshd_.reset();
+}
+
+std::string netconfd_server::wait_for_log(std::string_view needle,
+                                          std::chrono::milliseconds timeout) {
+    return netconfd_->wait_for_line(needle, timeout);
+}
+
+std::size_t netconfd_server::subsystem_sessions() const {
+    std::size_t count = 0;
+    for (const auto& record : sshd_->commands_run())
+        count += record.command.rfind(subsystem_binary, 0) == 0;
+    return count;
+}
+
+}  // namespace fanout::testing
