@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "tests/support/fanout_harness.hpp"
+#include "tests/support/loopback_port.hpp"
 #include "tests/support/proc_status.hpp"
 
 using namespace fanout::testing;
@@ -29,19 +30,6 @@ namespace {
 constexpr int open_file_limit = 512;
 constexpr int flood_size = 700;       // more than the limit
 constexpr int max_connections = 100;  // fanoutd --max-connections
-
-std::uint16_t free_loopback_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
-        throw std::runtime_error("cannot find a free port");
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
 
 // Raw connections that send nothing: the cheapest flood, before any ZeroMQ handshake.
 class connection_flood {

@@ -277,19 +277,49 @@ class non_reader {
 
 }  // namespace
 
+namespace {
+
+// A fanoutd logging at debug level to a file, and its ended job "big": 20 routers x 1 MiB, so
+// every `result` reply for it is ~20 MiB.
+struct big_job_daemon {
+    temp_dir dir;
+    fleet routers{
+        dir, big_routers,
+        args{"--fault-every", "1:huge_output", "--huge-bytes", std::to_string(big_output)}};
+    fanoutd_process daemon{dir, routers.devices_json(), routers.known_hosts(),
+                           args{"--log-level", "debug"}, fanoutd_extras{{}, dir.file("log")}};
+    client jobs{daemon.jobs()};
+    job_result big = expect_reply<job_result>(
+        jobs.request(submit_of("big", "show version", router_names(1, big_routers)), 120s));
+
+    // Waits until fanoutd has logged `count` answers (each reply of 1 MiB or more that went
+    // out, and each one replaced because it did not fit), at most 120 s; returns how many it
+    // logged. A ping's round trip between two looks at the log.
+    std::size_t wait_for_answers(std::size_t count) {
+        std::size_t answered = 0;
+        for (auto deadline = std::chrono::steady_clock::now() + 120s;
+             answered < count && std::chrono::steady_clock::now() < deadline;) {
+            std::ifstream log(dir.file("log"));
+            std::string line;
+            answered = 0;
+            while (std::getline(log, line))
+                if (line.find("bytes goes out") != std::string::npos ||
+                    line.find("instead of a reply") != std::string::npos)
+                    ++answered;
+            if (answered < count) (void)jobs.request(fanout::protocol::ping_request{});
+        }
+        return answered;
+    }
+};
+
+}  // namespace
+
 // Finding 3: three clients that send 30 `result` requests each and read nothing once raised
 // RSS from 43 to 1,387 MiB. Replies are now bounded in bytes: with the defaults (64 MiB per
 // client, 256 MiB in all) each client gets 3 replies of ~20 MiB, then `busy`.
 TEST(daemon_slow_consumers, clients_that_never_read_their_replies_hold_bounded_memory) {
-    temp_dir dir;
-    fleet routers(
-        dir, big_routers,
-        args{"--fault-every", "1:huge_output", "--huge-bytes", std::to_string(big_output)});
-    fanoutd_process daemon(dir, routers.devices_json(), routers.known_hosts(),
-                           args{"--log-level", "debug"}, fanoutd_extras{{}, dir.file("log")});
-    client jobs(daemon.jobs());
-    auto big = expect_reply<job_result>(
-        jobs.request(submit_of("big", "show version", router_names(1, big_routers)), 120s));
+    big_job_daemon setup;
+    auto& [dir, routers, daemon, jobs, big] = setup;
     ASSERT_EQ(big.summary.successful, static_cast<std::uint64_t>(big_routers));
     const std::size_t reply_bytes =
         fanout::protocol::encode_reply(fanout::protocol::reply{big}).size();
@@ -313,21 +343,8 @@ TEST(daemon_slow_consumers, clients_that_never_read_their_replies_hold_bounded_m
     // debug log names every large reply and every busy one) before anyone reads.
     const std::size_t fit = (std::size_t{64} << 20) / reply_bytes;
     ASSERT_EQ(fit, 3u) << "the reply size changed: " << reply_bytes;
-    std::size_t busy_logged = 0, sent_logged = 0;
-    for (auto deadline = std::chrono::steady_clock::now() + 120s;
-         busy_logged + sent_logged < clients * requests + 2 &&
-         std::chrono::steady_clock::now() < deadline;) {
-        std::ifstream log(dir.file("log"));
-        std::string line;
-        busy_logged = sent_logged = 0;
-        while (std::getline(log, line)) {
-            if (line.find("instead of a reply") != std::string::npos) ++busy_logged;
-            if (line.find("bytes goes out") != std::string::npos) ++sent_logged;
-        }
-        (void)jobs.request(fanout::protocol::ping_request{});  // a round trip between looks
-    }
-    // The first job's own reply and the second submit's were logged too.
-    ASSERT_EQ(busy_logged + sent_logged, std::size_t{clients * requests + 2});
+    // The first job's own reply and the second submit's are logged too.
+    ASSERT_EQ(setup.wait_for_answers(clients * requests + 2), std::size_t{clients * requests + 2});
     const std::size_t peak_after = proc_status_bytes(pid, "VmHWM");
 
     for (auto& reader : readers) {
@@ -448,15 +465,8 @@ TEST(daemon_slow_consumers, a_stuck_subscriber_holds_at_most_the_results_buffer)
 // Replies that could not be routed (their clients had gone) give their bytes back: clients
 // that ask for 20 MiB replies and leave at once do not leave the budget spent for everyone.
 TEST(daemon_slow_consumers, replies_to_clients_that_left_give_their_budget_back) {
-    temp_dir dir;
-    fleet routers(
-        dir, big_routers,
-        args{"--fault-every", "1:huge_output", "--huge-bytes", std::to_string(big_output)});
-    fanoutd_process daemon(dir, routers.devices_json(), routers.known_hosts(),
-                           args{"--log-level", "debug"}, fanoutd_extras{{}, dir.file("log")});
-    client jobs(daemon.jobs());
-    auto big = expect_reply<job_result>(
-        jobs.request(submit_of("big", "show version", router_names(1, big_routers)), 120s));
+    big_job_daemon setup;
+    auto& [dir, routers, daemon, jobs, big] = setup;
     ASSERT_EQ(big.summary.successful, static_cast<std::uint64_t>(big_routers));
 
     // 20 replies of ~20 MiB (400 MiB, over --max-reply-bytes) to clients gone by then.
@@ -470,19 +480,9 @@ TEST(daemon_slow_consumers, replies_to_clients_that_left_give_their_budget_back)
             leaver.send(zmq::buffer(
                 fanout::protocol::encode_request(fanout::protocol::result_request{"big"})));
     }
-    // Every one of them was answered (each answer is logged) before the next check.
-    for (auto deadline = std::chrono::steady_clock::now() + 120s;;) {
-        std::ifstream log(dir.file("log"));
-        std::string line;
-        std::size_t answered = 0;
-        while (std::getline(log, line))
-            if (line.find("bytes goes out") != std::string::npos ||
-                line.find("busy instead of a reply") != std::string::npos)
-                ++answered;
-        if (answered >= leavers * requests + 1) break;  // + the first job's own reply
-        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << answered << " answered";
-        (void)jobs.request(fanout::protocol::ping_request{});  // a round trip between looks
-    }
+    // Every one of them was answered (each answer is logged) before the next check; the
+    // first job's own reply is logged too.
+    ASSERT_GE(setup.wait_for_answers(leavers * requests + 1), std::size_t{leavers * requests + 1});
     for (int i = 0; i < 3; ++i) {
         auto reply = jobs.request(fanout::protocol::result_request{"big"}, 60s);
         EXPECT_TRUE(std::holds_alternative<job_result>(reply))
