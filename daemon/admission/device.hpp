@@ -6,7 +6,10 @@
 // the inventory is loaded (inventory.hpp): a device never leaves it to be guessed later.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,6 +59,19 @@ struct device {
     ssh_algorithms algorithms;        // optional "ssh" block
     std::vector<std::string> groups;  // optional "groups" (fanout only), for `fanoutctl -r @g`
     transport_kind transport = transport_kind::ssh;
+
+    // Reaching the router (issue 12). `jump`: the bastion chain, first hop first, each the name
+    // of a bastion device in the same inventory (an entry with "role": "bastion", or one the
+    // inventory made from an inline hop or an ssh_config ProxyJump). Empty: dialled directly.
+    std::vector<std::string> jump;
+    // True for a bastion: it carries other routers' connections, and jobs cannot target it.
+    bool bastion = false;
+    // The devices.json `ssh_config` path (junos-mcp-server's key), `~` expanded; empty: none.
+    std::filesystem::path ssh_config;
+    // From that file: a ProxyCommand to run per connection (its stdio is the SSH stream), and
+    // a ConnectTimeout replacing --connect-timeout for this router.
+    std::string proxy_command;
+    std::optional<std::chrono::milliseconds> connect_timeout;
 };
 
 }  // namespace fanout::daemon

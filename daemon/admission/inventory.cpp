@@ -297,10 +297,18 @@ inventory inventory::parse(std::string_view json_text, std::string_view source,
         d.transport = transport_of(entry, source, d, default_transport);
         inv.devices_.push_back(std::move(d));
     }
+    return from_devices(std::move(inv.devices_));
+}
+
+inventory inventory::from_devices(std::vector<device> devices) {
+    inventory inv;
+    inv.devices_ = std::move(devices);
     std::sort(inv.devices_.begin(), inv.devices_.end(),
               [](const device& a, const device& b) { return a.name < b.name; });
     for (std::size_t i = 0; i < inv.devices_.size(); ++i)
-        inv.index_.emplace(inv.devices_[i].name, i);
+        if (!inv.index_.emplace(inv.devices_[i].name, i).second)
+            throw inventory_error("router '" + escaped(inv.devices_[i].name) +
+                                  "' is defined more than once");
     return inv;
 }
 

@@ -53,6 +53,10 @@ class inventory {
     static inventory parse(std::string_view json_text, std::string_view source = "devices.json",
                            transport_kind default_transport = transport_kind::ssh);
 
+    // An inventory of `devices` as given (names unique, else inventory_error): for a step that
+    // resolves a loaded inventory further (ssh_config files, bastion chains).
+    static inventory from_devices(std::vector<device> devices);
+
     // nullptr when the router is not in the inventory.
     const device* find(std::string_view name) const;
     // Sorted by name.

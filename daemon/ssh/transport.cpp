@@ -3,6 +3,7 @@
 #include <libssh/server.h>  // ssh_send_keepalive, which works on client sessions too
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <string>
@@ -83,8 +84,8 @@ std::optional<router_error> configure(ssh_session session, const device& target,
 
 std::optional<router_error> connect(ssh_session session, const std::string& host,
                                     clock::time_point deadline, std::chrono::milliseconds budget,
-                                    const std::atomic<bool>& cancelled, connect_stage& stage) {
-    bool tcp_connected = false;
+                                    const std::atomic<bool>& cancelled, connect_stage& stage,
+                                    bool tcp_connected) {
     ssh::socket_waiter waiter;
     stage = connect_stage::transport;
     for (;;) {
@@ -139,7 +140,16 @@ ssh_connection::~ssh_connection() = default;
 std::variant<ssh_connection, router_error> ssh_connection::open(const device& target,
                                                                 const transport_options& options,
                                                                 const std::atomic<bool>& cancelled,
-                                                                connect_stage* failed_at) {
+                                                                connect_stage* failed_at,
+                                                                int connected_socket) {
+    // Owns `connected_socket` until libssh does (from the first ssh_connect on, ssh_free
+    // closes it).
+    struct socket_guard {
+        int fd;
+        ~socket_guard() {
+            if (fd >= 0) ::close(fd);
+        }
+    } given{connected_socket};
     connect_stage ignored = connect_stage::setup;
     connect_stage& stage = failed_at ? *failed_at : ignored;
     stage = connect_stage::setup;
@@ -158,9 +168,16 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
     ssh::session_ptr session(ssh_new());
     if (!session) return router_error{error_kind::internal, "cannot allocate an SSH session"};
     if (auto error = configure(session.get(), target, options, host)) return *error;
+    if (given.fd >= 0) {
+        socket_t fd = given.fd;
+        if (ssh_options_set(session.get(), SSH_OPTIONS_FD, &fd) != 0)
+            return router_error{error_kind::internal, "invalid SSH option fd"};
+        given.fd = -1;  // the session closes it from here on
+    }
     ssh_set_blocking(session.get(), 0);
 
-    if (auto error = connect(session.get(), host, deadline, budget, cancelled, stage))
+    if (auto error =
+            connect(session.get(), host, deadline, budget, cancelled, stage, connected_socket >= 0))
         return *error;
     stage = connect_stage::host_key;
     if (auto error = ssh::verify_host_key(session.get(), host, options)) return *error;

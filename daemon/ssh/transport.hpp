@@ -78,9 +78,13 @@ class ssh_connection {
   public:
     // Opens, verifies and authenticates a session. `cancelled` is polled where libssh allows.
     // On failure, `*failed_at` (when given) says at which stage.
+    // `connected_socket`, when not -1, is a stream already connected to the router's SSH
+    // server (a bastion channel's socketpair end, a ProxyCommand's stdio): no TCP connect is
+    // made, and open() owns the descriptor from the call on (closed on failure, and with the
+    // session).
     static std::variant<ssh_connection, protocol::router_error> open(
         const device& target, const transport_options& options, const std::atomic<bool>& cancelled,
-        connect_stage* failed_at = nullptr);
+        connect_stage* failed_at = nullptr, int connected_socket = -1);
 
     ssh_connection(ssh_connection&&) noexcept;
     ssh_connection& operator=(ssh_connection&&) noexcept;
