@@ -1,13 +1,17 @@
 #include "tools/fanoutctl/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tools/fanoutctl/command_support.hpp"
 #include "tools/fanoutctl/commands.hpp"
 #include "tools/fanoutctl/exit_codes.hpp"
 #include "tools/fanoutctl/options.hpp"
+#include "tools/fanoutctl/suggest.hpp"
 
 namespace fanout::ctl {
 namespace {
@@ -22,8 +26,15 @@ const char* const global_note =
     "before or after the subcommand; see `fanoutctl --help`.\n";
 
 const char* const main_footer =
-    "\nEnvironment: FANOUT_JOBS and FANOUT_RESULTS set the default endpoints;\n"
-    "FANOUT_CURVE_SERVER_KEY and FANOUT_CURVE_CLIENT_KEY set the CURVE keys.\n"
+    "\nWaiting: read-only requests (ping, status, result, routers, replay) wait 2 s once, so\n"
+    "a missing fanoutd shows in seconds; run and cancel wait 10 s per attempt and retry 3\n"
+    "times on fresh connections. --request-timeout and --retries set both.\n"
+    "\nEnvironment: FANOUT_JOBS, FANOUT_RESULTS, FANOUT_REQUEST_TIMEOUT, FANOUT_RETRIES,\n"
+    "FANOUT_CURVE_SERVER_KEY and FANOUT_CURVE_CLIENT_KEY stand for the global options.\n"
+    "\nConfig file: ~/.config/fanout/fanoutctl.conf ($XDG_CONFIG_HOME/fanout/... when set), or\n"
+    "--config FILE: `name = value` lines with the global options' long names, e.g.\n"
+    "  jobs = \"tcp://10.0.0.5:5555\"\n  request-timeout = 5\n"
+    "A flag beats the environment, which beats the config file.\n"
     "\nCURVE: when fanoutd runs with --curve-secret-key, give both --curve-server-key\n"
     "(fanoutd's public key, or its .pub file) and --curve-client-key (this client's key pair\n"
     "file, made by `fanoutctl keygen`, whose .pub file is in fanoutd's --curve-clients dir).\n"
@@ -104,6 +115,64 @@ std::optional<int> resolve_curve(global_options& global) {
     return std::nullopt;
 }
 
+// The global options an environment variable stands for.
+struct env_option {
+    const char* variable;
+    const char* flag;
+};
+constexpr env_option env_options[] = {
+    {"FANOUT_JOBS", "--jobs"},
+    {"FANOUT_RESULTS", "--results"},
+    {"FANOUT_REQUEST_TIMEOUT", "--request-timeout"},
+    {"FANOUT_RETRIES", "--retries"},
+    {"FANOUT_CURVE_SERVER_KEY", "--curve-server-key"},
+    {"FANOUT_CURVE_CLIENT_KEY", "--curve-client-key"},
+};
+
+// argv with `--flag=value` for each set variable placed before the user's own words: those
+// options take the last value given, so a flag beats its variable, and either beats the
+// config file (CLI11 reads it only for options the command line left unset).
+std::vector<std::string> with_environment(int argc, char** argv) {
+    std::vector<std::string> words{argv[0]};
+    for (const auto& option : env_options) {
+        const char* value = std::getenv(option.variable);
+        if (value && *value) words.push_back(std::string(option.flag) + "=" + value);
+    }
+    for (int i = 1; i < argc; ++i) words.emplace_back(argv[i]);
+    return words;
+}
+
+// $XDG_CONFIG_HOME/fanout/fanoutctl.conf, else ~/.config/fanout/fanoutctl.conf.
+std::string default_config_path() {
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
+        return std::string(xdg) + "/fanout/fanoutctl.conf";
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return std::string(home) + "/.config/fanout/fanoutctl.conf";
+    return {};
+}
+
+// "unknown subcommand 'stauts' (did you mean status?); subcommands: run, status, ...", or "no
+// subcommand given; ..."; nothing when the parse error was not about the subcommand.
+std::optional<int> report_unknown_subcommand(const CLI::App& app,
+                                             const std::vector<std::string>& extras) {
+    if (!app.get_subcommands().empty()) return std::nullopt;
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    auto word = std::find_if(extras.begin(), extras.end(),
+                             [](const std::string& w) { return !w.empty() && w[0] != '-'; });
+    std::string message = "no subcommand given";
+    if (word != extras.end()) {
+        message = "unknown subcommand '" + *word + "'";
+        auto close = suggest_names(*word, names, 2);
+        for (std::size_t i = 0; i < close.size(); ++i)
+            message += (i ? " or " : " (did you mean ") + close[i];
+        if (!close.empty()) message += "?)";
+    }
+    message += "; subcommands:";
+    for (std::size_t i = 0; i < names.size(); ++i) message += (i ? ", " : " ") + names[i];
+    return report_usage_error(message + " (see fanoutctl --help)");
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -114,29 +183,39 @@ int run_cli(int argc, char** argv) {
     app.fallthrough();
 
     global_options global;
-    app.add_option("--jobs", global.jobs_endpoint, "fanoutd job socket (ROUTER) endpoint")
-        ->envname("FANOUT_JOBS")
+    const auto last_wins = CLI::MultiOptionPolicy::TakeLast;  // see with_environment()
+    app.add_option("--jobs", global.jobs_endpoint,
+                   "fanoutd job socket (ROUTER) endpoint [env FANOUT_JOBS]")
+        ->multi_option_policy(last_wins)
         ->capture_default_str();
-    app.add_option("--results", global.results_endpoint, "fanoutd result socket (PUB) endpoint")
-        ->envname("FANOUT_RESULTS")
+    app.add_option("--results", global.results_endpoint,
+                   "fanoutd result socket (PUB) endpoint [env FANOUT_RESULTS]")
+        ->multi_option_policy(last_wins)
         ->capture_default_str();
     app.add_option("--request-timeout,--timeout-reply", global.reply_timeout_seconds,
-                   "seconds to wait for a reply to one attempt of a request")
-        ->check(positive_seconds)
-        ->capture_default_str();
+                   "seconds to wait for a reply to one attempt of a request (default: 2 for "
+                   "read-only requests, 10 for run and cancel) [env FANOUT_REQUEST_TIMEOUT]")
+        ->multi_option_policy(last_wins)
+        ->check(positive_seconds);
     app.add_option(
            "--retries", global.retries,
-           "after no reply in time, send the same request again on a fresh "
-           "connection this many times (a submit keeps its job_id, so fanoutd "
-           "answers a resend as the first; see docs/pool.md, \"Retries and at-least-once\")")
-        ->check(CLI::Range(0u, 100u))
-        ->capture_default_str();
+           "after no reply in time, send the same request again on a fresh connection this "
+           "many times (default: 0 for read-only requests, 3 for run and cancel; a submit keeps "
+           "its job_id, so fanoutd answers a resend as the first; see docs/pool.md, \"Retries "
+           "and at-least-once\") [env FANOUT_RETRIES]")
+        ->multi_option_policy(last_wins)
+        ->check(CLI::Range(0u, 100u));
     app.add_option("--curve-server-key", global.curve_server_key,
-                   "fanoutd's CURVE public key: 40 Z85 characters, or its .pub file")
-        ->envname("FANOUT_CURVE_SERVER_KEY");
+                   "fanoutd's CURVE public key: 40 Z85 characters, or its .pub file "
+                   "[env FANOUT_CURVE_SERVER_KEY]")
+        ->multi_option_policy(last_wins);
     app.add_option("--curve-client-key", global.curve_client_key_file,
-                   "this client's CURVE key pair file (mode 0600, from `fanoutctl keygen`)")
-        ->envname("FANOUT_CURVE_CLIENT_KEY");
+                   "this client's CURVE key pair file (mode 0600, from `fanoutctl keygen`) "
+                   "[env FANOUT_CURVE_CLIENT_KEY]")
+        ->multi_option_policy(last_wins);
+    app.set_config("--config", default_config_path(),
+                   "read global options from this file (`name = value` lines; default "
+                   "~/.config/fanout/fanoutctl.conf, used when it exists)");
 
     run_options run;
     auto* run_cmd = app.add_subcommand("run", "submit a job and stream its results");
@@ -238,12 +317,28 @@ int run_cli(int argc, char** argv) {
 
     app.footer(main_footer + std::string(exit_codes_help));
 
+    // --json anywhere: errors, parse errors included, come as JSON on stdout.
+    auto words = with_environment(argc, argv);
+    const bool json_anywhere = std::find(words.begin() + 1, words.end(), "--json") != words.end();
+    set_json_errors(json_anywhere);
+    std::vector<std::string> reversed(words.rbegin(), words.rend() - 1);  // CLI11's order
     try {
-        app.parse(argc, argv);
+        app.parse(reversed);
+    } catch (const CLI::ExtrasError& e) {
+        if (auto code = report_unknown_subcommand(app, app.remaining())) return *code;
+        return report_usage_error(e.what());
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e) == 0 ? exit_ok : exit_usage;
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e) == 0 ? exit_ok : exit_usage;
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e) == 0 ? exit_ok : exit_usage;
     } catch (const CLI::ParseError& e) {
-        const int code = app.exit(e);
-        return code == 0 ? exit_ok : exit_usage;
+        if (auto code = report_unknown_subcommand(app, app.remaining())) return *code;
+        if (json_anywhere) return report_usage_error(e.what());
+        return app.exit(e) == 0 ? exit_ok : exit_usage;
     }
+    set_json_errors(global.json);
 
     if (*keygen_cmd) return keygen_command(keygen);
     if (auto code = resolve_curve(global)) return *code;

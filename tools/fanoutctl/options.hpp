@@ -1,8 +1,10 @@
 // Parsed command-line options of fanoutctl, as plain values (filled in by cli.cpp).
 //
-// Contract: defaults here are the documented defaults; environment overrides (FANOUT_JOBS,
-// FANOUT_RESULTS, FANOUT_CURVE_SERVER_KEY, FANOUT_CURVE_CLIENT_KEY) are applied by the CLI
-// parser before these reach a command, and `curve` is resolved from the key options.
+// Contract: defaults here are the documented defaults. The global options come, first match
+// wins, from the command line, then the environment (FANOUT_JOBS, FANOUT_RESULTS,
+// FANOUT_REQUEST_TIMEOUT, FANOUT_RETRIES, FANOUT_CURVE_SERVER_KEY, FANOUT_CURVE_CLIENT_KEY),
+// then the config file (client_config.hpp); cli.cpp resolves them, and `curve` from the key
+// options, before they reach a command.
 #pragma once
 
 #include <chrono>
@@ -18,18 +20,36 @@ namespace fanout::ctl {
 inline constexpr const char* default_jobs_endpoint = "tcp://127.0.0.1:5555";
 inline constexpr const char* default_results_endpoint = "tcp://127.0.0.1:5556";
 
+// How long a request waits for fanoutd. A read-only request (ping, status, result, routers,
+// replay, jobs) fails fast: "is fanoutd up?" takes seconds. A submit or cancel, which fanoutd
+// answers idempotently, keeps Lazy Pirate retries, where a lost reply matters.
+enum class request_kind { read_only, change };
+struct request_budget {
+    double timeout_seconds;  // per attempt
+    unsigned retries;        // further attempts on fresh connections
+};
+inline constexpr request_budget read_only_budget{2.0, 0};
+inline constexpr request_budget change_budget{10.0, 3};
+
 struct global_options {
     std::string jobs_endpoint = default_jobs_endpoint;
     std::string results_endpoint = default_results_endpoint;
-    double reply_timeout_seconds = 10.0;  // per attempt (--request-timeout, --timeout-reply)
-    unsigned retries = 3;                 // further attempts after no reply (Lazy Pirate)
+    // --request-timeout (alias --timeout-reply) and --retries; unset: by request kind.
+    std::optional<double> reply_timeout_seconds;
+    std::optional<unsigned> retries;
     bool json = false;
     std::string curve_server_key;       // Z85 key or public key file; with curve_client_key
     std::string curve_client_key_file;  // this client's key pair file (mode 0600)
     std::optional<curve::client_credentials> curve;  // set when both are given
 
-    std::chrono::milliseconds reply_timeout() const {
-        return std::chrono::milliseconds(static_cast<long long>(reply_timeout_seconds * 1000.0));
+    std::chrono::milliseconds reply_timeout(request_kind kind) const {
+        const double seconds = reply_timeout_seconds.value_or(
+            (kind == request_kind::read_only ? read_only_budget : change_budget).timeout_seconds);
+        return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
+    }
+    unsigned retries_for(request_kind kind) const {
+        return retries.value_or(
+            (kind == request_kind::read_only ? read_only_budget : change_budget).retries);
     }
 };
 

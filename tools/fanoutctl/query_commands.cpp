@@ -1,6 +1,9 @@
 // `fanoutctl status | result | cancel | routers | ping`: one request, one reply, printed.
+// Read-only requests fail fast (request_kind::read_only); cancel retries like a submit.
+#include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include "tools/fanoutctl/command_support.hpp"
 #include "tools/fanoutctl/commands.hpp"
@@ -19,9 +22,10 @@ void write_stdout(const std::string& text) {
 
 // Sends `request`; on a reply of type T calls on_reply and returns its exit code.
 template <typename T, typename OnReply>
-int ask(const global_options& global, const protocol::request& request, std::string_view expected,
-        OnReply on_reply) {
-    job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve, global.retries);
+int ask(const global_options& global, request_kind kind, const protocol::request& request,
+        std::string_view expected, OnReply on_reply) {
+    job_client client(global.jobs_endpoint, global.reply_timeout(kind), global.curve,
+                      global.retries_for(kind));
     auto outcome = client.request(request);
     if (auto* failure = std::get_if<client_failure>(&outcome))
         return report_client_failure(*failure);
@@ -31,25 +35,50 @@ int ask(const global_options& global, const protocol::request& request, std::str
     return report_unexpected_reply(reply, expected);
 }
 
+// Prints the status; the exit code says whether the job ended with every router successful.
 int print_status(const global_options& global, const protocol::status_reply& status) {
     write_stdout(global.json ? json_line(to_json(status)) : format_status(status));
-    return exit_ok;
+    return status_exit_code(status);
+}
+
+// How long `cancel` waits for routers in flight to stop before it prints the state.
+constexpr auto cancel_settle = std::chrono::seconds(5);
+
+// After a cancel: the job's status once it has ended (routers in flight are aborted within
+// moments), or the latest status when it is still stopping after cancel_settle.
+protocol::status_reply settled_status(const global_options& global, protocol::status_reply status) {
+    job_client client(global.jobs_endpoint, global.reply_timeout(request_kind::read_only),
+                      global.curve, global.retries_for(request_kind::read_only));
+    const auto give_up = std::chrono::steady_clock::now() + cancel_settle;
+    while (status.state == protocol::job_state::running &&
+           std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a poll interval
+        auto outcome = client.request(protocol::status_request{status.job_id});
+        auto* reply = std::get_if<protocol::reply>(&outcome);
+        auto* fresh = reply ? std::get_if<protocol::status_reply>(reply) : nullptr;
+        if (!fresh) break;
+        status = *fresh;
+    }
+    return status;
 }
 
 }  // namespace
 
 int status_command(const global_options& global, const job_query_options& options) {
-    return ask<protocol::status_reply>(global, protocol::status_request{options.job_id}, "status",
+    return ask<protocol::status_reply>(global, request_kind::read_only,
+                                       protocol::status_request{options.job_id}, "status",
                                        [&](const auto& s) { return print_status(global, s); });
 }
 
 int cancel_command(const global_options& global, const job_query_options& options) {
-    return ask<protocol::status_reply>(global, protocol::cancel_request{options.job_id}, "status",
-                                       [&](const auto& s) { return print_status(global, s); });
+    return ask<protocol::status_reply>(
+        global, request_kind::change, protocol::cancel_request{options.job_id}, "status",
+        [&](const auto& s) { return print_status(global, settled_status(global, s)); });
 }
 
 int result_command(const global_options& global, const job_query_options& options) {
-    job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve, global.retries);
+    job_client client(global.jobs_endpoint, global.reply_timeout(request_kind::read_only),
+                      global.curve, global.retries_for(request_kind::read_only));
     auto outcome = client.request(protocol::result_request{options.job_id});
     if (auto* failure = std::get_if<client_failure>(&outcome))
         return report_client_failure(*failure);
@@ -79,7 +108,8 @@ int result_command(const global_options& global, const job_query_options& option
 
 int routers_command(const global_options& global) {
     return ask<protocol::routers_reply>(
-        global, protocol::routers_request{}, "routers", [&](const auto& routers) {
+        global, request_kind::read_only, protocol::routers_request{}, "routers",
+        [&](const auto& routers) {
             write_stdout(global.json ? json_line(to_json(routers)) : format_routers_table(routers));
             return static_cast<int>(exit_ok);
         });
@@ -87,7 +117,7 @@ int routers_command(const global_options& global) {
 
 int ping_command(const global_options& global) {
     return ask<protocol::pong_reply>(
-        global, protocol::ping_request{}, "pong", [&](const auto& pong) {
+        global, request_kind::read_only, protocol::ping_request{}, "pong", [&](const auto& pong) {
             write_stdout(global.json ? json_line(to_json(pong)) : format_pong(pong));
             return static_cast<int>(exit_ok);
         });

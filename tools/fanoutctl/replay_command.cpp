@@ -29,7 +29,8 @@ void print_result(const global_options& global, const replay_options& options,
 }  // namespace
 
 int replay_command(const global_options& global, const replay_options& options) {
-    job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve, global.retries);
+    job_client client(global.jobs_endpoint, global.reply_timeout(request_kind::read_only),
+                      global.curve, global.retries_for(request_kind::read_only));
     protocol::replay_request request{options.since, std::nullopt, std::nullopt};
     if (!options.job_id.empty()) request.job_id = options.job_id;
     std::uint64_t count = 0;

@@ -115,7 +115,8 @@ int run_command(const global_options& global, const run_options& options) {
             "run: --job-id must be 1-64 characters of [A-Za-z0-9_:-] (no dot)");
     }
 
-    job_client client(global.jobs_endpoint, global.reply_timeout(), global.curve, global.retries);
+    job_client client(global.jobs_endpoint, global.reply_timeout(request_kind::change),
+                      global.curve, global.retries_for(request_kind::change));
     std::optional<inventory_list> inventory;
     auto selected = select_routers(options, client, inventory);
     if (auto* code = std::get_if<int>(&selected)) return *code;
@@ -160,8 +161,8 @@ int run_command(const global_options& global, const run_options& options) {
     std::optional<job_client> owner;
     if (!accepted->control_endpoint.empty() && accepted->control_endpoint != global.jobs_endpoint &&
         !global.curve)
-        owner.emplace(accepted->control_endpoint, global.reply_timeout(), std::nullopt,
-                      global.retries);
+        owner.emplace(accepted->control_endpoint, global.reply_timeout(request_kind::change),
+                      std::nullopt, global.retries_for(request_kind::change));
     const auto total = accepted->total;
 
     if (!global.json) {

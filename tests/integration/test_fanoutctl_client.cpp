@@ -1,0 +1,167 @@
+// fanoutctl as a client, against fanoutd and against nothing: a missing daemon is known within
+// seconds (read-only requests fail fast, run keeps its retries); flags beat the environment,
+// which beats the config file; --json errors are JSON on stdout with the usual exit codes; a
+// mistyped subcommand is named with the valid ones; status and cancel exit 1 unless the job
+// ended with every router successful, and cancel prints the state once the cancel took effect.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/fanout_harness.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace fanout::testing;
+namespace protocol = fanout::protocol;
+
+namespace {
+
+struct ctl_run {
+    int code = -1;
+    std::vector<std::string> lines;
+    std::chrono::steady_clock::duration took{};
+    std::string text() const {
+        std::string out;
+        for (const auto& l : lines) out += l + "\n";
+        return out;
+    }
+    bool has(const std::string& needle) const {
+        return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+            return l.find(needle) != std::string::npos;
+        });
+    }
+};
+
+// fanoutctl under `env` (VAR=value words, or -u VAR), with `arguments`; one stream captured.
+ctl_run ctl(std::vector<std::string> env, std::vector<std::string> arguments,
+            child_process::capture which = child_process::capture::stdout_stream) {
+    std::vector<std::string> argv = {"/usr/bin/env", "-u", "FANOUT_JOBS", "-u", "FANOUT_RESULTS"};
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.push_back(FANOUTCTL_BIN);
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    const auto start = std::chrono::steady_clock::now();
+    child_process process(argv, which);
+    process.drain(60s);
+    ctl_run run;
+    run.code = process.wait(60s).value_or(-1);
+    run.took = std::chrono::steady_clock::now() - start;
+    run.lines = process.lines();
+    return run;
+}
+
+constexpr auto stderr_stream = child_process::capture::stderr_stream;
+
+TEST(fanoutctl_client, a_missing_daemon_is_known_within_three_seconds) {
+    temp_dir dir;
+    const auto nowhere = "ipc://" + dir.file("no-daemon.sock");
+    const std::vector<std::string> no_config = {"XDG_CONFIG_HOME=" + dir.path()};
+    for (std::string query : {"ping", "routers"}) {
+        auto run = ctl(no_config, {"--jobs", nowhere, query}, stderr_stream);
+        EXPECT_EQ(run.code, 3) << query << ": " << run.text();
+        // One 2 s attempt (the message says so); the bound on the clock is loose for loaded
+        // CI machines, the message is exact.
+        EXPECT_LT(run.took, 6s) << query << " took too long";
+        EXPECT_TRUE(run.has("no reply from fanoutd at " + nowhere + " within 2s")) << run.text();
+        EXPECT_FALSE(run.has("retrying")) << run.text();
+    }
+    auto status = ctl(no_config, {"--jobs", nowhere, "status", "some-job"}, stderr_stream);
+    EXPECT_EQ(status.code, 3) << status.text();
+    EXPECT_LT(status.took, 6s);
+    // A submit keeps its Lazy Pirate retries: a lost reply matters there.
+    auto run =
+        ctl(no_config,
+            {"--jobs", nowhere, "--request-timeout", "0.2", "run", "-r", "r1", "show", "version"},
+            stderr_stream);
+    EXPECT_EQ(run.code, 3) << run.text();
+    EXPECT_EQ(std::count_if(run.lines.begin(), run.lines.end(),
+                            [](const std::string& l) { return l.find("retrying") != l.npos; }),
+              3)
+        << run.text();
+}
+
+TEST(fanoutctl_client, flags_beat_the_environment_which_beats_the_config_file) {
+    temp_dir dir;
+    std::filesystem::create_directories(dir.file("fanout"));
+    std::ofstream(dir.file("fanout/fanoutctl.conf"))
+        << "jobs = \"ipc://" << dir.file("from-config") << "\"\nrequest-timeout = 0.3\n";
+    const auto config = "XDG_CONFIG_HOME=" + dir.path();
+    const auto env = "FANOUT_JOBS=ipc://" + dir.file("from-env");
+    auto endpoint_used = [&](std::vector<std::string> env_words, std::vector<std::string> flags) {
+        flags.push_back("ping");
+        auto run = ctl(env_words, flags, stderr_stream);
+        EXPECT_EQ(run.code, 3) << run.text();
+        for (std::string source : {"from-config", "from-env", "from-flag"})
+            if (run.has(dir.file(source) + " within 0.3s")) return source;
+        return "none: " + run.text();
+    };
+    EXPECT_EQ(endpoint_used({config}, {}), "from-config");
+    EXPECT_EQ(endpoint_used({config, env}, {}), "from-env");
+    EXPECT_EQ(endpoint_used({config, env}, {"--jobs", "ipc://" + dir.file("from-flag")}),
+              "from-flag");
+    // An explicit config file that does not exist is an error, not silence.
+    auto missing = ctl({config}, {"--config", dir.file("absent.conf"), "ping"}, stderr_stream);
+    EXPECT_EQ(missing.code, 2) << missing.text();
+}
+
+TEST(fanoutctl_client, a_mistyped_subcommand_is_named_with_the_valid_ones) {
+    auto run = ctl({}, {"stauts", "job-1"}, stderr_stream);
+    EXPECT_EQ(run.code, 2);
+    EXPECT_TRUE(run.has("unknown subcommand 'stauts' (did you mean status?)")) << run.text();
+    EXPECT_TRUE(run.has("subcommands: run, status, result, cancel, routers, ping")) << run.text();
+}
+
+TEST(fanoutctl_client, json_errors_are_json_on_stdout_with_the_same_exit_codes) {
+    temp_dir dir;
+    auto error_of = [](const ctl_run& run) {
+        EXPECT_EQ(run.lines.size(), 1u) << run.text();
+        return nlohmann::json::parse(run.lines.at(0));
+    };
+    auto nowhere = ctl({}, {"--jobs", "ipc://" + dir.file("none"), "ping", "--json"});
+    EXPECT_EQ(nowhere.code, 3);
+    auto error = error_of(nowhere);
+    EXPECT_EQ(error.at("type"), "error");
+    EXPECT_EQ(error.at("code"), "no_reply");
+    auto typo = ctl({}, {"--json", "pnig"});
+    EXPECT_EQ(typo.code, 2);
+    EXPECT_EQ(error_of(typo).at("code"), "usage");
+    EXPECT_NE(error_of(typo).at("message").get<std::string>().find("did you mean ping"),
+              std::string::npos);
+
+    fleet_and_daemon fleet(2, {});
+    auto unknown = ctl({}, {"--jobs", fleet.daemon.jobs(), "status", "no-such-job", "--json"});
+    EXPECT_EQ(unknown.code, 2);
+    EXPECT_EQ(error_of(unknown).at("code"), "not_found");
+}
+
+TEST(fanoutctl_client, status_and_cancel_exit_1_unless_every_router_succeeded) {
+    // r3 refuses every password; r4 never finishes its authentication.
+    fleet_and_daemon fleet(4, {"--fault", "r3=auth_fail", "--fault", "r4=hang_auth"});
+    client jobs(fleet.daemon.jobs());
+    const std::vector<std::string> at = {"--jobs", fleet.daemon.jobs(), "--results",
+                                         fleet.daemon.results()};
+    auto query = [&](std::vector<std::string> words) {
+        words.insert(words.begin(), at.begin(), at.end());
+        return ctl({}, words);
+    };
+    expect_reply<protocol::job_result>(
+        jobs.request(submit_of("clean", "show version", {"r1", "r2"})));
+    expect_reply<protocol::job_result>(
+        jobs.request(submit_of("one-bad", "show version", {"r1", "r3"})));
+    EXPECT_EQ(query({"status", "clean"}).code, 0);
+    auto bad = query({"status", "one-bad"});
+    EXPECT_EQ(bad.code, 1) << bad.text();
+    EXPECT_TRUE(bad.has("job one-bad  done")) << bad.text();
+
+    expect_reply<protocol::accepted_reply>(
+        jobs.request(submit_of("stuck", "show version", {"r4"}, false, 120)));
+    auto running = query({"status", "stuck"});
+    EXPECT_EQ(running.code, 1) << running.text();
+    EXPECT_TRUE(running.has("job stuck  running")) << running.text();
+    // cancel prints the job once the cancel took effect: r4 was in flight, and is aborted.
+    auto cancel = query({"cancel", "stuck"});
+    EXPECT_EQ(cancel.code, 1) << cancel.text();
+    EXPECT_TRUE(cancel.has("job stuck  cancelled")) << cancel.text();
+}
+
+}  // namespace
