@@ -111,12 +111,25 @@ void pack_summary(packer& p, const job_summary& s) {
     pack_field(p, "total_duration", s.total_duration);
 }
 
+// `resubmit: true` and `first_accepted_at`, only for an answer to a resubmit.
+std::uint32_t count_resubmit(const std::string& first_accepted_at) {
+    return first_accepted_at.empty() ? 0 : 2;
+}
+
+void pack_resubmit(packer& p, const std::string& first_accepted_at) {
+    if (first_accepted_at.empty()) return;
+    pack_key(p, "resubmit");
+    p.pack_true();
+    pack_field(p, "first_accepted_at", first_accepted_at);
+}
+
 void pack_job_result(packer& p, const job_result& r) {
-    p.pack_map(5 + count_owner(r.node, r.control_endpoint));
+    p.pack_map(5 + count_owner(r.node, r.control_endpoint) + count_resubmit(r.first_accepted_at));
     pack_type(p, "job_result");
     pack_field(p, "job_id", r.job_id);
     pack_field(p, "state", to_string(r.state));
     pack_owner(p, r.node, r.control_endpoint);
+    pack_resubmit(p, r.first_accepted_at);
     pack_key(p, "summary");
     pack_summary(p, r.summary);
     pack_key(p, "results");
@@ -128,11 +141,13 @@ struct reply_encoder {
     packer& p;
 
     void operator()(const accepted_reply& r) const {
-        p.pack_map(3 + count_owner(r.node, r.control_endpoint));
+        p.pack_map(3 + count_owner(r.node, r.control_endpoint) +
+                   count_resubmit(r.first_accepted_at));
         pack_type(p, "accepted");
         pack_field(p, "job_id", r.job_id);
         pack_field(p, "total", r.total);
         pack_owner(p, r.node, r.control_endpoint);
+        pack_resubmit(p, r.first_accepted_at);
     }
     void operator()(const status_reply& r) const {
         p.pack_map(7 + count_owner(r.node, r.control_endpoint));

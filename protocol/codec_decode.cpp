@@ -72,6 +72,13 @@ void read_owner(const map_reader& m, Message& out) {
             std::string(detail::read_string(*endpoint, m.field("control_endpoint")));
 }
 
+// `first_accepted_at` of an answer to a resubmit; absent or nil leaves it empty.
+template <typename Message>
+void read_resubmit(const map_reader& m, Message& out) {
+    if (const auto* at = m.find_non_nil("first_accepted_at"))
+        out.first_accepted_at = std::string(detail::read_string(*at, m.field("first_accepted_at")));
+}
+
 router_result read_router_result(const map_reader& m) {
     router_result r;
     r.job_id = get_string(m, "job_id");
@@ -155,6 +162,7 @@ job_result read_job_result(const map_reader& m) {
     r.summary = read_summary(m.require("summary"));
     r.results = read_results(m);
     read_owner(m, r);
+    read_resubmit(m, r);
     return r;
 }
 
@@ -175,6 +183,7 @@ accepted_reply read_accepted(const map_reader& m) {
     r.job_id = get_string(m, "job_id");
     r.total = get_uint(m, "total");
     read_owner(m, r);
+    read_resubmit(m, r);
     return r;
 }
 

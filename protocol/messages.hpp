@@ -148,6 +148,8 @@ struct job_result {
     std::vector<router_result> results;  // router order, then command order
     std::string node{};                  // the owning daemon (empty: not sent)
     std::string control_endpoint{};      // where it takes control requests (empty: not sent)
+    // As accepted_reply's: set only in the reply to a `wait: true` resubmit of an ended job.
+    std::string first_accepted_at{};
 };
 
 // Copies of a result and of an aggregate without output and stderr, flagged
@@ -161,6 +163,10 @@ struct accepted_reply {
     std::uint64_t total = 0;
     std::string node{};              // the daemon that owns the job (empty: not sent)
     std::string control_endpoint{};  // send status/result/cancel there (empty: not sent)
+    // Set only when the submit named a job fanoutd already had, with the same content: when
+    // that job was first accepted (ISO 8601 UTC). It was not run again; on the wire,
+    // `resubmit: true` and `first_accepted_at`.
+    std::string first_accepted_at{};
 };
 
 struct status_reply {

@@ -119,8 +119,14 @@ request_handler::answer request_handler::submit(protocol::submit_request& reques
     // A resubmit may name a job that has ended: its job_result is the answer, now. A job still
     // active cannot end before intake next drains completions, so no race here.
     auto known = tasks_.result(accepted.job_id);
-    if (auto* aggregate = std::get_if<std::shared_ptr<const protocol::job_result>>(&known))
-        return {protocol::encode_job_result(**aggregate), {}, true};
+    if (auto* aggregate = std::get_if<std::shared_ptr<const protocol::job_result>>(&known)) {
+        if (accepted.first_accepted_at.empty())
+            return {protocol::encode_job_result(**aggregate), {}, true};
+        // An answer to a resubmit says so: one copy of the aggregate, for this reply only.
+        protocol::job_result old = **aggregate;
+        old.first_accepted_at = accepted.first_accepted_at;
+        return {protocol::encode_job_result(old), {}, true};
+    }
     if (std::holds_alternative<std::monostate>(known))  // ended and evicted in between
         return {now(accepted), {}, true};
     return {{}, accepted.job_id, true};

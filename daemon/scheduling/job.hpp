@@ -39,6 +39,7 @@ struct job {
     std::chrono::milliseconds timeout{60'000};
     protocol::output_format format = protocol::output_format::text;
     std::chrono::steady_clock::time_point accepted_at;
+    std::chrono::system_clock::time_point accepted_wall;  // for an answer to a resubmit
     std::string digest;  // job_digest() of the content, for idempotent resubmits
 
     // Set without the lock so in-flight routers notice a cancel quickly.

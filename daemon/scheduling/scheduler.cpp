@@ -236,7 +236,8 @@ void scheduler::end_job_locked(job& j) {
     log_.job_ended(*aggregate, std::chrono::system_clock::now());
     sink_.job_ended(aggregate);
 
-    keep_finished_locked(j.id, finished_job{aggregate, status_of(j), ended, 0, j.digest});
+    keep_finished_locked(
+        j.id, finished_job{aggregate, status_of(j), ended, 0, j.digest, j.accepted_wall});
     evict_finished_locked();
     // The job object may still be referenced by workers finishing their tasks; drop ours.
     active_.erase(j.id);

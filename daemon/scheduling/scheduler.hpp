@@ -159,7 +159,10 @@ class scheduler {
     const protocol::router_result* find_result_locked(const std::string& job_id,
                                                       std::size_t position) const;
 
-    protocol::accepted_reply accepted_of(const std::string& id, std::uint64_t total) const;
+    // `first_accepted`: set for the answer to a resubmit.
+    protocol::accepted_reply accepted_of(
+        const std::string& id, std::uint64_t total,
+        std::optional<std::chrono::system_clock::time_point> first_accepted = std::nullopt) const;
 
     const scheduler_limits limits_;
     const node_identity identity_;
@@ -207,6 +210,7 @@ class scheduler {
         std::chrono::steady_clock::time_point ended_at;
         std::size_t bytes = 0;  // what it counts against keep_bytes
         std::string digest;     // job_digest() of its content; empty: unknown
+        std::chrono::system_clock::time_point accepted_wall;  // when it was first accepted
     };
     void keep_finished_locked(const std::string& id, finished_job kept);
     std::size_t finished_bytes_ = 0;

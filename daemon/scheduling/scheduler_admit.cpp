@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/scheduling/clock.hpp"
 #include "daemon/scheduling/job_digest.hpp"
 #include "daemon/scheduling/scheduler.hpp"
 
@@ -12,8 +13,11 @@ namespace fanout::daemon {
 using protocol::error_code;
 using protocol::error_reply;
 
-protocol::accepted_reply scheduler::accepted_of(const std::string& id, std::uint64_t total) const {
-    return protocol::accepted_reply{id, total, identity_.node, identity_.control_endpoint};
+protocol::accepted_reply scheduler::accepted_of(
+    const std::string& id, std::uint64_t total,
+    std::optional<std::chrono::system_clock::time_point> first_accepted) const {
+    return protocol::accepted_reply{id, total, identity_.node, identity_.control_endpoint,
+                                    first_accepted ? iso8601_utc(*first_accepted) : ""};
 }
 
 std::string scheduler::new_job_id() {
@@ -55,17 +59,20 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
     // A resubmit (e.g. a client retrying after a lost reply) gets the first answer again.
     const std::string* known = nullptr;
     std::uint64_t known_total = 0;
+    std::chrono::system_clock::time_point known_at;
     if (auto it = active_.find(id); it != active_.end()) {
         known = &it->second->digest;
         known_total = it->second->total_results();
+        known_at = it->second->accepted_wall;
     } else if (auto f = finished_.find(id); f != finished_.end()) {
         known = &f->second.digest;
         known_total = f->second.result->summary.total;
+        known_at = f->second.accepted_wall;
     }
     if (known && !known->empty() && *known == digest) {
         spdlog::info("job {} submitted again with the same content: answered as accepted", id);
         ticket = log_.last_ticket();  // the answer promises what the first one did
-        return accepted_of(id, known_total);
+        return accepted_of(id, known_total, known_at);
     }
     if (known)
         return error_reply{error_code::duplicate_job,
@@ -96,6 +103,7 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
     j->timeout = spec.timeout;
     j->format = spec.format;
     j->accepted_at = std::chrono::steady_clock::now();
+    j->accepted_wall = std::chrono::system_clock::now();
     j->digest = std::move(digest);
     j->results.resize(j->total_results());
     for (std::size_t i = 0; i < j->routers.size(); ++i) j->pending.push_back(i);

@@ -21,6 +21,12 @@ sys_clock::time_point to_wall(steady::time_point t) {
     return sys_clock::now() - std::chrono::duration_cast<sys_clock::duration>(steady::now() - t);
 }
 
+// When a kept job was first accepted: the journal records when it ended, and its duration.
+sys_clock::time_point accepted_time(const kept_job& kept) {
+    const auto ran = std::chrono::duration<double>(kept.result->summary.total_duration);
+    return kept.ended_at - std::chrono::duration_cast<sys_clock::duration>(ran);
+}
+
 protocol::router_result failure(protocol::error_kind kind, std::string message) {
     protocol::router_result r;
     r.status = router_status::failed;
@@ -48,7 +54,7 @@ void scheduler::restore(recovered_state state, std::shared_ptr<const inventory> 
                                           identity_.control_endpoint};
             keep_finished_locked(r.job_id,
                                  finished_job{kept.result, status, to_steady(kept.ended_at), 0,
-                                              std::move(kept.digest)});
+                                              std::move(kept.digest), accepted_time(kept)});
             index_.add_job(r.job_id, r.results);
         }
         evict_finished_locked();
@@ -74,6 +80,7 @@ void scheduler::restore_job_locked(resumed_job r, const std::shared_ptr<const in
     j->timeout = r.timeout;
     j->format = r.format;
     j->accepted_at = to_steady(r.accepted_at);
+    j->accepted_wall = r.accepted_at;
     j->digest = std::move(r.digest);
     std::vector<bool> known(r.routers.size(), true);
     for (std::size_t i = 0; i < r.routers.size(); ++i) {

@@ -2,7 +2,8 @@
 // seconds (read-only requests fail fast, run keeps its retries); flags beat the environment,
 // which beats the config file; --json errors are JSON on stdout with the usual exit codes; a
 // mistyped subcommand is named with the valid ones; status and cancel exit 1 unless the job
-// ended with every router successful, and cancel prints the state once the cancel took effect.
+// ended with every router successful, and cancel prints the state once the cancel took effect;
+// a resubmitted job id says that the answer is the old one.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -162,6 +163,38 @@ TEST(fanoutctl_client, status_and_cancel_exit_1_unless_every_router_succeeded) {
     auto cancel = query({"cancel", "stuck"});
     EXPECT_EQ(cancel.code, 1) << cancel.text();
     EXPECT_TRUE(cancel.has("job stuck  cancelled")) << cancel.text();
+}
+
+TEST(fanoutctl_client, a_resubmitted_job_id_says_it_is_the_old_answer) {
+    fleet_and_daemon fleet(2, {});
+    const std::vector<std::string> at = {"--jobs", fleet.daemon.jobs(), "--results",
+                                         fleet.daemon.results()};
+    auto run = [&](std::vector<std::string> words) {
+        words.insert(words.begin(), at.begin(), at.end());
+        return ctl({}, words, stderr_stream);
+    };
+    const std::vector<std::string> job = {"run", "--job-id", "uptime-check", "-r", "r1,r2",
+                                          "show", "system", "uptime"};
+    auto first = run(job);
+    EXPECT_EQ(first.code, 0) << first.text();
+    EXPECT_FALSE(first.has("already ran")) << first.text();
+    auto again = run(job);
+    EXPECT_EQ(again.code, 0) << again.text();
+    EXPECT_TRUE(again.has("fanoutctl: job uptime-check: already ran at ")) << again.text();
+    EXPECT_TRUE(again.has("showing its results (use a new --job-id to run again)"))
+        << again.text();
+
+    // On the wire: `first_accepted_at` only in answers to a resubmit, `wait: true` ones too.
+    client jobs(fleet.daemon.jobs());
+    auto fresh = expect_reply<protocol::job_result>(
+        jobs.request(submit_of("waited", "show version", {"r1"}, true)));
+    EXPECT_TRUE(fresh.first_accepted_at.empty());
+    auto old = expect_reply<protocol::job_result>(
+        jobs.request(submit_of("waited", "show version", {"r1"}, true)));
+    EXPECT_EQ(old.first_accepted_at.size(), 24u) << old.first_accepted_at;  // ISO 8601, ms, Z
+    auto accepted = expect_reply<protocol::accepted_reply>(
+        jobs.request(submit_of("waited", "show version", {"r1"}, false)));
+    EXPECT_EQ(accepted.first_accepted_at, old.first_accepted_at);
 }
 
 }  // namespace

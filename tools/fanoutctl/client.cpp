@@ -76,6 +76,7 @@ request_outcome job_client::request(const protocol::request& r) {
     if (!connect_error_.empty()) return client_failure{connect_error_};
     const std::string frame = protocol::encode_request(r);
     for (unsigned attempt_number = 1;; ++attempt_number) {
+        attempts_ = attempt_number;
         if (auto outcome = attempt(frame)) return std::move(*outcome);
         if (attempt_number > retries_) break;
         std::fprintf(stderr, "fanoutctl: %s; retrying on a fresh connection (attempt %u of %u)\n",

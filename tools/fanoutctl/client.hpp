@@ -44,6 +44,8 @@ class job_client {
     request_outcome request(const protocol::request& r);
 
     const std::string& endpoint() const { return endpoint_; }
+    // How many attempts the last request() made (1: answered the first time).
+    unsigned attempts() const { return attempts_; }
 
   private:
     struct impl;
@@ -56,6 +58,7 @@ class job_client {
     std::chrono::milliseconds reply_timeout_;
     std::optional<curve::client_credentials> curve_credentials_;
     unsigned retries_ = 0;
+    unsigned attempts_ = 0;
     std::unique_ptr<impl> impl_;
     std::string connect_error_;
     bool curve_ = false;

@@ -1,6 +1,7 @@
 // `fanoutctl run`: resolve routers and commands, subscribe, submit, stream, summarise.
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <stdexcept>
 
 #include "protocol/limits.hpp"
@@ -39,6 +40,23 @@ std::variant<std::vector<std::string>, int> commands_of(const run_options& optio
 }
 
 // fanoutd's inventory (names and groups); an exit code when fanoutd could not say.
+// "02:13:40" (local time) for fanoutd's "2026-12-06T02:13:40.123Z", with the date when it
+// is not today; the text as given when it does not parse.
+std::string local_time(const std::string& iso_utc) {
+    std::tm tm{};
+    const char* end = strptime(iso_utc.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!end) return iso_utc;
+    const std::time_t when = timegm(&tm);
+    const std::time_t now = std::time(nullptr);
+    std::tm local{}, today{};
+    localtime_r(&when, &local);
+    localtime_r(&now, &today);
+    const bool same_day = local.tm_year == today.tm_year && local.tm_yday == today.tm_yday;
+    char text[32];
+    std::strftime(text, sizeof text, same_day ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &local);
+    return text;
+}
+
 std::variant<inventory_list, int> fetch_inventory(job_client& client) {
     auto outcome = client.request(protocol::routers_request{});
     if (auto* failure = std::get_if<client_failure>(&outcome))
@@ -150,6 +168,13 @@ int run_command(const global_options& global, const run_options& options) {
     }
     auto* accepted = std::get_if<protocol::accepted_reply>(&reply);
     if (!accepted) return report_unexpected_reply(reply, "accepted");
+    // fanoutd answered with a job it already had. After a resend of ours that is our own
+    // first attempt's job; answered the first time, it is an earlier run's.
+    if (!accepted->first_accepted_at.empty() && client.attempts() == 1)
+        std::fprintf(stderr,
+                     "fanoutctl: job %s: already ran at %s; showing its results (use a new "
+                     "--job-id to run again)\n",
+                     accepted->job_id.c_str(), local_time(accepted->first_accepted_at).c_str());
 
     // In a pool only the owner knows the job: ask it directly (its own endpoint is plain, as
     // pool daemons cannot use CURVE; with CURVE options, keep asking at --jobs).
