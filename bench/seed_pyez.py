@@ -31,10 +31,10 @@ def utc_now():
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def connection_params(device):
+def connection_params(device, timeout_s):
     """junos-mcp-server's prepare_connection_params for one devices.json entry."""
     params = dict(host=device["ip"], port=int(device["port"]), user=device["username"],
-                  gather_facts=False)
+                  gather_facts=False, timeout=timeout_s)
     auth = device.get("auth", {})
     if auth.get("type") == "ssh_key":
         params["ssh_private_key_file"] = auth["private_key_path"]
@@ -47,7 +47,7 @@ def run_junos_cli_command(device, name, command, timeout_s):
     """One router, as junos-mcp-server's _run_junos_cli_command runs it."""
     start, t0 = utc_now(), time.monotonic()
     try:
-        with Device(**connection_params(device)) as dev:  # the with block opens and closes
+        with Device(**connection_params(device, timeout_s)) as dev:  # the with block opens and closes
             dev.timeout = timeout_s
             output = dev.cli(command, warning=False)
         status = "success"
