@@ -98,6 +98,22 @@ def run_seed_pattern(fleet, command, cap_s):
     return _measurement("seed pattern (anyio 40 + paramiko)", fleet, run, cap_s, ok)
 
 
+def run_seed_pyez(fleet, command, cap_s):
+    """The seed system as written: anyio's 40 threads, asyncio.gather, one PyEZ Device (NETCONF,
+    gather_facts=False) opened per router, dev.cli(command, warning=False). The fleet's entries
+    must reach each router's netconf subsystem (fleetsim serves it on every router's port)."""
+    cmd = ["/usr/bin/python3", os.path.join(HERE, "seed_pyez.py"), fleet.inventory, command,
+           *fleet.names()]
+    run = _run_tree("seed system", cmd, fleet, cap_s)
+    ok = 0
+    try:
+        ok = sum(1 for r in json.loads(run[5])["results"]
+                 if r["status"] == "success" and "Hostname: " + r["router_name"] in r["output"])
+    except (ValueError, KeyError):
+        pass
+    return _measurement("seed system (anyio 40 + PyEZ NETCONF)", fleet, run, cap_s, ok)
+
+
 class fanoutd_service:
     """One fanoutd with out-of-the-box settings serving the fleet, for one or more jobs."""
 
@@ -134,12 +150,16 @@ class fanoutd_service:
         """pong's session pool figures (open, idle, hits, misses, ...)."""
         return self._request({"type": "ping"}, 15).get("sessions", {})
 
-    def run_job(self, names, command, tool, cap_s):
-        """One wait:true job, timed from send to the job_result reply."""
+    def run_job(self, names, command, tool, cap_s, fmt=None, answered=None):
+        """One wait:true job, timed from send to the job_result reply. fmt: submit's format;
+        answered(result) says whether a router result counts as answered (default: success
+        with `Hostname:` output)."""
         self.jobs_run += 1
         submit = {"type": "submit", "job_id": f"bench-{os.getpid()}-{self.jobs_run}",
                   "command": command, "routers": names,
                   "timeout": float(self.fleet.latency_ms / 1000 + 30), "wait": True}
+        if fmt:
+            submit["format"] = fmt
         sampler = _PeakRss(self.proc.pid)
         cpu0, fleet0 = proc_cpu_s(self.proc.pid), self.fleet.cpu_s()
         t0 = time.monotonic()
@@ -151,7 +171,7 @@ class fanoutd_service:
         sampler.stop()
         self.last_reply = reply  # bench/durations.py reads the per-router results
         self.peak_rss_mb = max(self.peak_rss_mb, sampler.peak_mb)
-        ok, failures = _check_job_result(reply, names)
+        ok, failures = _check_job_result(reply, names, answered)
         return Measurement(tool, len(names), self.fleet.latency_ms, wall,
                            proc_cpu_s(self.proc.pid) - cpu0, sampler.peak_mb,
                            proc_status_kb(self.proc.pid, "VmRSS") / 1024,

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The demo, from a fresh Debian 12 machine: installs dependencies, builds, starts a fake fleet
 # of 50 Junos-like routers and fanoutd on loopback, runs `show version` on all 50 at once,
-# then shows one router failing on its own without disturbing the rest.
+# then shows one router failing on its own without disturbing the rest. Five of the routers
+# (r10, r20, ..., r50) serve only NETCONF on port 830, each on its own loopback address, and
+# their devices.json entries are junos-mcp-server's (`"port": 830`, no `transport` key): fanoutd
+# reaches them over NETCONF unchanged. Last, a version report as data: `--format json --select`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,11 +25,20 @@ trap cleanup EXIT
 
 echo
 echo "== Starting a fake fleet: 50 routers (r1..r50) answering in 0.2-1.0 s, plus r51 with a bad password"
+echo "   r10, r20, r30, r40, r50 are NETCONF-only on port 830 (127.1.0.x:830), like Junos's port 830"
+# --netconf-only-every 10 picks r10..r50 (and nothing past r50 in a 51-router fleet).
 coproc FLEET { exec "$bin/tools/fleetsim/fleetsim" --routers 51 --out-dir "$work" \
-  --latency-ms 200 --jitter-ms 800 --fault r51=auth_fail; }
+  --latency-ms 200 --jitter-ms 800 --fault r51=auth_fail \
+  --netconf-only-every 10 --netconf-port 830; }
 pids+=("$FLEET_PID")
 read -r ready <&"${FLEET[0]}"
 echo "   fleetsim: $ready; inventory in $work/devices.json"
+echo "   two of its entries, as junos-mcp-server writes them (r10 has no \"transport\" key):"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for n in ("r9", "r10"):
+    e = {k: v for k, v in d[n].items() if k != "auth"}
+    print("     ", json.dumps({n: e}))' "$work/devices.json"
 
 echo "== Starting fanoutd (jobs on $jobs, results on $results)"
 "$bin/daemon/fanoutd" --inventory "$work/devices.json" --known-hosts "$work/known_hosts" \
@@ -39,6 +51,21 @@ echo
 echo "== fanoutctl run -r r1,...,r50 'show version'"
 routers=$(printf 'r%s,' $(seq 1 50)); routers=${routers%,}
 "${ctl[@]}" run --brief -r "$routers" 'show version'
+
+echo
+echo "== The port-830 routers run over NETCONF (<command> RPC); each result says its transport:"
+echo "   fanoutctl run -r r9,r10,r20,r30,r40,r50 --json 'show version'"
+"${ctl[@]}" run -r r9,r10,r20,r30,r40,r50 --json 'show version' | python3 -c 'import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    if r.get("type") == "router_result":
+        print("   %-4s %-8s %-8s %s" % (r["router_name"], r["transport"], r["status"],
+                                        r["output"].strip().splitlines()[0]))'
+
+echo
+echo "== A version report as data, one line per router (r1..r50, both transports):"
+echo "   fanoutctl run -r 'r[1-50]' --format json --select software-information.0.junos-version.0.data 'show version'"
+"${ctl[@]}" run -r 'r[1-50]' --format json --select software-information.0.junos-version.0.data 'show version'
 
 echo
 echo "== One bad router fails alone: fanoutctl run -r r49,r50,r51 'show system uptime'"

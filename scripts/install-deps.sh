@@ -15,7 +15,7 @@ packages=(
   # stdbuf), the Python wire-format client
   googletest libgtest-dev libgmock-dev openssh-server openssh-client netconfd
   python3 python3-zmq python3-msgpack
-  python3-junos-eznc  # PyEZ: the foreign NETCONF client of tests/integration/python/test_pyez.py
+  python3-junos-eznc  # PyEZ: the NETCONF client of tests/integration/python/test_pyez.py and bench/seed_pyez.py
   # the fuzz target: clang with libFuzzer
   clang libclang-rt-14-dev
   # benchmarks: the peers fanoutd is measured against
