@@ -173,16 +173,15 @@ TEST(fanoutctl_client, a_resubmitted_job_id_says_it_is_the_old_answer) {
         words.insert(words.begin(), at.begin(), at.end());
         return ctl({}, words, stderr_stream);
     };
-    const std::vector<std::string> job = {"run", "--job-id", "uptime-check", "-r", "r1,r2",
-                                          "show", "system", "uptime"};
+    const std::vector<std::string> job = {"run",   "--job-id", "uptime-check", "-r",
+                                          "r1,r2", "show",     "system",       "uptime"};
     auto first = run(job);
     EXPECT_EQ(first.code, 0) << first.text();
     EXPECT_FALSE(first.has("already ran")) << first.text();
     auto again = run(job);
     EXPECT_EQ(again.code, 0) << again.text();
     EXPECT_TRUE(again.has("fanoutctl: job uptime-check: already ran at ")) << again.text();
-    EXPECT_TRUE(again.has("showing its results (use a new --job-id to run again)"))
-        << again.text();
+    EXPECT_TRUE(again.has("showing its results (use a new --job-id to run again)")) << again.text();
 
     // On the wire: `first_accepted_at` only in answers to a resubmit, `wait: true` ones too.
     client jobs(fleet.daemon.jobs());
