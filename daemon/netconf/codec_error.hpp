@@ -11,6 +11,9 @@ namespace fanout::daemon {
 
 struct netconf_codec_error {
     std::string message;
+    // The input was well formed so far but longer than the size limit: a caller may treat it
+    // as output to cut (truncated) rather than as a broken stream.
+    bool over_size_limit = false;
 };
 
 }  // namespace fanout::daemon

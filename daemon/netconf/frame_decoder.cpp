@@ -43,9 +43,10 @@ decode_step frame_decoder::feed(std::string_view input) {
     return step;
 }
 
-decode_step frame_decoder::fail(std::size_t consumed, std::string what) {
+decode_step frame_decoder::fail(std::size_t consumed, std::string what, bool over_size_limit) {
     error_ = netconf_codec_error{std::move(what) + " (" + framing_name(mode_) + ", stream byte " +
-                                 std::to_string(offset_ + consumed) + ")"};
+                                     std::to_string(offset_ + consumed) + ")",
+                                 over_size_limit};
     buffer_.clear();
     buffer_.shrink_to_fit();
     return {consumed, std::nullopt, error_};
@@ -66,8 +67,10 @@ decode_step frame_decoder::feed_end_of_message(std::string_view input) {
         return step;
     }
     if (buffer_.size() >= max_message_ + marker) {
-        return fail(take, "message longer than " + std::to_string(max_message_) +
-                              " bytes without the end marker ]]>]]>");
+        return fail(take,
+                    "message longer than " + std::to_string(max_message_) +
+                        " bytes without the end marker ]]>]]>",
+                    true);
     }
     return {take, std::nullopt, std::nullopt};
 }
@@ -110,9 +113,11 @@ decode_step frame_decoder::feed_chunked(std::string_view input) {
                     }
                 } else if (c == '\n') {
                     if (chunk_size_ > max_message_ - buffer_.size()) {
-                        return fail(i, "message longer than " + std::to_string(max_message_) +
-                                           " bytes (a chunk of " + std::to_string(chunk_size_) +
-                                           " after " + std::to_string(buffer_.size()) + ")");
+                        return fail(i,
+                                    "message longer than " + std::to_string(max_message_) +
+                                        " bytes (a chunk of " + std::to_string(chunk_size_) +
+                                        " after " + std::to_string(buffer_.size()) + ")",
+                                    true);
                     }
                     any_chunk_ = true;
                     state_ = state::body;

@@ -48,7 +48,7 @@ class frame_decoder {
 
     decode_step feed_end_of_message(std::string_view input);
     decode_step feed_chunked(std::string_view input);
-    decode_step fail(std::size_t consumed, std::string what);
+    decode_step fail(std::size_t consumed, std::string what, bool over_size_limit = false);
 
     framing mode_;
     std::size_t max_message_;

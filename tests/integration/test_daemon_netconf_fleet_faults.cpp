@@ -78,14 +78,11 @@ TEST(daemon_netconf_fleet_faults, each_netconf_fault_gives_its_error_kind_and_sp
 }
 
 // PROTOCOL.md's limits (`--max-output-bytes`: output cut, `truncated: true`): a NETCONF reply over
-// the cap is cut at it, `truncated: true`, and ends the session. Over base:1.0, and over base:1.1
-// when one chunk carries it (tests/integration/test_netconf_faults.cpp), that holds. DISABLED
-// because it fails today when the reply comes as many chunks, as fleetsim (and Junos) send it:
-// the chunk header that takes the message past the frame decoder's own limit (2 x cap + 64 KiB)
-// is reported as a broken frame, so the result is `failed`, kind `channel`, with no output
-// ("broken NETCONF frame: message longer than 2162688 bytes (a chunk of 65612 after
-// 2099723)"). Run it with --gtest_also_run_disabled_tests once that is fixed.
-TEST(daemon_netconf_fleet_faults, DISABLED_an_oversized_chunked_reply_is_truncated_at_the_cap) {
+// the cap is cut at it, `truncated: true`, and ends the session, over base:1.0 and over base:1.1
+// when the reply comes as many chunks, as fleetsim (and Junos) send it. (Until the frame
+// decoder flagged "over the size limit" apart from a broken frame, the chunk header that took
+// the message past its limit, 2 x cap + 64 KiB, failed the router with kind `channel`.)
+TEST(daemon_netconf_fleet_faults, an_oversized_chunked_reply_is_truncated_at_the_cap) {
     fleet_and_daemon setup(
         2,
         {"--netconf-only-every", "1", "--netconf-base10", "r2", "--fault", "r1=netconf_oversized",

@@ -195,6 +195,22 @@ TEST(netconf_framing, an_oversized_chunk_is_refused_at_its_header_before_any_bod
     EXPECT_EQ(decoder.buffered_bytes(), 0u);
 }
 
+TEST(netconf_framing, only_a_message_over_the_limit_is_flagged_over_size_not_a_broken_frame) {
+    frame_decoder chunks(framing::chunked, 100);
+    EXPECT_FALSE(chunks.feed("\n#60\n" + std::string(60, 'a')).error);
+    auto second = chunks.feed("\n#41\n");  // well formed, but 101 bytes in all
+    ASSERT_TRUE(second.error);
+    EXPECT_TRUE(second.error->over_size_limit) << second.error->message;
+    frame_decoder endless(framing::end_of_message, 100);
+    auto long_one = endless.feed(std::string(200, 'a'));
+    ASSERT_TRUE(long_one.error);
+    EXPECT_TRUE(long_one.error->over_size_limit);
+    frame_decoder broken(framing::chunked, 100);
+    auto bad = broken.feed("\n#abc\n");
+    ASSERT_TRUE(bad.error);
+    EXPECT_FALSE(bad.error->over_size_limit);
+}
+
 TEST(netconf_framing, an_end_of_message_message_of_exactly_the_limit_passes_one_more_byte_fails) {
     const std::string exact(100, 'a');
     for (std::size_t piece : {1, 7, 200}) {

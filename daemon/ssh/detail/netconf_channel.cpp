@@ -76,6 +76,12 @@ netconf_channel::message_read netconf_channel::next_message(clock::time_point de
             out.raw.append(pending_, 0, keep);
             raw += step.consumed;
             pending_.erase(0, step.consumed);
+            // A reply longer than the decoder holds is output to cut at the cap, as a reply
+            // over the limit below is; only a malformed frame is a broken stream.
+            if (step.error && step.error->over_size_limit) {
+                out.over_limit = true;
+                return out;
+            }
             if (step.error) {
                 out.frame_error = "broken NETCONF frame: " + step.error->message;
                 return out;
