@@ -2,19 +2,19 @@
 # Keeps the dependency direction one way (ARCHITECTURE.md, "Dependencies"): a folder may
 # include only folders of an earlier tier, and itself.
 #   tier 0  protocol, fanout (the generated version header)
-#   tier 1  curve, daemon/admission, daemon/structured, daemon/netconf (pure codecs, no I/O)
+#   tier 1  curve, transports, daemon/admission, daemon/structured, daemon/netconf (pure codecs, no I/O)
 #   tier 2  daemon/ssh (which runs NETCONF on daemon/netconf's codec), daemon/scheduling
 #   tier 3  daemon/journal, daemon/workers, daemon/api
 #   tier 4  daemon (the root: main, config, daemon, service_notify)
 # daemon/ssh/detail is internal to daemon/ssh. Tools (tools/*) may include protocol, curve,
-# fanout and their own folder. Prints every offending #include and exits 1; exits 0 when clean.
+# transports, fanout and their own folder. Prints every offending #include and exits 1; exits 0 when clean.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tier_of() {
   case "$1" in
     protocol | fanout) echo 0 ;;
-    curve | daemon/admission | daemon/structured | daemon/netconf) echo 1 ;;
+    curve | transports | daemon/admission | daemon/structured | daemon/netconf) echo 1 ;;
     daemon/ssh | daemon/ssh/detail | daemon/scheduling) echo 2 ;;
     daemon/journal | daemon/workers | daemon/api) echo 3 ;;
     daemon) echo 4 ;;
@@ -40,7 +40,7 @@ while IFS= read -r file; do
     if [ "$to" = daemon/ssh/detail ]; then
       [ "$from" = daemon/ssh ] && ok=1
     elif [ "$from_tier" = 9 ]; then
-      case "$to" in protocol | curve | fanout) ok=1 ;; esac
+      case "$to" in protocol | curve | transports | fanout) ok=1 ;; esac
     elif [ "$to_tier" != "?" ] && [ "$from_tier" != "?" ] && [ "$to_tier" -lt "$from_tier" ]; then
       ok=1
     elif [ "$from" = daemon/ssh/detail ] && [ "$to" = daemon/ssh ]; then
@@ -53,7 +53,7 @@ while IFS= read -r file; do
       status=1
     fi
   done < <(grep -noE '^#include "[^"]+"' "$file" | sed -E 's/^([0-9]+):#include "([^"]+)"/\1:\2/')
-done < <(git ls-files 'protocol/*.[ch]pp' 'curve/*.[ch]pp' 'daemon/*.[ch]pp' 'tools/*.[ch]pp'; git ls-files --others --exclude-standard 'daemon/*.[ch]pp' 'curve/*.[ch]pp')
+done < <(git ls-files 'protocol/*.[ch]pp' 'curve/*.[ch]pp' 'transports/*.[ch]pp' 'daemon/*.[ch]pp' 'tools/*.[ch]pp'; git ls-files --others --exclude-standard 'daemon/*.[ch]pp' 'curve/*.[ch]pp' 'transports/*.[ch]pp')
 
 if [ "$status" = 0 ]; then echo "check-includes: every #include follows the dependency order"; fi
 exit "$status"

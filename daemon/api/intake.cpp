@@ -10,6 +10,7 @@
 #include "daemon/api/send_budget.hpp"
 #include "daemon/api/zero_copy_frame.hpp"
 #include "protocol/codec.hpp"
+#include "transports/ipc_endpoint.hpp"
 
 namespace fanout::daemon {
 
@@ -54,6 +55,7 @@ intake::intake(zmq::context_t& context, intake_settings settings, request_handle
     router.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(heartbeat_interval.count()));
     router.set(zmq::sockopt::heartbeat_timeout, static_cast<int>(heartbeat_timeout.count()));
     if (curve_server) curve::apply_curve_server(router.handle(), *curve_server);
+    transports::refuse_live_ipc(settings_.jobs_endpoint);
     router.bind(settings_.jobs_endpoint);
     if (guard) guard->watch(router, "jobs");
     // Pool mode: requests also arrive through fanout-proxy's DEALER, with its envelope frame

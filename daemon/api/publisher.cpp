@@ -11,6 +11,7 @@
 #include "daemon/api/send_budget.hpp"
 #include "daemon/api/zero_copy_frame.hpp"
 #include "protocol/codec.hpp"
+#include "transports/ipc_endpoint.hpp"
 
 namespace fanout::daemon {
 
@@ -34,6 +35,7 @@ publisher::publisher(zmq::context_t& context, const publisher_settings& settings
     sockets_->pub.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(heartbeat_interval.count()));
     sockets_->pub.set(zmq::sockopt::heartbeat_timeout, static_cast<int>(heartbeat_timeout.count()));
     if (curve_server) curve::apply_curve_server(sockets_->pub.handle(), *curve_server);
+    transports::refuse_live_ipc(settings.endpoint);
     sockets_->pub.bind(settings.endpoint);
     if (guard) guard->watch(sockets_->pub, "results");
     // Pool mode: also publish into fanout-proxy's XSUB, which forwards to its subscribers.

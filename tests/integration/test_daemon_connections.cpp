@@ -150,3 +150,38 @@ TEST(daemon_connections_startup, an_algorithm_libssh_does_not_know_stops_fanoutd
         << line;
     EXPECT_EQ(daemon.wait(30s), 2);
 }
+
+// A second fanoutd on the same ipc:// path is refused, as tcp's "Address already in use" is,
+// instead of taking the socket file over and orphaning the first; a stale socket file left by
+// a killed fanoutd is no obstacle.
+TEST(daemon_connections_startup, a_second_fanoutd_on_a_live_ipc_path_is_refused) {
+    temp_dir dir;
+    fleet routers(dir, 1);
+    fanoutd_process first(dir, routers.devices_json(), routers.known_hosts());
+    auto second_on = [&](const std::string& jobs, const std::string& results) {
+        return std::make_unique<child_process>(
+            std::vector<std::string>{FANOUTD_BIN, "--inventory", routers.devices_json(),
+                                     "--known-hosts", routers.known_hosts(), "--jobs", jobs,
+                                     "--results", results},
+            child_process::capture::stderr_stream);
+    };
+    auto second = second_on(first.jobs(), "ipc://" + dir.file("other-results.sock"));
+    auto line = second->wait_for_line("cannot start", 30s);
+    EXPECT_NE(line.find(first.jobs() + " is in use by another process"), std::string::npos) << line;
+    EXPECT_EQ(second->wait(30s), 1);
+    auto third = second_on("ipc://" + dir.file("other-jobs.sock"), first.results());
+    line = third->wait_for_line("cannot start", 30s);
+    EXPECT_NE(line.find(first.results() + " is in use by another process"), std::string::npos)
+        << line;
+    EXPECT_EQ(third->wait(30s), 1);
+    // The first one still owns its sockets.
+    client jobs(first.jobs());
+    expect_reply<fanout::protocol::pong_reply>(jobs.request(fanout::protocol::ping_request{}, 10s));
+
+    // Killed, it leaves its socket files behind: a new fanoutd binds them.
+    first.process().stop(SIGKILL);
+    auto replacement = second_on(first.jobs(), first.results());
+    client again(first.jobs());
+    expect_reply<fanout::protocol::pong_reply>(
+        again.request(fanout::protocol::ping_request{}, 30s));
+}

@@ -33,6 +33,7 @@
 #include "curve/zap_handler.hpp"
 #include "fanout/version.hpp"
 #include "tools/proxy/steerable_proxy.hpp"
+#include "transports/ipc_endpoint.hpp"
 
 namespace {
 
@@ -190,6 +191,7 @@ zmq::socket_t make_socket(zmq::context_t& context, zmq::socket_type type, const 
     if (send_hwm) s.set(zmq::sockopt::sndbuf, 4096);
     s.set(zmq::sockopt::rcvhwm, c.hwm);
     if (curve.keys) fanout::curve::apply_curve_server(s.handle(), *curve.keys, curve.zap_domain);
+    fanout::transports::refuse_live_ipc(endpoint);
     s.bind(endpoint);
     return s;
 }
@@ -273,6 +275,9 @@ int main(int argc, char** argv) {
         return 2;
     } catch (const zmq::error_t& e) {
         spdlog::error("cannot start: {} (check the endpoints)", e.what());
+        return 1;
+    } catch (const std::runtime_error& e) {
+        spdlog::error("cannot start: {}", e.what());
         return 1;
     }
     spdlog::info("stopped");
