@@ -340,11 +340,11 @@ TEST(fleetsim_bastion, drop_after_drops_the_session_with_its_channels_in_flight)
     const auto started = std::chrono::steady_clock::now();
     const auto second = run_ssh(config, "r2");
     EXPECT_EQ(second.status, 255) << second.output;
-    const auto first = finish_ssh(*in_flight);
+    const auto first = finish_ssh(*in_flight, 30s);
     EXPECT_EQ(first.status, 255) << first.output;
     EXPECT_EQ(first.output.find("Hostname:"), std::string::npos) << first.output;
     EXPECT_LT(std::chrono::steady_clock::now() - started, 120s);  // not r1's 10 minutes
-    EXPECT_EQ(master.wait(60s).value_or(-1), 255);
+    EXPECT_EQ(master.wait(30s).value_or(-1), 255);
 
     const auto counts =
         counts_when(f, [](const fleet_counts& c) { return c.bastion_channels_open == 0; });
