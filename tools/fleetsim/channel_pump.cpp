@@ -80,7 +80,7 @@ bool channel_pump::client_to_router() {
         const int n =
             ssh_channel_read_nonblocking(channel_, buffer, static_cast<std::uint32_t>(room), 0);
         if (n > 0) {
-            to_router_.append(buffer, static_cast<std::size_t>(n));
+            if (!router_gone_) to_router_.append(buffer, static_cast<std::size_t>(n));
         } else if (n == SSH_EOF || (n == 0 && ssh_channel_is_eof(channel_))) {
             client_eof_ = true;
         } else if (n < 0 && n != SSH_AGAIN) {
@@ -98,10 +98,13 @@ bool channel_pump::client_to_router() {
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             break;
         } else {
-            return false;  // the router is gone
+            // The router is gone (reset or closed): what it sent before still goes to the
+            // client (router_to_client), what the client sends now is dropped.
+            router_gone_ = true;
+            to_router_.clear();
         }
     }
-    if (client_eof_ && to_router_.empty() && !shut_write_) {
+    if (client_eof_ && to_router_.empty() && !shut_write_ && !router_gone_) {
         ::shutdown(fd_, SHUT_WR);
         shut_write_ = true;
     }

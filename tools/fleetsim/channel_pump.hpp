@@ -8,8 +8,9 @@
 // channel, whose SSH window then stops growing), so a slow reader holds its writer back
 // instead of growing memory. The client's EOF becomes a TCP half-close (SHUT_WR) towards the
 // router once its bytes are written; the router's EOF (or a reset) becomes EOF and close on
-// the channel once its bytes are sent; the client closing the channel, a socket error or a
-// failed connect finishes the pump at once. The destructor closes the socket and sends close
+// the channel once its bytes are sent, even when writing to the router failed first (a router
+// that reset its connection); the client closing the channel or a failed connect finishes the
+// pump at once. The destructor closes the socket and sends close
 // on the channel if that was not done, then frees the channel.
 #pragma once
 
@@ -52,6 +53,7 @@ class channel_pump {
     bool client_eof_ = false;
     bool router_eof_ = false;
     bool shut_write_ = false;
+    bool router_gone_ = false;  // writing to the router failed: client bytes are dropped
     bool done_ = false;
     std::string to_router_;
     std::string to_client_;
