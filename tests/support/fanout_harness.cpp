@@ -29,6 +29,13 @@ fleet_counts fleet::counts() {
         if (name == "connections") counts.connections = value;
         if (name == "netconf_sessions") counts.netconf_sessions = value;
         if (name == "netconf_rpcs") counts.netconf_rpcs = value;
+        if (name == "bastion_connections") counts.bastion_connections = value;
+        if (name == "bastion_sessions") counts.bastion_sessions = value;
+        if (name == "bastion_channels") counts.bastion_channels = value;
+        if (name == "bastion_channels_open") counts.bastion_channels_open = value;
+        if (name.starts_with("bastion") && name.find('.') != std::string::npos) {
+            counts.per_bastion[name] = value;
+        }
     }
     return counts;
 }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,15 @@ struct fleet_counts {
     std::uint64_t connections = 0;       // TCP connections accepted
     std::uint64_t netconf_sessions = 0;  // netconf subsystem sessions (hellos sent)
     std::uint64_t netconf_rpcs = 0;      // <rpc>s received
+    // With --bastions: totals over the bastions (TCP connections, authenticated sessions,
+    // direct-tcpip channels opened, channels open now), and each bastion's own under
+    // "bastionJ.connections", "bastionJ.sessions", "bastionJ.channels",
+    // "bastionJ.channels_open" in `per_bastion`.
+    std::uint64_t bastion_connections = 0;
+    std::uint64_t bastion_sessions = 0;
+    std::uint64_t bastion_channels = 0;
+    std::uint64_t bastion_channels_open = 0;
+    std::map<std::string, std::uint64_t> per_bastion;
 };
 
 // A fleetsim process serving routers r1..rN.

@@ -21,8 +21,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "tools/fleetsim/bastion_server.hpp"
 #include "tools/fleetsim/blackhole.hpp"
 #include "tools/fleetsim/fleet_files.hpp"
+#include "tools/fleetsim/fleet_listener.hpp"
 #include "tools/fleetsim/host_keys.hpp"
 #include "tools/fleetsim/router_server.hpp"
 #include "tools/fleetsim/ssh_handles.hpp"
@@ -43,56 +45,10 @@ std::uint64_t poll_key(poll_tag tag, std::uint32_t value) {
     throw std::runtime_error("fleetsim: " + what + ": " + std::strerror(errno));
 }
 
-struct listener {
-    int fd = -1;
-    std::uint16_t port = 0;
-    const router_spec* router = nullptr;
-    std::uint32_t address = INADDR_LOOPBACK;  // host order
-};
-
-// 127.1.x.y for router `index` (1..60000): one loopback address per netconf-only router, so
-// they can all listen on the same --netconf-port.
-std::uint32_t netconf_address(int index) {
-    const auto i = static_cast<std::uint32_t>(index);
-    return (127u << 24) | (1u << 16) | ((i / 250) << 8) | (i % 250 + 1);
-}
-
-std::string dotted(std::uint32_t address) {
-    return std::to_string(address >> 24) + "." + std::to_string(address >> 16 & 255) + "." +
-           std::to_string(address >> 8 & 255) + "." + std::to_string(address & 255);
-}
-
-// Binds address:port (port 0: the kernel picks). A refuse router's socket stays bound but never
-// listens: connections are refused, and no other socket can take the port while fleetsim runs.
-listener open_listener(const router_spec& router, std::uint32_t address_host, std::uint16_t port) {
-    listener l;
+listener open_router_listener(const router_spec& router, std::uint32_t address_host,
+                              std::uint16_t port) {
+    listener l = open_listener(router.name, router.fault != fault_kind::refuse, address_host, port);
     l.router = &router;
-    l.address = address_host;
-    l.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (l.fd < 0) fail_errno("socket for " + router.name);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(address_host);
-    address.sin_port = htons(port);
-    if (port != 0) {
-        int one = 1;
-        ::setsockopt(l.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    }
-    socklen_t length = sizeof address;
-    if (::bind(l.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::getsockname(l.fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-        int saved = errno;
-        ::close(l.fd);
-        errno = saved;
-        fail_errno("bind for " + router.name);
-    }
-    l.port = ntohs(address.sin_port);
-    if (router.fault != fault_kind::refuse && ::listen(l.fd, SOMAXCONN) != 0) {
-        int saved = errno;
-        ::close(l.fd);
-        errno = saved;
-        fail_errno("listen for " + router.name);
-    }
     return l;
 }
 
@@ -103,7 +59,8 @@ struct fleet::impl {
         impl* owner;
         std::uint64_t id;
         session_ptr session;
-        const router_spec* router;
+        const router_spec* router;  // null for a bastion's connection
+        const bastion_spec* bastion;
     };
 
     fleet_options options;
@@ -113,6 +70,7 @@ struct fleet::impl {
     key_ptr client_public;
     bind_ptr normal_bind;
     bind_ptr wrong_bind;
+    std::unique_ptr<bastion_hosts> bastions;
     latency_source latency;
     server_settings settings;
     std::atomic<bool> stopping{false};
@@ -156,6 +114,22 @@ struct fleet::impl {
         client_public.reset(pub);
         normal_bind = make_server_bind(host_key.get());
         wrong_bind = make_server_bind(wrong_key.get());
+        bastions = std::make_unique<bastion_hosts>(options.bastions);
+    }
+
+    // Every router address becomes a permitted bastion destination; then one listener per
+    // bastion (a down bastion's never listens).
+    void open_bastions() {
+        for (const auto& l : listeners) bastions->allow(dotted(l.address), l.port);
+        for (const auto& bastion : options.bastions) {
+            listener l = open_listener(bastion.name, bastion.fault != bastion_fault::down,
+                                       INADDR_LOOPBACK, 0);
+            l.bastion = &bastion;
+            listeners.push_back(l);
+            if (bastion.fault == bastion_fault::down) continue;
+            const auto index = static_cast<std::uint32_t>(listeners.size() - 1);
+            if (!add_to_poll(l.fd, poll_key(poll_tag::listener, index))) fail_errno("epoll_ctl");
+        }
     }
 
     void write_files() const {
@@ -166,8 +140,16 @@ struct fleet::impl {
         files.host_key_line = public_key_line(host_key.get());
         bool any_key_auth = false;
         for (const auto& l : listeners) {
+            if (l.bastion != nullptr) {
+                files.bastions.push_back({l.bastion->name, dotted(l.address), l.port,
+                                          l.bastion->key_auth,
+                                          bastions->host_key_line(*l.bastion)});
+                any_key_auth = any_key_auth || l.bastion->key_auth;
+                continue;
+            }
+            const int jump = l.router->bastion;
             files.routers.push_back({l.router->name, dotted(l.address), l.port, l.router->key_auth,
-                                     l.router->netconf_only});
+                                     l.router->netconf_only, jump > 0 ? bastion_name(jump) : ""});
             any_key_auth = any_key_auth || l.router->key_auth;
         }
         if (any_key_auth) {
@@ -205,7 +187,7 @@ struct fleet::impl {
 
     void accept_all(const listener& l) {
         for (;;) {
-            const bool hang = l.router->fault == fault_kind::hang_banner;
+            const bool hang = l.router != nullptr && l.router->fault == fault_kind::hang_banner;
             int fd = ::accept4(l.fd, nullptr, nullptr, SOCK_CLOEXEC | (hang ? SOCK_NONBLOCK : 0));
             if (fd < 0) {
                 if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -215,7 +197,7 @@ struct fleet::impl {
                 }
                 return;
             }
-            accepted.fetch_add(1, std::memory_order_relaxed);
+            if (l.router != nullptr) accepted.fetch_add(1, std::memory_order_relaxed);
             if (hang) {
                 if (!add_to_poll(fd, poll_key(poll_tag::hung, static_cast<std::uint32_t>(fd)))) {
                     ::close(fd);
@@ -227,7 +209,8 @@ struct fleet::impl {
             }
             int one = 1;
             ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            start_connection(fd, *l.router);
+            if (l.bastion != nullptr) bastions->count_connection(*l.bastion);
+            start_connection(fd, l);
         }
     }
 
@@ -245,18 +228,23 @@ struct fleet::impl {
         }
     }
 
-    void start_connection(int fd, const router_spec& router) {
+    ssh_bind bind_for(const listener& l) const {
+        if (l.bastion != nullptr) return bastions->bind_for(*l.bastion, wrong_bind.get());
+        return l.router->fault == fault_kind::wrong_host_key ? wrong_bind.get() : normal_bind.get();
+    }
+
+    void start_connection(int fd, const listener& l) {
+        const std::string& name = l.bastion != nullptr ? l.bastion->name : l.router->name;
         session_ptr session(ssh_new());
-        ssh_bind bind =
-            router.fault == fault_kind::wrong_host_key ? wrong_bind.get() : normal_bind.get();
+        ssh_bind bind = bind_for(l);
         if (!session || ssh_bind_accept_fd(bind, session.get(), fd) != SSH_OK) {
-            std::fprintf(stderr, "fleetsim: %s: cannot set up a session: %s\n", router.name.c_str(),
+            std::fprintf(stderr, "fleetsim: %s: cannot set up a session: %s\n", name.c_str(),
                          ssh_get_error(bind));
             // The session owns the socket only once accept_fd got that far.
             if (!session || ssh_get_fd(session.get()) != fd) ::close(fd);
             return;
         }
-        auto* job = new connection_job{this, 0, std::move(session), &router};
+        auto* job = new connection_job{this, 0, std::move(session), l.router, l.bastion};
         {
             std::lock_guard lock(mutex);
             job->id = next_id++;
@@ -271,7 +259,7 @@ struct fleet::impl {
         int rc = pthread_create(&thread, &attributes, &impl::connection_main, job);
         pthread_attr_destroy(&attributes);
         if (rc != 0) {
-            std::fprintf(stderr, "fleetsim: %s: cannot start a thread: %s\n", router.name.c_str(),
+            std::fprintf(stderr, "fleetsim: %s: cannot start a thread: %s\n", name.c_str(),
                          std::strerror(rc));
             release(job);
         }
@@ -279,7 +267,11 @@ struct fleet::impl {
 
     static void* connection_main(void* argument) {
         auto* job = static_cast<connection_job*>(argument);
-        serve_connection(job->session.get(), *job->router, job->owner->settings);
+        if (job->bastion != nullptr) {
+            job->owner->bastions->serve(job->session.get(), *job->bastion, job->owner->settings);
+        } else {
+            serve_connection(job->session.get(), *job->router, job->owner->settings);
+        }
         job->owner->release(job, /*connection_thread=*/true);
         return nullptr;
     }
@@ -336,9 +328,9 @@ void fleet::start() {
             continue;
         }
         const bool own_address = router.netconf_only && m.options.netconf_port.has_value();
-        m.listeners.push_back(
-            open_listener(router, own_address ? netconf_address(router.index) : INADDR_LOOPBACK,
-                          own_address ? *m.options.netconf_port : 0));
+        m.listeners.push_back(open_router_listener(
+            router, own_address ? netconf_address(router.index) : INADDR_LOOPBACK,
+            own_address ? *m.options.netconf_port : 0));
         if (router.fault != fault_kind::refuse) {
             const auto index = static_cast<std::uint32_t>(m.listeners.size() - 1);
             if (!m.add_to_poll(m.listeners.back().fd, poll_key(poll_tag::listener, index))) {
@@ -346,6 +338,7 @@ void fleet::start() {
             }
         }
     }
+    m.open_bastions();
     m.write_files();
     m.accept_thread = std::thread([&m] { m.accept_loop(); });
 }
@@ -356,6 +349,10 @@ std::uint64_t fleet::connections_accepted() const {
 
 std::uint64_t fleet::netconf_sessions() const {
     return impl_->netconf_sessions.load(std::memory_order_relaxed);
+}
+
+std::vector<bastion_count> fleet::bastion_counts() const {
+    return impl_->bastions ? impl_->bastions->counts() : std::vector<bastion_count>{};
 }
 
 std::uint64_t fleet::netconf_rpcs() const {

@@ -8,12 +8,18 @@
 // bounded time for their threads; it returns false if some did not finish in time.
 // connections_accepted() counts every TCP connection accepted since start, netconf_sessions()
 // every netconf subsystem session started (its hello sent), netconf_rpcs() every <rpc>
-// received; all three are thread-safe.
+// received; all three are thread-safe. With --bastions, one more listener per bastion (after
+// the routers'): bastion_counts() gives each bastion's connections, sessions and channels
+// (thread-safe), and `connections_accepted()` still counts router connections only (a
+// router reached through a bastion is counted there too: the bastion connects to it).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <vector>
+
+#include "tools/fleetsim/bastion_server.hpp"
 
 #include "tools/fleetsim/options.hpp"
 
@@ -31,6 +37,7 @@ class fleet {
     std::uint64_t connections_accepted() const;
     std::uint64_t netconf_sessions() const;
     std::uint64_t netconf_rpcs() const;
+    std::vector<bastion_count> bastion_counts() const;
 
   private:
     struct impl;

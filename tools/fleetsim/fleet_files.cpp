@@ -46,19 +46,36 @@ void write_atomically(const fs::path& path, std::string_view content, mode_t mod
     }
 }
 
+nlohmann::ordered_json auth_json(const fleet_files& files, bool key_auth,
+                                 const fs::path& key_path) {
+    if (key_auth) return {{"type", "ssh_key"}, {"private_key_path", key_path.string()}};
+    return {{"type", "password"}, {"password", files.password}};
+}
+
+std::string host_field(const std::string& ip, std::uint16_t port) {
+    // OpenSSH writes a bare host for port 22 and [host]:port otherwise.
+    return port == 22 ? ip : "[" + ip + "]:" + std::to_string(port);
+}
+
 std::string devices_json(const fleet_files& files, const fs::path& key_path) {
     nlohmann::ordered_json devices = nlohmann::ordered_json::object();
+    for (const auto& bastion : files.bastions) {
+        devices[bastion.name] = {{"role", "bastion"},
+                                 {"ip", bastion.ip},
+                                 {"port", bastion.port},
+                                 {"username", files.username},
+                                 {"auth", auth_json(files, bastion.key_auth, key_path)}};
+    }
     for (const auto& router : files.routers) {
-        nlohmann::ordered_json auth;
-        if (router.key_auth) {
-            auth = {{"type", "ssh_key"}, {"private_key_path", key_path.string()}};
-        } else {
-            auth = {{"type", "password"}, {"password", files.password}};
-        }
-        devices[router.name] = {
-            {"ip", router.ip}, {"port", router.port}, {"username", files.username}, {"auth", auth}};
+        devices[router.name] = {{"ip", router.ip},
+                                {"port", router.port},
+                                {"username", files.username},
+                                {"auth", auth_json(files, router.key_auth, key_path)}};
         if (router.netconf_only && router.port != 830) {
             devices[router.name]["transport"] = "netconf";
+        }
+        if (!router.jump.empty()) {
+            devices[router.name]["jump"] = nlohmann::ordered_json::array({router.jump});
         }
     }
     return devices.dump(2) + "\n";
@@ -67,10 +84,11 @@ std::string devices_json(const fleet_files& files, const fs::path& key_path) {
 std::string known_hosts(const fleet_files& files) {
     std::string out;
     out.reserve(files.routers.size() * (files.host_key_line.size() + 24));
+    for (const auto& bastion : files.bastions) {
+        out += host_field(bastion.ip, bastion.port) + " " + bastion.host_key_line + "\n";
+    }
     for (const auto& router : files.routers) {
-        // OpenSSH writes a bare host for port 22 and [host]:port otherwise.
-        out += router.port == 22 ? router.ip : "[" + router.ip + "]:" + std::to_string(router.port);
-        out += " " + files.host_key_line + "\n";
+        out += host_field(router.ip, router.port) + " " + files.host_key_line + "\n";
     }
     return out;
 }

@@ -3,13 +3,20 @@
 // written; on SIGUSR1 prints "connections <C> netconf_sessions <S> netconf_rpcs <R>" (TCP
 // connections accepted, netconf subsystem sessions started and <rpc>s received since start, so
 // a test or benchmark can count the connects and sessions a client made; readers of the first
-// number alone still work); exits 0 on SIGTERM or SIGINT.
+// number alone still work); with --bastions K it appends
+// "bastion_connections <TC> bastion_sessions <TS> bastion_channels <TH> bastion_channels_open
+// <TO>" (totals over the K bastions: TCP connections accepted, authenticated sessions,
+// direct-tcpip channels opened, channels open now) and then, per bastion J,
+// "bastionJ.connections <C> bastionJ.sessions <S> bastionJ.channels <H> bastionJ.channels_open
+// <O>" (every line is "name value" pairs); exits 0 on SIGTERM or SIGINT.
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "tools/fleetsim/fleet.hpp"
 #include "tools/fleetsim/options.hpp"
@@ -22,6 +29,27 @@ void raise_file_limit() {
         limit.rlim_cur = limit.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &limit);
     }
+}
+
+// " bastion_connections .. bastion_channels_open .." totals, then each bastion's own; "" with
+// no bastions.
+std::string bastion_fields(const std::vector<fanout::fleetsim::bastion_count>& counts) {
+    if (counts.empty()) return "";
+    fanout::fleetsim::bastion_count total;
+    std::string each;
+    for (const auto& c : counts) {
+        total.connections += c.connections;
+        total.sessions += c.sessions;
+        total.channels += c.channels;
+        total.channels_open += c.channels_open;
+        each += " " + c.name + ".connections " + std::to_string(c.connections) + " " + c.name +
+                ".sessions " + std::to_string(c.sessions) + " " + c.name + ".channels " +
+                std::to_string(c.channels) + " " + c.name + ".channels_open " +
+                std::to_string(c.channels_open);
+    }
+    return " bastion_connections " + std::to_string(total.connections) + " bastion_sessions " +
+           std::to_string(total.sessions) + " bastion_channels " + std::to_string(total.channels) +
+           " bastion_channels_open " + std::to_string(total.channels_open) + each;
 }
 
 }  // namespace
@@ -52,10 +80,11 @@ int main(int argc, char** argv) {
 
         int signal_number = 0;
         while (sigwait(&handled_signals, &signal_number) == 0 && signal_number == SIGUSR1) {
-            std::printf("connections %llu netconf_sessions %llu netconf_rpcs %llu\n",
-                        static_cast<unsigned long long>(fleet.connections_accepted()),
-                        static_cast<unsigned long long>(fleet.netconf_sessions()),
-                        static_cast<unsigned long long>(fleet.netconf_rpcs()));
+            std::string line = "connections " + std::to_string(fleet.connections_accepted()) +
+                               " netconf_sessions " + std::to_string(fleet.netconf_sessions()) +
+                               " netconf_rpcs " + std::to_string(fleet.netconf_rpcs());
+            line += bastion_fields(fleet.bastion_counts()) + "\n";
+            std::fwrite(line.data(), 1, line.size(), stdout);
             std::fflush(stdout);
         }
         if (!fleet.stop()) {

@@ -113,9 +113,11 @@ struct plan_inputs {
     int netconf_only_every = 0;
     std::vector<std::string> netconf_base10;
     int netconf_base10_every = 0;
+    int direct_every = 0;
+    bool bastion_key_auth = false;
 };
 
-std::vector<router_spec> build_plan(const fleet_options& options, const plan_inputs& in) {
+std::vector<router_spec> build_plan(fleet_options& options, const plan_inputs& in) {
     std::vector<router_spec> plan;
     std::map<std::string, std::size_t, std::less<>> by_name;
     for (int i = 1; i <= options.routers; ++i) {
@@ -142,6 +144,7 @@ std::vector<router_spec> build_plan(const fleet_options& options, const plan_inp
         }
     }
     for (const auto& text : in.faults) {
+        if (apply_bastion_fault(options.bastions, text)) continue;
         auto [name, kind] = split_fault(text, '=');
         find(name).fault = kind;
     }
@@ -160,6 +163,8 @@ std::vector<router_spec> build_plan(const fleet_options& options, const plan_inp
         for (auto& router : plan)
             if (router.index % every == 0) router.latency = delay;
     }
+    const int bastions = static_cast<int>(options.bastions.size());
+    for (auto& router : plan) router.bastion = bastion_for(router.index, bastions, in.direct_every);
     return plan;
 }
 
@@ -193,7 +198,7 @@ parse_result parse_options(int argc, char** argv) {
         "Writes devices.json and known_hosts to --out-dir, then prints 'ready <N> routers'\n"
         "on stdout and serves until SIGTERM/SIGINT.",
         "fleetsim"};
-    app.footer(std::string(fault_help));
+    app.footer(std::string(fault_help) + "\n" + std::string(bastion_fault_help));
     app.add_option("--routers,-n", options.routers, "Number of routers")
         ->required()
         ->check(CLI::Range(1, 60000));
@@ -210,7 +215,8 @@ parse_result parse_options(int argc, char** argv) {
     app.add_option("--slow-every", in.slow_every,
                    "K:MS: every K-th router answers each command after MS ms instead of "
                    "--latency-ms/--jitter-ms (e.g. 10:5000)");
-    app.add_option("--fault", in.faults, "NAME=KIND: give router NAME a fault (repeatable)")
+    app.add_option("--fault", in.faults,
+                   "NAME=KIND: give router (or bastion) NAME a fault (repeatable)")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_option("--fault-every", in.fault_every,
@@ -260,6 +266,20 @@ parse_result parse_options(int argc, char** argv) {
         ->check(CLI::Range(1, 3'600'000))
         ->capture_default_str();
     app.add_option("--seed", options.seed, "Seed of the latency jitter")->capture_default_str();
+    int bastions = 0;
+    app.add_option("--bastions", bastions,
+                   "K: also run K bastion (jump) hosts, bastion1..K, each on its own 127.0.0.1 "
+                   "port with its own host key; they accept direct-tcpip channels to this "
+                   "fleet's routers only, and devices.json puts the routers behind them "
+                   "round-robin (\"jump\": [\"bastionJ\"])")
+        ->check(CLI::Range(0, 1000))
+        ->capture_default_str();
+    app.add_option("--direct-every", in.direct_every,
+                   "K: with --bastions, every K-th router stays direct (no \"jump\"; 1: all)")
+        ->check(CLI::Range(1, 1'000'000));
+    app.add_flag("--bastion-key-auth", in.bastion_key_auth,
+                 "Bastions accept only publickey auth with DIR/client_ed25519 (default: "
+                 "password and keyboard-interactive, like routers)");
     app.add_flag("--verbose,-v", options.verbose, "Log connections and commands to stderr");
 
     try {
@@ -268,10 +288,14 @@ parse_result parse_options(int argc, char** argv) {
         options.jitter = std::chrono::milliseconds(jitter_ms);
         options.trickle = std::chrono::milliseconds(trickle_ms);
         if (options.prefix.empty()) throw CLI::ValidationError("--prefix", "must not be empty");
+        if (bastions > 0 && options.prefix == "bastion") {
+            throw CLI::ValidationError("--prefix", "'bastion' is the bastions' name prefix");
+        }
         if (options.username.empty()) {
             throw CLI::ValidationError("--username", "must not be empty");
         }
         if (netconf_port > 0) options.netconf_port = static_cast<std::uint16_t>(netconf_port);
+        options.bastions = make_bastions(bastions, in.bastion_key_auth);
         options.plan = build_plan(options, in);
     } catch (const CLI::ParseError& e) {
         return {std::nullopt, app.exit(e)};

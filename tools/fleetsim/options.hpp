@@ -5,6 +5,8 @@
 // code after printing help or an error. An explicit --fault NAME=KIND overrides --fault-every;
 // key auth is on for routers named by --key-auth and for every K-th router with
 // --key-auth-every K; --netconf-only and --netconf-base10 (and their -every forms) work alike.
+// With --bastions K, `bastions` holds K bastions (faults from --fault bastionJ=KIND) and each
+// router's `bastion` says which one it sits behind (bastion_for(); 0: reached directly).
 #pragma once
 
 #include <chrono>
@@ -15,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tools/fleetsim/bastion_options.hpp"
 #include "tools/fleetsim/junos_facts.hpp"
 
 namespace fanout::fleetsim {
@@ -55,6 +58,7 @@ struct router_spec {
     std::optional<std::chrono::milliseconds> latency;  // --slow-every: replaces the fleet's
     bool netconf_only = false;    // refuses exec and shell: serves only the netconf subsystem
     bool netconf_base10 = false;  // its NETCONF hello offers base:1.0 only
+    int bastion = 0;              // 1-based bastion it sits behind in devices.json; 0: direct
 };
 
 struct fleet_options {
@@ -72,6 +76,7 @@ struct fleet_options {
     std::uint64_t seed = 1;
     bool verbose = false;
     std::vector<router_spec> plan;
+    std::vector<bastion_spec> bastions;  // --bastions K: bastion1..K
 };
 
 struct parse_result {
