@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,39 @@ TEST(config_file, the_shipped_example_parses) {
     auto parsed = parse({"--config", std::string(FANOUT_SOURCE_DIR) + "/examples/fanoutd.conf"});
     ASSERT_TRUE(std::holds_alternative<fanout::daemon::config>(parsed));
     EXPECT_EQ(std::get<fanout::daemon::config>(parsed).inventory_path, "/etc/fanout/devices.json");
+}
+
+// The example's commented-out options are real options too: uncommented (the first of each
+// key), the file still parses, so the example cannot drift from `fanoutd --help`.
+TEST(config_file, every_commented_option_of_the_shipped_example_is_a_real_option) {
+    fanout::testing::temp_dir dir;
+    std::ifstream example(std::string(FANOUT_SOURCE_DIR) + "/examples/fanoutd.conf");
+    std::ofstream uncommented(dir.file("all.conf"));
+    const std::regex option(R"(^#\s?([a-z][a-z0-9-]*) = (.+)$)");
+    std::set<std::string> seen;
+    std::size_t count = 0;
+    for (std::string line; std::getline(example, line);) {
+        std::smatch m;
+        if (std::regex_match(line, m, option)) {
+            if (!seen.insert(m[1]).second) continue;
+            // A file the option must find (a key, the policy) is an empty one in `dir`.
+            std::string value = m[2].str();
+            std::smatch file;
+            if (std::regex_match(value, file,
+                                 std::regex(R"re("/(etc|var/lib)/fanout/([^"/]+)")re"))) {
+                std::ofstream(dir.file(file[2].str()));
+                value = "\"" + dir.file(file[2].str()) + "\"";
+            }
+            line = m[1].str() + " = " + value;
+            ++count;
+        }
+        uncommented << line << '\n';
+    }
+    uncommented.close();
+    EXPECT_GE(count, 5u) << "the example should show its optional settings";
+    auto parsed = parse({"--config", dir.file("all.conf")});
+    EXPECT_TRUE(std::holds_alternative<fanout::daemon::config>(parsed))
+        << "fanoutd --config rejected an uncommented option of examples/fanoutd.conf";
 }
 
 TEST(config_file, a_misspelt_key_an_out_of_range_value_or_a_missing_file_is_a_usage_error) {
