@@ -18,6 +18,8 @@
 #include "daemon/ssh/detail/netconf_channel.hpp"
 #include "daemon/ssh/detail/wait.hpp"
 #include "daemon/ssh/known_hosts.hpp"
+#include "daemon/ssh/proxy_command.hpp"
+#include "daemon/ssh/ssh_config.hpp"
 
 namespace fanout::daemon {
 namespace {
@@ -26,60 +28,93 @@ using protocol::error_kind;
 using protocol::router_error;
 using ssh::clock;
 
+struct option_setting {
+    ssh_options_e option;
+    const void* value;
+    const char* name;
+    bool list = false;  // an algorithm list: empty means "leave as it is"
+};
+
+std::optional<router_error> set_options(ssh_session session, const option_setting* first,
+                                        const option_setting* last) {
+    for (const auto* setting = first; setting != last; ++setting) {
+        if (setting->list && *static_cast<const char*>(setting->value) == '\0') continue;
+        if (ssh_options_set(session, setting->option, setting->value) != 0)
+            return router_error{error_kind::internal, std::string("invalid SSH option ") +
+                                                          setting->name + ": " +
+                                                          ssh::last_error(session)};
+    }
+    return std::nullopt;
+}
+
+// In this order: the daemon's settings, then the router's ssh_config file (libssh's parser:
+// ConnectTimeout and the algorithm lists replace the daemon's), then what the file must never
+// decide (where to connect, as whom, host-key files, no ProxyCommand of libssh's own), then
+// the router's own "ssh" lists, which win over the file.
 std::optional<router_error> configure(ssh_session session, const device& target,
                                       const transport_options& options, const std::string& host) {
+    const bool with_file = !target.ssh_config.empty();
     unsigned int port = target.port;
     long seconds = static_cast<long>(options.connect_timeout.count() / 1000);
     long micros = static_cast<long>(options.connect_timeout.count() % 1000) * 1000;
+    if (with_file) {  // ConnectTimeout is whole seconds: it must replace the whole timeout
+        seconds = static_cast<long>((options.connect_timeout.count() + 999) / 1000);
+        micros = 0;
+    }
     bool process_config = false;
     int nodelay = 1;
-    // The router's own lists (inventory "ssh" block) replace the daemon's defaults.
     const auto& own = target.algorithms;
-    auto pick = [](const std::string& mine, const std::string& fallback) -> const std::string& {
-        return mine.empty() ? fallback : mine;
-    };
-    const std::string& key_exchange = pick(own.key_exchange, options.key_exchange);
-    const std::string& ciphers = pick(own.ciphers, options.ciphers);
-    const std::string& macs = pick(own.macs, options.macs);
-    std::string host_keys = ssh::order_host_key_algorithms(
-        pick(own.host_keys, options.host_key_algorithms), ssh::known_key_types(host, options));
+    std::string daemon_host_keys = ssh::order_host_key_algorithms(
+        options.host_key_algorithms, ssh::known_key_types(host, options));
+    std::string own_host_keys =
+        own.host_keys.empty()
+            ? std::string()
+            : ssh::order_host_key_algorithms(own.host_keys, ssh::known_key_types(host, options));
+    const char* match_host = with_file ? target.ssh_config_host.c_str() : target.ip.c_str();
     // The transport checks host keys itself; libssh must never read root's files.
-    const struct {
-        ssh_options_e option;
-        const void* value;
-        const char* name;
-    } settings[] = {
+    const option_setting daemon_settings[] = {
         {SSH_OPTIONS_PROCESS_CONFIG, &process_config, "process_config"},
         // Else libssh looks the user's home up (getpwuid: /etc/passwd) on every connect, for
         // ~/.ssh paths that fanout never uses (no config, no default identities).
         {SSH_OPTIONS_SSH_DIR, "/dev/null", "ssh_dir"},
-        {SSH_OPTIONS_HOST, target.ip.c_str(), "host"},
+        {SSH_OPTIONS_HOST, match_host, "host"},
         {SSH_OPTIONS_PORT, &port, "port"},
         {SSH_OPTIONS_USER, target.username.c_str(), "user"},
         {SSH_OPTIONS_TIMEOUT, &seconds, "timeout"},
         {SSH_OPTIONS_TIMEOUT_USEC, &micros, "timeout_usec"},
         {SSH_OPTIONS_NODELAY, &nodelay, "nodelay"},
+        {SSH_OPTIONS_KEY_EXCHANGE, options.key_exchange.c_str(), "key exchange list", true},
+        {SSH_OPTIONS_HOSTKEYS, daemon_host_keys.c_str(), "host key algorithm list", true},
+        {SSH_OPTIONS_CIPHERS_C_S, options.ciphers.c_str(), "cipher list", true},
+        {SSH_OPTIONS_CIPHERS_S_C, options.ciphers.c_str(), "cipher list", true},
+        {SSH_OPTIONS_HMAC_C_S, options.macs.c_str(), "MAC list", true},
+        {SSH_OPTIONS_HMAC_S_C, options.macs.c_str(), "MAC list", true},
+    };
+    if (auto error = set_options(session, std::begin(daemon_settings), std::end(daemon_settings)))
+        return error;
+    if (with_file) {
+        try {
+            apply_ssh_config(session, target.ssh_config);
+        } catch (const ssh_config_error& e) {
+            return router_error{error_kind::connect,
+                                "ssh_config '" + target.ssh_config.string() + "' " + e.what()};
+        }
+    }
+    const option_setting fixed_settings[] = {
+        {SSH_OPTIONS_HOST, target.ip.c_str(), "host"},
+        {SSH_OPTIONS_PORT, &port, "port"},
+        {SSH_OPTIONS_USER, target.username.c_str(), "user"},
         {SSH_OPTIONS_KNOWNHOSTS, "/dev/null", "knownhosts"},
         {SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null", "global_knownhosts"},
-        {SSH_OPTIONS_KEY_EXCHANGE, key_exchange.c_str(), "key exchange list"},
-        {SSH_OPTIONS_HOSTKEYS, host_keys.c_str(), "host key algorithm list"},
-        {SSH_OPTIONS_CIPHERS_C_S, ciphers.c_str(), "cipher list"},
-        {SSH_OPTIONS_CIPHERS_S_C, ciphers.c_str(), "cipher list"},
-        {SSH_OPTIONS_HMAC_C_S, macs.c_str(), "MAC list"},
-        {SSH_OPTIONS_HMAC_S_C, macs.c_str(), "MAC list"},
+        {SSH_OPTIONS_PROXYCOMMAND, "none", "proxycommand"},
+        {SSH_OPTIONS_KEY_EXCHANGE, own.key_exchange.c_str(), "key exchange list", true},
+        {SSH_OPTIONS_HOSTKEYS, own_host_keys.c_str(), "host key algorithm list", true},
+        {SSH_OPTIONS_CIPHERS_C_S, own.ciphers.c_str(), "cipher list", true},
+        {SSH_OPTIONS_CIPHERS_S_C, own.ciphers.c_str(), "cipher list", true},
+        {SSH_OPTIONS_HMAC_C_S, own.macs.c_str(), "MAC list", true},
+        {SSH_OPTIONS_HMAC_S_C, own.macs.c_str(), "MAC list", true},
     };
-    for (const auto& setting : settings) {
-        const bool list = setting.option == SSH_OPTIONS_CIPHERS_C_S ||
-                          setting.option == SSH_OPTIONS_CIPHERS_S_C ||
-                          setting.option == SSH_OPTIONS_HMAC_C_S ||
-                          setting.option == SSH_OPTIONS_HMAC_S_C;
-        if (list && *static_cast<const char*>(setting.value) == '\0') continue;  // libssh default
-        if (ssh_options_set(session, setting.option, setting.value) != 0)
-            return router_error{error_kind::internal, std::string("invalid SSH option ") +
-                                                          setting.name + ": " +
-                                                          ssh::last_error(session)};
-    }
-    return std::nullopt;
+    return set_options(session, std::begin(fixed_settings), std::end(fixed_settings));
 }
 
 std::optional<router_error> connect(ssh_session session, const std::string& host,
@@ -117,6 +152,8 @@ std::optional<router_error> connect(ssh_session session, const std::string& host
 }  // namespace
 
 struct ssh_connection::impl {
+    // Before `session`: a ProxyCommand child outlives the session that reads its stream.
+    std::optional<ssh::proxy_process> proxy;
     ssh::session_ptr session;
     // After `session`: destroyed first, while the session is still there.
     std::optional<ssh::netconf_channel> netconf;
@@ -154,7 +191,7 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
     connect_stage& stage = failed_at ? *failed_at : ignored;
     stage = connect_stage::setup;
     const auto budget = options.connect_timeout;
-    const auto deadline = clock::now() + budget;
+    auto deadline = clock::now() + budget;
     const std::string host = known_hosts_file::host_name(target.ip, target.port);
     if (cancelled.load()) return ssh::interrupted(ssh::wait_status::cancelled, "connect", budget);
 
@@ -165,6 +202,24 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
         key = std::move(std::get<ssh::key_ptr>(loaded));
     }
 
+    // A ProxyCommand (ssh_config) carries this connection: started here, on the thread that
+    // owns the connection, and ended after the session (declared before it).
+    std::optional<ssh::proxy_process> proxy;
+    if (given.fd < 0 && !target.proxy_command.empty()) {
+        auto started = ssh::proxy_process::start(target.proxy_command);
+        if (auto* why = std::get_if<std::string>(&started))
+            return router_error{error_kind::connect, "cannot start the ProxyCommand for " + host +
+                                                         ": " + *why};
+        proxy.emplace(std::move(std::get<ssh::proxy_process>(started)));
+        given.fd = proxy->take_stream();
+    }
+    const bool connected = given.fd >= 0;
+    auto with_proxy_status = [&](router_error error) {
+        if (proxy)
+            if (auto ended = proxy->ended()) error.message += " (the ProxyCommand " + *ended + ")";
+        return error;
+    };
+
     ssh::session_ptr session(ssh_new());
     if (!session) return router_error{error_kind::internal, "cannot allocate an SSH session"};
     if (auto error = configure(session.get(), target, options, host)) return *error;
@@ -174,11 +229,40 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
             return router_error{error_kind::internal, "invalid SSH option fd"};
         given.fd = -1;  // the session closes it from here on
     }
-    ssh_set_blocking(session.get(), 0);
 
-    if (auto error =
-            connect(session.get(), host, deadline, budget, cancelled, stage, connected_socket >= 0))
-        return *error;
+    if (!target.ssh_config.empty()) {
+        // libssh holds the file's ConnectTimeout (else --connect-timeout) but cannot report it,
+        // and applies it only in blocking mode: TCP connect (or the ProxyCommand's stream),
+        // banner and key exchange run blocking, bounded by it; host key and authentication
+        // then get a --connect-timeout budget of their own. (A cancel waits for that bound.)
+        stage = connect_stage::transport;
+        ssh_set_blocking(session.get(), 1);
+        int rc = ssh_connect(session.get());
+        ssh_set_blocking(session.get(), 0);
+        if (rc != SSH_OK) {
+            auto why = ssh::last_error(session.get());
+            if (why.find("no match for method") != std::string::npos) {
+                stage = connect_stage::negotiation;
+                return with_proxy_status(router_error{
+                    error_kind::connect, "no SSH algorithm in common with " + host +
+                                             " (check the router's \"ssh\" lists and its "
+                                             "ssh_config file): " + why});
+            }
+            if (why.find("Timeout connecting") != std::string::npos)
+                return with_proxy_status(router_error{
+                    error_kind::timeout, "TCP connect / SSH banner / key exchange with " + host +
+                                             " took longer than its ConnectTimeout (ssh_config '" +
+                                             target.ssh_config.string() +
+                                             "', else --connect-timeout)"});
+            return with_proxy_status(
+                router_error{error_kind::connect, "cannot connect to " + host + ": " + why});
+        }
+        deadline = clock::now() + budget;
+    } else {
+        ssh_set_blocking(session.get(), 0);
+        if (auto error = connect(session.get(), host, deadline, budget, cancelled, stage, connected))
+            return with_proxy_status(*error);
+    }
     stage = connect_stage::host_key;
     if (auto error = ssh::verify_host_key(session.get(), host, options)) return *error;
     stage = connect_stage::authentication;
@@ -201,6 +285,7 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
                       framing_name(state->netconf->mode()));
     }
     state->session = std::move(session);
+    if (proxy) state->proxy.emplace(std::move(*proxy));
     state->name = target.name;
     state->max_output_bytes = options.max_output_bytes;
     return ssh_connection(std::move(state));
