@@ -86,8 +86,12 @@ int proxy_process::take_stream() {
     return fd;
 }
 
-std::optional<std::string> proxy_process::ended() {
+std::optional<std::string> proxy_process::ended(std::chrono::milliseconds wait) {
     if (pid_ < 0 || reaped_) return std::nullopt;
+    if (wait.count() > 0 && pidfd_ >= 0) {
+        pollfd exited{pidfd_, POLLIN, 0};
+        ::poll(&exited, 1, static_cast<int>(wait.count()));
+    }
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
     reaped_ = true;

@@ -14,6 +14,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <variant>
@@ -33,8 +34,9 @@ class proxy_process {
     int take_stream();
     pid_t pid() const { return pid_; }
     // "exited with status N" / "killed by signal N" once the child has ended (it is reaped
-    // then), nullopt while it runs.
-    std::optional<std::string> ended();
+    // then), nullopt while it still runs after `wait` (its stream can end a moment before it
+    // does).
+    std::optional<std::string> ended(std::chrono::milliseconds wait = std::chrono::milliseconds(0));
 
   private:
     proxy_process(pid_t pid, int pidfd, int stream) : pid_(pid), pidfd_(pidfd), stream_(stream) {}

@@ -25,8 +25,7 @@ using session_ptr = std::unique_ptr<ssh_session_struct, session_free>;
 
 std::optional<std::string> get_string(ssh_session session, ssh_options_e option) {
     char* value = nullptr;
-    if (ssh_options_get(session, option, &value) != SSH_OK || value == nullptr)
-        return std::nullopt;
+    if (ssh_options_get(session, option, &value) != SSH_OK || value == nullptr) return std::nullopt;
     std::string out(value);
     ssh_string_free_char(value);
     return out;
@@ -95,8 +94,14 @@ std::optional<jump_hop> split_hop(const std::string& text) {
 void apply_ssh_config(void* session, const std::filesystem::path& file) {
     check_readable(file);
     auto s = static_cast<ssh_session>(session);
-    if (ssh_options_parse_config(s, file.c_str()) != SSH_OK)
-        throw ssh_config_error("refused by libssh: " + std::string(ssh_get_error(s)));
+    // A LogLevel line would set libssh's log level for the whole process: keep fanoutd's.
+    int log_level = ssh_get_log_level();
+    int rc = ssh_options_parse_config(s, file.c_str());
+    if (ssh_get_log_level() != log_level) {
+        ssh_set_log_level(log_level);
+        ssh_options_set(s, SSH_OPTIONS_LOG_VERBOSITY, &log_level);
+    }
+    if (rc != SSH_OK) throw ssh_config_error("refused by libssh: " + std::string(ssh_get_error(s)));
 }
 
 ssh_config_entry lookup_ssh_config(const std::filesystem::path& file, const std::string& host,
@@ -122,7 +127,8 @@ ssh_config_entry lookup_ssh_config(const std::filesystem::path& file, const std:
         resolved_port <= 65535)
         entry.port = static_cast<std::uint16_t>(resolved_port);
     entry.user = get_string(s, SSH_OPTIONS_USER);
-    if (auto identity = get_string(s, SSH_OPTIONS_IDENTITY); identity && *identity != unset_identity)
+    if (auto identity = get_string(s, SSH_OPTIONS_IDENTITY);
+        identity && *identity != unset_identity)
         entry.identity_file = expand_home(*identity);
     entry.proxy_command = get_string(s, SSH_OPTIONS_PROXYCOMMAND);
     entry.sets_known_hosts_file = get_string(s, SSH_OPTIONS_KNOWNHOSTS) != unset_known_hosts;
@@ -164,7 +170,8 @@ std::optional<std::vector<jump_hop>> proxy_jump_hops(const std::string& command)
     std::size_t start = 0;
     while (!rest.empty() && start <= rest.size()) {
         auto comma = rest.find(',', start);
-        auto hop = split_hop(rest.substr(start, comma == std::string::npos ? comma : comma - start));
+        auto hop =
+            split_hop(rest.substr(start, comma == std::string::npos ? comma : comma - start));
         if (!hop) return std::nullopt;
         hops.push_back(*hop);
         if (comma == std::string::npos) break;
@@ -186,11 +193,21 @@ std::string expand_proxy_command(const std::string& command, const std::string& 
         const char token = command[++i];
         const std::string* value = nullptr;
         switch (token) {
-            case '%': out += '%'; continue;
-            case 'p': out += std::to_string(port); continue;
-            case 'h': value = &host; break;
-            case 'r': value = &user; break;
-            case 'n': value = &original_host; break;
+            case '%':
+                out += '%';
+                continue;
+            case 'p':
+                out += std::to_string(port);
+                continue;
+            case 'h':
+                value = &host;
+                break;
+            case 'r':
+                value = &user;
+                break;
+            case 'n':
+                value = &original_host;
+                break;
             default:
                 throw ssh_config_error(std::string("ProxyCommand token %") + token +
                                        " is not supported (only %h, %p, %r, %n and %%)");

@@ -27,10 +27,11 @@ class ssh_config_error : public std::runtime_error {
 };
 
 struct ssh_config_entry {
-    std::string hostname;                      // HostName, else the host looked up
-    std::uint16_t port = 22;                   // Port, else the port given
-    std::optional<std::string> user;           // User
-    std::optional<std::string> identity_file;  // IdentityFile (the last one that applies), `~` expanded
+    std::string hostname;             // HostName, else the host looked up
+    std::uint16_t port = 22;          // Port, else the port given
+    std::optional<std::string> user;  // User
+    std::optional<std::string>
+        identity_file;  // IdentityFile (the last one that applies), `~` expanded
     // ProxyCommand as written (%-tokens unexpanded), or the one libssh made of a ProxyJump;
     // nullopt without one, or with "none".
     std::optional<std::string> proxy_command;

@@ -11,8 +11,8 @@ namespace fanout::daemon {
 namespace {
 
 [[noreturn]] void fail(const device& d, const std::string& problem) {
-    throw inventory_error("router '" + d.name + "': ssh_config '" + d.ssh_config.string() +
-                          "' " + problem);
+    throw inventory_error("router '" + d.name + "': ssh_config '" + d.ssh_config.string() + "' " +
+                          problem);
 }
 
 // libssh 0.10 cannot report StrictHostKeyChecking back, so whether the file mentions it at all
@@ -33,8 +33,7 @@ bool mentions_strict_host_key_checking(const std::filesystem::path& file) {
 
 bool same_auth(const device& a, const device& b) {
     return a.auth == b.auth && a.username == b.username && a.port == b.port && a.ip == b.ip &&
-           a.private_key_path == b.private_key_path &&
-           a.password.reveal() == b.password.reveal() &&
+           a.private_key_path == b.private_key_path && a.password.reveal() == b.password.reveal() &&
            a.passphrase.reveal() == b.passphrase.reveal();
 }
 
@@ -84,15 +83,16 @@ class resolver {
         d.port = entry.port;
         if (!entry.proxy_command) return;
         if (!d.jump.empty())
-            fail(d, "gives a ProxyCommand or ProxyJump, and the entry has its own \"jump\": "
-                    "keep one of them");
+            fail(d,
+                 "gives a ProxyCommand or ProxyJump, and the entry has its own \"jump\": "
+                 "keep one of them");
         if (auto hops = proxy_jump_hops(*entry.proxy_command)) {
             for (const auto& hop : *hops) d.jump.push_back(bastion_for(d, hop));
             return;
         }
         try {
-            d.proxy_command = expand_proxy_command(*entry.proxy_command, d.ip, d.port,
-                                                   d.username, d.ssh_config_host);
+            d.proxy_command = expand_proxy_command(*entry.proxy_command, d.ip, d.port, d.username,
+                                                   d.ssh_config_host);
         } catch (const ssh_config_error& e) {
             fail(d, e.what());
         }
@@ -130,7 +130,8 @@ class resolver {
         }
         auto [it, added] = made_.emplace(b.name, b);
         if (!added && !same_auth(it->second, b))
-            fail(router, "names ProxyJump hop '" + b.name + "' that router '" + first_user_[b.name] +
+            fail(router, "names ProxyJump hop '" + b.name + "' that router '" +
+                             first_user_[b.name] +
                              "' reaches with other credentials (this hop has no IdentityFile in "
                              "the file, so each router's own auth is used): give the hop's Host "
                              "block an IdentityFile");

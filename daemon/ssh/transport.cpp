@@ -208,15 +208,16 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
     if (given.fd < 0 && !target.proxy_command.empty()) {
         auto started = ssh::proxy_process::start(target.proxy_command);
         if (auto* why = std::get_if<std::string>(&started))
-            return router_error{error_kind::connect, "cannot start the ProxyCommand for " + host +
-                                                         ": " + *why};
+            return router_error{error_kind::connect,
+                                "cannot start the ProxyCommand for " + host + ": " + *why};
         proxy.emplace(std::move(std::get<ssh::proxy_process>(started)));
         given.fd = proxy->take_stream();
     }
     const bool connected = given.fd >= 0;
     auto with_proxy_status = [&](router_error error) {
         if (proxy)
-            if (auto ended = proxy->ended()) error.message += " (the ProxyCommand " + *ended + ")";
+            if (auto ended = proxy->ended(std::chrono::milliseconds(200)))
+                error.message += " (the ProxyCommand " + *ended + ")";
         return error;
     };
 
@@ -246,7 +247,8 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
                 return with_proxy_status(router_error{
                     error_kind::connect, "no SSH algorithm in common with " + host +
                                              " (check the router's \"ssh\" lists and its "
-                                             "ssh_config file): " + why});
+                                             "ssh_config file): " +
+                                             why});
             }
             if (why.find("Timeout connecting") != std::string::npos)
                 return with_proxy_status(router_error{
@@ -260,7 +262,8 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
         deadline = clock::now() + budget;
     } else {
         ssh_set_blocking(session.get(), 0);
-        if (auto error = connect(session.get(), host, deadline, budget, cancelled, stage, connected))
+        if (auto error =
+                connect(session.get(), host, deadline, budget, cancelled, stage, connected))
             return with_proxy_status(*error);
     }
     stage = connect_stage::host_key;

@@ -36,8 +36,8 @@ std::set<pid_t> proxy_children(pid_t parent) {
         pid_t pid;
         while (in >> pid) {
             char exe[256] = {};
-            auto n = ::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), exe,
-                                sizeof exe - 1);
+            auto n =
+                ::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), exe, sizeof exe - 1);
             if (n > 0 && std::string(exe, static_cast<std::size_t>(n)).find("nc.openbsd") !=
                              std::string::npos)
                 out.insert(pid);
@@ -151,7 +151,7 @@ TEST(daemon_ssh_config, a_missing_or_refused_file_stops_fanoutd_at_start_naming_
 TEST(daemon_ssh_config, sighup_refuses_a_bad_file_and_keeps_the_old_inventory) {
     temp_dir dir;
     fleet routers(dir, 2);
-    auto inventory = dir.file("devices.json");
+    auto inventory = dir.file("inventory.json");  // fleetsim's devices.json stays whole
     {
         std::ifstream in(routers.devices_json());
         auto devices = nlohmann::json::parse(in);

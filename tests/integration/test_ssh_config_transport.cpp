@@ -42,8 +42,8 @@ std::set<pid_t> children_running(const std::string& name) {
         pid_t pid;
         while (in >> pid) {
             char exe[256] = {};
-            auto n = ::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), exe,
-                                sizeof exe - 1);
+            auto n =
+                ::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), exe, sizeof exe - 1);
             std::string path(exe, n > 0 ? static_cast<std::size_t>(n) : 0);
             if (path.size() >= name.size() &&
                 path.compare(path.size() - name.size(), name.size(), name) == 0)
@@ -54,7 +54,9 @@ std::set<pid_t> children_running(const std::string& name) {
     return out;
 }
 
-bool gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+bool gone(pid_t pid) {
+    return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 class ssh_config_transport_test : public ::testing::Test {
   protected:
@@ -165,8 +167,7 @@ TEST_F(ssh_config_transport_test, the_files_algorithm_lists_apply_and_the_invent
 
     auto own = ssh_connection::open(router(file, R"({"ciphers": "aes256-ctr"})"), options(),
                                     not_cancelled);
-    EXPECT_TRUE(std::holds_alternative<ssh_connection>(own))
-        << std::get<router_error>(own).message;
+    EXPECT_TRUE(std::holds_alternative<ssh_connection>(own)) << std::get<router_error>(own).message;
 }
 
 TEST_F(ssh_config_transport_test, the_files_host_key_settings_do_not_weaken_the_strict_check) {

@@ -30,7 +30,8 @@ proxy_process start(const std::string& command) {
 
 std::string exe_of(pid_t pid) {
     char target[256] = {};
-    auto n = ::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), target, sizeof target - 1);
+    auto n =
+        ::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), target, sizeof target - 1);
     return n > 0 ? std::string(target, static_cast<std::size_t>(n)) : std::string();
 }
 
@@ -39,7 +40,9 @@ void wait_for_exe(pid_t pid, const std::string& suffix) {
     auto until = std::chrono::steady_clock::now() + 20s;
     while (std::chrono::steady_clock::now() < until) {
         auto exe = exe_of(pid);
-        if (exe.size() >= suffix.size() && exe.compare(exe.size() - suffix.size(), suffix.size(), suffix) == 0) return;
+        if (exe.size() >= suffix.size() &&
+            exe.compare(exe.size() - suffix.size(), suffix.size(), suffix) == 0)
+            return;
         std::this_thread::yield();
     }
     FAIL() << "pid " << pid << " never became " << suffix << " (is " << exe_of(pid) << ")";
@@ -53,7 +56,9 @@ std::string status_field(pid_t pid, const std::string& field) {
     return "";
 }
 
-bool gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+bool gone(pid_t pid) {
+    return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 }  // namespace
 
@@ -155,7 +160,8 @@ TEST(proxy_command, the_child_dies_with_the_process_that_started_it) {
             break;
         std::this_thread::yield();
     }
-    EXPECT_TRUE(gone(grandchild) || status_field(grandchild, "State").find('Z') != std::string::npos);
+    EXPECT_TRUE(gone(grandchild) ||
+                status_field(grandchild, "State").find('Z') != std::string::npos);
     ::close(report[0]);
     ::close(report[1]);
 }

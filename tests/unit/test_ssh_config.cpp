@@ -4,6 +4,7 @@
 #include "daemon/ssh/ssh_config.hpp"
 
 #include <gtest/gtest.h>
+#include <libssh/libssh.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -134,4 +135,10 @@ TEST_F(ssh_config_test, missing_unreadable_odd_and_refused_files_are_errors_libs
         ::chmod(locked.c_str(), 0);
         EXPECT_THROW(lookup_ssh_config(locked, "h", 22), ssh_config_error);
     }
+}
+
+TEST_F(ssh_config_test, a_log_level_in_the_file_leaves_the_process_log_level_alone) {
+    int before = ssh_get_log_level();
+    lookup_ssh_config(write("Host *\n  LogLevel DEBUG3\n"), "h", 22);
+    EXPECT_EQ(ssh_get_log_level(), before);
 }

@@ -22,8 +22,9 @@ class resolve_test : public ::testing::Test {
         return path;
     }
     // One router "r1" (key auth) with `extra` JSON members.
-    inventory one(const std::string& extra, const std::string& ip = "10.0.0.1",
-                  const std::string& auth = R"({"type": "ssh_key", "private_key_path": "/k/own"})") {
+    inventory one(
+        const std::string& extra, const std::string& ip = "10.0.0.1",
+        const std::string& auth = R"({"type": "ssh_key", "private_key_path": "/k/own"})") {
         return inventory::parse(R"({"r1": {"ip": ")" + ip +
                                 R"(", "port": 22, "username": "netops", "auth": )" + auth +
                                 (extra.empty() ? "" : ", " + extra) + "}}");
@@ -94,7 +95,8 @@ Host b1
 Host 10.0.0.*
   ProxyJump b1,admin@b2:2022
 )");
-    auto resolved = resolve_ssh_configs(one(entry(file), "10.0.0.1", R"({"type": "password", "password": "pw"})"));
+    auto resolved = resolve_ssh_configs(
+        one(entry(file), "10.0.0.1", R"({"type": "password", "password": "pw"})"));
     const device* r1 = resolved.devices.find("r1");
     ASSERT_NE(r1, nullptr);
     ASSERT_EQ(r1->jump, (std::vector<std::string>{"hopper@192.0.2.1:2201", "admin@b2:2022"}));
