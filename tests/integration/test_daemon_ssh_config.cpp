@@ -24,8 +24,8 @@ namespace {
 
 const char* behind = "r1.behind.bastion.invalid";  // no resolver knows it: only the file does
 
-// The children of `parent` running nc (netcat-openbsd).
-std::set<pid_t> proxy_children(pid_t parent) {
+// The children of `parent` whose program's path holds `program` (nc: netcat-openbsd).
+std::set<pid_t> proxy_children(pid_t parent, const std::string& program = "nc.openbsd") {
     std::set<pid_t> out;
     std::string tasks = "/proc/" + std::to_string(parent) + "/task";
     DIR* dir = ::opendir(tasks.c_str());
@@ -38,8 +38,8 @@ std::set<pid_t> proxy_children(pid_t parent) {
             char exe[256] = {};
             auto n =
                 ::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), exe, sizeof exe - 1);
-            if (n > 0 && std::string(exe, static_cast<std::size_t>(n)).find("nc.openbsd") !=
-                             std::string::npos)
+            if (n > 0 &&
+                std::string(exe, static_cast<std::size_t>(n)).find(program) != std::string::npos)
                 out.insert(pid);
         }
     }
@@ -117,14 +117,21 @@ TEST(daemon_ssh_config, a_job_goes_through_the_proxy_command_which_ends_with_the
 TEST(daemon_ssh_config, the_proxy_command_never_outlives_fanoutd_even_after_kill_9) {
     temp_dir dir;
     fleet routers(dir, 1);
-    fanoutd_process d(dir, inventory_behind(dir, routers, proxy_command_file(dir)),
-                      routers.known_hosts(), {"--session-idle", "600"});
+    // A ProxyCommand that would outlive its stream: once nc ends (its stdio gone with fanoutd),
+    // the shell becomes a long sleep. Only PR_SET_PDEATHSIG ends it with fanoutd.
+    auto config = dir.file("sticky.cfg");
+    std::ofstream(config) << "Host " << behind << "\n"
+                          << "  HostName 127.0.0.1\n"
+                          << "  ProxyCommand /bin/sh -c 'nc %h %p; exec sleep 300'\n";
+    fanoutd_process d(dir, inventory_behind(dir, routers, config), routers.known_hosts(),
+                      {"--session-idle", "600"});
     client jobs(d.jobs());
     auto done = expect_reply<job_result>(jobs.request(submit_of("", "show version", {"r1"})));
     ASSERT_EQ(done.summary.successful, 1u);
     std::set<pid_t> pooled;
-    ASSERT_TRUE(eventually([&] { return !(pooled = proxy_children(d.process().pid())).empty(); }))
-        << "the pooled session keeps its nc";
+    ASSERT_TRUE(eventually([&] {
+        return !(pooled = proxy_children(d.process().pid(), "/dash")).empty();
+    })) << "the pooled session keeps its ProxyCommand";
     EXPECT_EQ(d.process().stop(SIGKILL), 128 + SIGKILL);
     for (pid_t pid : pooled) EXPECT_TRUE(eventually([&] { return ended(pid); })) << pid;
 }

@@ -111,6 +111,31 @@ Host behind.bastion.invalid
     EXPECT_TRUE(children_running("/nc.openbsd").empty());
 }
 
+TEST_F(ssh_config_transport_test, proxy_command_ssh_w_through_a_real_openssh_bastion) {
+    // The jump-host template of junos-mcp-server users: OpenSSH's `ssh -W` through a bastion
+    // (here the same sshd, AllowTcpForwarding's default yes), one process per connection.
+    std::ostringstream config;
+    config << "Host behind.bastion.invalid\n"
+           << "  HostName 127.0.0.1\n"
+           << "  ProxyCommand ssh -F /dev/null -i " << server.client_key_path() << " -p "
+           << server.port() << " -o BatchMode=yes -o StrictHostKeyChecking=yes"
+           << " -o UserKnownHostsFile=" << server.known_hosts_path()
+           << " -W %h:%p root@127.0.0.1\n";
+    auto target = router(config.str());
+    pid_t proxy = -1;
+    {
+        auto opened = ssh_connection::open(target, options(), not_cancelled);
+        ASSERT_TRUE(std::holds_alternative<ssh_connection>(opened))
+            << std::get<router_error>(opened).message;
+        auto out = std::get<ssh_connection>(opened).run("show version", 10s, not_cancelled);
+        EXPECT_NE(out.output.find("JUNOS"), std::string::npos) << out.output;
+        auto running = children_running("/ssh");
+        ASSERT_EQ(running.size(), 1u);
+        proxy = *running.begin();
+    }
+    EXPECT_TRUE(gone(proxy));
+}
+
 TEST_F(ssh_config_transport_test, a_failing_proxy_command_is_a_connect_error_that_says_so) {
     auto target = router("Host *\n  ProxyCommand false %h\n");
     auto opened = ssh_connection::open(target, options(), not_cancelled);
