@@ -74,6 +74,7 @@ class resolver {
     }
 
     void resolve(device& d) {
+        if (d.ssh_config_host.empty()) d.ssh_config_host = d.ip;
         auto entry = lookup(d, d.ssh_config_host, d.port);
         if (entry.sets_known_hosts_file)
             warnings_.push_back("router '" + d.name + "': ssh_config '" + d.ssh_config.string() +

@@ -70,7 +70,9 @@ std::optional<router_error> configure(ssh_session session, const device& target,
         own.host_keys.empty()
             ? std::string()
             : ssh::order_host_key_algorithms(own.host_keys, ssh::known_key_types(host, options));
-    const char* match_host = with_file ? target.ssh_config_host.c_str() : target.ip.c_str();
+    const char* match_host = with_file && !target.ssh_config_host.empty()
+                                 ? target.ssh_config_host.c_str()
+                                 : target.ip.c_str();
     // The transport checks host keys itself; libssh must never read root's files.
     const option_setting daemon_settings[] = {
         {SSH_OPTIONS_PROCESS_CONFIG, &process_config, "process_config"},
