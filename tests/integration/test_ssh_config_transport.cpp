@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -193,6 +194,18 @@ TEST_F(ssh_config_transport_test, the_files_algorithm_lists_apply_and_the_invent
     auto own = ssh_connection::open(router(file, R"({"ciphers": "aes256-ctr"})"), options(),
                                     not_cancelled);
     EXPECT_TRUE(std::holds_alternative<ssh_connection>(own)) << std::get<router_error>(own).message;
+}
+
+TEST_F(ssh_config_transport_test, a_file_gone_since_the_load_fails_the_connect_naming_it) {
+    auto target = router("Host *\n  HostName 127.0.0.1\n");
+    std::remove(target.ssh_config.c_str());
+    auto opened = ssh_connection::open(target, options(), not_cancelled);
+    ASSERT_TRUE(std::holds_alternative<router_error>(opened));
+    const auto& error = std::get<router_error>(opened);
+    EXPECT_EQ(error.kind, error_kind::connect);
+    EXPECT_NE(error.message.find("ssh_config '" + target.ssh_config.string() + "' cannot be read"),
+              std::string::npos)
+        << error.message;
 }
 
 TEST_F(ssh_config_transport_test, the_files_host_key_settings_do_not_weaken_the_strict_check) {
