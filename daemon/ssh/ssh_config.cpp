@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 
 namespace fanout::daemon {
 namespace {
@@ -94,7 +95,10 @@ std::optional<jump_hop> split_hop(const std::string& text) {
 void apply_ssh_config(void* session, const std::filesystem::path& file) {
     check_readable(file);
     auto s = static_cast<ssh_session>(session);
-    // A LogLevel line would set libssh's log level for the whole process: keep fanoutd's.
+    // A LogLevel line would set libssh's log level for the whole process: keep fanoutd's. One
+    // parse at a time (about 10 us each), so that no thread takes another's level for its own.
+    static std::mutex parsing;
+    std::lock_guard<std::mutex> one_at_a_time(parsing);
     int log_level = ssh_get_log_level();
     int rc = ssh_options_parse_config(s, file.c_str());
     if (ssh_get_log_level() != log_level) {
