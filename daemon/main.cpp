@@ -24,6 +24,7 @@
 #include "daemon/open_files.hpp"
 #include "daemon/service_notify.hpp"
 #include "daemon/ssh/algorithms.hpp"
+#include "daemon/ssh/ssh_config_resolve.hpp"
 #include "fanout/version.hpp"
 
 namespace {
@@ -130,15 +131,23 @@ std::string ready_status(const config& c, std::size_t routers) {
     return fmt::format("{} workers, {} routers, jobs on {}", c.workers, routers, c.jobs_endpoint);
 }
 
+// devices.json, with each router's ssh_config file applied (libssh's parser) and the algorithm
+// lists checked. Throws inventory_error; logs the file's ignored host-key settings once here.
+std::shared_ptr<const fanout::daemon::inventory> load_inventory(const config& c) {
+    auto resolved = fanout::daemon::resolve_ssh_configs(
+        fanout::daemon::inventory::load(c.inventory_path, c.default_transport));
+    fanout::daemon::check_ssh_algorithms(resolved.devices, c.inventory_path.string());
+    for (const auto& warning : resolved.warnings) spdlog::warn("{}", warning);
+    return std::make_shared<const fanout::daemon::inventory>(std::move(resolved.devices));
+}
+
 // SIGHUP: re-read every file that may change while running. A bad file is logged and the
 // previous version stays in force; fanoutd never exits here and running jobs are untouched.
 void reload(const config& c, fanout::daemon::daemon& running, std::size_t& routers) {
     namespace notify = fanout::daemon::service_notify;
     notify::reloading();
     try {
-        auto fresh = std::make_shared<const fanout::daemon::inventory>(
-            fanout::daemon::inventory::load(c.inventory_path, c.default_transport));
-        fanout::daemon::check_ssh_algorithms(*fresh, c.inventory_path.string());
+        auto fresh = load_inventory(c);
         warn_if_world_readable(c, *fresh);
         running.replace_inventory(fresh);
         spdlog::info("SIGHUP: reloaded {}: {} routers (was {}); running jobs keep theirs",
@@ -180,9 +189,7 @@ int main(int argc, char** argv) {
 
     std::shared_ptr<const fanout::daemon::inventory> devices;
     try {
-        devices = std::make_shared<const fanout::daemon::inventory>(
-            fanout::daemon::inventory::load(settings.inventory_path, settings.default_transport));
-        fanout::daemon::check_ssh_algorithms(*devices, settings.inventory_path.string());
+        devices = load_inventory(settings);
     } catch (const fanout::daemon::inventory_error& e) {
         spdlog::error("invalid inventory: {}", e.what());
         return 2;

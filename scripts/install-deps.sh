@@ -14,6 +14,7 @@ packages=(
   # tests: GoogleTest, real OpenSSH, a real NETCONF server (netconfd, yuma123; coreutils'
   # stdbuf), the Python wire-format client
   googletest libgtest-dev libgmock-dev openssh-server openssh-client netconfd
+  netcat-openbsd  # `nc %h %p`, the ProxyCommand of the ssh_config tests
   python3 python3-zmq python3-msgpack
   python3-junos-eznc  # PyEZ: the NETCONF client of tests/integration/python/test_pyez.py and bench/seed_pyez.py
   # the fuzz target: clang with libFuzzer

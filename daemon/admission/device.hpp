@@ -68,6 +68,9 @@ struct device {
     bool bastion = false;
     // The devices.json `ssh_config` path (junos-mcp-server's key), `~` expanded; empty: none.
     std::filesystem::path ssh_config;
+    // The name that file's Host and Match blocks apply to: the inventory's "ip" as written
+    // (`ip` and `port` then hold the file's HostName and Port, when it gives them).
+    std::string ssh_config_host;
     // From that file: a ProxyCommand to run per connection (its stdio is the SSH stream), and
     // a ConnectTimeout replacing --connect-timeout for this router.
     std::string proxy_command;

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <set>
@@ -183,6 +184,27 @@ std::string escaped(std::string_view name) {
     return out;
 }
 
+// "ssh_config": a path to an OpenSSH client config (junos-mcp-server's key). `~` and `~/...` are
+// the daemon's $HOME, as PyEZ's os.path.expanduser; the file itself is read by
+// resolve_ssh_configs() (daemon/ssh/ssh_config_resolve.hpp), not here.
+void read_ssh_config(const json& entry, std::string_view source, device& d) {
+    auto it = entry.find("ssh_config");
+    if (it == entry.end()) return;
+    if (!it->is_string() || it->get_ref<const std::string&>().empty())
+        fail(source, d.name, "ssh_config", "must be a non-empty string (a file path)");
+    std::string path = it->get<std::string>();
+    if (path == "~" || path.rfind("~/", 0) == 0) {
+        const char* home = std::getenv("HOME");
+        if (home == nullptr || *home == '\0')
+            fail(source, d.name, "ssh_config", "starts with ~ but $HOME is not set");
+        path = std::string(home) + path.substr(1);
+    } else if (path[0] == '~') {
+        fail(source, d.name, "ssh_config", "may start with ~/ but not ~user (give the full path)");
+    }
+    d.ssh_config = path;
+    d.ssh_config_host = d.ip;
+}
+
 // "groups": ["core", "lab"]; names fanoutctl can write after `@` without quoting.
 bool short_group_name(const json& group) {
     if (!group.is_string()) return false;
@@ -294,6 +316,7 @@ inventory inventory::parse(std::string_view json_text, std::string_view source,
         read_auth(entry, source, d);
         read_ssh(entry, source, d);
         read_groups(entry, source, d);
+        read_ssh_config(entry, source, d);
         d.transport = transport_of(entry, source, d, default_transport);
         inv.devices_.push_back(std::move(d));
     }

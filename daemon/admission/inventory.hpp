@@ -18,8 +18,15 @@
 // at most 64, no repeats), fanout's own key, which fanoutctl selects with `-r @name`.
 // Optionally "transport": "ssh" or "netconf" (fanout's own key); without it, netconf when
 // `port` is 830 (Junos's NETCONF port, which serves nothing else) and otherwise the daemon's
-// default (--default-transport, given to load() and parse()). Unknown top-level keys (such as
-// `ssh_config`) are accepted and ignored, so an existing junos-mcp-server file loads unchanged.
+// default (--default-transport, given to load() and parse()). Optionally "ssh_config"
+// (junos-mcp-server's key): a path to an OpenSSH client config, `~/` expanded, stored in
+// device::ssh_config (with the `ip` as written in ssh_config_host); the file is read and applied
+// by resolve_ssh_configs() (daemon/ssh/ssh_config_resolve.hpp), where the precedence is: the
+// file's HostName and Port win over `ip` and `port`, the entry's `username` and `auth` win over
+// User and IdentityFile, ConnectTimeout wins over --connect-timeout, the entry's "ssh" lists win
+// over the file's, and the file's host-key settings are ignored (PyEZ's precedence, which
+// junos-mcp-server uses). Unknown top-level keys are accepted and ignored, so an existing
+// junos-mcp-server file loads unchanged.
 #pragma once
 
 #include <cstdint>

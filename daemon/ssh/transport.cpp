@@ -13,11 +13,13 @@
 
 #include "daemon/ssh/detail/auth.hpp"
 #include "daemon/ssh/detail/command.hpp"
+#include "daemon/ssh/detail/configure.hpp"
 #include "daemon/ssh/detail/handles.hpp"
 #include "daemon/ssh/detail/host_key.hpp"
 #include "daemon/ssh/detail/netconf_channel.hpp"
 #include "daemon/ssh/detail/wait.hpp"
 #include "daemon/ssh/known_hosts.hpp"
+#include "daemon/ssh/proxy_command.hpp"
 
 namespace fanout::daemon {
 namespace {
@@ -25,62 +27,6 @@ namespace {
 using protocol::error_kind;
 using protocol::router_error;
 using ssh::clock;
-
-std::optional<router_error> configure(ssh_session session, const device& target,
-                                      const transport_options& options, const std::string& host) {
-    unsigned int port = target.port;
-    long seconds = static_cast<long>(options.connect_timeout.count() / 1000);
-    long micros = static_cast<long>(options.connect_timeout.count() % 1000) * 1000;
-    bool process_config = false;
-    int nodelay = 1;
-    // The router's own lists (inventory "ssh" block) replace the daemon's defaults.
-    const auto& own = target.algorithms;
-    auto pick = [](const std::string& mine, const std::string& fallback) -> const std::string& {
-        return mine.empty() ? fallback : mine;
-    };
-    const std::string& key_exchange = pick(own.key_exchange, options.key_exchange);
-    const std::string& ciphers = pick(own.ciphers, options.ciphers);
-    const std::string& macs = pick(own.macs, options.macs);
-    std::string host_keys = ssh::order_host_key_algorithms(
-        pick(own.host_keys, options.host_key_algorithms), ssh::known_key_types(host, options));
-    // The transport checks host keys itself; libssh must never read root's files.
-    const struct {
-        ssh_options_e option;
-        const void* value;
-        const char* name;
-    } settings[] = {
-        {SSH_OPTIONS_PROCESS_CONFIG, &process_config, "process_config"},
-        // Else libssh looks the user's home up (getpwuid: /etc/passwd) on every connect, for
-        // ~/.ssh paths that fanout never uses (no config, no default identities).
-        {SSH_OPTIONS_SSH_DIR, "/dev/null", "ssh_dir"},
-        {SSH_OPTIONS_HOST, target.ip.c_str(), "host"},
-        {SSH_OPTIONS_PORT, &port, "port"},
-        {SSH_OPTIONS_USER, target.username.c_str(), "user"},
-        {SSH_OPTIONS_TIMEOUT, &seconds, "timeout"},
-        {SSH_OPTIONS_TIMEOUT_USEC, &micros, "timeout_usec"},
-        {SSH_OPTIONS_NODELAY, &nodelay, "nodelay"},
-        {SSH_OPTIONS_KNOWNHOSTS, "/dev/null", "knownhosts"},
-        {SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null", "global_knownhosts"},
-        {SSH_OPTIONS_KEY_EXCHANGE, key_exchange.c_str(), "key exchange list"},
-        {SSH_OPTIONS_HOSTKEYS, host_keys.c_str(), "host key algorithm list"},
-        {SSH_OPTIONS_CIPHERS_C_S, ciphers.c_str(), "cipher list"},
-        {SSH_OPTIONS_CIPHERS_S_C, ciphers.c_str(), "cipher list"},
-        {SSH_OPTIONS_HMAC_C_S, macs.c_str(), "MAC list"},
-        {SSH_OPTIONS_HMAC_S_C, macs.c_str(), "MAC list"},
-    };
-    for (const auto& setting : settings) {
-        const bool list = setting.option == SSH_OPTIONS_CIPHERS_C_S ||
-                          setting.option == SSH_OPTIONS_CIPHERS_S_C ||
-                          setting.option == SSH_OPTIONS_HMAC_C_S ||
-                          setting.option == SSH_OPTIONS_HMAC_S_C;
-        if (list && *static_cast<const char*>(setting.value) == '\0') continue;  // libssh default
-        if (ssh_options_set(session, setting.option, setting.value) != 0)
-            return router_error{error_kind::internal, std::string("invalid SSH option ") +
-                                                          setting.name + ": " +
-                                                          ssh::last_error(session)};
-    }
-    return std::nullopt;
-}
 
 std::optional<router_error> connect(ssh_session session, const std::string& host,
                                     clock::time_point deadline, std::chrono::milliseconds budget,
@@ -117,6 +63,8 @@ std::optional<router_error> connect(ssh_session session, const std::string& host
 }  // namespace
 
 struct ssh_connection::impl {
+    // Before `session`: a ProxyCommand child outlives the session that reads its stream.
+    std::optional<ssh::proxy_process> proxy;
     ssh::session_ptr session;
     // After `session`: destroyed first, while the session is still there.
     std::optional<ssh::netconf_channel> netconf;
@@ -154,7 +102,7 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
     connect_stage& stage = failed_at ? *failed_at : ignored;
     stage = connect_stage::setup;
     const auto budget = options.connect_timeout;
-    const auto deadline = clock::now() + budget;
+    auto deadline = clock::now() + budget;
     const std::string host = known_hosts_file::host_name(target.ip, target.port);
     if (cancelled.load()) return ssh::interrupted(ssh::wait_status::cancelled, "connect", budget);
 
@@ -165,20 +113,45 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
         key = std::move(std::get<ssh::key_ptr>(loaded));
     }
 
+    // A ProxyCommand (ssh_config) carries this connection: started here, on the thread that
+    // owns the connection, and ended after the session (declared before it).
+    std::optional<ssh::proxy_process> proxy;
+    if (given.fd < 0 && !target.proxy_command.empty()) {
+        auto started = ssh::proxy_process::start(target.proxy_command);
+        if (auto* why = std::get_if<std::string>(&started))
+            return router_error{error_kind::connect,
+                                "cannot start the ProxyCommand for " + host + ": " + *why};
+        proxy.emplace(std::move(std::get<ssh::proxy_process>(started)));
+        given.fd = proxy->take_stream();
+    }
+    const bool connected = given.fd >= 0;
+    auto with_proxy_status = [&](router_error error) {
+        if (proxy)
+            if (auto ended = proxy->ended(std::chrono::milliseconds(200)))
+                error.message += " (the ProxyCommand " + *ended + ")";
+        return error;
+    };
+
     ssh::session_ptr session(ssh_new());
     if (!session) return router_error{error_kind::internal, "cannot allocate an SSH session"};
-    if (auto error = configure(session.get(), target, options, host)) return *error;
+    if (auto error = ssh::configure(session.get(), target, options, host)) return *error;
     if (given.fd >= 0) {
         socket_t fd = given.fd;
         if (ssh_options_set(session.get(), SSH_OPTIONS_FD, &fd) != 0)
             return router_error{error_kind::internal, "invalid SSH option fd"};
         given.fd = -1;  // the session closes it from here on
     }
-    ssh_set_blocking(session.get(), 0);
 
-    if (auto error =
-            connect(session.get(), host, deadline, budget, cancelled, stage, connected_socket >= 0))
-        return *error;
+    if (!target.ssh_config.empty()) {
+        if (auto error = ssh::connect_with_ssh_config(session.get(), target, host, stage))
+            return with_proxy_status(*error);
+        deadline = clock::now() + budget;
+    } else {
+        ssh_set_blocking(session.get(), 0);
+        if (auto error =
+                connect(session.get(), host, deadline, budget, cancelled, stage, connected))
+            return with_proxy_status(*error);
+    }
     stage = connect_stage::host_key;
     if (auto error = ssh::verify_host_key(session.get(), host, options)) return *error;
     stage = connect_stage::authentication;
@@ -201,6 +174,7 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
                       framing_name(state->netconf->mode()));
     }
     state->session = std::move(session);
+    if (proxy) state->proxy.emplace(std::move(*proxy));
     state->name = target.name;
     state->max_output_bytes = options.max_output_bytes;
     return ssh_connection(std::move(state));
