@@ -123,7 +123,9 @@ router_result without_output(const router_result& r) {
 }
 
 job_result without_output(const job_result& job) {
-    job_result copy{job.job_id, job.state, job.summary, {}, job.node, job.control_endpoint};
+    job_result copy{
+        job.job_id,           job.state, job.summary, {}, job.node, job.control_endpoint,
+        job.first_accepted_at};
     copy.results.reserve(job.results.size());
     for (const auto& r : job.results) copy.results.push_back(without_output(r));
     return copy;

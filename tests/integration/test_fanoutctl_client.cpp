@@ -37,7 +37,14 @@ struct ctl_run {
 // fanoutctl under `env` (VAR=value words, or -u VAR), with `arguments`; one stream captured.
 ctl_run ctl(std::vector<std::string> env, std::vector<std::string> arguments,
             child_process::capture which = child_process::capture::stdout_stream) {
-    std::vector<std::string> argv = {"/usr/bin/env", "-u", "FANOUT_JOBS", "-u", "FANOUT_RESULTS"};
+    // Nothing of the developer's own setup leaks in: no FANOUT_* variable, no config file.
+    static const temp_dir no_config;
+    std::vector<std::string> argv = {"/usr/bin/env"};
+    for (const char* variable :
+         {"FANOUT_JOBS", "FANOUT_RESULTS", "FANOUT_REQUEST_TIMEOUT", "FANOUT_RETRIES",
+          "FANOUT_CURVE_SERVER_KEY", "FANOUT_CURVE_CLIENT_KEY"})
+        argv.insert(argv.end(), {"-u", variable});
+    argv.push_back("XDG_CONFIG_HOME=" + no_config.path());  // a test's own `env` may override
     argv.insert(argv.end(), env.begin(), env.end());
     argv.push_back(FANOUTCTL_BIN);
     argv.insert(argv.end(), arguments.begin(), arguments.end());
@@ -100,9 +107,17 @@ TEST(fanoutctl_client, flags_beat_the_environment_which_beats_the_config_file) {
     EXPECT_EQ(endpoint_used({config, env}, {}), "from-env");
     EXPECT_EQ(endpoint_used({config, env}, {"--jobs", "ipc://" + dir.file("from-flag")}),
               "from-flag");
-    // An explicit config file that does not exist is an error, not silence.
+    // An explicit config file that does not exist, a misspelt key in one, and an unusable
+    // variable are errors naming what is wrong, not silence.
     auto missing = ctl({config}, {"--config", dir.file("absent.conf"), "ping"}, stderr_stream);
     EXPECT_EQ(missing.code, 2) << missing.text();
+    std::ofstream(dir.file("typo.conf")) << "request_timeout = 0.3\n";
+    auto typo = ctl({}, {"--config", dir.file("typo.conf"), "ping"}, stderr_stream);
+    EXPECT_EQ(typo.code, 2) << typo.text();
+    EXPECT_TRUE(typo.has("request_timeout")) << typo.text();
+    auto bad_env = ctl({"FANOUT_RETRIES=abc"}, {"--retries", "1", "ping"}, stderr_stream);
+    EXPECT_EQ(bad_env.code, 2) << bad_env.text();
+    EXPECT_TRUE(bad_env.has("FANOUT_RETRIES must be 0-100, got 'abc'")) << bad_env.text();
 }
 
 TEST(fanoutctl_client, a_mistyped_subcommand_is_named_with_the_valid_ones) {

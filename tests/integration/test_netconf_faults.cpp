@@ -161,6 +161,19 @@ TEST_F(netconf_fault_test, an_oversized_reply_is_truncated_at_the_cap_and_ends_t
     EXPECT_FALSE(connection.alive());
 }
 
+TEST_F(netconf_fault_test, a_chunk_larger_than_the_decoder_holds_is_still_cut_at_the_cap) {
+    // One chunk over the decoder's own limit (at least 1 MiB, for hellos): refused at its
+    // header, and still the output is the reply's first max_output_bytes raw bytes.
+    serve("printf '\\n#3000000\\n'; head -c 3000000 /dev/zero | tr '\\0' x\n");
+    auto connection = open_ok(1024);
+    auto out = connection.run("show version", 5s, not_cancelled);
+    EXPECT_EQ(out.status, router_status::success) << (out.error ? out.error->message : "");
+    EXPECT_TRUE(out.truncated);
+    EXPECT_EQ(out.output.size(), 1024u);
+    EXPECT_EQ(out.output.rfind("\n#3000000\nxxx", 0), 0u);
+    EXPECT_FALSE(connection.alive());
+}
+
 TEST_F(netconf_fault_test, a_warning_beside_the_output_is_success) {
     serve(chunk(R"(<rpc-reply message-id="1" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">)"
                 R"(<rpc-error><error-severity>warning</error-severity><error-message>)"

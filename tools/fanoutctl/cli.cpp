@@ -129,14 +129,37 @@ constexpr env_option env_options[] = {
     {"FANOUT_CURVE_CLIENT_KEY", "--curve-client-key"},
 };
 
+// Why a variable's value is unusable, naming the variable; empty when it is fine. (CLI11
+// checks every value given, not only the last, so a bad variable must be caught here, where
+// the message can name it rather than the flag it stands for.)
+std::string check_environment_value(const env_option& option, const std::string& value) {
+    const std::string name = option.variable;
+    if (name == "FANOUT_REQUEST_TIMEOUT") {
+        std::string copy = value;
+        auto why = positive_seconds(copy);
+        return why.empty() ? "" : name + " " + why;
+    }
+    if (name == "FANOUT_RETRIES") {
+        const bool digits =
+            value.size() <= 3 && value.find_first_not_of("0123456789") == value.npos;
+        return digits && std::stoul(value) <= 100 ? ""
+                                                  : name + " must be 0-100, got '" + value + "'";
+    }
+    return "";
+}
+
 // argv with `--flag=value` for each set variable placed before the user's own words: those
 // options take the last value given, so a flag beats its variable, and either beats the
-// config file (CLI11 reads it only for options the command line left unset).
-std::vector<std::string> with_environment(int argc, char** argv) {
+// config file (CLI11 reads it only for options the command line left unset). `problem` is set
+// when a variable's value is unusable.
+std::vector<std::string> with_environment(int argc, char** argv, std::string& problem) {
     std::vector<std::string> words{argv[0]};
     for (const auto& option : env_options) {
         const char* value = std::getenv(option.variable);
-        if (value && *value) words.push_back(std::string(option.flag) + "=" + value);
+        if (!value || !*value) continue;
+        if (auto why = check_environment_value(option, value); !why.empty() && problem.empty())
+            problem = why;
+        words.push_back(std::string(option.flag) + "=" + value);
     }
     for (int i = 1; i < argc; ++i) words.emplace_back(argv[i]);
     return words;
@@ -213,6 +236,7 @@ int run_cli(int argc, char** argv) {
                    "this client's CURVE key pair file (mode 0600, from `fanoutctl keygen`) "
                    "[env FANOUT_CURVE_CLIENT_KEY]")
         ->multi_option_policy(last_wins);
+    app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
     app.set_config("--config", default_config_path(),
                    "read global options from this file (`name = value` lines; default "
                    "~/.config/fanout/fanoutctl.conf, used when it exists)");
@@ -317,10 +341,13 @@ int run_cli(int argc, char** argv) {
 
     app.footer(main_footer + std::string(exit_codes_help));
 
-    // --json anywhere: errors, parse errors included, come as JSON on stdout.
-    auto words = with_environment(argc, argv);
-    const bool json_anywhere = std::find(words.begin() + 1, words.end(), "--json") != words.end();
+    // --json anywhere before `--`: errors, parse errors included, come as JSON on stdout.
+    std::string environment_problem;
+    auto words = with_environment(argc, argv, environment_problem);
+    const auto options_end = std::find(words.begin() + 1, words.end(), "--");
+    const bool json_anywhere = std::find(words.begin() + 1, options_end, "--json") != options_end;
     set_json_errors(json_anywhere);
+    if (!environment_problem.empty()) return report_usage_error(environment_problem);
     std::vector<std::string> reversed(words.rbegin(), words.rend() - 1);  // CLI11's order
     try {
         app.parse(reversed);
@@ -333,8 +360,12 @@ int run_cli(int argc, char** argv) {
         return app.exit(e) == 0 ? exit_ok : exit_usage;
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e) == 0 ? exit_ok : exit_usage;
-    } catch (const CLI::ParseError& e) {
+    } catch (const CLI::RequiredError& e) {
+        // "A subcommand is required": say which words were not one.
         if (auto code = report_unknown_subcommand(app, app.remaining())) return *code;
+        if (json_anywhere) return report_usage_error(e.what());
+        return app.exit(e) == 0 ? exit_ok : exit_usage;
+    } catch (const CLI::ParseError& e) {
         if (json_anywhere) return report_usage_error(e.what());
         return app.exit(e) == 0 ? exit_ok : exit_usage;
     }

@@ -21,7 +21,7 @@ inline constexpr const char* default_jobs_endpoint = "tcp://127.0.0.1:5555";
 inline constexpr const char* default_results_endpoint = "tcp://127.0.0.1:5556";
 
 // How long a request waits for fanoutd. A read-only request (ping, status, result, routers,
-// replay, jobs) fails fast: "is fanoutd up?" takes seconds. A submit or cancel, which fanoutd
+// replay) fails fast: "is fanoutd up?" takes seconds. A submit or cancel, which fanoutd
 // answers idempotently, keeps Lazy Pirate retries, where a lost reply matters.
 enum class request_kind { read_only, change };
 struct request_budget {

@@ -42,7 +42,7 @@ int print_status(const global_options& global, const protocol::status_reply& sta
 }
 
 // How long `cancel` waits for routers in flight to stop before it prints the state.
-constexpr auto cancel_settle = std::chrono::seconds(5);
+constexpr auto cancel_settle = std::chrono::seconds(10);
 
 // After a cancel: the job's status once it has ended (routers in flight are aborted within
 // moments), or the latest status when it is still stopping after cancel_settle.

@@ -68,7 +68,12 @@ ordered_json to_json(const protocol::job_result& job) {
     j["summary"] = to_json(job.summary);
     j["results"] = ordered_json::array();
     for (const auto& r : job.results) j["results"].push_back(to_json(r));
-    return with_owner(std::move(j), job);
+    j = with_owner(std::move(j), job);
+    if (!job.first_accepted_at.empty()) {
+        j["resubmit"] = true;
+        j["first_accepted_at"] = job.first_accepted_at;
+    }
+    return j;
 }
 
 ordered_json to_json(const protocol::status_reply& s) {
@@ -83,7 +88,12 @@ ordered_json to_json(const protocol::status_reply& s) {
 }
 
 ordered_json to_json(const protocol::accepted_reply& a) {
-    return with_owner({{"type", "accepted"}, {"job_id", a.job_id}, {"total", a.total}}, a);
+    auto j = with_owner({{"type", "accepted"}, {"job_id", a.job_id}, {"total", a.total}}, a);
+    if (!a.first_accepted_at.empty()) {
+        j["resubmit"] = true;
+        j["first_accepted_at"] = a.first_accepted_at;
+    }
+    return j;
 }
 
 ordered_json to_json(const protocol::pong_reply& p) {

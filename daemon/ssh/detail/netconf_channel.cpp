@@ -69,18 +69,23 @@ netconf_channel::message_read netconf_channel::next_message(clock::time_point de
                                                             std::size_t limit) {
     message_read out;
     std::size_t raw = 0;
+    // Set once the decoder found the message longer than it holds (possibly at a chunk header,
+    // before any of that chunk's bytes): the rest is only kept raw, up to the output cap.
+    bool over_size = false;
     for (;;) {
-        if (!pending_.empty()) {
+        if (!pending_.empty() && over_size) {
+            out.raw.append(pending_, 0, std::min(pending_.size(), max_output_ - out.raw.size()));
+            raw += pending_.size();
+            pending_.clear();
+        } else if (!pending_.empty()) {
             auto step = decoder_.feed(pending_);
             const auto keep = std::min(step.consumed, max_output_ - out.raw.size());
             out.raw.append(pending_, 0, keep);
             raw += step.consumed;
             pending_.erase(0, step.consumed);
-            // A reply longer than the decoder holds is output to cut at the cap, as a reply
-            // over the limit below is; only a malformed frame is a broken stream.
             if (step.error && step.error->over_size_limit) {
-                out.over_limit = true;
-                return out;
+                over_size = true;  // a reply to cut at the cap, not a broken stream
+                continue;
             }
             if (step.error) {
                 out.frame_error = "broken NETCONF frame: " + step.error->message;
@@ -91,12 +96,15 @@ netconf_channel::message_read netconf_channel::next_message(clock::time_point de
                 return out;
             }
         }
-        if (raw >= limit) {
+        if (raw >= limit || (over_size && out.raw.size() >= max_output_)) {
             out.over_limit = true;
             return out;
         }
-        out.status = stream_.read(pending_, limit - raw, deadline, cancelled);
-        if (out.status != stream_status::ok) return out;
+        out.status = stream_.read(pending_, limit - std::min(raw, limit), deadline, cancelled);
+        if (out.status != stream_status::ok) {
+            out.over_limit = over_size;  // what came of an oversized reply is still its start
+            return out;
+        }
     }
 }
 

@@ -399,10 +399,18 @@ class WireTest(unittest.TestCase):
         # it was; other content under the same job_id is duplicate_job.
         again = self.ask({"routers": ["r1"], "job_id": "py-dup", "type": "submit",
                           "command": "show version"})
-        self.assertEqual(set(again), {"type", "job_id", "total"} | OWNER_KEYS, again)
-        self.assertEqual((again["type"], again["job_id"], again["total"]), ("accepted", "py-dup", 1))
+        # ... and says so: `resubmit` and when the job was first accepted.
+        self.assertEqual(set(again),
+                         {"type", "job_id", "total", "resubmit", "first_accepted_at"} | OWNER_KEYS,
+                         again)
+        self.assertEqual((again["type"], again["job_id"], again["total"], again["resubmit"]),
+                         ("accepted", "py-dup", 1, True))
         self.assertEqual(again["node"], first["node"])
-        self.assertEqual(self.ask({**submit, "job_id": "py-dup", "wait": True}), first)
+        self.assertNotIn("resubmit", first)
+        waited = self.ask({**submit, "job_id": "py-dup", "wait": True})
+        self.assertEqual(waited.pop("first_accepted_at"), again["first_accepted_at"])
+        self.assertIs(waited.pop("resubmit"), True)
+        self.assertEqual(waited, first)
         self.assert_error(self.ask({**submit, "job_id": "py-dup", "routers": ["r2"]}),
                           "duplicate_job")
         self.assert_error(self.ask({**submit, "job_id": "py-dup", "timeout": 3}), "duplicate_job")
