@@ -16,6 +16,7 @@
 #include "daemon/ssh/detail/handles.hpp"
 #include "daemon/ssh/detail/host_key.hpp"
 #include "daemon/ssh/detail/netconf_channel.hpp"
+#include "daemon/ssh/detail/session_access.hpp"
 #include "daemon/ssh/detail/wait.hpp"
 #include "daemon/ssh/known_hosts.hpp"
 
@@ -272,6 +273,11 @@ void ssh_connection::send_keepalive() {
     // collects its answer; two calls send one whenever the previous one was answered.
     ssh_send_keepalive(impl_->session.get());
     ssh_send_keepalive(impl_->session.get());
+}
+
+ssh::session_ptr ssh::session_access::take(ssh_connection& connection) {
+    if (!connection.impl_) return nullptr;
+    return std::move(connection.impl_->session);
 }
 
 }  // namespace fanout::daemon
