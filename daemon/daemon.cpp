@@ -111,8 +111,8 @@ struct daemon::parts {
     publisher results;
     jump::hub bastions;               // outlives the session pool whose opener uses it
     jump::rate_limiter connect_rate;  // --connect-rate, likewise
-    session_pool sessions;  // outlives the workers that lease its sessions
-    pool_demand demand;     // what the scheduler's jobs still need, told to the pool
+    session_pool sessions;            // outlives the workers that lease its sessions
+    pool_demand demand;               // what the scheduler's jobs still need, told to the pool
     scheduler tasks;
     bool restored;  // the journal's jobs are back before any worker starts
     worker_pool workers;

@@ -109,12 +109,11 @@ request_handler::answer request_handler::submit(protocol::submit_request& reques
         unknown.push_back(name);
     }
     if (!unknown.empty()) {
-        std::string message = std::to_string(unknown.size()) +
-                              " router(s) not found in the inventory" +
-                              (bastion.empty() ? std::string()
-                                               : " ('" + bastion +
-                                                     "' is a bastion, which jobs cannot target)") +
-                              "; the job was rejected";
+        std::string message =
+            std::to_string(unknown.size()) + " router(s) not found in the inventory" +
+            (bastion.empty() ? std::string()
+                             : " ('" + bastion + "' is a bastion, which jobs cannot target)") +
+            "; the job was rejected";
         return {now(error_reply{error_code::unknown_routers, message, request.job_id,
                                 std::move(unknown)}),
                 {}};
