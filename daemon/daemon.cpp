@@ -186,6 +186,17 @@ struct daemon::parts {
                 &demand),
           restored(restore(devices)),
           workers(settings.workers, tasks, sessions) {
+        // At a bastion's caps, a router waiting for a channel closes an idle router session
+        // through the same chain (hub.hpp).
+        bastions.set_reclaimer([this](const std::vector<std::string>& chain) {
+            const std::string end = via_key_part(chain);
+            const bool closed =
+                sessions.close_idle_if([&](const std::string& key) { return key.ends_with(end); });
+            if (closed)
+                spdlog::debug("bastion {}: every channel taken; closed an idle router session",
+                              chain.back());
+            return closed;
+        });
         connections.start();
         requests.start();
     }

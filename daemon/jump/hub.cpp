@@ -52,6 +52,11 @@ void hub::replace_inventory(std::shared_ptr<const inventory> devices) {
     devices_ = std::move(devices);
 }
 
+void hub::set_reclaimer(reclaimer reclaim) {
+    std::lock_guard lock(mutex_);
+    reclaim_ = std::move(reclaim);
+}
+
 stream_result hub::stream(const device& target, const std::atomic<bool>& cancelled) {
     std::shared_ptr<const inventory> devices;  // keeps the hops alive
     {
@@ -143,6 +148,15 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
         const bool may_open = !e.opening && e.links.size() < options_.sessions_per_bastion &&
                               (e.links.empty() || now >= e.no_open_until);
         if (!may_open) {
+            if (reclaim_ && !e.opening) {
+                // Every channel is taken; some may be held by idle pooled router sessions.
+                std::vector<std::string> names;
+                for (std::size_t i = 0; i < depth; ++i) names.push_back(hops[i]->name);
+                auto reclaim = reclaim_;
+                lock.unlock();
+                reclaim(names);
+                lock.lock();
+            }
             changed_.wait_for(lock, std::chrono::milliseconds(50));
             continue;
         }

@@ -20,7 +20,10 @@
 //   fails while the entry still has live sessions fails nobody: callers wait for a slot, and
 //   no new open is tried for failure_memo. A cancelled open is not remembered.
 // - Waiting for a slot (every session full, at the cap) has no deadline: slots free as other
-//   routers finish; a cancelled job stops waiting at once (checked every 50 ms).
+//   routers finish; a cancelled job stops waiting at once (checked every 50 ms). Idle pooled
+//   router sessions keep their channels, so at the cap a waiter first has the reclaimer close
+//   one idle router session through the same chain (once per 50 ms wait); without that, a
+//   fleet larger than the caps would wait forever behind its own idle sessions.
 // - A session that dies fails only the streams it carried (they see end of stream); later
 //   callers get a new session. A forward on a session found dead meanwhile is retried on
 //   another one (nothing reached the router), twice at most.
@@ -68,6 +71,11 @@ class hub {
     hub& operator=(const hub&) = delete;
 
     void replace_inventory(std::shared_ptr<const inventory> devices);
+    // Closes one idle pooled router session whose stream runs through exactly `chain` (bastion
+    // names, first hop first), freeing its channel; false when there is none. Set once, before
+    // the first stream().
+    using reclaimer = std::function<bool(const std::vector<std::string>& chain)>;
+    void set_reclaimer(reclaimer reclaim);
     // A stream to target.ip:port through target.jump.
     stream_result stream(const device& target, const std::atomic<bool>& cancelled);
     hub_figures figures() const;
@@ -84,6 +92,7 @@ class hub {
 
     hub_options options_;
     link_opener opener_;
+    reclaimer reclaim_;
     mutable std::mutex mutex_;
     std::condition_variable changed_;      // a slot freed, an open ended
     std::condition_variable reaper_wake_;  // stopping

@@ -118,7 +118,7 @@ std::optional<router_error> connect(ssh_session session, const std::string& host
 }  // namespace
 
 struct ssh_connection::impl {
-    ssh::session_ptr session;
+    ssh::owned_session session;
     // After `session`: destroyed first, while the session is still there.
     std::optional<ssh::netconf_channel> netconf;
     std::string name;
@@ -143,8 +143,8 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
                                                                 const std::atomic<bool>& cancelled,
                                                                 connect_stage* failed_at,
                                                                 int connected_socket) {
-    // Owns `connected_socket` until libssh does (from the first ssh_connect on, ssh_free
-    // closes it).
+    // Owns `connected_socket` until the session does (owned_session: libssh 0.10.6 never
+    // closes a descriptor it was given).
     struct socket_guard {
         int fd;
         ~socket_guard() {
@@ -166,14 +166,14 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
         key = std::move(std::get<ssh::key_ptr>(loaded));
     }
 
-    ssh::session_ptr session(ssh_new());
+    ssh::owned_session session(ssh_new());
     if (!session) return router_error{error_kind::internal, "cannot allocate an SSH session"};
     if (auto error = configure(session.get(), target, options, host)) return *error;
     if (given.fd >= 0) {
         socket_t fd = given.fd;
         if (ssh_options_set(session.get(), SSH_OPTIONS_FD, &fd) != 0)
             return router_error{error_kind::internal, "invalid SSH option fd"};
-        given.fd = -1;  // the session closes it from here on
+        session.own_stream(std::exchange(given.fd, -1));  // closed with the session
     }
     ssh_set_blocking(session.get(), 0);
 
@@ -275,8 +275,8 @@ void ssh_connection::send_keepalive() {
     ssh_send_keepalive(impl_->session.get());
 }
 
-ssh::session_ptr ssh::session_access::take(ssh_connection& connection) {
-    if (!connection.impl_) return nullptr;
+ssh::owned_session ssh::session_access::take(ssh_connection& connection) {
+    if (!connection.impl_) return {};
     return std::move(connection.impl_->session);
 }
 

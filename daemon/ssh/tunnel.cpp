@@ -62,7 +62,7 @@ std::int64_t ticks(steady::time_point t) {
 }  // namespace
 
 struct ssh_tunnel::state {
-    ssh::session_ptr session;
+    ssh::owned_session session;  // a second hop's: with the stream it runs over
     tunnel_settings settings;
     std::mutex mutex;
     std::deque<std::shared_ptr<forward_request>> requests;
@@ -99,16 +99,32 @@ struct pumped {
 // The pump thread: the only user of the session from start() on.
 void ssh_tunnel::state::run() {
     ssh_session s = session.get();
+    // Reads what the bastion sent (channel data into libssh's channel buffers, window
+    // adjustments, closes, keepalive replies, end of stream). Channel reads alone would not do
+    // it for a session without channels, nor while every channel's buffer is full.
+    struct event_deleter {
+        ssh_session session;
+        void operator()(ssh_event event) const {
+            ssh_event_remove_session(event, session);
+            ssh_event_free(event);
+        }
+    };
+    std::unique_ptr<ssh_event_struct, event_deleter> incoming(ssh_event_new(), event_deleter{s});
+    if (!incoming || ssh_event_add_session(incoming.get(), s) != SSH_OK) {
+        spdlog::warn("bastion {}: cannot watch the session", settings.name);
+        incoming.reset();
+    }
     std::list<pumped> channels;
     auto last_keepalive = steady::now();
     bool busy = false;
+    bool unflushed = false;  // libssh holds output the socket did not take yet
     std::vector<pollfd> fds;
     std::vector<pumped*> polled;
     for (;;) {
         fds.clear();
         polled.clear();
         fds.push_back({wake_read, POLLIN, 0});
-        fds.push_back({ssh_get_fd(s), POLLIN, 0});
+        fds.push_back({ssh_get_fd(s), static_cast<short>(POLLIN | (unflushed ? POLLOUT : 0)), 0});
         bool opening = false;
         for (auto& p : channels) {
             if (p.request) opening = true;
@@ -134,8 +150,14 @@ void ssh_tunnel::state::run() {
             requests.clear();
         }
         busy = false;
-        // Reads what the bastion sent (for every channel) and flushes what is queued.
-        if (ssh_blocking_flush(s, 0) == SSH_ERROR || session_dead(s)) break;
+        if (!incoming || (fds[1].revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
+            if (incoming && ssh_event_dopoll(incoming.get(), 0) == SSH_ERROR && session_dead(s))
+                break;
+        }
+        // Flushes what is queued for the bastion.
+        int flushed = ssh_blocking_flush(s, 0);
+        if (flushed == SSH_ERROR || session_dead(s)) break;
+        unflushed = flushed == SSH_AGAIN;
         for (auto it = channels.begin(); it != channels.end();) {
             auto& p = *it;
             if (p.request) {
@@ -167,18 +189,23 @@ void ssh_tunnel::state::run() {
                     it = channels.erase(it);
                     continue;
                 }
+                spdlog::debug("bastion {}: channel to {}:{} open", settings.name, p.request->host,
+                              p.request->port);
                 p.request.reset();
                 busy = true;
             }
             busy = p.channel->step() || busy;
             if (p.channel->state() == ssh::channel_pump::phase::finished) {
+                spdlog::debug("bastion {}: a channel ended", settings.name);
                 release_slot();
                 it = channels.erase(it);
                 continue;
             }
             ++it;
         }
-        if (session_dead(s)) break;
+        flushed = ssh_blocking_flush(s, 0);
+        if (flushed == SSH_ERROR || session_dead(s)) break;
+        unflushed = flushed == SSH_AGAIN;
         const auto interval = settings.keepalive_interval;
         if (interval.count() > 0 && steady::now() - last_keepalive >= interval) {
             ssh_send_keepalive(s);

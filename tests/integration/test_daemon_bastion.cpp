@@ -74,8 +74,9 @@ TEST(daemon_bastion, two_hundred_routers_ride_a_few_bastion_sessions) {
     EXPECT_EQ(routers.connections_accepted(), 200u);
 
     // A bastion is no job target, and `routers` (so fanoutctl -r all) does not offer it.
-    const auto& refused =
-        expect_error(jobs.request(submit_of("at-bastion", "show version", {"r1", "jump1"})));
+    const auto refused_reply =
+        jobs.request(submit_of("at-bastion", "show version", {"r1", "jump1"}));
+    const auto& refused = expect_error(refused_reply);
     EXPECT_EQ(refused.code, error_code::unknown_routers);
     EXPECT_NE(refused.message.find("'jump1' is a bastion"), std::string::npos) << refused.message;
     EXPECT_EQ(refused.routers, std::vector<std::string>{"jump1"});

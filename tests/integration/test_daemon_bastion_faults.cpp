@@ -44,6 +44,12 @@ void expect_all_failed(const job_result& r, error_kind kind, const std::string& 
     }
 }
 
+// A fresh ed25519 key pair in `dir` (no bastion knows it); returns the private key's path.
+std::string new_key(const temp_dir& dir) {
+    run_tool({"/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir.file("id")});
+    return dir.file("id");
+}
+
 // A loopback listener that never accepts: TCP connects, and then nothing ever answers.
 struct silent_listener {
     int fd = -1;
@@ -89,8 +95,7 @@ TEST(daemon_bastion_faults, a_bastion_that_is_down_fails_every_router_at_once) {
     temp_dir keys;
     const std::string no_hosts = keys.file("empty_known_hosts");
     std::ofstream(no_hosts) << "";
-    behind_bastion setup(free_loopback_port(), keys.file("none"), no_hosts,
-                         {"--connect-timeout", "5"});
+    behind_bastion setup(free_loopback_port(), new_key(keys), no_hosts, {"--connect-timeout", "5"});
     auto start = std::chrono::steady_clock::now();
     auto result = setup.run("bastion-down");
     std::printf("bastion down: 50 routers failed in %.2f s\n", seconds_since(start));
@@ -105,7 +110,7 @@ TEST(daemon_bastion_faults, a_silent_bastion_costs_one_connect_timeout_not_one_p
     temp_dir keys;
     const std::string no_hosts = keys.file("empty_known_hosts");
     std::ofstream(no_hosts) << "";
-    behind_bastion setup(silent.port, keys.file("none"), no_hosts,
+    behind_bastion setup(silent.port, new_key(keys), no_hosts,
                          {"--connect-timeout", "2", "--connect-retries", "0"});
     auto start = std::chrono::steady_clock::now();
     auto result = setup.run("bastion-silent");

@@ -242,6 +242,26 @@ TEST(jump_hub, at_the_session_cap_callers_wait_for_a_free_channel) {
     for (int fd : {a, b, c}) ::close(fd);
 }
 
+TEST(jump_hub, at_the_caps_a_waiter_has_an_idle_router_session_closed_for_its_channel) {
+    fake_opener opener;
+    auto devices = fleet();
+    jump::hub hub(options(1, 1), opener.function(), devices);
+    std::atomic<bool> cancelled{false};
+    int idle = fd_of(hub.stream(*devices->find("r"), cancelled));  // then pooled, idle
+    std::vector<std::vector<std::string>> asked;
+    hub.set_reclaimer([&](const std::vector<std::string>& chain) {
+        asked.push_back(chain);
+        if (asked.size() > 1) return false;
+        opener.links[0]->end_one();  // the pool closed that idle session: its channel ends
+        return true;
+    });
+    int next = fd_of(hub.stream(*devices->find("r"), cancelled));
+    ASSERT_FALSE(asked.empty());
+    EXPECT_EQ(asked[0], std::vector<std::string>{"b1"});
+    EXPECT_EQ(opener.calls, 1);
+    for (int fd : {idle, next}) ::close(fd);
+}
+
 TEST(jump_hub, a_cancelled_waiter_stops_waiting) {
     fake_opener opener;
     auto devices = fleet();

@@ -11,7 +11,7 @@
 namespace fanout::daemon::ssh {
 
 struct session_access {
-    static session_ptr take(ssh_connection& connection);
+    static owned_session take(ssh_connection& connection);
 };
 
 }  // namespace fanout::daemon::ssh
