@@ -16,7 +16,7 @@ using steady = std::chrono::steady_clock;
 struct hub::entry {
     std::string name;  // "b2 (via b1)"
     std::vector<std::shared_ptr<link>> links;
-    bool opening = false;
+    std::size_t opening = 0;           // session opens in progress
     std::optional<router_error> memo;  // the last open's failure, while no session is alive
     steady::time_point memo_until{};
     steady::time_point no_open_until{};  // after a failed extra open
@@ -145,10 +145,14 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
         }
         for (auto& held : e.links)
             if (held->try_reserve(options_.channels_per_session)) return held;
-        const bool may_open = !e.opening && e.links.size() < options_.sessions_per_bastion &&
-                              (e.links.empty() || now >= e.no_open_until);
+        // The first session opens alone (single flight: a dead bastion costs one attempt);
+        // once one is up, a few more may open at once, far below OpenSSH's MaxStartups.
+        const bool may_open =
+            e.links.size() + e.opening < options_.sessions_per_bastion &&
+            (e.links.empty() ? e.opening == 0
+                             : e.opening < parallel_opens && now >= e.no_open_until);
         if (!may_open) {
-            if (reclaim_ && !e.opening) {
+            if (reclaim_ && e.opening == 0) {
                 // Every channel is taken; some may be held by idle pooled router sessions.
                 std::vector<std::string> names;
                 for (std::size_t i = 0; i < depth; ++i) names.push_back(hops[i]->name);
@@ -160,7 +164,7 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
             changed_.wait_for(lock, std::chrono::milliseconds(50));
             continue;
         }
-        e.opening = true;
+        ++e.opening;
         lock.unlock();
         // Over the previous hop's stream for a later hop; directly for the first.
         const device& bastion = *hops[depth - 1];
@@ -180,7 +184,7 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
         if (!inner_failed)
             opened = opener_(bastion, fd, cancelled, [this] { changed_.notify_all(); });
         lock.lock();
-        e.opening = false;
+        --e.opening;
         changed_.notify_all();
         if (auto* made = std::get_if<std::unique_ptr<link>>(&opened)) {
             ++totals_.opened;

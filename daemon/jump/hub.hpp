@@ -10,9 +10,10 @@
 // Each link owns one pump thread (tunnel.hpp), so no libssh session is shared by threads.
 //
 // Contract: thread-safe.
-// - Single flight: at most one session open is in progress per entry; concurrent callers wait
-//   for it and share its result. Sessions are therefore opened one at a time per bastion,
-//   which keeps fanoutd far below OpenSSH's MaxStartups (10 unauthenticated at once).
+// - Single flight: while an entry has no live session, at most one open is in progress;
+//   concurrent callers wait for it and share its result. Once a session is up, at most
+//   parallel_opens (3) more open at once, which keeps fanoutd far below OpenSSH's MaxStartups
+//   (10 unauthenticated connections at once) while a large wave fills its sessions quickly.
 // - Failure memo: when an entry has no live session and its open fails (down, auth, host
 //   key, timeout), every caller waiting on it, and every caller for failure_memo afterwards,
 //   gets that error at once (kind as the open found it; the message names the bastion, never
@@ -53,6 +54,9 @@
 #include "daemon/ssh/connect_retry.hpp"
 
 namespace fanout::daemon::jump {
+
+// Bastion sessions of one entry opened at once, once one is up (see the contract).
+inline constexpr std::size_t parallel_opens = 3;
 
 // A stream to the target (a socket descriptor the caller owns), or why not.
 using stream_result = std::variant<int, connect_failure>;

@@ -152,3 +152,36 @@ TEST(daemon_bastion, a_two_hop_chain_carries_routers_through_both_bastions) {
     EXPECT_EQ(inner.logins(), 1u);
     EXPECT_EQ(routers.connections_accepted(), 20u);
 }
+
+// The target, measured on demand (not in CI: it takes a 1000-router fleet):
+//   tests/test_daemon_bastion --gtest_also_run_disabled_tests --gtest_filter='*thousand*'
+// N=1000 at L=1 s, directly and through one OpenSSH bastion, default flags.
+TEST(daemon_bastion, DISABLED_a_thousand_routers_direct_and_through_one_bastion) {
+    sshd_server bastion(bastion_sshd_config());
+    temp_dir dir;
+    fleet routers(dir, 1000, {"--latency-ms", "1000"});
+    auto known_hosts = merged_known_hosts({routers.known_hosts(), bastion.known_hosts_path()},
+                                          dir.file("known_hosts.all"));
+    auto behind =
+        routers_behind(routers.devices_json(), {"jump1"},
+                       {{"jump1", "127.0.0.1", bastion.port(), bastion.client_key_path()}},
+                       dir.file("behind.json"));
+    auto timed = [&](const std::string& inventory, const std::string& id) {
+        temp_dir run;
+        fanoutd_process d(run, inventory, known_hosts, {"--session-idle", "0"});
+        client jobs(d.jobs());
+        auto start = std::chrono::steady_clock::now();
+        auto r = expect_reply<job_result>(
+            jobs.request(submit_of(id, "show version", router_names(1, 1000)), 300s));
+        const double took = seconds_since(start);
+        EXPECT_EQ(succeeded(r), 1000u) << first_error(r);
+        return took;
+    };
+    const double direct = timed(routers.devices_json(), "direct");
+    const double through = timed(behind, "through");
+    std::printf(
+        "N=1000, L=1 s: direct %.2f s, through one OpenSSH bastion %.2f s (x%.2f); "
+        "bastion logins %zu\n",
+        direct, through, through / direct, bastion.logins());
+    EXPECT_LE(bastion.logins(), 16u);
+}
