@@ -255,7 +255,14 @@ TEST(jump_hub, at_the_caps_a_waiter_has_an_idle_router_session_closed_for_its_ch
         opener.links[0]->end_one();  // the pool closed that idle session: its channel ends
         return true;
     });
-    int next = fd_of(hub.stream(*devices->find("r"), cancelled));
+    auto waiting =
+        std::async(std::launch::async, [&] { return hub.stream(*devices->find("r"), cancelled); });
+    if (waiting.wait_for(10s) != std::future_status::ready) {
+        cancelled = true;  // unblock it, then fail
+        waiting.wait();
+        FAIL() << "the waiter never got the channel of the idle session";
+    }
+    int next = fd_of(waiting.get());
     ASSERT_FALSE(asked.empty());
     EXPECT_EQ(asked[0], std::vector<std::string>{"b1"});
     EXPECT_EQ(opener.calls, 1);
