@@ -200,8 +200,9 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
         ->capture_default_str();
     app.add_option("--bastion-sessions", c.bastions.sessions_per_bastion,
-                   "Sessions to one bastion at once, opened one at a time (under OpenSSH's "
-                   "MaxStartups); when all carry --bastion-channels routers, more routers wait")
+                   "Sessions to one bastion at once, the first opened alone, then at most 3 at "
+                   "once (under OpenSSH's MaxStartups); when all carry --bastion-channels "
+                   "routers, more routers wait")
         ->check(CLI::Range(std::size_t{1}, std::size_t{256}))
         ->capture_default_str();
     app.add_option("--bastion-connect-rate", c.bastions.connect_rate,

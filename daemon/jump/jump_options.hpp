@@ -15,7 +15,8 @@ namespace fanout::daemon::jump {
 struct hub_options {
     // Router streams (direct-tcpip channels) one bastion session carries at once.
     std::size_t channels_per_session = 64;
-    // Sessions to one bastion (per chain that reaches it), at once; opened one at a time.
+    // Sessions to one bastion (per chain that reaches it), at once; the first opens
+    // alone, then at most 3 at a time (hub.hpp).
     std::size_t sessions_per_bastion = 16;
     // New router connections (channel opens) per second through one bastion, with a burst of
     // one second's worth; 0: no limit.
