@@ -194,6 +194,28 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                    "a job does; 0 sends none")
         ->check(CLI::Range(0.0, 86400.0))
         ->capture_default_str();
+    app.add_option("--bastion-channels", c.bastions.channels_per_session,
+                   "Routers one bastion session carries at once (direct-tcpip channels); more "
+                   "open another session to that bastion")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
+        ->capture_default_str();
+    app.add_option("--bastion-sessions", c.bastions.sessions_per_bastion,
+                   "Sessions to one bastion at once, the first opened alone, then at most 3 at "
+                   "once (under OpenSSH's MaxStartups); when all carry --bastion-channels "
+                   "routers, more routers wait")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{256}))
+        ->capture_default_str();
+    app.add_option("--bastion-connect-rate", c.bastions.connect_rate,
+                   "New router connections per second through one bastion (a burst of one "
+                   "second's worth goes at once); 0: no limit")
+        ->check(CLI::Range(0.0, 1e6))
+        ->capture_default_str();
+    app.add_option("--connect-rate", c.connect_rate,
+                   "New router sessions per second, daemon-wide, direct or through bastions, "
+                   "to spare TACACS/RADIUS servers a login storm (a burst of one second's "
+                   "worth goes at once); 0: no limit")
+        ->check(CLI::Range(0.0, 1e6))
+        ->capture_default_str();
     app.add_option("--max-queued-jobs", c.max_queued_jobs,
                    "Jobs accepted and not yet ended; beyond it submit answers busy")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
@@ -299,6 +321,9 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     c.sessions.idle_timeout = to_ms(session_idle);
     c.max_sessions_set = max_sessions->count() > 0;
     c.sessions.keepalive_interval = to_ms(session_keepalive);
+    c.bastions.idle_timeout = c.sessions.idle_timeout;
+    c.bastions.keepalive_interval = c.sessions.keepalive_interval;
+    c.bastions.connect_timeout = c.transport.connect_timeout;
     c.keep_time = std::chrono::seconds(keep_seconds);
     if (!policy_file.empty()) {
         try {

@@ -14,6 +14,7 @@
 
 #include "daemon/admission/command_policy.hpp"
 #include "daemon/admission/device.hpp"
+#include "daemon/jump/jump_options.hpp"
 #include "daemon/ssh/session_options.hpp"
 #include "daemon/ssh/transport_options.hpp"
 #include "protocol/limits.hpp"
@@ -60,6 +61,11 @@ struct config {
     session_pool_options sessions;  // --session-idle, --max-sessions, --session-keepalive
     // --max-sessions was given; otherwise main() sizes it from RLIMIT_NOFILE (open_files.hpp).
     bool max_sessions_set = false;
+    // Routers behind bastions (--bastion-channels, --bastion-sessions, --bastion-connect-rate;
+    // the idle and keepalive times and the connect timeout are the sessions' and transport's).
+    jump::hub_options bastions;
+    // --connect-rate: new router sessions per second, daemon-wide (TACACS/RADIUS); 0: no limit.
+    double connect_rate = 0;
     protocol::request_limits limits;  // per-request limits (--max-routers-per-job, ...)
     // Which commands may be sent (--command-policy FILE; else the built-in deny list).
     command_policy commands = command_policy::builtin();

@@ -12,8 +12,12 @@
 #include "daemon/journal/journal.hpp"
 #include "daemon/journal/journal_log.hpp"
 #include "daemon/journal/recovery.hpp"
+#include "daemon/jump/hub.hpp"
+#include "daemon/jump/rate_limiter.hpp"
+#include "daemon/jump/ssh_link.hpp"
 #include "daemon/scheduling/scheduler.hpp"
 #include "daemon/ssh/session_pool.hpp"
+#include "daemon/workers/session_opener.hpp"
 #include "daemon/workers/worker_pool.hpp"
 
 namespace fanout::daemon {
@@ -105,8 +109,10 @@ struct daemon::parts {
     connection_guard connections;  // watches both listeners; outlives them
     intake requests;  // binds first: the publisher connects to its completions endpoint
     publisher results;
-    session_pool sessions;  // outlives the workers that lease its sessions
-    pool_demand demand;     // what the scheduler's jobs still need, told to the pool
+    jump::hub bastions;               // outlives the session pool whose opener uses it
+    jump::rate_limiter connect_rate;  // --connect-rate, likewise
+    session_pool sessions;            // outlives the workers that lease its sessions
+    pool_demand demand;               // what the scheduler's jobs still need, told to the pool
     scheduler tasks;
     bool restored;  // the journal's jobs are back before any worker starts
     worker_pool workers;
@@ -140,6 +146,12 @@ struct daemon::parts {
                                     return protocol::session_figures{
                                         f.open,    f.idle,    f.hits,    f.misses,
                                         f.dropped, f.evicted, f.expired, f.reopened};
+                                },
+                                [this] {
+                                    auto f = bastions.figures();
+                                    return protocol::bastion_figures{
+                                        f.sessions, f.channels, f.opened,       f.failed,
+                                        f.dropped,  f.expired,  f.memo_failures};
                                 }}),
           connections(context, settings.max_connections),
           requests(context,
@@ -160,7 +172,12 @@ struct daemon::parts {
                                      settings.results_connect},
                   server_keys ? &*server_keys : nullptr,
                   pool_credentials ? &*pool_credentials : nullptr, &connections),
-          sessions(settings.sessions, ssh_session_opener(settings.transport)),
+          bastions(settings.bastions,
+                   jump::ssh_link_opener(settings.transport, settings.sessions.keepalive_interval),
+                   devices),
+          connect_rate(settings.connect_rate, std::max(1.0, settings.connect_rate)),
+          sessions(settings.sessions,
+                   routed_session_opener(settings.transport, bastions, connect_rate)),
           demand(sessions),
           tasks(scheduler_limits{settings.max_queued_jobs, settings.max_pending_tasks,
                                  settings.keep_jobs, settings.keep_time,
@@ -169,6 +186,17 @@ struct daemon::parts {
                 &demand),
           restored(restore(devices)),
           workers(settings.workers, tasks, sessions) {
+        // At a bastion's caps, a router waiting for a channel closes an idle router session
+        // through the same chain (hub.hpp).
+        bastions.set_reclaimer([this](const std::vector<std::string>& chain) {
+            const std::string end = via_key_part(chain);
+            const bool closed =
+                sessions.close_idle_if([&](const std::string& key) { return key.ends_with(end); });
+            if (closed)
+                spdlog::debug("bastion {}: every channel taken; closed an idle router session",
+                              chain.back());
+            return closed;
+        });
         connections.start();
         requests.start();
     }
@@ -182,6 +210,7 @@ daemon::~daemon() {
 }
 
 void daemon::replace_inventory(std::shared_ptr<const inventory> devices) {
+    parts_->bastions.replace_inventory(devices);
     parts_->handler.replace_inventory(std::move(devices));
 }
 

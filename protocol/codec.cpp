@@ -162,7 +162,8 @@ struct reply_encoder {
     }
     void operator()(const job_result& r) const { pack_job_result(p, r); }
     void operator()(const pong_reply& r) const {
-        p.pack_map((r.sessions ? 8 : 7) + count_owner(r.node, r.control_endpoint));
+        p.pack_map((r.sessions ? 8 : 7) + (r.bastions ? 1 : 0) +
+                   count_owner(r.node, r.control_endpoint));
         pack_type(p, "pong");
         pack_field(p, "version", r.version);
         pack_field(p, "workers", r.workers);
@@ -182,6 +183,18 @@ struct reply_encoder {
             pack_field(p, "evicted", f.evicted);
             pack_field(p, "expired", f.expired);
             if (f.reopened) pack_field(p, "reopened", *f.reopened);
+        }
+        if (r.bastions) {
+            const auto& b = *r.bastions;
+            pack_key(p, "bastions");
+            p.pack_map(7);
+            pack_field(p, "sessions", b.sessions);
+            pack_field(p, "channels", b.channels);
+            pack_field(p, "opened", b.opened);
+            pack_field(p, "failed", b.failed);
+            pack_field(p, "dropped", b.dropped);
+            pack_field(p, "expired", b.expired);
+            pack_field(p, "memo_failures", b.memo_failures);
         }
         pack_owner(p, r.node, r.control_endpoint);
     }

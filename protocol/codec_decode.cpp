@@ -204,6 +204,13 @@ pong_reply read_pong(const map_reader& m) {
         if (const auto* reopened = s.find_non_nil("reopened"))
             r.sessions->reopened = detail::read_uint(*reopened, s.field("reopened"));
     }
+    if (const auto* bastions = m.find_non_nil("bastions")) {
+        map_reader b(*bastions, "bastions", "bastions");
+        r.bastions = bastion_figures{get_uint(b, "sessions"),     get_uint(b, "channels"),
+                                     get_uint(b, "opened"),       get_uint(b, "failed"),
+                                     get_uint(b, "dropped"),      get_uint(b, "expired"),
+                                     get_uint(b, "memo_failures")};
+    }
     read_owner(m, r);
     return r;
 }

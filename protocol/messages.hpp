@@ -195,6 +195,19 @@ struct session_figures {
     bool operator==(const session_figures&) const = default;
 };
 
+// Routers behind bastions (issue 12): the daemon's bastion sessions now (sessions, channels)
+// and totals since start; sent only by daemons that have bastion support.
+struct bastion_figures {
+    std::uint64_t sessions = 0;       // bastion sessions open
+    std::uint64_t channels = 0;       // router streams open (or opening) through them
+    std::uint64_t opened = 0;         // bastion sessions opened
+    std::uint64_t failed = 0;         // bastion session opens that failed
+    std::uint64_t dropped = 0;        // bastion sessions that died
+    std::uint64_t expired = 0;        // closed after --session-idle without channels
+    std::uint64_t memo_failures = 0;  // router connects failed at once by a remembered failure
+    bool operator==(const bastion_figures&) const = default;
+};
+
 struct pong_reply {
     std::string version;
     std::uint64_t workers = 0;
@@ -205,6 +218,7 @@ struct pong_reply {
     std::optional<session_figures> sessions;  // absent from daemons before session reuse
     std::string node{};                       // empty: not sent
     std::string control_endpoint{};
+    std::optional<bastion_figures> bastions{};  // absent from daemons before issue 12
 };
 
 struct router_info {

@@ -4,8 +4,9 @@
 #   tier 0  protocol, fanout (the generated version header)
 #   tier 1  curve, transports, daemon/admission, daemon/structured, daemon/netconf (pure codecs, no I/O)
 #   tier 2  daemon/ssh (which runs NETCONF on daemon/netconf's codec), daemon/scheduling
-#   tier 3  daemon/journal, daemon/workers, daemon/api
-#   tier 4  daemon (the root: main, config, daemon, service_notify)
+#   tier 3  daemon/jump (bastion sessions and streams through them, on daemon/ssh)
+#   tier 4  daemon/journal, daemon/workers, daemon/api
+#   tier 5  daemon (the root: main, config, daemon, service_notify)
 # daemon/ssh/detail is internal to daemon/ssh. Tools (tools/*) may include protocol, curve,
 # transports, fanout and their own folder. Prints every offending #include and exits 1; exits 0 when clean.
 set -euo pipefail
@@ -16,8 +17,9 @@ tier_of() {
     protocol | fanout) echo 0 ;;
     curve | transports | daemon/admission | daemon/structured | daemon/netconf) echo 1 ;;
     daemon/ssh | daemon/ssh/detail | daemon/scheduling) echo 2 ;;
-    daemon/journal | daemon/workers | daemon/api) echo 3 ;;
-    daemon) echo 4 ;;
+    daemon/jump) echo 3 ;;
+    daemon/journal | daemon/workers | daemon/api) echo 4 ;;
+    daemon) echo 5 ;;
     tools/*) echo 9 ;;
     *) echo "?" ;;
   esac

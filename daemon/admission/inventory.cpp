@@ -16,12 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/admission/inventory_entry.hpp"
+
 namespace fanout::daemon {
-namespace {
-
-using json = nlohmann::json;
-
-std::string escaped(std::string_view name);
+namespace inventory_entry {
 
 [[noreturn]] void fail(std::string_view source, std::string_view router, std::string_view field,
                        std::string_view problem) {
@@ -29,6 +27,15 @@ std::string escaped(std::string_view name);
     msg << source << ": router '" << router << "': field '" << field << "' " << problem;
     throw inventory_error(msg.str());
 }
+
+}  // namespace inventory_entry
+
+namespace {
+
+using json = nlohmann::json;
+using inventory_entry::escaped;
+using inventory_entry::fail;
+using inventory_entry::read_auth;
 
 std::string required_string(const json& entry, std::string_view source, const std::string& router,
                             const char* field) {
@@ -63,7 +70,9 @@ transport_kind transport_of(const json& entry, std::string_view source, const de
          "must be \"ssh\" or \"netconf\" (got \"" + escaped(value) + "\")");
 }
 
-void read_auth(const json& entry, std::string_view source, device& d) {
+}  // namespace
+
+void inventory_entry::read_auth(const json& entry, std::string_view source, device& d) {
     auto auth = entry.find("auth");
     if (auth == entry.end()) {
         // Legacy junos-mcp-server form: a top-level password and no auth block.
@@ -102,6 +111,8 @@ void read_auth(const json& entry, std::string_view source, device& d) {
              "must be \"password\" or \"ssh_key\" (got \"" + kind + "\")");
     }
 }
+
+namespace {
 
 // One algorithm list: a non-empty string of comma-separated names without spaces. Whether
 // libssh supports each name is checked by check_ssh_algorithms() (daemon/ssh/algorithms.hpp).
@@ -168,8 +179,10 @@ bool printable_name(std::string_view name) {
     return true;
 }
 
+}  // namespace
+
 // `name` with each control character as \xNN, safe to put in a message or a log line.
-std::string escaped(std::string_view name) {
+std::string inventory_entry::escaped(std::string_view name) {
     std::string out;
     for (char c : name) {
         auto u = static_cast<unsigned char>(c);
@@ -183,6 +196,8 @@ std::string escaped(std::string_view name) {
     }
     return out;
 }
+
+namespace {
 
 // "ssh_config": a path to an OpenSSH client config (junos-mcp-server's key). `~` and `~/...` are
 // the daemon's $HOME, as PyEZ's os.path.expanduser; the file itself is read by
@@ -301,6 +316,7 @@ inventory inventory::parse(std::string_view json_text, std::string_view source,
 
     inventory inv;
     inv.devices_.reserve(doc.size());
+    inventory_entry::inline_bastions inline_hops;
     for (const auto& [name, entry] : doc.items()) {
         if (name.empty() || name.size() > 255)
             throw inventory_error(std::string(source) + ": router names must be 1-255 characters");
@@ -318,8 +334,10 @@ inventory inventory::parse(std::string_view json_text, std::string_view source,
         read_groups(entry, source, d);
         read_ssh_config(entry, source, d);
         d.transport = transport_of(entry, source, d, default_transport);
+        inventory_entry::read_reach(entry, source, d, inline_hops);
         inv.devices_.push_back(std::move(d));
     }
+    inventory_entry::resolve_jumps(inv.devices_, std::move(inline_hops), source);
     return from_devices(std::move(inv.devices_));
 }
 

@@ -27,6 +27,14 @@
 // over the file's, and the file's host-key settings are ignored (PyEZ's precedence, which
 // junos-mcp-server uses). Unknown top-level keys are accepted and ignored, so an existing
 // junos-mcp-server file loads unchanged.
+// Bastions (fanout's own keys, issue 12): "role": "bastion" marks an entry as a jump host
+// (ip, port, username and auth as a router's; always SSH; no "jump" of its own). Jobs cannot
+// target it: the daemon refuses it like an unknown router, and `routers` does not list it.
+// "role": "router" is the default. "jump": [hop, ...] on a router is its bastion chain, first
+// hop first, 1-4 hops (max_jump_hops), no hop twice; each hop is the name of a bastion entry,
+// or an inline {"host": "user@host:port", "auth": {...}} that becomes a bastion named
+// "user@host:port" (inline hops with the same host share one bastion; the same host with other
+// credentials is an error). Unknown hop names and hops naming a router are errors.
 #pragma once
 
 #include <cstdint>

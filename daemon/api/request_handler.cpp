@@ -97,16 +97,23 @@ request_handler::answer request_handler::submit(protocol::submit_request& reques
                                          std::chrono::duration<double>(*request.timeout))
                                    : settings_.command_timeout;
     std::vector<std::string> unknown;
+    std::string bastion;  // the first bastion named, if any: jobs cannot target bastions
     spec.routers.reserve(request.routers.size());
     for (const auto& name : request.routers) {
-        if (const device* d = spec.devices->find(name))
+        const device* d = spec.devices->find(name);
+        if (d && !d->bastion) {
             spec.routers.push_back(d);
-        else
-            unknown.push_back(name);
+            continue;
+        }
+        if (d && bastion.empty()) bastion = name;
+        unknown.push_back(name);
     }
     if (!unknown.empty()) {
-        std::string message = std::to_string(unknown.size()) +
-                              " router(s) not found in the inventory; the job was rejected";
+        std::string message =
+            std::to_string(unknown.size()) + " router(s) not found in the inventory" +
+            (bastion.empty() ? std::string()
+                             : " ('" + bastion + "' is a bastion, which jobs cannot target)") +
+            "; the job was rejected";
         return {now(error_reply{error_code::unknown_routers, message, request.job_id,
                                 std::move(unknown)}),
                 {}};
@@ -143,14 +150,16 @@ std::string request_handler::pong() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count(),
         gauges_.sessions(),
         settings_.node_id,
-        settings_.advertise_endpoint};
+        settings_.advertise_endpoint,
+        gauges_.bastions()};
     return now(pong);
 }
 
 std::string request_handler::routers() const {
     protocol::routers_reply routers;
     for (const auto& d : devices_.load()->devices())
-        routers.routers.push_back({d.name, d.ip, d.port, d.username, d.groups});
+        if (!d.bastion)  // jobs cannot target a bastion: never offered (fanoutctl -r all)
+            routers.routers.push_back({d.name, d.ip, d.port, d.username, d.groups});
     return now(routers);
 }
 

@@ -8,6 +8,8 @@
 // - Every command of a submit is checked against the command policy before anything else; a
 //   refused job gets forbidden_command and never reaches the scheduler. Then every router
 //   must be in the inventory (else unknown_routers, naming them); only then is it submitted.
+//   A bastion ("role": "bastion") counts as unknown, and the message says it is a bastion;
+//   `routers` never lists bastions.
 // - A resubmit (same job_id and content, scheduler.hpp) of a job that has already ended gets
 //   its job_result at once, also with `wait: true`.
 // - `pong` names this daemon (settings.node_id, settings.advertise_endpoint).
@@ -45,6 +47,9 @@ struct daemon_gauges {
     std::function<std::size_t()> busy_workers = [] { return std::size_t{0}; };
     std::function<protocol::session_figures()> sessions = [] {
         return protocol::session_figures{};
+    };
+    std::function<protocol::bastion_figures()> bastions = [] {
+        return protocol::bastion_figures{};
     };
 };
 

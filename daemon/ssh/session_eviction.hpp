@@ -79,6 +79,19 @@ class idle_sessions {
         return remove(keys_.find(last->second.key), last);
     }
 
+    // Like evict(), among the idle sessions whose key satisfies `pick` only: the most recently
+    // used spare one, else the one wanted last. O(n).
+    template <class Pick>
+    std::optional<entry> evict_if(Pick pick) {
+        for (auto* queue : {&spare_, &wanted_})
+            for (auto it = queue->rbegin(); it != queue->rend(); ++it)
+                if (pick(std::as_const(it->second.key))) {
+                    auto where = std::prev(it.base());
+                    return remove(keys_.find(where->second.key), where);
+                }
+        return std::nullopt;
+    }
+
     void add_demand(const std::string& key) {
         auto& k = keys_[key];
         if (k.demand++ == 0) move_idle(k, spare_, wanted_);

@@ -23,7 +23,15 @@ std::string session_key_of(const device& target) {
     // An exec session must never serve a netconf router, nor the other way round.
     key += '\0';
     key += transport_name(target.transport);
+    key += via_key_part(target.jump);  // last: the bastion hub matches the key's end
     return key;
+}
+
+std::string via_key_part(const std::vector<std::string>& jump) {
+    if (jump.empty()) return {};
+    std::string part = "\x1dvia";
+    for (const auto& hop : jump) part += '\x1f' + hop;
+    return part + '\x1d';
 }
 
 session_pool::opener ssh_session_opener(transport_options options) {

@@ -53,6 +53,9 @@ namespace fanout::daemon {
 // The identity a pooled session is keyed by: router name plus everything that shapes the
 // connection. Secrets enter only as a hash, so the key can never leak them.
 std::string session_key_of(const device& target);
+// The end of the session key of a router behind the bastion chain `jump` (empty for a router
+// dialled directly): idle sessions through one chain are found by it.
+std::string via_key_part(const std::vector<std::string>& jump);
 
 template <class Session>
 class basic_session_pool {
@@ -158,6 +161,22 @@ class basic_session_pool {
         auto f = figures_;
         f.idle = idle_.size();
         return f;
+    }
+
+    // Closes one idle session whose key satisfies `pick` (chosen as at the cap: spare before
+    // wanted), counted as evicted; false when none is idle. For the bastion hub, which needs
+    // the channel such a session holds (session_key_of: via_key_part).
+    template <class Pick>
+    bool close_idle_if(Pick pick) {
+        std::optional<idle_entry> closing;  // closed on return, outside the lock
+        {
+            std::lock_guard lock(mutex_);
+            closing = idle_.evict_if(pick);
+            if (!closing) return false;
+            --figures_.open;
+            ++figures_.evicted;
+        }
+        return true;
     }
 
     // Demand: each key once per unfinished router task (queued or running) that will lease a

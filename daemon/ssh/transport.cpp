@@ -17,6 +17,7 @@
 #include "daemon/ssh/detail/handles.hpp"
 #include "daemon/ssh/detail/host_key.hpp"
 #include "daemon/ssh/detail/netconf_channel.hpp"
+#include "daemon/ssh/detail/session_access.hpp"
 #include "daemon/ssh/detail/wait.hpp"
 #include "daemon/ssh/known_hosts.hpp"
 #include "daemon/ssh/proxy_command.hpp"
@@ -65,7 +66,7 @@ std::optional<router_error> connect(ssh_session session, const std::string& host
 struct ssh_connection::impl {
     // Before `session`: a ProxyCommand child outlives the session that reads its stream.
     std::optional<ssh::proxy_process> proxy;
-    ssh::session_ptr session;
+    ssh::owned_session session;
     // After `session`: destroyed first, while the session is still there.
     std::optional<ssh::netconf_channel> netconf;
     std::string name;
@@ -90,8 +91,8 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
                                                                 const std::atomic<bool>& cancelled,
                                                                 connect_stage* failed_at,
                                                                 int connected_socket) {
-    // Owns `connected_socket` until libssh does (from the first ssh_connect on, ssh_free
-    // closes it).
+    // Owns `connected_socket` until the session does (owned_session: libssh 0.10.6 never
+    // closes a descriptor it was given).
     struct socket_guard {
         int fd;
         ~socket_guard() {
@@ -132,14 +133,14 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
         return error;
     };
 
-    ssh::session_ptr session(ssh_new());
+    ssh::owned_session session(ssh_new());
     if (!session) return router_error{error_kind::internal, "cannot allocate an SSH session"};
     if (auto error = ssh::configure(session.get(), target, options, host)) return *error;
     if (given.fd >= 0) {
         socket_t fd = given.fd;
         if (ssh_options_set(session.get(), SSH_OPTIONS_FD, &fd) != 0)
             return router_error{error_kind::internal, "invalid SSH option fd"};
-        given.fd = -1;  // the session closes it from here on
+        session.own_stream(std::exchange(given.fd, -1));  // closed with the session
     }
 
     if (!target.ssh_config.empty()) {
@@ -246,6 +247,11 @@ void ssh_connection::send_keepalive() {
     // collects its answer; two calls send one whenever the previous one was answered.
     ssh_send_keepalive(impl_->session.get());
     ssh_send_keepalive(impl_->session.get());
+}
+
+ssh::owned_session ssh::session_access::take(ssh_connection& connection) {
+    if (!connection.impl_) return {};
+    return std::move(connection.impl_->session);
 }
 
 }  // namespace fanout::daemon

@@ -40,6 +40,10 @@
 
 namespace fanout::daemon {
 
+namespace ssh {
+struct session_access;  // detail/session_access.hpp: a bastion's tunnel takes the session
+}
+
 // How far open() got before it failed, so a caller can tell a transient failure from one
 // that would repeat: `transport` is TCP connect, banner or key exchange I/O; `negotiation`
 // is "no algorithm in common", which the same lists would hit again.
@@ -121,6 +125,7 @@ class ssh_connection {
     void send_keepalive();
 
   private:
+    friend struct ssh::session_access;
     struct impl;
     explicit ssh_connection(std::unique_ptr<impl> p);
     std::unique_ptr<impl> impl_;

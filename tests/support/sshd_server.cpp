@@ -171,6 +171,14 @@ void sshd_server::replace_host_key() {
     start();
 }
 
+std::size_t sshd_server::logins(std::chrono::milliseconds settle) {
+    sshd_->drain(settle);
+    std::size_t count = 0;
+    for (const auto& line : sshd_->lines())
+        if (line.find("Accepted publickey") != std::string::npos) ++count;
+    return count;
+}
+
 int sshd_server::drop_connections() {
     // Parent of every process, from /proc; then everything below sshd's pid.
     std::map<pid_t, std::vector<pid_t>> children;

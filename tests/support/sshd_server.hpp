@@ -18,6 +18,7 @@
 // sshd; nothing is left behind.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -61,6 +62,11 @@ class sshd_server {
     };
     // The commands the ForceCommand script was started with, in order.
     std::vector<command_record> commands_run() const;
+
+    // Logins sshd accepted since it started ("Accepted publickey" in its log): one per SSH
+    // connection that authenticated. Reads the log sshd wrote so far (waits up to `settle`
+    // for more).
+    std::size_t logins(std::chrono::milliseconds settle = std::chrono::milliseconds(300));
 
     // Generates another ed25519 key pair in the temp dir (not authorised); returns its path.
     std::string generate_key(std::string_view name, std::string_view passphrase = "") const;

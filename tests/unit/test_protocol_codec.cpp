@@ -298,6 +298,20 @@ TEST(ProtocolCodecReply, PongCarriesSessionPoolFigures) {
     EXPECT_EQ(decode_reply_as<pong_reply>(with_reopened).sessions, in.sessions);
 }
 
+TEST(ProtocolCodecReply, PongCarriesBastionFigures) {
+    pong_reply in{"1", 4, 0, 0, 0, 1.5, std::nullopt};
+    EXPECT_FALSE(decode_reply_as<pong_reply>(encode_reply(in)).bastions)
+        << "a pong without `bastions` (a daemon before issue 12) still decodes";
+    in.bastions = fanout::protocol::bastion_figures{3, 150, 4, 1, 1, 0, 49};
+    const std::string frame = encode_reply(in);
+    EXPECT_NE(frame.find(wire().str("bastions").map(7).str("sessions").uint(3).bytes()),
+              std::string::npos);
+    EXPECT_NE(frame.find(wire().str("memo_failures").uint(49).bytes()), std::string::npos);
+    const auto out = decode_reply_as<pong_reply>(frame);
+    ASSERT_TRUE(out.bastions.has_value());
+    EXPECT_EQ(*out.bastions, *in.bastions);
+}
+
 TEST(ProtocolCodecReply, RoutersRoundTripsWithoutSecrets) {
     routers_reply in;
     in.routers = {{"r1", "127.0.0.1", 2201, "lab"}, {"r2", "::1", 65535, "ops"}};

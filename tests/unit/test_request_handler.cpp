@@ -160,5 +160,22 @@ TEST_F(handler_test, routers_carries_each_routers_groups) {
     EXPECT_TRUE(routers.routers[1].groups.empty());
 }
 
+TEST_F(handler_test, a_bastion_is_no_job_target_and_routers_does_not_list_it) {
+    handler.replace_inventory(std::make_shared<const inventory>(inventory::parse(
+        R"({"jump1": {"ip": "10.9.0.1", "username": "u", "password": "p", "role": "bastion"},
+            "r1": {"ip": "10.0.0.1", "username": "u", "password": "p", "jump": ["jump1"]}})")));
+    auto routers = as<p::routers_reply>(ask(p::routers_request{}));
+    ASSERT_EQ(routers.routers.size(), 1u);
+    EXPECT_EQ(routers.routers[0].name, "r1");
+    auto error = as<p::error_reply>(ask(submit({"r1", "jump1"})));
+    EXPECT_EQ(error.code, p::error_code::unknown_routers);
+    EXPECT_EQ(error.routers, (std::vector<std::string>{"jump1"}));
+    EXPECT_EQ(error.message,
+              "1 router(s) not found in the inventory ('jump1' is a bastion, which jobs cannot "
+              "target); the job was rejected");
+    EXPECT_EQ(tasks.stats().queued_jobs, 0u);
+    EXPECT_EQ(as<p::accepted_reply>(ask(submit({"r1"}))).total, 1u);
+}
+
 }  // namespace
 }  // namespace fanout::daemon

@@ -110,6 +110,15 @@ ordered_json to_json(const protocol::pong_reply& p) {
                            {"expired", s->expired}};
         if (s->reopened) out["sessions"]["reopened"] = *s->reopened;
     }
+    if (const auto& b = p.bastions) {
+        out["bastions"] = {{"sessions", b->sessions},
+                           {"channels", b->channels},
+                           {"opened", b->opened},
+                           {"failed", b->failed},
+                           {"dropped", b->dropped},
+                           {"expired", b->expired},
+                           {"memo_failures", b->memo_failures}};
+    }
     return with_owner(std::move(out), p);
 }
 

@@ -149,6 +149,14 @@ std::string format_pong(const protocol::pong_reply& pong) {
                  (s->reopened ? ", " + std::to_string(*s->reopened) + " reopened after eviction"
                               : std::string())});
     }
+    if (const auto& b = pong.bastions; b && (b->opened || b->failed)) {
+        table.add_row(
+            {"bastions", std::to_string(b->sessions) + " sessions, " + std::to_string(b->channels) +
+                             " channels, " + std::to_string(b->opened) + " opened, " +
+                             std::to_string(b->failed) + " failed, " + std::to_string(b->dropped) +
+                             " dropped, " + std::to_string(b->expired) + " expired, " +
+                             std::to_string(b->memo_failures) + " failed at once"});
+    }
     return "fanoutd is up\n" + table.render("  ");
 }
 

@@ -102,11 +102,16 @@ class WireTest(unittest.TestCase):
 
     def assert_pong(self, reply):
         self.assertEqual(set(reply), {"type", "version", "workers", "busy_workers", "queued_jobs",
-                                      "running_jobs", "uptime", "sessions"} | OWNER_KEYS, reply)
+                                      "running_jobs", "uptime", "sessions", "bastions"}
+                         | OWNER_KEYS, reply)
         self.assert_owner(reply)
         self.assertEqual(set(reply["sessions"]), {"open", "idle", "hits", "misses", "dropped",
                                                   "evicted", "expired", "reopened"}, reply)
         for key, value in reply["sessions"].items():
+            self.assertTrue(is_int(value) and value >= 0, (key, reply))
+        self.assertEqual(set(reply["bastions"]), {"sessions", "channels", "opened", "failed",
+                                                  "dropped", "expired", "memo_failures"}, reply)
+        for key, value in reply["bastions"].items():
             self.assertTrue(is_int(value) and value >= 0, (key, reply))
         self.assertEqual(reply["type"], "pong")
         self.assertIsInstance(reply["version"], str)
