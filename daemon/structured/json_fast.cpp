@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "daemon/structured/msgpack_builder.hpp"
@@ -13,9 +15,34 @@ namespace fanout::daemon::structured {
 
 namespace {
 
-struct thread_state {
+struct parser_state {
     simdjson::dom::parser parser;
     std::vector<char> padded;  // the input, then SIMDJSON_PADDING readable bytes
+};
+
+// fanoutd runs up to --workers (1024) threads, so a parser per thread would keep up to 1024
+// of them; a few shared ones suffice since parsing is CPU-bound.
+class parser_pool {
+  public:
+    std::unique_ptr<parser_state> take() {
+        {
+            std::lock_guard lock(mutex_);
+            if (!free_.empty()) {
+                auto state = std::move(free_.back());
+                free_.pop_back();
+                return state;
+            }
+        }
+        return std::make_unique<parser_state>();
+    }
+    void give_back(std::unique_ptr<parser_state> state) {
+        std::lock_guard lock(mutex_);
+        if (free_.size() < pooled_parsers) free_.push_back(std::move(state));
+    }
+
+  private:
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<parser_state>> free_;
 };
 
 // Packs one value and what it holds; false when something cannot be mapped exactly (then the
@@ -75,7 +102,9 @@ bool pack(const simdjson::dom::element& e, unsigned depth, unsigned max_depth,
 }  // namespace
 
 std::optional<std::string> json_to_msgpack_fast(std::string_view json, unsigned max_depth) {
-    thread_local thread_state state;
+    static parser_pool pool;
+    auto taken = pool.take();
+    auto& state = *taken;
     auto& padded = state.padded;
     padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
     if (!json.empty()) std::memcpy(padded.data(), json.data(), json.size());
@@ -98,10 +127,7 @@ std::optional<std::string> json_to_msgpack_fast(std::string_view json, unsigned 
             if (pack(root, 0, max_depth, out)) result = out.finish();
         }
     }
-    if (json.size() > retained_bytes) {
-        parser = simdjson::dom::parser{};
-        std::vector<char>().swap(padded);
-    }
+    if (json.size() <= retained_bytes) pool.give_back(std::move(taken));
     return result;
 }
 

@@ -9,8 +9,10 @@
 // also reads a leading UTF-8 BOM, a NUL as the end of input, and integers beyond 64 bits), so
 // what the fast path converts the reference converts too; tests/unit/test_json_data_fast.cpp and
 // the fuzz target (tests/fuzz/fuzz_json_data.cpp) check both properties.
-// The parser and a padded copy of the input are kept per thread for reuse, released after a
-// document over retained_bytes. Thread-safe. Never throws except std::bad_alloc.
+// A parser and a padded copy of the input are borrowed from a pool of at most pooled_parsers
+// for reuse (a new one when all are taken; one used for a document over retained_bytes is
+// freed, not pooled): at most pooled_parsers × (about 15 × retained_bytes) stays allocated
+// between documents. Thread-safe. Never throws except std::bad_alloc.
 #pragma once
 
 #include <cstddef>
@@ -20,9 +22,10 @@
 
 namespace fanout::daemon::structured {
 
-// Documents up to this size keep their parser's buffers (about 14 bytes per input byte) for the
-// next document on the same thread; a larger one frees them when done.
+// Documents up to this size leave their parser's buffers (about 14 bytes per input byte, and
+// the padded copy) in the pool for the next document; a larger one frees them when done.
 inline constexpr std::size_t retained_bytes = 1024 * 1024;
+inline constexpr std::size_t pooled_parsers = 8;
 
 std::optional<std::string> json_to_msgpack_fast(std::string_view json, unsigned max_depth);
 
