@@ -2,10 +2,12 @@
 // shape, numbers at every 64-bit and float64 edge, unicode, depth at and over the limit, empty
 // containers, duplicate keys) converts to the same bytes both ways; the fast path takes every
 // plain document itself and steps aside (nothing, never an error) on what only the reference
-// reads or what neither reads, which json_to_msgpack then answers exactly as the reference.
+// reads or what neither reads, which json_to_msgpack then answers exactly as the reference;
+// threads sharing the parser pool each get their own document's bytes.
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daemon/structured/json_data.hpp"
@@ -259,4 +261,27 @@ TEST(json_data_fast, a_document_over_the_retained_size_converts_and_the_next_sma
     ASSERT_TRUE(fast);
     EXPECT_EQ(*fast, std::get<std::string>(reference));
     EXPECT_EQ(hex(structured::json_to_msgpack_fast("[1]", 64).value_or("")), "9101");
+}
+
+TEST(json_data_fast, threads_sharing_the_parser_pool_each_get_their_own_document) {
+    std::vector<std::string> docs;
+    for (int i = 0; i < 16; ++i) docs.push_back(junos_terse(1 + i * 7));
+    std::vector<std::string> expected;
+    for (const auto& doc : docs) {
+        expected.push_back(std::get<std::string>(json_to_msgpack_reference(doc)));
+    }
+    std::vector<int> mismatches(16, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 16; ++t) {
+        threads.emplace_back([&, t] {
+            for (int round = 0; round < 20; ++round) {
+                const int i = (t + round) % 16;
+                auto got = json_to_msgpack(docs[i]);
+                auto* bytes = std::get_if<std::string>(&got);
+                if (!bytes || *bytes != expected[i]) ++mismatches[t];
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(mismatches, std::vector<int>(16, 0));
 }
