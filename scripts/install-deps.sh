@@ -9,6 +9,7 @@ packages=(
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev libssh-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libcli11-dev libsystemd-dev libsodium-dev
   libpugixml-dev  # NETCONF XML: daemon/netconf and fleetsim
+  libsimdjson-dev  # the fast path of JSON → msgpack (daemon/structured); nlohmann-json stays the reference
   # packaging: the .deb (dpkg-shlibdeps, file), man pages from --help, the compose file check
   dpkg-dev file help2man man-db docker-compose strace systemd
   # tests: GoogleTest, real OpenSSH, a real NETCONF server (netconfd, yuma123; coreutils'

@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "daemon/structured/json_fast.hpp"
 #include "daemon/structured/msgpack_builder.hpp"
 
 namespace fanout::daemon {
@@ -72,21 +73,27 @@ class msgpack_sax {
 
 }  // namespace
 
-std::variant<std::string, json_data_error> json_to_msgpack(std::string_view text,
-                                                           const json_limits& limits) {
+namespace {
+
+void check_limits(const json_limits& limits) {
     if (limits.max_depth == 0 || limits.max_input_bytes == 0 ||
         limits.max_input_bytes > std::numeric_limits<std::uint32_t>::max()) {
         throw std::invalid_argument(
             "json_limits: max_depth and max_input_bytes must be positive, "
             "max_input_bytes at most 4294967295");
     }
-    if (text.size() > limits.max_input_bytes) {
-        return json_data_error{"JSON document of " + std::to_string(text.size()) +
-                                   " bytes is over the limit of " +
-                                   std::to_string(limits.max_input_bytes),
-                               std::nullopt};
-    }
-    msgpack_sax sax(limits.max_depth);
+}
+
+std::optional<json_data_error> over_size(std::string_view text, const json_limits& limits) {
+    if (text.size() <= limits.max_input_bytes) return std::nullopt;
+    return json_data_error{"JSON document of " + std::to_string(text.size()) +
+                               " bytes is over the limit of " +
+                               std::to_string(limits.max_input_bytes),
+                           std::nullopt};
+}
+
+std::variant<std::string, json_data_error> reference(std::string_view text, unsigned max_depth) {
+    msgpack_sax sax(max_depth);
     const bool ok = json::sax_parse(text.begin(), text.end(), &sax,
                                     nlohmann::detail::input_format_t::json, true);
     if (!ok || sax.error()) {
@@ -94,6 +101,27 @@ std::variant<std::string, json_data_error> json_to_msgpack(std::string_view text
         return json_data_error{"not JSON", std::nullopt};
     }
     return sax.output().finish();
+}
+
+}  // namespace
+
+std::variant<std::string, json_data_error> json_to_msgpack(std::string_view text,
+                                                           const json_limits& limits) {
+    check_limits(limits);
+    if (auto error = over_size(text, limits)) return std::move(*error);
+    if (limits.max_depth <= fast_path_max_depth) {
+        if (auto bytes = structured::json_to_msgpack_fast(text, limits.max_depth)) {
+            return std::move(*bytes);
+        }
+    }
+    return reference(text, limits.max_depth);
+}
+
+std::variant<std::string, json_data_error> json_to_msgpack_reference(std::string_view text,
+                                                                     const json_limits& limits) {
+    check_limits(limits);
+    if (auto error = over_size(text, limits)) return std::move(*error);
+    return reference(text, limits.max_depth);
 }
 
 }  // namespace fanout::daemon
