@@ -1,10 +1,12 @@
 // Routers behind a real bastion (Debian's OpenSSH sshd, default MaxStartups, forwarding on) in
-// front of fleetsim routers (issue 12): a 200-router job over a few multiplexed bastion
-// sessions, the per-bastion caps, a two-hop chain, and bastions kept out of jobs and `routers`.
+// front of fleetsim routers (issue 12): a 200-router job over a few multiplexed bastion sessions,
+// natively and through an ssh_config ProxyJump; the per-bastion caps, a two-hop chain, and
+// bastions kept out of jobs and `routers`.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 
 #include "tests/support/bastion_setup.hpp"
 #include "tests/support/fanout_harness.hpp"
@@ -185,4 +187,43 @@ TEST(daemon_bastion, DISABLED_a_thousand_routers_direct_and_through_one_bastion)
         "bastion logins %zu\n",
         direct, through, through / direct, bastion.logins());
     EXPECT_LE(bastion.logins(), 16u);
+}
+
+// The same 200 routers reached through an ssh_config ProxyJump (junos-mcp-server's `ssh_config`
+// key): fanoutd maps the hop onto its own multiplexed jump hosts, not onto an `ssh -W` process
+// per router, so the bastion serves a few logins, not 200.
+TEST(daemon_bastion, an_ssh_config_proxyjump_rides_the_same_multiplexed_sessions) {
+    sshd_server bastion(bastion_sshd_config());
+    temp_dir dir;
+    fleet routers(dir, 200, {"--latency-ms", "200"});
+    const auto config = dir.file("jump.cfg");
+    std::ofstream(config) << "Host 127.0.0.1\n  ProxyJump root@jumphost:" << bastion.port()
+                          << "\n\nHost jumphost\n  HostName 127.0.0.1\n  IdentityFile "
+                          << bastion.client_key_path() << "\n";
+    std::ifstream in(routers.devices_json());
+    auto doc = nlohmann::json::parse(in);
+    for (auto& [name, entry] : doc.items()) entry["ssh_config"] = config;
+    const auto inventory = dir.file("proxyjump.json");
+    std::ofstream(inventory) << doc.dump(1);
+    auto known_hosts = merged_known_hosts({routers.known_hosts(), bastion.known_hosts_path()},
+                                          dir.file("known_hosts.all"));
+    fanoutd_process d(dir, inventory, known_hosts, {"--bastion-channels", "64"});
+    client jobs(d.jobs());
+
+    auto start = std::chrono::steady_clock::now();
+    auto result = expect_reply<job_result>(
+        jobs.request(submit_of("proxyjump", "show version", router_names(1, 200)), 120s));
+    std::printf("200 routers through an ssh_config ProxyJump: %.2f s\n", seconds_since(start));
+    EXPECT_EQ(succeeded(result), 200u) << first_error(result);
+    const auto logins = bastion.logins();
+    std::printf("bastion logins: %zu\n", logins);
+    EXPECT_GE(logins, 1u);
+    EXPECT_LE(logins, 5u) << "ProxyJump must ride the multiplexed jump hosts";
+    auto pong = expect_reply<pong_reply>(jobs.request(fanout::protocol::ping_request{}));
+    ASSERT_TRUE(pong.bastions);
+    EXPECT_EQ(pong.bastions->opened, logins);
+    // The hop is a bastion device: no job target, not listed.
+    auto listed = expect_reply<fanout::protocol::routers_reply>(
+        jobs.request(fanout::protocol::routers_request{}));
+    EXPECT_EQ(listed.routers.size(), 200u);
 }
