@@ -21,13 +21,17 @@ from bench_runs import (Measurement, _check_job_result, _rpc, _TreeRssSampler, p
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _run_tree(tool, cmd, fleet, cap_s, env=None):
-    """Runs cmd in its own session; returns (wall, cpu, peak RSS MB, fleet CPU, exit, stdout)."""
+def _run_tree(tool, cmd, fleet, cap_s, env=None, stderr_path=None):
+    """Runs cmd in its own session; returns (wall, cpu, peak RSS MB, fleet CPU, exit, stdout).
+    stderr goes to stderr_path when given (else nowhere)."""
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     fleet0 = fleet.cpu_s()
     t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+    err = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, env=env,
                             start_new_session=True)
+    if stderr_path:
+        err.close()
     sampler = _TreeRssSampler(proc.pid)
     sampler.start()
     out, exit_code = b"", None
