@@ -186,8 +186,19 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
                 fd = std::get<int>(inner);
             }
         }
-        if (!inner_failed)
-            opened = opener_(bastion, fd, cancelled, [this] { changed_.notify_all(); });
+        if (!inner_failed) {
+            // An exception (no thread for the pump: EAGAIN under TasksMax, bad_alloc) must not
+            // leave `opening` counted, which would block this bastion for good: it is a failed
+            // open like any other.
+            try {
+                opened = opener_(bastion, fd, cancelled, [this] { changed_.notify_all(); });
+            } catch (const std::exception& e) {
+                opened = connect_failure{
+                    router_error{error_kind::internal,
+                                 std::string("cannot open a bastion session: ") + e.what()},
+                    connect_stage::setup};
+            }
+        }
         lock.lock();
         --e.opening;
         changed_.notify_all();

@@ -21,11 +21,19 @@ rate_limiter::clock::time_point rate_limiter::reserve(clock::time_point now) {
     return std::max(now, arrival - tolerance_);
 }
 
+void rate_limiter::give_back(clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    next_ = std::max(now, next_ - interval_);
+}
+
 bool rate_limiter::take(const std::atomic<bool>& cancelled) {
     if (interval_ == clock::duration::zero()) return true;
     const auto at = reserve(clock::now());
     for (;;) {
-        if (cancelled.load()) return false;
+        if (cancelled.load()) {
+            give_back(clock::now());
+            return false;
+        }
         auto left = at - clock::now();
         if (left <= clock::duration::zero()) return true;
         std::this_thread::sleep_for(std::min<clock::duration>(left, std::chrono::milliseconds(50)));

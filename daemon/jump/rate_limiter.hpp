@@ -4,7 +4,8 @@
 //
 // Contract: thread-safe. Each take() is given the next free slot in time (a virtual schedule,
 // GCRA), `burst` slots may be taken at once, and waits until its slot, in short sleeps that
-// notice `cancelled` (false: cancelled, the slot is lost). Rate 0: no limit, take() returns
+// notice `cancelled` (false: cancelled; the slot is given back, so a cancelled job's
+// thousand waiting routers do not hold the next job back by their whole schedule). Rate 0: no limit, take() returns
 // at once. Fair in arrival order of the calls; never more than rate × t + burst takes in t.
 #pragma once
 
@@ -23,6 +24,8 @@ class rate_limiter {
     bool take(const std::atomic<bool>& cancelled);
     // The time take() would be let through if called at `now` (and reserves it): for tests.
     clock::time_point reserve(clock::time_point now);
+    // Gives one reserved slot back (a cancelled take): the schedule moves one interval earlier.
+    void give_back(clock::time_point now);
 
   private:
     std::mutex mutex_;

@@ -49,6 +49,12 @@ class resolver {
             if (!d.ssh_config.empty()) {
                 resolve(d);
                 files[d.ssh_config].push_back(d.name);
+                // A bastion's own stream is its TCP connection: the hub runs no ProxyCommand
+                // for it and follows only the routers' chains.
+                if (d.bastion && (!d.proxy_command.empty() || !d.jump.empty()))
+                    fail(d, "is a bastion, and its ssh_config gives it a ProxyCommand or "
+                            "ProxyJump, which bastions cannot use: list the whole chain in "
+                            "each router's \"jump\" instead");
             }
             out.push_back(std::move(d));
         }
@@ -117,9 +123,15 @@ class resolver {
         if (entry.identity_file) {
             b.auth = device::auth_type::ssh_key;
             b.private_key_path = *entry.identity_file;
+        } else if (router.auth == device::auth_type::password) {
+            // A bastion must never see a router's password.
+            fail(router, "names ProxyJump hop '" + hop.host +
+                             "' with no IdentityFile in the file, and the router logs in by "
+                             "password, which fanoutd never sends to a bastion: give the hop's "
+                             "Host block an IdentityFile, or declare the bastion in the "
+                             "inventory (\"role\": \"bastion\")");
         } else {
-            b.auth = router.auth;
-            b.password = router.password;
+            b.auth = router.auth;  // the router's key: proving it reveals nothing to the bastion
             b.private_key_path = router.private_key_path;
             b.passphrase = router.passphrase;
         }

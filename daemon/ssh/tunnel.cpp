@@ -2,10 +2,16 @@
 
 #include <fcntl.h>
 #include <libssh/server.h>  // ssh_send_keepalive, which works on client sessions too
+#include <linux/tcp.h>      // struct tcp_info with tcpi_bytes_received (glibc's lacks it)
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <deque>
 #include <list>
 #include <mutex>
@@ -24,6 +30,21 @@ namespace {
 using protocol::error_kind;
 using protocol::router_error;
 using steady = std::chrono::steady_clock;
+// Unanswered keepalive rounds after which a bastion session counts as dead (3 x the interval,
+// OpenSSH's ServerAliveCountMax).
+constexpr int max_unanswered_keepalives = 3;
+
+// Bytes the kernel received on a TCP socket so far; nullopt for another kind of stream (a
+// later hop's session runs over a socketpair). libssh 0.10's ssh_send_keepalive() always
+// returns SSH_OK, so an answered keepalive shows only as bytes arriving.
+std::optional<std::uint64_t> bytes_received(int fd) {
+    tcp_info info{};
+    socklen_t size = sizeof info;
+    if (fd < 0 || ::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0 ||
+        size < offsetof(tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
+        return std::nullopt;
+    return info.tcpi_bytes_received;
+}
 
 // One forward() call, shared by the caller and the pump thread (under its own lock).
 struct forward_request {
@@ -116,6 +137,11 @@ void ssh_tunnel::state::run() {
     }
     std::list<pumped> channels;
     auto last_keepalive = steady::now();
+    // Keepalive rounds in a row that found the previous one unanswered: a bastion that went
+    // silent mid-session (frozen, or a firewall dropping its packets) is dead after
+    // max_unanswered_keepalives of them, not after the kernel's retransmissions (~15 min).
+    int unanswered = 0;
+    auto heard = bytes_received(ssh_get_fd(s));
     bool busy = false;
     bool unflushed = false;  // libssh holds output the socket did not take yet
     std::vector<pollfd> fds;
@@ -208,8 +234,18 @@ void ssh_tunnel::state::run() {
         unflushed = flushed == SSH_AGAIN;
         const auto interval = settings.keepalive_interval;
         if (interval.count() > 0 && steady::now() - last_keepalive >= interval) {
+            // Nothing received since the last round, keepalive answer included: one more
+            // unanswered round. (A stream that is not TCP is only watched by libssh.)
+            const auto now_heard = bytes_received(ssh_get_fd(s));
+            unanswered = heard && now_heard && *now_heard == *heard ? unanswered + 1 : 0;
+            heard = now_heard;
             ssh_send_keepalive(s);
             last_keepalive = steady::now();
+            if (unanswered > max_unanswered_keepalives) {
+                spdlog::warn("bastion {}: no answer to {} keepalives; closing the session",
+                             settings.name, max_unanswered_keepalives);
+                break;
+            }
         }
     }
     // Stopped or dead: every stream over this session ends now.

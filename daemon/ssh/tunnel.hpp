@@ -16,8 +16,8 @@
 //
 // Contract: thread-safe (forward, alive, channels from any thread). A channel ends when either
 // side closes: the router's stream closing (EOF or error) closes the socket end, the user
-// closing its end closes the channel. When the bastion session dies (EOF, error, a keepalive
-// unanswered on a dead TCP connection), every socket end is closed at once, so every session
+// closing its end closes the channel. When the bastion session dies (EOF, error, or keepalives
+// unanswered for 3 rounds: a frozen bastion), every socket end is closed at once, so every session
 // over it sees end of stream; pending forwards fail with session_lost. A keepalive goes out
 // every keepalive_interval. The destructor stops the thread and closes everything (non-
 // blocking). Slots: try_reserve() counts a channel against a cap before forward(); the slot is

@@ -217,3 +217,58 @@ TEST(daemon_bastion_faults, a_bastion_session_killed_mid_job_fails_only_the_comm
     EXPECT_GE(pong.bastions->dropped, 1u);
     EXPECT_EQ(sleeping(), 8);
 }
+
+// A bastion that goes silent mid-job (frozen: its TCP connection stays up, nothing answers) is
+// found dead by its unanswered keepalives, not by the routers' command timeouts or the kernel's
+// retransmissions: the commands in flight fail within a few keepalive intervals.
+TEST(daemon_bastion_faults, a_bastion_frozen_mid_job_is_found_dead_by_its_keepalives) {
+    sshd_server bastion(bastion_sshd_config());
+    sshd_server router;
+    temp_dir dir;
+    std::string routers = "{";
+    for (int i = 1; i <= 4; ++i)
+        routers += std::string(i > 1 ? "," : "") + "\"r" + std::to_string(i) +
+                   R"(": {"ip": "127.0.0.1", "port": )" + std::to_string(router.port()) +
+                   R"(, "username": "root", "auth": {"type": "ssh_key", "private_key_path": ")" +
+                   router.client_key_path() + R"("}})";
+    std::ofstream(dir.file("routers.json")) << routers + "}";
+    auto inventory =
+        routers_behind(dir.file("routers.json"), {"jump1"},
+                       {{"jump1", "127.0.0.1", bastion.port(), bastion.client_key_path()}},
+                       dir.file("behind.json"));
+    auto known_hosts = merged_known_hosts({router.known_hosts_path(), bastion.known_hosts_path()},
+                                          dir.file("known_hosts.all"));
+    fanoutd_process d(
+        dir, inventory, known_hosts,
+        {"--max-sessions-per-router", "4", "--command-timeout", "120", "--session-keepalive", "1"});
+    client jobs(d.jobs());
+
+    auto accepted = expect_reply<fanout::protocol::accepted_reply>(
+        jobs.request(submit_of("frozen", "sleep 60", router_names(1, 4), false)));
+    auto sleeping = [&] {
+        auto run = router.commands_run();
+        return std::count_if(run.begin(), run.end(),
+                             [](const auto& c) { return c.command == "sleep 60"; });
+    };
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (sleeping() < 4) ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+
+    auto fault = std::chrono::steady_clock::now();
+    ASSERT_GT(bastion.freeze_connections(), 0);
+    for (;;) {
+        auto status = expect_reply<fanout::protocol::status_reply>(
+            jobs.request(fanout::protocol::status_request{accepted.job_id}));
+        if (status.state == fanout::protocol::job_state::done) break;
+        ASSERT_LT(seconds_since(fault), 40.0) << "the frozen bastion was never found dead";
+    }
+    std::printf("bastion frozen: in-flight routers failed %.2f s after the fault\n",
+                seconds_since(fault));
+    auto frozen =
+        expect_reply<job_result>(jobs.request(fanout::protocol::result_request{accepted.job_id}));
+    for (const auto& x : frozen.results) {
+        EXPECT_EQ(x.status, router_status::failed) << x.router_name;
+        ASSERT_TRUE(x.error);
+        EXPECT_EQ(x.error->kind, error_kind::channel) << x.error->message;
+    }
+    bastion.drop_connections();  // the frozen processes
+}

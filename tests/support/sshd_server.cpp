@@ -179,7 +179,7 @@ std::size_t sshd_server::logins(std::chrono::milliseconds settle) {
     return count;
 }
 
-int sshd_server::drop_connections() {
+std::vector<pid_t> sshd_server::connection_processes() const {
     // Parent of every process, from /proc; then everything below sshd's pid.
     std::map<pid_t, std::vector<pid_t>> children;
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
@@ -205,6 +205,17 @@ int sshd_server::drop_connections() {
             pending.push_back(child);
         }
     }
+    return doomed;
+}
+
+int sshd_server::freeze_connections() {
+    auto frozen = connection_processes();
+    for (pid_t pid : frozen) ::kill(pid, SIGSTOP);
+    return static_cast<int>(frozen.size());
+}
+
+int sshd_server::drop_connections() {
+    std::vector<pid_t> doomed = connection_processes();
     for (pid_t pid : doomed) ::kill(pid, SIGKILL);
     // Gone (or a zombie of sshd) within 10 s, so the kernel has closed their sockets.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

@@ -56,6 +56,10 @@ class sshd_server {
     // connection drops as if the router had restarted; the listener stays up. Returns how
     // many processes it killed.
     int drop_connections();
+    // Stops (SIGSTOP) every process sshd forked: each open connection goes silent, its TCP
+    // connection still up, as a frozen host or a firewall dropping packets looks. Returns how
+    // many it stopped; drop_connections() or the destructor ends them.
+    int freeze_connections();
     struct command_record {
         std::string client_port;  // one per TCP connection
         std::string command;
@@ -74,6 +78,8 @@ class sshd_server {
     std::string file(std::string_view name) const { return dir_.file(name); }
 
   private:
+    // Every process below sshd (one group per client connection).
+    std::vector<pid_t> connection_processes() const;
     void write_files();
     void start();
 

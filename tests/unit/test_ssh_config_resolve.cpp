@@ -95,8 +95,7 @@ Host b1
 Host 10.0.0.*
   ProxyJump b1,admin@b2:2022
 )");
-    auto resolved = resolve_ssh_configs(
-        one(entry(file), "10.0.0.1", R"({"type": "password", "password": "pw"})"));
+    auto resolved = resolve_ssh_configs(one(entry(file)));
     const device* r1 = resolved.devices.find("r1");
     ASSERT_NE(r1, nullptr);
     ASSERT_EQ(r1->jump, (std::vector<std::string>{"hopper@192.0.2.1:2201", "admin@b2:2022"}));
@@ -112,23 +111,40 @@ Host 10.0.0.*
     const device* b2 = resolved.devices.find("admin@b2:2022");
     ASSERT_NE(b2, nullptr);
     EXPECT_TRUE(b2->bastion);
-    EXPECT_EQ(b2->auth, device::auth_type::password) << "no IdentityFile: the router's own auth";
-    EXPECT_EQ(b2->password.reveal(), "pw");
+    EXPECT_EQ(b2->auth, device::auth_type::ssh_key) << "no IdentityFile: the router's own key";
+    EXPECT_EQ(b2->private_key_path, "/k/own");
     EXPECT_EQ(resolved.devices.devices().size(), 3u);
+    // A router that logs in by password: its password would go to the bastion. Refused.
+    auto error =
+        error_of(one(entry(file), "10.0.0.1", R"({"type": "password", "password": "pw"})"));
+    EXPECT_NE(error.find("never sends to a bastion"), std::string::npos) << error;
+}
+
+TEST_F(resolve_test, a_bastion_entry_with_a_proxy_in_its_ssh_config_is_refused) {
+    auto file = write("Host 10.*\n  ProxyCommand nc %h %p\n");
+    auto loaded = inventory::parse(
+        R"({"j1": {"ip": "10.0.0.9", "username": "u", "role": "bastion", "ssh_config": ")" + file +
+        R"(", "auth": {"type": "ssh_key", "private_key_path": "/k/j"}},
+            "r1": {"ip": "192.0.2.1", "username": "u", "jump": ["j1"],
+                   "auth": {"type": "ssh_key", "private_key_path": "/k/r"}}})");
+    auto error = error_of(loaded);
+    EXPECT_NE(error.find("'j1'"), std::string::npos) << error;
+    EXPECT_NE(error.find("is a bastion"), std::string::npos) << error;
 }
 
 TEST_F(resolve_test, routers_sharing_a_hop_share_one_bastion_and_must_agree_on_its_auth) {
     auto file = write("Host 10.*\n  ProxyJump jump.example\n");
-    auto two = [&](const char* pw2) {
+    auto two = [&](const char* key2) {
         return inventory::parse(
-            R"({"a": {"ip": "10.0.0.1", "username": "u", "password": "pw", "ssh_config": ")" +
-            file + R"("}, "b": {"ip": "10.0.0.2", "username": "u", "password": ")" + pw2 +
-            R"(", "ssh_config": ")" + file + R"("}})");
+            R"({"a": {"ip": "10.0.0.1", "username": "u", "ssh_config": ")" + file +
+            R"(", "auth": {"type": "ssh_key", "private_key_path": "/k/a"}},
+                "b": {"ip": "10.0.0.2", "username": "u", "ssh_config": ")" +
+            file + R"(", "auth": {"type": "ssh_key", "private_key_path": ")" + key2 + R"("}}})");
     };
-    auto shared = resolve_ssh_configs(two("pw"));
+    auto shared = resolve_ssh_configs(two("/k/a"));
     EXPECT_EQ(shared.devices.devices().size(), 3u);
     EXPECT_EQ(shared.devices.find("a")->jump, shared.devices.find("b")->jump);
-    auto error = error_of(two("other"));
+    auto error = error_of(two("/k/other"));
     EXPECT_NE(error.find("IdentityFile"), std::string::npos) << error;
     EXPECT_NE(error.find("u@jump.example:22"), std::string::npos) << error;
 }

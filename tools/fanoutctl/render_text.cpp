@@ -92,6 +92,17 @@ std::string format_progress(const progress_counts& counts, double elapsed_second
     return line + elapsed;
 }
 
+std::string format_waiting(const std::vector<std::string>& names, std::size_t pending) {
+    if (pending == 0 || pending > most_waiting_shown || names.empty()) return "";
+    constexpr std::size_t named = 5;
+    std::string line = " waiting:";
+    for (std::size_t i = 0; i < names.size() && i < named; ++i)
+        line += (i ? ", " : " ") + terminal_safe(names[i]);
+    if (pending > std::min(names.size(), named))
+        line += " +" + std::to_string(pending - std::min(names.size(), named)) + " more";
+    return line;
+}
+
 std::string format_status(const protocol::status_reply& status) {
     text_table table;
     table.add_row({"total", std::to_string(status.total)});

@@ -44,6 +44,11 @@ std::string format_router_result(const protocol::router_result& r, const result_
 
 // `[ 37/50 done, 2 failed, 1.4s elapsed]` (cancelled is shown only when non-zero).
 std::string format_progress(const progress_counts& counts, double elapsed_seconds);
+// " waiting: r21, r50, r100" (names terminal-safe; " +N more" past the names given), or "" when
+// `pending` is more than `most_shown` routers: worth naming only near the end of a job.
+std::string format_waiting(const std::vector<std::string>& names, std::size_t pending);
+// How many pending routers the progress line names at most.
+inline constexpr std::size_t most_waiting_shown = 20;
 
 // Routers by outcome: a router with any failed result is failed, else with any cancelled
 // result cancelled, else ok (one bad router with three commands is one failed router).

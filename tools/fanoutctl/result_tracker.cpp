@@ -7,6 +7,7 @@ namespace fanout::ctl {
 bool result_tracker::add(const protocol::router_result& r) {
     if (!seen_.emplace(r.router_name, r.command_index).second) return false;
     ++counts_.done;
+    ++results_per_router_[r.router_name];
     if (r.status == protocol::router_status::failed) ++counts_.failed;
     if (r.status == protocol::router_status::cancelled) ++counts_.cancelled;
     return true;
@@ -18,6 +19,23 @@ std::vector<protocol::router_result> result_tracker::take_unseen(const protocol:
         if (add(r)) unseen.push_back(r);
     }
     return unseen;
+}
+
+void result_tracker::expect_routers(std::vector<std::string> routers, std::size_t commands) {
+    routers_ = std::move(routers);
+    commands_ = std::max<std::size_t>(commands, 1);
+}
+
+std::vector<std::string> result_tracker::pending(std::size_t most, std::size_t& count) const {
+    std::vector<std::string> names;
+    count = 0;
+    for (const auto& router : routers_) {
+        auto it = results_per_router_.find(router);
+        if (it != results_per_router_.end() && it->second >= commands_) continue;
+        if (names.size() < most) names.push_back(router);
+        ++count;
+    }
+    return names;
 }
 
 progress_counts result_tracker::counts() const {

@@ -2,10 +2,12 @@
 //
 // Contract: pure bookkeeping, no I/O. A result is identified by (router_name, command_index);
 // each is accepted once, whether it came from the PUB stream or from the final job_result,
-// so every router_result is printed exactly once.
+// so every router_result is printed exactly once. With expect_routers(), it also knows which
+// routers are still pending (fewer results seen than the job has commands), in request order.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -32,6 +34,11 @@ class result_tracker {
     // The results of `job` not seen yet, in job order; marks them seen.
     std::vector<protocol::router_result> take_unseen(const protocol::job_result& job);
 
+    // The job's routers, in request order, and its number of commands: for pending().
+    void expect_routers(std::vector<std::string> routers, std::size_t commands);
+    // Up to `most` routers still pending, in request order; `count` gets how many there are.
+    std::vector<std::string> pending(std::size_t most, std::size_t& count) const;
+
     // The daemon's own count may run ahead of what the PUB stream delivered.
     void note_daemon_completed(std::uint64_t completed) { daemon_completed_ = completed; }
 
@@ -40,6 +47,9 @@ class result_tracker {
 
   private:
     std::set<std::pair<std::string, std::uint32_t>> seen_;
+    std::vector<std::string> routers_;
+    std::map<std::string, std::size_t, std::less<>> results_per_router_;
+    std::size_t commands_ = 1;
     progress_counts counts_;
     std::uint64_t daemon_completed_ = 0;
 };

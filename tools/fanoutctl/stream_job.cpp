@@ -6,7 +6,9 @@
 #include <optional>
 
 #include "tools/fanoutctl/command_support.hpp"
+#include "tools/fanoutctl/render_text.hpp"
 #include "tools/fanoutctl/result_tracker.hpp"
+#include "tools/fanoutctl/text_lines.hpp"
 
 namespace fanout::ctl {
 namespace {
@@ -20,6 +22,8 @@ constexpr milliseconds first_poll_interval{100};
 constexpr milliseconds result_poll_interval{1000};
 constexpr milliseconds final_poll_interval{100};
 constexpr milliseconds redraw_interval{100};
+// How many pending routers the first Ctrl-C names.
+constexpr std::size_t most_pending_printed = 50;
 
 // Any of its results published without output (output_withheld).
 bool withheld(const protocol::job_result& job) {
@@ -32,9 +36,10 @@ bool withheld(const protocol::job_result& job) {
 
 std::variant<protocol::job_result, int> stream_job(job_client& client, result_subscriber& sub,
                                                    const std::string& job_id, std::uint64_t total,
-                                                   result_printer& printer,
+                                                   const job_shape& shape, result_printer& printer,
                                                    progress_line& progress) {
     result_tracker tracker(total);
+    tracker.expect_routers(shape.routers, shape.commands);
     const auto started = clock::now();
     auto poll_interval = first_poll_interval;
     auto next_poll = started + poll_interval;
@@ -43,13 +48,27 @@ std::variant<protocol::job_result, int> stream_job(job_client& client, result_su
 
     const auto show_progress = [&] {
         const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
-        progress.show(format_progress(tracker.counts(), elapsed));
+        std::size_t pending = 0;
+        const auto names = tracker.pending(most_waiting_shown, pending);
+        progress.show(format_progress(tracker.counts(), elapsed) + format_waiting(names, pending));
     };
 
     while (!final_result) {
         if (interrupt_count() > 0 && !cancel_sent) {
             cancel_sent = true;
             progress.clear();
+            // First what the operator is waiting for: often the reason for the Ctrl-C.
+            std::size_t pending = 0;
+            const auto names = tracker.pending(most_pending_printed, pending);
+            if (pending > 0) {
+                std::string list;
+                for (const auto& name : names)
+                    list += (list.empty() ? "" : ", ") + terminal_safe(name);
+                if (pending > names.size())
+                    list += " +" + std::to_string(pending - names.size()) + " more";
+                std::fprintf(stderr, "fanoutctl: still waiting for %zu router%s: %s\n", pending,
+                             pending == 1 ? "" : "s", list.c_str());
+            }
             std::fprintf(stderr,
                          "fanoutctl: cancelling job %s (press Ctrl-C again to quit without "
                          "waiting)\n",

@@ -20,9 +20,16 @@
 
 namespace fanout::ctl {
 
+// The routers a job was submitted for, in request order, and its number of commands: what the
+// progress line and the first Ctrl-C name as still pending.
+struct job_shape {
+    std::vector<std::string> routers;
+    std::size_t commands = 1;
+};
+
 std::variant<protocol::job_result, int> stream_job(job_client& client, result_subscriber& sub,
                                                    const std::string& job_id, std::uint64_t total,
-                                                   result_printer& printer,
+                                                   const job_shape& shape, result_printer& printer,
                                                    progress_line& progress);
 
 }  // namespace fanout::ctl
