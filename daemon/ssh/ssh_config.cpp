@@ -52,7 +52,7 @@ bool shell_safe(const std::string& value) {
     if (value.empty()) return false;
     for (char c : value)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
-              c == ':' || c == '[' || c == ']' || c == '@'))
+              c == ':' || c == '@'))  // no [ ]: a shell would glob them
             return false;
     return true;
 }

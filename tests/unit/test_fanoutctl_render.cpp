@@ -156,6 +156,15 @@ TEST(FanoutctlText, ProgressLinePadsDoneToTheWidthOfTotal) {
               "[5/9 done, 1 failed, 3 cancelled, 2.0s elapsed]");
 }
 
+TEST(FanoutctlText, TheProgressLineNamesPendingRoutersNearTheEnd) {
+    EXPECT_EQ(format_waiting({"r21", "r50", "r100"}, 3), " waiting: r21, r50, r100");
+    EXPECT_EQ(format_waiting({"a", "b", "c", "d", "e", "f", "g"}, 7),
+              " waiting: a, b, c, d, e +2 more");
+    EXPECT_EQ(format_waiting({"a"}, most_waiting_shown + 1), "") << "too many to be worth naming";
+    EXPECT_EQ(format_waiting({}, 0), "");
+    EXPECT_EQ(format_waiting({"r\x1b[2J"}, 1), " waiting: r?[2J") << "terminal-safe";
+}
+
 TEST(FanoutctlText, SummaryTableCountsEveryOutcome) {
     auto failed = make_result("r2", router_status::failed);
     failed.error = protocol::router_error{error_kind::connect, "connection refused"};
@@ -429,6 +438,19 @@ TEST(FanoutctlTracker, EachResultIsAcceptedOnceFromEitherPath) {
     EXPECT_EQ(c.cancelled, 1u);
     EXPECT_TRUE(tracker.all_seen());
     EXPECT_TRUE(tracker.take_unseen(job).empty());
+}
+
+TEST(FanoutctlTracker, PendingRoutersAreThoseWithoutEveryResultInRequestOrder) {
+    result_tracker tracker(6);
+    tracker.expect_routers({"r3", "r1", "r2"}, 2);
+    tracker.add(make_result("r1", router_status::success));
+    tracker.add(make_result("r1", router_status::failed, 1));
+    tracker.add(make_result("r2", router_status::success));
+    std::size_t count = 0;
+    EXPECT_EQ(tracker.pending(10, count), (std::vector<std::string>{"r3", "r2"}));
+    EXPECT_EQ(count, 2u);
+    EXPECT_EQ(tracker.pending(1, count), (std::vector<std::string>{"r3"}));
+    EXPECT_EQ(count, 2u) << "the count is of all pending routers, not of the names returned";
 }
 
 TEST(FanoutctlTracker, DaemonCountCanRunAheadOfTheStream) {
