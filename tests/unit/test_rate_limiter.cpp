@@ -48,7 +48,7 @@ TEST(rate_limiter, a_cancel_ends_the_wait) {
 TEST(rate_limiter, slots_given_back_by_cancelled_takes_are_free_again) {
     fanout::daemon::jump::rate_limiter limit(10.0, 1.0);  // one per 100 ms
     const auto t0 = fanout::daemon::jump::rate_limiter::clock::now();
-    for (int i = 0; i < 100; ++i) limit.reserve(t0);  // a big job books 10 s ahead
+    for (int i = 0; i < 100; ++i) limit.reserve(t0);    // a big job books 10 s ahead
     for (int i = 0; i < 100; ++i) limit.give_back(t0);  // ... and is cancelled
     EXPECT_EQ(limit.reserve(t0), t0) << "the next job must not wait for the cancelled schedule";
 }
