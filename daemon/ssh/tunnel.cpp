@@ -11,10 +11,10 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <deque>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
