@@ -5,8 +5,9 @@
 // Contract: thread-safe. Each take() is given the next free slot in time (a virtual schedule,
 // GCRA), `burst` slots may be taken at once, and waits until its slot, in short sleeps that
 // notice `cancelled` (false: cancelled; the slot is given back, so a cancelled job's
-// thousand waiting routers do not hold the next job back by their whole schedule). Rate 0: no limit, take() returns
-// at once. Fair in arrival order of the calls; never more than rate × t + burst takes in t.
+// thousand waiting routers do not hold the next job back by their whole schedule). Rate 0: no
+// limit, take() returns at once. Fair in arrival order of the calls; never more than rate × t +
+// burst takes in t.
 #pragma once
 
 #include <atomic>

@@ -52,9 +52,10 @@ class resolver {
                 // A bastion's own stream is its TCP connection: the hub runs no ProxyCommand
                 // for it and follows only the routers' chains.
                 if (d.bastion && (!d.proxy_command.empty() || !d.jump.empty()))
-                    fail(d, "is a bastion, and its ssh_config gives it a ProxyCommand or "
-                            "ProxyJump, which bastions cannot use: list the whole chain in "
-                            "each router's \"jump\" instead");
+                    fail(d,
+                         "is a bastion, and its ssh_config gives it a ProxyCommand or "
+                         "ProxyJump, which bastions cannot use: list the whole chain in "
+                         "each router's \"jump\" instead");
             }
             out.push_back(std::move(d));
         }
