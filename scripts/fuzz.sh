@@ -8,7 +8,8 @@
 #   json_data          JSON → msgpack
 # New interesting inputs go to build-fuzz/corpus/<target>/; the repo's seed corpus is never
 # modified. A crash, a sanitizer report, a timeout or a memory blow-up fails the run and leaves
-# the reproducer in build-fuzz/ (crash-*, oom-*, timeout-*). FUZZ_TARGETS="a b" runs only those.
+# the reproducer in build-fuzz/ (crash-*, oom-*, timeout-*). FUZZ_TARGETS="a b" runs only those;
+# --build-only builds the targets and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,7 @@ seconds=$((total / ${#targets[@]}))
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++ -DFANOUT_FUZZ=ON -DFANOUT_BUILD_TESTS=OFF >/dev/null
 cmake --build build-fuzz --target "${targets[@]/#/fuzz_}"
+[ "${1:-}" != --build-only ] || exit 0
 cd build-fuzz
 for target in "${targets[@]}"; do
   mkdir -p "corpus/$target"

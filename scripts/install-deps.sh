@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ pkg-config clang-format clang-tidy
+  ccache  # lets the package build reuse the test build's objects (scripts/test.sh)
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev libssh-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libcli11-dev libsystemd-dev libsodium-dev
   libpugixml-dev  # NETCONF XML: daemon/netconf and fleetsim
