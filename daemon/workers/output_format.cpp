@@ -47,9 +47,9 @@ void apply_format(protocol::router_result& r, output_format format) {
     limits.max_input_bytes = std::clamp<std::size_t>(r.output.size(), 1, 0xFFFFFFFFu);
     auto parsed = json_to_msgpack(r.output, limits);
     if (auto* error = std::get_if<json_data_error>(&parsed)) {
-        fail_parse(r, "the output is not valid JSON" +
-                          (error->offset ? " at byte " + std::to_string(*error->offset) : "") +
-                          ": " + error->message);
+        // A syntax error's message already says "not JSON at byte N: ..."; others do not.
+        fail_parse(r, "the output is " +
+                          (error->offset ? error->message : "not valid JSON: " + error->message));
         return;
     }
     r.data = std::move(std::get<std::string>(parsed));

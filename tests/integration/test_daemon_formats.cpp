@@ -143,6 +143,8 @@ TEST(daemon_formats_faults, output_that_does_not_parse_or_was_cut_fails_with_kin
     auto one = expect_reply<job_result>(small_jobs.request(submit, 60s));
     ASSERT_TRUE(one.results.at(0).error);
     EXPECT_EQ(one.results.at(0).error->kind, error_kind::parse);
-    EXPECT_NE(one.results.at(0).error->message.find("not valid JSON at byte"), std::string::npos)
-        << one.results.at(0).error->message;
+    const std::string& message = one.results.at(0).error->message;
+    EXPECT_EQ(message.rfind("the output is not JSON at byte 0: ", 0), 0u) << message;
+    EXPECT_EQ(message.find("at byte", message.find("at byte") + 1), std::string::npos)
+        << "the offset is named once: " << message;
 }
