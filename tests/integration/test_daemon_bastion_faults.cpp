@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include "tests/support/bastion_setup.hpp"
 #include "tests/support/fanout_harness.hpp"
@@ -150,49 +151,84 @@ TEST(daemon_bastion_faults, a_bastion_with_a_changed_host_key_fails_with_host_ke
     EXPECT_EQ(bastion.logins(), 0u) << "no credentials offered to an unverified bastion";
 }
 
-// The routers are a second sshd (its ForceCommand logs every command), so the test can see
-// that no command ran twice.
-TEST(daemon_bastion_faults, a_bastion_session_killed_mid_job_fails_only_the_commands_in_flight) {
-    sshd_server bastion(bastion_sshd_config());
+namespace {
+
+// N routers on a second sshd (its ForceCommand logs every command, so a test can see that
+// none ran twice), all behind an sshd bastion `jump1`, and a fanoutd with `flags`.
+struct routers_behind_sshd_bastion {
+    sshd_server bastion{bastion_sshd_config()};
     sshd_server router;
     temp_dir dir;
-    std::string routers = "{";
-    for (int i = 1; i <= 8; ++i)
-        routers += std::string(i > 1 ? "," : "") + "\"r" + std::to_string(i) +
-                   R"(": {"ip": "127.0.0.1", "port": )" + std::to_string(router.port()) +
-                   R"(, "username": "root", "auth": {"type": "ssh_key", "private_key_path": ")" +
-                   router.client_key_path() + R"("}})";
-    std::ofstream(dir.file("routers.json")) << routers + "}";
-    auto inventory =
-        routers_behind(dir.file("routers.json"), {"jump1"},
-                       {{"jump1", "127.0.0.1", bastion.port(), bastion.client_key_path()}},
-                       dir.file("behind.json"));
-    auto known_hosts = merged_known_hosts({router.known_hosts_path(), bastion.known_hosts_path()},
-                                          dir.file("known_hosts.all"));
-    fanoutd_process d(dir, inventory, known_hosts,
-                      {"--max-sessions-per-router", "8", "--command-timeout", "60"});
-    client jobs(d.jobs());
+    std::optional<fanoutd_process> daemon;
 
-    auto accepted = expect_reply<fanout::protocol::accepted_reply>(
-        jobs.request(submit_of("in-flight", "sleep 20", router_names(1, 8), false)));
-    auto sleeping = [&] {
+    routers_behind_sshd_bastion(int routers, std::vector<std::string> flags) {
+        std::string entries = "{";
+        for (int i = 1; i <= routers; ++i)
+            entries +=
+                std::string(i > 1 ? "," : "") + "\"r" + std::to_string(i) +
+                R"(": {"ip": "127.0.0.1", "port": )" + std::to_string(router.port()) +
+                R"(, "username": "root", "auth": {"type": "ssh_key", "private_key_path": ")" +
+                router.client_key_path() + R"("}})";
+        std::ofstream(dir.file("routers.json")) << entries + "}";
+        auto inventory =
+            routers_behind(dir.file("routers.json"), {"jump1"},
+                           {{"jump1", "127.0.0.1", bastion.port(), bastion.client_key_path()}},
+                           dir.file("behind.json"));
+        auto known_hosts = merged_known_hosts(
+            {router.known_hosts_path(), bastion.known_hosts_path()}, dir.file("known_hosts.all"));
+        daemon.emplace(dir, inventory, known_hosts, std::move(flags));
+    }
+
+    // How many times the routers' sshd has run `command` so far.
+    long runs_of(const std::string& command) const {
         auto run = router.commands_run();
         return std::count_if(run.begin(), run.end(),
-                             [](const auto& c) { return c.command == "sleep 20"; });
-    };
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (sleeping() < 8) ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+                             [&](const auto& c) { return c.command == command; });
+    }
 
-    auto fault = std::chrono::steady_clock::now();
-    ASSERT_GT(bastion.drop_connections(), 0);
+    // Submits `command` to every router without waiting, and returns once all of them run it.
+    std::string start_on_all(client& jobs, const std::string& job_id, const std::string& command,
+                             int routers) const {
+        auto accepted = expect_reply<fanout::protocol::accepted_reply>(
+            jobs.request(submit_of(job_id, command, router_names(1, routers), false)));
+        const auto deadline = std::chrono::steady_clock::now() + 60s;
+        while (runs_of(command) < routers) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                ADD_FAILURE() << "only " << runs_of(command) << " routers started " << command;
+                break;
+            }
+        }
+        return accepted.job_id;
+    }
+};
+
+// Polls `status` until the job is done; fails the test past `limit_s` after `fault`.
+job_result wait_done(client& jobs, const std::string& job_id,
+                     std::chrono::steady_clock::time_point fault, double limit_s) {
     for (;;) {
         auto status = expect_reply<fanout::protocol::status_reply>(
-            jobs.request(fanout::protocol::status_request{accepted.job_id}));
+            jobs.request(fanout::protocol::status_request{job_id}));
         if (status.state == fanout::protocol::job_state::done) break;
-        ASSERT_LT(seconds_since(fault), 60.0);
+        if (seconds_since(fault) > limit_s) {
+            ADD_FAILURE() << "job " << job_id << " not done " << limit_s << " s after the fault";
+            break;
+        }
     }
-    auto killed =
-        expect_reply<job_result>(jobs.request(fanout::protocol::result_request{accepted.job_id}));
+    return expect_reply<job_result>(jobs.request(fanout::protocol::result_request{job_id}));
+}
+
+}  // namespace
+
+TEST(daemon_bastion_faults, a_bastion_session_killed_mid_job_fails_only_the_commands_in_flight) {
+    routers_behind_sshd_bastion site(8,
+                                     {"--max-sessions-per-router", "8", "--command-timeout", "60"});
+    client jobs(site.daemon->jobs());
+    auto job_id = site.start_on_all(jobs, "in-flight", "sleep 20", 8);
+    ASSERT_FALSE(HasFailure()) << "the routers never all started";
+
+    auto fault = std::chrono::steady_clock::now();
+    ASSERT_GT(site.bastion.drop_connections(), 0);
+    auto killed = wait_done(jobs, job_id, fault, 60.0);
     std::printf("bastion session killed: in-flight routers failed %.2f s after the fault\n",
                 seconds_since(fault));
     ASSERT_EQ(killed.results.size(), 8u);
@@ -202,73 +238,41 @@ TEST(daemon_bastion_faults, a_bastion_session_killed_mid_job_fails_only_the_comm
         EXPECT_EQ(x.error->kind, error_kind::channel) << x.error->message;
     }
     EXPECT_LT(seconds_since(fault), 15.0) << "well before the commands' 20 s";
-    EXPECT_EQ(sleeping(), 8) << "a command that was sent never runs again";
+    EXPECT_EQ(site.runs_of("sleep 20"), 8) << "a command that was sent never runs again";
 
     // The next job reconnects through a new bastion session.
-    const auto logins_before = bastion.logins();
+    const auto logins_before = site.bastion.logins();
     auto next = expect_reply<job_result>(
         jobs.request(submit_of("after-drop", "show version", router_names(1, 8)), 120s));
     for (const auto& x : next.results)
         EXPECT_EQ(x.status, router_status::success)
             << x.router_name << ": " << (x.error ? x.error->message : "");
-    EXPECT_GT(bastion.logins(), logins_before);
+    EXPECT_GT(site.bastion.logins(), logins_before);
     auto pong = expect_reply<pong_reply>(jobs.request(fanout::protocol::ping_request{}));
     ASSERT_TRUE(pong.bastions);
     EXPECT_GE(pong.bastions->dropped, 1u);
-    EXPECT_EQ(sleeping(), 8);
+    EXPECT_EQ(site.runs_of("sleep 20"), 8);
 }
 
 // A bastion that goes silent mid-job (frozen: its TCP connection stays up, nothing answers) is
 // found dead by its unanswered keepalives, not by the routers' command timeouts or the kernel's
 // retransmissions: the commands in flight fail within a few keepalive intervals.
 TEST(daemon_bastion_faults, a_bastion_frozen_mid_job_is_found_dead_by_its_keepalives) {
-    sshd_server bastion(bastion_sshd_config());
-    sshd_server router;
-    temp_dir dir;
-    std::string routers = "{";
-    for (int i = 1; i <= 4; ++i)
-        routers += std::string(i > 1 ? "," : "") + "\"r" + std::to_string(i) +
-                   R"(": {"ip": "127.0.0.1", "port": )" + std::to_string(router.port()) +
-                   R"(, "username": "root", "auth": {"type": "ssh_key", "private_key_path": ")" +
-                   router.client_key_path() + R"("}})";
-    std::ofstream(dir.file("routers.json")) << routers + "}";
-    auto inventory =
-        routers_behind(dir.file("routers.json"), {"jump1"},
-                       {{"jump1", "127.0.0.1", bastion.port(), bastion.client_key_path()}},
-                       dir.file("behind.json"));
-    auto known_hosts = merged_known_hosts({router.known_hosts_path(), bastion.known_hosts_path()},
-                                          dir.file("known_hosts.all"));
-    fanoutd_process d(
-        dir, inventory, known_hosts,
-        {"--max-sessions-per-router", "4", "--command-timeout", "120", "--session-keepalive", "1"});
-    client jobs(d.jobs());
-
-    auto accepted = expect_reply<fanout::protocol::accepted_reply>(
-        jobs.request(submit_of("frozen", "sleep 60", router_names(1, 4), false)));
-    auto sleeping = [&] {
-        auto run = router.commands_run();
-        return std::count_if(run.begin(), run.end(),
-                             [](const auto& c) { return c.command == "sleep 60"; });
-    };
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (sleeping() < 4) ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+    routers_behind_sshd_bastion site(4, {"--max-sessions-per-router", "4", "--command-timeout",
+                                         "120", "--session-keepalive", "1"});
+    client jobs(site.daemon->jobs());
+    auto job_id = site.start_on_all(jobs, "frozen", "sleep 60", 4);
+    ASSERT_FALSE(HasFailure()) << "the routers never all started";
 
     auto fault = std::chrono::steady_clock::now();
-    ASSERT_GT(bastion.freeze_connections(), 0);
-    for (;;) {
-        auto status = expect_reply<fanout::protocol::status_reply>(
-            jobs.request(fanout::protocol::status_request{accepted.job_id}));
-        if (status.state == fanout::protocol::job_state::done) break;
-        ASSERT_LT(seconds_since(fault), 40.0) << "the frozen bastion was never found dead";
-    }
+    ASSERT_GT(site.bastion.freeze_connections(), 0);
+    auto frozen = wait_done(jobs, job_id, fault, 40.0);
     std::printf("bastion frozen: in-flight routers failed %.2f s after the fault\n",
                 seconds_since(fault));
-    auto frozen =
-        expect_reply<job_result>(jobs.request(fanout::protocol::result_request{accepted.job_id}));
     for (const auto& x : frozen.results) {
         EXPECT_EQ(x.status, router_status::failed) << x.router_name;
         ASSERT_TRUE(x.error);
         EXPECT_EQ(x.error->kind, error_kind::channel) << x.error->message;
     }
-    bastion.drop_connections();  // the frozen processes
+    site.bastion.drop_connections();  // the frozen processes
 }
