@@ -20,9 +20,7 @@ class ssh_config_test : public ::testing::Test {
   protected:
     fanout::testing::temp_dir dir;
     std::string write(const std::string& text, const std::string& name = "config") {
-        auto path = dir.file(name);
-        std::ofstream(path) << text;
-        return path;
+        return dir.write(name, text);
     }
 };
 

@@ -17,9 +17,7 @@ class resolve_test : public ::testing::Test {
   protected:
     fanout::testing::temp_dir dir;
     std::string write(const std::string& text, const std::string& name = "config") {
-        auto path = dir.file(name);
-        std::ofstream(path) << text;
-        return path;
+        return dir.write(name, text);
     }
     // One router "r1" (key auth) with `extra` JSON members.
     inventory one(
