@@ -75,6 +75,7 @@ struct run_options {
     std::string job_id;                          // empty: generated client-side
     output_options output;
     bool no_progress = false;
+    std::string failed_from;  // --failed-from JOB: JOB's failed or cancelled routers (issue 13)
 };
 
 struct keygen_options {
@@ -84,6 +85,11 @@ struct keygen_options {
 struct job_query_options {
     std::string job_id;
     output_options output;  // `result` only
+};
+
+// `diff JOB_A JOB_B` (issue 13).
+struct diff_options {
+    std::string job_a, job_b;
 };
 
 struct replay_options {
