@@ -194,7 +194,9 @@ TEST_F(fanoutctl_clientops, failed_from_runs_exactly_the_failed_routers) {
     EXPECT_EQ(routers_of(run), names{"r5"});
     for (const auto& line : run.lines) {
         auto object = nlohmann::json::parse(line);
-        if (object.at("type") == "router_result") EXPECT_EQ(object.at("command"), "show version");
+        if (object.at("type") == "router_result") {
+            EXPECT_EQ(object.at("command"), "show version");
+        }
     }
 }
 

@@ -92,15 +92,28 @@ std::variant<std::vector<std::string>, int> select_routers(
         if (auto* code = std::get_if<int>(&fetched)) return *code;
         inventory = std::move(std::get<inventory_list>(fetched));
     }
+    if (rerun && !terms.exclude.empty()) {
+        // --failed-from with -x: leave the excluded ones out here, so that excluding every
+        // failed router is "nothing to run", not a usage error.
+        auto excluded = resolve_selection({terms.exclude, {}, {}},
+                                          inventory ? *inventory : inventory_list{});
+        if (auto* error = std::get_if<selection_error>(&excluded))
+            return report_usage_error("run: " + error->message);
+        const auto& out = std::get<std::vector<std::string>>(excluded);
+        std::erase_if(terms.literal, [&](const std::string& name) {
+            return std::find(out.begin(), out.end(), name) != out.end();
+        });
+        terms.exclude.clear();
+        if (terms.literal.empty()) {
+            std::fprintf(stderr, "fanoutctl: job %s: -x leaves none of its failed routers; "
+                         "nothing to run\n", options.failed_from.c_str());
+            return static_cast<int>(exit_ok);
+        }
+    }
     auto resolved = resolve_selection(terms, inventory ? *inventory : inventory_list{});
     if (auto* error = std::get_if<selection_error>(&resolved))
         return report_usage_error("run: " + error->message);
     auto& names = std::get<std::vector<std::string>>(resolved);
-    if (names.empty() && rerun) {
-        std::fprintf(stderr, "fanoutctl: job %s: -x leaves none of its failed routers; nothing "
-                     "to run\n", options.failed_from.c_str());
-        return static_cast<int>(exit_ok);
-    }
     if (names.empty()) return report_usage_error("run: fanoutd's inventory has no routers");
     return std::move(names);
 }
