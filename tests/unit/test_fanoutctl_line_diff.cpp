@@ -87,6 +87,10 @@ TEST(line_diff, scripts_are_shortest_on_random_inputs) {
         auto edits = diff_lines(a, b);
         ASSERT_TRUE(edits);
         expect_valid(a, b, *edits);
+        // As `diff -u`: in each run of changes, the removed lines come first.
+        for (std::size_t i = 1; i < edits->size(); ++i)
+            EXPECT_FALSE((*edits)[i - 1].op == line_op::add && (*edits)[i].op == line_op::remove)
+                << "round " << round;
         EXPECT_EQ(changes(*edits), a.size() + b.size() - 2 * lcs_length(a, b)) << "round " << round;
     }
 }

@@ -122,13 +122,6 @@ std::optional<std::vector<line_edit>> diff_lines(const std::vector<std::string_v
     }
     for (std::size_t i = 0; i < suffix; ++i)
         edits.push_back({line_op::keep, prefix + n + i, prefix + m + i});
-    // In each run of changes, removed lines first, as `diff -u` shows them.
-    for (auto run = edits.begin(); run != edits.end();) {
-        auto end = std::find_if(run, edits.end(),
-                                [](const line_edit& e) { return e.op == line_op::keep; });
-        std::stable_partition(run, end, [](const line_edit& e) { return e.op == line_op::remove; });
-        run = end == edits.end() ? end : end + 1;
-    }
     return edits;
 }
 

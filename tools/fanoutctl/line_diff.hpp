@@ -3,7 +3,8 @@
 //
 // Contract: pure, no I/O. split_lines cuts on '\n' (a final newline ends the last line, it
 // does not start an empty one). diff_lines returns a shortest edit script turning `a` into
-// `b`, in order, every line of both sides appearing once; the common first and last lines are
+// `b`, in order, every line of both sides appearing once, removed lines before added ones in
+// each run of changes (as `diff -u`); the common first and last lines are
 // matched before the search. Its cost is bounded: it gives up (nullopt) when more than
 // `limits.max_edits` lines differ, or when, after the common first and last lines, a side
 // still has more than `limits.max_lines` lines; memory is O(max_edits^2) 32-bit numbers at
