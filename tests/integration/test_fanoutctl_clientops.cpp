@@ -213,8 +213,8 @@ TEST_F(fanoutctl_clientops, failed_from_with_nothing_to_run_exits_0) {
     EXPECT_EQ(clean.code, 0) << clean.text();
     EXPECT_TRUE(clean.has("job diff-a: no router failed or was cancelled; nothing to run"))
         << clean.text();
-    auto excluded = ctl({"run", "--failed-from", "diff-b", "-x", "r5"},
-                        child_process::capture::stderr_stream);
+    auto excluded =
+        ctl({"run", "--failed-from", "diff-b", "-x", "r5"}, child_process::capture::stderr_stream);
     EXPECT_EQ(excluded.code, 0) << excluded.text();
     EXPECT_TRUE(excluded.has("nothing to run")) << excluded.text();
 }
@@ -224,7 +224,8 @@ TEST_F(fanoutctl_clientops, failed_from_refuses_r_and_unknown_jobs) {
                       child_process::capture::stderr_stream);
     EXPECT_EQ(with_r.code, 2) << with_r.text();
     EXPECT_TRUE(with_r.has("does not combine with -r")) << with_r.text();
-    auto unknown = ctl({"run", "--failed-from", "no-such-job"}, child_process::capture::stderr_stream);
+    auto unknown =
+        ctl({"run", "--failed-from", "no-such-job"}, child_process::capture::stderr_stream);
     EXPECT_EQ(unknown.code, 2) << unknown.text();
 }
 
@@ -232,9 +233,9 @@ TEST_F(fanoutctl_clientops, failed_from_refuses_r_and_unknown_jobs) {
 // has ended, the same resubmit says it already ran.
 TEST(fanoutctl_resubmit, a_job_still_running_is_followed_not_shown_as_old) {
     fleet_and_daemon f(2, {"--fault", "r2=hang_auth"});
-    const std::vector<std::string> run = {"run",     "-r",       "r[1-2]",       "--job-id",
-                                          "slow-1",  "--timeout", "120",          "--no-progress",
-                                          "show",    "version"};
+    const std::vector<std::string> run = {"run",    "-r",        "r[1-2]", "--job-id",
+                                          "slow-1", "--timeout", "120",    "--no-progress",
+                                          "show",   "version"};
     child_process first(ctl_argv(f.daemon.jobs(), f.daemon.results(), run),
                         child_process::capture::stderr_stream);
     client jobs(f.daemon.jobs());

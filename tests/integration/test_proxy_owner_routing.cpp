@@ -22,7 +22,8 @@ class proxy_owner_routing : public ::testing::Test {
   protected:
     void SetUp() override {
         for (int i = 0; i < 2; ++i) {
-            members.push_back(std::make_unique<pool_member>(proxy, routers, args{"--workers", "4"}));
+            members.push_back(
+                std::make_unique<pool_member>(proxy, routers, args{"--workers", "4"}));
             direct.push_back(std::make_unique<client>(members[i]->jobs()));
         }
     }

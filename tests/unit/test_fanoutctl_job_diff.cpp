@@ -49,10 +49,10 @@ TEST(job_diff, identical_jobs_have_no_change) {
 }
 
 TEST(job_diff, routers_with_the_same_change_share_a_group) {
-    const auto a = job({ok("r1", "a\nb\n"), ok("r2", "a\nb\n"), ok("r3", "a\nb\n"),
-                        ok("r4", "a\nb\n")});
-    const auto b = job({ok("r1", "a\nB\n"), ok("r2", "a\nb\n"), ok("r3", "a\nB\n"),
-                        ok("r4", "a\nc\n")});
+    const auto a =
+        job({ok("r1", "a\nb\n"), ok("r2", "a\nb\n"), ok("r3", "a\nb\n"), ok("r4", "a\nb\n")});
+    const auto b =
+        job({ok("r1", "a\nB\n"), ok("r2", "a\nb\n"), ok("r3", "a\nB\n"), ok("r4", "a\nc\n")});
     const auto d = diff_jobs(a, b);
     ASSERT_EQ(d.changed.size(), 2u);
     EXPECT_EQ(d.changed[0].routers, (names{"r1", "r3"}));  // largest group first
@@ -112,12 +112,12 @@ TEST(job_diff, routers_in_one_job_only_are_listed_apart) {
 
 TEST(job_diff, multi_command_jobs_compare_per_command) {
     const std::vector<std::string> commands{"show version", "show system uptime"};
-    const auto a = job({ok("r1", "v1\n", 0), ok("r1", "up 1\n", 1), ok("r2", "v1\n", 0),
-                        ok("r2", "up 1\n", 1)},
-                       commands);
-    const auto b = job({ok("r1", "v1\n", 0), ok("r1", "up 2\n", 1), ok("r2", "v2\n", 0),
-                        ok("r2", "up 2\n", 1)},
-                       commands);
+    const auto a = job(
+        {ok("r1", "v1\n", 0), ok("r1", "up 1\n", 1), ok("r2", "v1\n", 0), ok("r2", "up 1\n", 1)},
+        commands);
+    const auto b = job(
+        {ok("r1", "v1\n", 0), ok("r1", "up 2\n", 1), ok("r2", "v2\n", 0), ok("r2", "up 2\n", 1)},
+        commands);
     const auto d = diff_jobs(a, b);
     ASSERT_EQ(d.changed.size(), 2u);
     EXPECT_EQ(d.changed[0].command_index, 0u);

@@ -98,8 +98,12 @@ job_diff diff_jobs(const protocol::job_result& a, const protocol::job_result& b,
             auto [it, added] = index.emplace(key{i, before, after, diff}, out.changed.size());
             if (added) {
                 const auto command = command_at(b, i);
-                out.changed.push_back({{}, i, command.empty() ? command_at(a, i) : command,
-                                       before, after, std::move(diff)});
+                out.changed.push_back({{},
+                                       i,
+                                       command.empty() ? command_at(a, i) : command,
+                                       before,
+                                       after,
+                                       std::move(diff)});
             }
             out.changed[it->second].routers.push_back(name);
         }

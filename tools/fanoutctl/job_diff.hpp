@@ -32,9 +32,7 @@ struct job_diff {
     std::vector<diff_group> changed;
     std::vector<std::string> only_in_a, only_in_b, unchanged;
     bool commands_differ = false;  // the jobs' command lists differ
-    bool any_change() const {
-        return !changed.empty() || !only_in_a.empty() || !only_in_b.empty();
-    }
+    bool any_change() const { return !changed.empty() || !only_in_a.empty() || !only_in_b.empty(); }
 };
 
 job_diff diff_jobs(const protocol::job_result& a, const protocol::job_result& b,

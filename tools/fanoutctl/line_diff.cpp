@@ -109,10 +109,8 @@ std::optional<std::vector<line_edit>> diff_lines(const std::vector<std::string_v
     edits.reserve(prefix + suffix + n + m);
     for (std::size_t i = 0; i < prefix; ++i) edits.push_back({line_op::keep, i, i});
     if (n == 0 || m == 0) {
-        for (std::size_t i = 0; i < n; ++i)
-            edits.push_back({line_op::remove, prefix + i, prefix});
-        for (std::size_t j = 0; j < m; ++j)
-            edits.push_back({line_op::add, prefix, prefix + j});
+        for (std::size_t i = 0; i < n; ++i) edits.push_back({line_op::remove, prefix + i, prefix});
+        for (std::size_t j = 0; j < m; ++j) edits.push_back({line_op::add, prefix, prefix + j});
     } else {
         const hashed_side ha(a), hb(b);
         const auto max_d = static_cast<std::int32_t>(std::min(limits.max_edits, n + m));

@@ -73,9 +73,10 @@ std::variant<inventory_list, int> fetch_inventory(job_client& client) {
     return std::move(routers->routers);
 }
 
-std::variant<std::vector<std::string>, int> select_routers(
-    const run_options& options, job_client& client, std::optional<inventory_list>& inventory,
-    const std::optional<rerun_plan>& rerun) {
+std::variant<std::vector<std::string>, int> select_routers(const run_options& options,
+                                                           job_client& client,
+                                                           std::optional<inventory_list>& inventory,
+                                                           const std::optional<rerun_plan>& rerun) {
     selection_terms terms{options.router_arguments, {}, options.exclude_arguments};
     if (rerun) terms.literal = rerun->routers;  // --failed-from
     if (!options.routers_file.empty()) {
@@ -95,8 +96,8 @@ std::variant<std::vector<std::string>, int> select_routers(
     if (rerun && !terms.exclude.empty()) {
         // --failed-from with -x: leave the excluded ones out here, so that excluding every
         // failed router is "nothing to run", not a usage error.
-        auto excluded = resolve_selection({terms.exclude, {}, {}},
-                                          inventory ? *inventory : inventory_list{});
+        auto excluded =
+            resolve_selection({terms.exclude, {}, {}}, inventory ? *inventory : inventory_list{});
         if (auto* error = std::get_if<selection_error>(&excluded))
             return report_usage_error("run: " + error->message);
         const auto& out = std::get<std::vector<std::string>>(excluded);
@@ -105,8 +106,10 @@ std::variant<std::vector<std::string>, int> select_routers(
         });
         terms.exclude.clear();
         if (terms.literal.empty()) {
-            std::fprintf(stderr, "fanoutctl: job %s: -x leaves none of its failed routers; "
-                         "nothing to run\n", options.failed_from.c_str());
+            std::fprintf(stderr,
+                         "fanoutctl: job %s: -x leaves none of its failed routers; "
+                         "nothing to run\n",
+                         options.failed_from.c_str());
             return static_cast<int>(exit_ok);
         }
     }
@@ -179,8 +182,10 @@ int run_command(const global_options& global, const run_options& options) {
         if (auto* code = std::get_if<int>(&job)) return *code;
         rerun = rerun_of(std::get<protocol::job_result>(job));
         if (rerun->routers.empty()) {
-            std::fprintf(stderr, "fanoutctl: job %s: no router failed or was cancelled; nothing "
-                         "to run\n", options.failed_from.c_str());
+            std::fprintf(stderr,
+                         "fanoutctl: job %s: no router failed or was cancelled; nothing "
+                         "to run\n",
+                         options.failed_from.c_str());
             return exit_ok;
         }
     }
