@@ -73,9 +73,9 @@ struct run_options {
     std::optional<double> timeout;               // seconds per router per command
     std::string format = "text";                 // --format: text, json or xml
     std::string job_id;                          // empty: generated client-side
+    std::string failed_from;  // --failed-from JOB: JOB's failed or cancelled routers (issue 13)
     output_options output;
     bool no_progress = false;
-    std::string failed_from;  // --failed-from JOB: JOB's failed or cancelled routers (issue 13)
 };
 
 struct keygen_options {
