@@ -65,6 +65,8 @@ struct output_options {
 };
 
 struct run_options {
+    // --failed-from JOB: JOB's failed or cancelled routers (issue 13)
+    std::string failed_from;
     std::vector<std::string> router_arguments;   // each `-r`: names, node sets, globs, @groups, all
     std::vector<std::string> exclude_arguments;  // each `-x`, the same syntax
     std::string routers_file;                    // `-`: stdin
@@ -73,7 +75,6 @@ struct run_options {
     std::optional<double> timeout;               // seconds per router per command
     std::string format = "text";                 // --format: text, json or xml
     std::string job_id;                          // empty: generated client-side
-    std::string failed_from;  // --failed-from JOB: JOB's failed or cancelled routers (issue 13)
     output_options output;
     bool no_progress = false;
 };
