@@ -303,23 +303,6 @@ int run_cli(int argc, char** argv) {
     auto* cancel_cmd = add_query("cancel", "cancel a job",
                                  "Routers not started yet are cancelled; routers in flight are "
                                  "aborted.\nPrints the job's status after the cancel.");
-    // issue 13: compare two jobs
-    diff_options diff;
-    auto* diff_cmd = app.add_subcommand("diff", "show what changed per router between two jobs");
-    diff_cmd->add_option("job_a", diff.job_a, "the earlier job id")->required();
-    diff_cmd->add_option("job_b", diff.job_b, "the later job id")->required();
-    diff_cmd->add_flag("--json", global.json, "print the comparison as one JSON object");
-    diff_cmd->footer(
-        "\nFetches both ended jobs' results and prints, per command, each change as a unified\n"
-        "diff (JOB_A's output -> JOB_B's) under the node set of the routers that changed the\n"
-        "same way; a status change (ok -> FAILED) is named in the group's heading. Then the\n"
-        "routers in only one job, and the unchanged ones. Past 1000 changed lines (or 50000\n"
-        "lines on a side) a router's diff is only \"outputs differ (N vs M lines)\".\n"
-        "\nExit codes: 0 nothing changed, 1 something changed (as diff(1)), 2 usage or request\n"
-        "error (a job unknown or not ended), 3 no reply or connection trouble.\n"
-        "\nExamples:\n  fanoutctl diff nightly-41 nightly-42\n"
-        "  fanoutctl diff --json nightly-41 nightly-42 | jq -r '.groups[].node_set'\n" +
-        std::string(global_note));
 
     auto* routers_cmd = app.add_subcommand("routers", "list fanoutd's inventory (no secrets)");
     routers_cmd->add_flag("--json", global.json, "print the reply as one JSON object");
@@ -347,6 +330,23 @@ int run_cli(int argc, char** argv) {
         "\nExamples:\n  fanoutctl keygen --out /etc/fanout/server.key     # for fanoutd\n"
         "  fanoutctl keygen --out ~/.config/fanout/client.key # then copy client.key.pub\n"
         "                                                     # into fanoutd's --curve-clients\n");
+    // issue 13: compare two jobs
+    diff_options diff;
+    auto* diff_cmd = app.add_subcommand("diff", "show what changed per router between two jobs");
+    diff_cmd->add_option("job_a", diff.job_a, "the earlier job id")->required();
+    diff_cmd->add_option("job_b", diff.job_b, "the later job id")->required();
+    diff_cmd->add_flag("--json", global.json, "print the comparison as one JSON object");
+    diff_cmd->footer(
+        "\nFetches both ended jobs' results and prints, per command, each change as a unified\n"
+        "diff (JOB_A's output -> JOB_B's) under the node set of the routers that changed the\n"
+        "same way; a status change (ok -> FAILED) is named in the group's heading. Then the\n"
+        "routers in only one job, and the unchanged ones. Past 1000 changed lines (or 50000\n"
+        "lines on a side) a router's diff is only \"outputs differ (N vs M lines)\".\n"
+        "\nExit codes: 0 nothing changed, 1 something changed (as diff(1)), 2 usage or request\n"
+        "error (a job unknown or not ended), 3 no reply or connection trouble.\n"
+        "\nExamples:\n  fanoutctl diff nightly-41 nightly-42\n"
+        "  fanoutctl diff --json nightly-41 nightly-42 | jq -r '.groups[].node_set'\n" +
+        std::string(global_note));
     replay_options replay;
     auto* replay_cmd = app.add_subcommand(
         "replay", "print the router results fanoutd still keeps after a seq number");
