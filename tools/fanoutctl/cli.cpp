@@ -62,6 +62,7 @@ const char* const run_footer =
     "  fanoutctl run -r @core -x r21 --collapse show system uptime\n"
     "  fanoutctl run -r 'edge-*' --prefix show chassis alarms | grep -i major\n"
     "  fanoutctl run -r all --brief --out-dir /tmp/ver show version\n"
+    "  fanoutctl run --failed-from nightly-42 -x r21      # again where nightly-42 failed\n"
     "  fanoutctl run -r r1 -r r2 -c 'show version' -c 'show interfaces terse'\n"
     "  grep -v spare core.txt | fanoutctl run --routers-file - --timeout 30 show chassis alarms\n"
     "  fanoutctl run -r all --json show version | jq -r 'select(.type==\"router_result\")"
@@ -266,6 +267,11 @@ int run_cli(int argc, char** argv) {
     run_cmd->add_option(
         "--job-id", run.job_id,
         "job id, 1-64 chars of [A-Za-z0-9_:-], no dot (default: ctl-<host>-<pid>-<ms>)");
+    // issue 13: re-run what failed
+    run_cmd->add_option("--failed-from", run.failed_from,
+                        "run on the routers that failed or were cancelled in this ended job, "
+                        "with its commands unless others are given (not with -r; -x applies; "
+                        "none failed: exit 0, nothing run)");
     run_cmd
         ->add_option("--format", run.format,
                      "what each router returns: text, or Junos's json (parsed into `data`) or "
@@ -324,6 +330,23 @@ int run_cli(int argc, char** argv) {
         "\nExamples:\n  fanoutctl keygen --out /etc/fanout/server.key     # for fanoutd\n"
         "  fanoutctl keygen --out ~/.config/fanout/client.key # then copy client.key.pub\n"
         "                                                     # into fanoutd's --curve-clients\n");
+    // issue 13: compare two jobs
+    diff_options diff;
+    auto* diff_cmd = app.add_subcommand("diff", "show what changed per router between two jobs");
+    diff_cmd->add_option("job_a", diff.job_a, "the earlier job id")->required();
+    diff_cmd->add_option("job_b", diff.job_b, "the later job id")->required();
+    diff_cmd->add_flag("--json", global.json, "print the comparison as one JSON object");
+    diff_cmd->footer(
+        "\nFetches both ended jobs' results and prints, per command, each change as a unified\n"
+        "diff (JOB_A's output -> JOB_B's) under the node set of the routers that changed the\n"
+        "same way; a status change (ok -> FAILED) is named in the group's heading. Then the\n"
+        "routers in only one job, and the unchanged ones. Past 1000 changed lines (or 50000\n"
+        "lines on a side) a router's diff is only \"outputs differ (N vs M lines)\".\n"
+        "\nExit codes: 0 nothing changed, 1 something changed (as diff(1)), 2 usage or request\n"
+        "error (a job unknown or not ended), 3 no reply or connection trouble.\n"
+        "\nExamples:\n  fanoutctl diff nightly-41 nightly-42\n"
+        "  fanoutctl diff --json nightly-41 nightly-42 | jq -r '.groups[].node_set'\n" +
+        std::string(global_note));
     replay_options replay;
     auto* replay_cmd = app.add_subcommand(
         "replay", "print the router results fanoutd still keeps after a seq number");
@@ -378,6 +401,7 @@ int run_cli(int argc, char** argv) {
     if (*status_cmd) return status_command(global, query);
     if (*result_cmd) return result_command(global, query);
     if (*cancel_cmd) return cancel_command(global, query);
+    if (*diff_cmd) return diff_command(global, diff);  // issue 13
     if (*routers_cmd) return routers_command(global);
     if (*ping_cmd) return ping_command(global);
     if (*replay_cmd) return replay_command(global, replay);

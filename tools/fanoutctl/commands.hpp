@@ -16,5 +16,6 @@ int routers_command(const global_options& global);
 int ping_command(const global_options& global);
 int keygen_command(const keygen_options& options);
 int replay_command(const global_options& global, const replay_options& options);
+int diff_command(const global_options& global, const diff_options& options);
 
 }  // namespace fanout::ctl

@@ -65,6 +65,8 @@ struct output_options {
 };
 
 struct run_options {
+    // --failed-from JOB: JOB's failed or cancelled routers (issue 13)
+    std::string failed_from;
     std::vector<std::string> router_arguments;   // each `-r`: names, node sets, globs, @groups, all
     std::vector<std::string> exclude_arguments;  // each `-x`, the same syntax
     std::string routers_file;                    // `-`: stdin
@@ -84,6 +86,11 @@ struct keygen_options {
 struct job_query_options {
     std::string job_id;
     output_options output;  // `result` only
+};
+
+// `diff JOB_A JOB_B` (issue 13).
+struct diff_options {
+    std::string job_a, job_b;
 };
 
 struct replay_options {

@@ -8,6 +8,7 @@
 #include "tools/fanoutctl/command_support.hpp"
 #include "tools/fanoutctl/commands.hpp"
 #include "tools/fanoutctl/exit_codes.hpp"
+#include "tools/fanoutctl/job_query.hpp"
 #include "tools/fanoutctl/render_json.hpp"
 #include "tools/fanoutctl/render_text.hpp"
 #include "tools/fanoutctl/result_printer.hpp"
@@ -26,7 +27,7 @@ int ask(const global_options& global, request_kind kind, const protocol::request
         std::string_view expected, OnReply on_reply) {
     job_client client(global.jobs_endpoint, global.reply_timeout(kind), global.curve,
                       global.retries_for(kind));
-    auto outcome = client.request(request);
+    auto outcome = request_job_owner(client, request);  // a job's owner, also in a pool
     if (auto* failure = std::get_if<client_failure>(&outcome))
         return report_client_failure(*failure);
     auto& reply = std::get<protocol::reply>(outcome);
@@ -53,7 +54,7 @@ protocol::status_reply settled_status(const global_options& global, protocol::st
     while (status.state == protocol::job_state::running &&
            std::chrono::steady_clock::now() < give_up) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a poll interval
-        auto outcome = client.request(protocol::status_request{status.job_id});
+        auto outcome = request_job_owner(client, protocol::status_request{status.job_id});
         auto* reply = std::get_if<protocol::reply>(&outcome);
         auto* fresh = reply ? std::get_if<protocol::status_reply>(reply) : nullptr;
         if (!fresh) break;
@@ -79,7 +80,7 @@ int cancel_command(const global_options& global, const job_query_options& option
 int result_command(const global_options& global, const job_query_options& options) {
     job_client client(global.jobs_endpoint, global.reply_timeout(request_kind::read_only),
                       global.curve, global.retries_for(request_kind::read_only));
-    auto outcome = client.request(protocol::result_request{options.job_id});
+    auto outcome = request_job_owner(client, protocol::result_request{options.job_id});
     if (auto* failure = std::get_if<client_failure>(&outcome))
         return report_client_failure(*failure);
     auto& reply = std::get<protocol::reply>(outcome);

@@ -8,7 +8,9 @@
 #include "tools/fanoutctl/command_support.hpp"
 #include "tools/fanoutctl/commands.hpp"
 #include "tools/fanoutctl/exit_codes.hpp"
+#include "tools/fanoutctl/failed_from.hpp"
 #include "tools/fanoutctl/job_id.hpp"
+#include "tools/fanoutctl/job_query.hpp"
 #include "tools/fanoutctl/out_dir.hpp"
 #include "tools/fanoutctl/router_list.hpp"
 #include "tools/fanoutctl/router_select.hpp"
@@ -24,8 +26,10 @@ bool has_blank(const std::string& s) {
     return s.find_first_of(" \t") != std::string::npos;
 }
 
-// -c commands, then the positional words joined into one command (as pdsh and clush do).
-std::variant<std::vector<std::string>, int> commands_of(const run_options& options) {
+// -c commands, then the positional words joined into one command (as pdsh and clush do);
+// none given: `rerun`'s (--failed-from), when set.
+std::variant<std::vector<std::string>, int> commands_of(const run_options& options,
+                                                        const std::optional<rerun_plan>& rerun) {
     std::vector<std::string> commands = options.commands;
     if (std::count_if(options.words.begin(), options.words.end(), has_blank) > 1)
         return report_usage_error(
@@ -34,6 +38,7 @@ std::variant<std::vector<std::string>, int> commands_of(const run_options& optio
     std::string joined;
     for (const auto& word : options.words) joined += (joined.empty() ? "" : " ") + word;
     if (!joined.empty()) commands.push_back(joined);
+    if (commands.empty() && rerun) commands = rerun->commands;
     if (commands.empty())
         return report_usage_error("run: no command given (for example: run -r r1 show version)");
     return commands;
@@ -68,9 +73,12 @@ std::variant<inventory_list, int> fetch_inventory(job_client& client) {
     return std::move(routers->routers);
 }
 
-std::variant<std::vector<std::string>, int> select_routers(
-    const run_options& options, job_client& client, std::optional<inventory_list>& inventory) {
+std::variant<std::vector<std::string>, int> select_routers(const run_options& options,
+                                                           job_client& client,
+                                                           std::optional<inventory_list>& inventory,
+                                                           const std::optional<rerun_plan>& rerun) {
     selection_terms terms{options.router_arguments, {}, options.exclude_arguments};
+    if (rerun) terms.literal = rerun->routers;  // --failed-from
     if (!options.routers_file.empty()) {
         auto names = read_routers_file(options.routers_file);
         if (auto* error = std::get_if<routers_file_error>(&names))
@@ -84,6 +92,26 @@ std::variant<std::vector<std::string>, int> select_routers(
         auto fetched = fetch_inventory(client);
         if (auto* code = std::get_if<int>(&fetched)) return *code;
         inventory = std::move(std::get<inventory_list>(fetched));
+    }
+    if (rerun && !terms.exclude.empty()) {
+        // --failed-from with -x: leave the excluded ones out here, so that excluding every
+        // failed router is "nothing to run", not a usage error.
+        auto excluded =
+            resolve_selection({terms.exclude, {}, {}}, inventory ? *inventory : inventory_list{});
+        if (auto* error = std::get_if<selection_error>(&excluded))
+            return report_usage_error("run: " + error->message);
+        const auto& out = std::get<std::vector<std::string>>(excluded);
+        std::erase_if(terms.literal, [&](const std::string& name) {
+            return std::find(out.begin(), out.end(), name) != out.end();
+        });
+        terms.exclude.clear();
+        if (terms.literal.empty()) {
+            std::fprintf(stderr,
+                         "fanoutctl: job %s: -x leaves none of its failed routers; "
+                         "nothing to run\n",
+                         options.failed_from.c_str());
+            return static_cast<int>(exit_ok);
+        }
     }
     auto resolved = resolve_selection(terms, inventory ? *inventory : inventory_list{});
     if (auto* error = std::get_if<selection_error>(&resolved))
@@ -109,6 +137,26 @@ void suggest_known_names(const protocol::error_reply& error, job_client& client,
     std::fputs(format_suggestions(error.routers, known).c_str(), stderr);
 }
 
+// An earlier submit's job: ended ("already ran at"), or still queued or running ("already
+// submitted at ...; still running, following it"), as its status says.
+void print_resubmit_notice(job_client& asker, const std::string& job_id, const std::string& at) {
+    auto outcome = request_job_owner(asker, protocol::status_request{job_id});
+    const auto* reply = std::get_if<protocol::reply>(&outcome);
+    const auto* status = reply ? std::get_if<protocol::status_reply>(reply) : nullptr;
+    const bool active = status && (status->state == protocol::job_state::queued ||
+                                   status->state == protocol::job_state::running);
+    if (active)
+        std::fprintf(stderr,
+                     "fanoutctl: job %s: already submitted at %s; still running, following it "
+                     "(use a new --job-id to run again)\n",
+                     job_id.c_str(), at.c_str());
+    else
+        std::fprintf(stderr,
+                     "fanoutctl: job %s: already ran at %s; showing its results (use a new "
+                     "--job-id to run again)\n",
+                     job_id.c_str(), at.c_str());
+}
+
 std::size_t longest(const std::vector<std::string>& names) {
     std::size_t width = 0;
     for (const auto& n : names) width = std::max(width, n.size());
@@ -123,7 +171,25 @@ int run_command(const global_options& global, const run_options& options) {
     if (!options.output.out_dir.empty())
         if (auto problem = prepare_out_dir(options.output.out_dir); !problem.empty())
             return report_usage_error(problem);
-    auto commands_or_code = commands_of(options);
+    // --failed-from JOB: JOB's failed and cancelled routers, and its commands unless given.
+    std::optional<rerun_plan> rerun;
+    if (!options.failed_from.empty()) {
+        if (!options.router_arguments.empty() || !options.routers_file.empty())
+            return report_usage_error(
+                "run: --failed-from chooses the routers; it does not combine with -r or "
+                "--routers-file (use -x to leave some out)");
+        auto job = fetch_ended_job(global, options.failed_from, "run --failed-from");
+        if (auto* code = std::get_if<int>(&job)) return *code;
+        rerun = rerun_of(std::get<protocol::job_result>(job));
+        if (rerun->routers.empty()) {
+            std::fprintf(stderr,
+                         "fanoutctl: job %s: no router failed or was cancelled; nothing "
+                         "to run\n",
+                         options.failed_from.c_str());
+            return exit_ok;
+        }
+    }
+    auto commands_or_code = commands_of(options, rerun);
     if (auto* code = std::get_if<int>(&commands_or_code)) return *code;
     const auto commands = std::move(std::get<std::vector<std::string>>(commands_or_code));
 
@@ -136,7 +202,7 @@ int run_command(const global_options& global, const run_options& options) {
     job_client client(global.jobs_endpoint, global.reply_timeout(request_kind::change),
                       global.curve, global.retries_for(request_kind::change));
     std::optional<inventory_list> inventory;
-    auto selected = select_routers(options, client, inventory);
+    auto selected = select_routers(options, client, inventory, rerun);
     if (auto* code = std::get_if<int>(&selected)) return *code;
     const auto routers = std::move(std::get<std::vector<std::string>>(selected));
 
@@ -169,12 +235,8 @@ int run_command(const global_options& global, const run_options& options) {
     auto* accepted = std::get_if<protocol::accepted_reply>(&reply);
     if (!accepted) return report_unexpected_reply(reply, "accepted");
     // fanoutd answered with a job it already had. After a resend of ours that is our own
-    // first attempt's job; answered the first time, it is an earlier run's.
-    if (!accepted->first_accepted_at.empty() && client.attempts() == 1)
-        std::fprintf(stderr,
-                     "fanoutctl: job %s: already ran at %s; showing its results (use a new "
-                     "--job-id to run again)\n",
-                     accepted->job_id.c_str(), local_time(accepted->first_accepted_at).c_str());
+    // first attempt's job; answered the first time, it is an earlier submit's (see below).
+    const bool earlier_submit = !accepted->first_accepted_at.empty() && client.attempts() == 1;
 
     // In a pool only the owner knows the job: ask it directly (its own endpoint is plain, as
     // pool daemons cannot use CURVE; with CURVE options, keep asking at --jobs).
@@ -189,6 +251,9 @@ int run_command(const global_options& global, const run_options& options) {
         owner.emplace(accepted->control_endpoint, global.reply_timeout(request_kind::change),
                       std::nullopt, global.retries_for(request_kind::change));
     const auto total = accepted->total;
+    if (earlier_submit)
+        print_resubmit_notice(owner ? *owner : client, accepted->job_id,
+                              local_time(accepted->first_accepted_at));
 
     if (!global.json) {
         std::printf("job %s accepted: %zu router%s x %zu command%s\n", accepted->job_id.c_str(),

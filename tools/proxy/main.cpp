@@ -92,7 +92,8 @@ std::optional<proxy_config> parse(int argc, char** argv, int& exit_code) {
         "Use tcp:// backends: a full daemon is skipped once its pipe fills, and over ipc:// "
         "the kernel buffers thousands of requests first. status/result/cancel through the "
         "proxy reach any daemon (not_found unless it owns the job): ask the owner at the "
-        "control_endpoint its accepted reply names (fanoutctl run does). The proxy never "
+        "control_endpoint its accepted reply names (fanoutctl run does; fanoutctl status, "
+        "result and cancel resend a not_found until the owner answers). The proxy never "
         "parses messages; it holds no inventory and no "
         "credentials. Exit codes: 0 stopped by SIGTERM/SIGINT, 1 cannot bind, 2 usage or "
         "CURVE key error.");
