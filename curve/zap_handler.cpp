@@ -42,8 +42,8 @@ zap_policy named_policy(std::map<std::string, std::string> named_keys) {
 }  // namespace
 
 zap_handler::zap_handler(zmq::context_t& context, std::map<std::string, std::string> named_keys)
-    : zap_handler(context, {{std::string(curve::client_zap_domain),
-                             named_policy(std::move(named_keys))}}) {}
+    : zap_handler(context,
+                  {{std::string(curve::client_zap_domain), named_policy(std::move(named_keys))}}) {}
 
 zap_handler::zap_handler(zmq::context_t& context, std::map<std::string, zap_policy> policies)
     : sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::rep)})),

@@ -137,9 +137,8 @@ struct daemon::parts {
         : settings(std::move(c)),
           journal_file(open_journal(settings)),
           log(journal_file ? std::make_unique<journal_log>(*journal_file) : nullptr),
-          audit_file(settings.audit_log.empty()
-                         ? nullptr
-                         : std::make_unique<audit_log>(settings.audit_log)),
+          audit_file(settings.audit_log.empty() ? nullptr
+                                                : std::make_unique<audit_log>(settings.audit_log)),
           audit(audit_file.get()),
           context(1),
           server_keys(load_server_keys(settings.curve)),

@@ -183,7 +183,8 @@ submit_request read_submit(const map_reader& m, const request_limits& limits) {
         if (!value) fail(error_code::bad_request, "format: must be text, json or xml");
         submit.format = *value;
     }
-    if (const auto* by = m.find_non_nil("requested_by")) submit.requested_by = read_requested_by(*by);
+    if (const auto* by = m.find_non_nil("requested_by"))
+        submit.requested_by = read_requested_by(*by);
     return submit;
 }
 

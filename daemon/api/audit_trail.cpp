@@ -1,7 +1,7 @@
 #include "daemon/api/audit_trail.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace fanout::daemon {
 namespace {
@@ -20,11 +20,11 @@ bool audit_trail::ready() {
 void audit_trail::submitted(const audit_principal& who, const std::string& job_id,
                             const std::vector<std::string>& commands, std::size_t routers,
                             bool resubmit, std::chrono::system_clock::time_point received) {
-    spdlog::info("audit: job {} {} by {}{}: {} routers, commands {}", job_id,
-                 resubmit ? "submitted again (same content, not run again)" : "accepted", who.by,
-                 requested(who), routers,
-                 nlohmann::json(commands).dump(-1, ' ', false,
-                                               nlohmann::json::error_handler_t::replace));
+    spdlog::info(
+        "audit: job {} {} by {}{}: {} routers, commands {}", job_id,
+        resubmit ? "submitted again (same content, not run again)" : "accepted", who.by,
+        requested(who), routers,
+        nlohmann::json(commands).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     if (file_) file_->append(submit_record(who, job_id, commands, routers, resubmit, received));
 }
 

@@ -161,7 +161,8 @@ std::variant<protocol::accepted_reply, error_reply> request_handler::admit(
             (bastion.empty() ? std::string()
                              : " ('" + bastion + "' is a bastion, which jobs cannot target)") +
             "; the job was rejected";
-        return error_reply{error_code::unknown_routers, message, request.job_id, std::move(unknown)};
+        return error_reply{error_code::unknown_routers, message, request.job_id,
+                           std::move(unknown)};
     }
     spec.commands = request.commands;  // kept for the audit record
     return tasks_.submit(std::move(spec));

@@ -27,8 +27,8 @@
 #include <string_view>
 
 #include "daemon/admission/command_policy.hpp"
-#include "daemon/api/audit_trail.hpp"
 #include "daemon/admission/inventory.hpp"
+#include "daemon/api/audit_trail.hpp"
 #include "daemon/scheduling/scheduler.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/messages.hpp"

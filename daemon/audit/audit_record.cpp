@@ -13,8 +13,7 @@ using nlohmann::json;
 
 json base(std::string_view event,
           std::chrono::system_clock::time_point at = std::chrono::system_clock::now()) {
-    return json{{"time", iso8601_utc(at)},
-                {"event", std::string(event)}};
+    return json{{"time", iso8601_utc(at)}, {"event", std::string(event)}};
 }
 
 void add_principal(json& record, const audit_principal& who) {

@@ -22,10 +22,12 @@ scheduler::scheduler(scheduler_limits limits, result_sink& sink, job_log* log,
       demand_(demand ? *demand : no_demand_) {}
 
 protocol::status_reply scheduler::status_of(const job& j) const {
-    return protocol::status_reply{
+    auto s = protocol::status_reply{
         j.id,         j.state,  j.total_results(), j.recorded,
-        j.successful, j.failed, identity_.node,    identity_.control_endpoint,
-        j.submitted_by, j.requested_by};
+        j.successful, j.failed, identity_.node,    identity_.control_endpoint};
+    s.submitted_by = j.submitted_by;  // audit (issue 14)
+    s.requested_by = j.requested_by;
+    return s;
 }
 
 std::optional<protocol::status_reply> scheduler::status(const std::string& job_id) {

@@ -93,6 +93,13 @@ struct audit_fleet {
     }
 };
 
+// The error a reply is (expect_reply throws on errors); a default one when it is not an error.
+p::error_reply error_of(const p::reply& r) {
+    EXPECT_TRUE(std::holds_alternative<p::error_reply>(r)) << "not an error reply";
+    return std::holds_alternative<p::error_reply>(r) ? std::get<p::error_reply>(r)
+                                                     : p::error_reply{};
+}
+
 p::submit_request submit(std::string id, std::string command, std::vector<std::string> routers,
                          bool wait, std::optional<std::string> requested_by = std::nullopt) {
     auto s = submit_of(std::move(id), std::move(command), std::move(routers), wait);
@@ -106,10 +113,10 @@ TEST(daemon_audit, without_curve_every_event_is_one_record_of_local_and_nothing_
     audit_fleet f;
     std::string replies;
     {
-        fanoutd_process d(f.dir, f.routers.devices_json(), f.routers.known_hosts(),
-                          {"--audit-log", f.audit, "--log-level", "trace", "--connect-timeout",
-                           "5"},
-                          {{}, f.log});
+        fanoutd_process d(
+            f.dir, f.routers.devices_json(), f.routers.known_hosts(),
+            {"--audit-log", f.audit, "--log-level", "trace", "--connect-timeout", "5"},
+            {{}, f.log});
         client jobs(d.jobs());
         auto raw = [&](const p::request& r) {
             jobs.send_frames({p::encode_request(r)});
@@ -124,8 +131,7 @@ TEST(daemon_audit, without_curve_every_event_is_one_record_of_local_and_nothing_
         EXPECT_EQ(done.submitted_by, "local");
         EXPECT_EQ(done.requested_by, "CHG-100");
         // A refused one.
-        auto refused =
-            expect_reply<p::error_reply>(raw(submit("b1", "request system reboot", {"r1"}, false)));
+        auto refused = error_of(raw(submit("b1", "request system reboot", {"r1"}, false)));
         EXPECT_EQ(refused.code, p::error_code::forbidden_command);
         // A held job, cancelled.
         expect_reply<p::accepted_reply>(raw(submit("c1", "show version", {"r3"}, false, "CHG-3")));
@@ -145,8 +151,8 @@ TEST(daemon_audit, without_curve_every_event_is_one_record_of_local_and_nothing_
             argv.insert(argv.end(), tail.begin(), tail.end());
             return run_quietly(argv, &ctl_out);
         };
-        EXPECT_EQ(ctl({}, {"run", "--no-progress", "--job-id", "ctl1", "--requested-by",
-                           "CHG-flag", "-r", "r1", "show version"}),
+        EXPECT_EQ(ctl({}, {"run", "--no-progress", "--job-id", "ctl1", "--requested-by", "CHG-flag",
+                           "-r", "r1", "show version"}),
                   0);
         EXPECT_EQ(ctl({"FANOUT_REQUESTED_BY=CHG-env"},
                       {"run", "--no-progress", "--job-id", "ctl2", "-r", "r2", "show version"}),
@@ -183,17 +189,24 @@ TEST(daemon_audit, without_curve_every_event_is_one_record_of_local_and_nothing_
                 EXPECT_EQ(r.at("routers"), 3);
                 EXPECT_EQ(r.at("commands"), json({"show version"}));
             }
-            if (r.at("job_id") == "ctl1") EXPECT_EQ(r.at("requested_by"), "CHG-flag");
-            if (r.at("job_id") == "ctl2") EXPECT_EQ(r.at("requested_by"), "CHG-env");
+            if (r.at("job_id") == "ctl1") {
+                EXPECT_EQ(r.at("requested_by"), "CHG-flag");
+            }
+            if (r.at("job_id") == "ctl2") {
+                EXPECT_EQ(r.at("requested_by"), "CHG-env");
+            }
         }
-        if (r.at("event") == "refusal") EXPECT_EQ(r.at("code"), "forbidden_command");
+        if (r.at("event") == "refusal") {
+            EXPECT_EQ(r.at("code"), "forbidden_command");
+        }
         if (r.at("event") == "job_end" && r.at("job_id") == "a1") {
             EXPECT_EQ(r.at("state"), "done");
             EXPECT_EQ(r.at("failed"), 1);
             EXPECT_EQ(r.at("submitted_by"), "local");
         }
-        if (r.at("event") == "job_end" && r.at("job_id") == "c1")
+        if (r.at("event") == "job_end" && r.at("job_id") == "c1") {
             EXPECT_EQ(r.at("state"), "cancelled");
+        }
     }
     const auto log = read_text(f.log);
     expect_no_secret(log, "fanoutd's trace log");
@@ -250,7 +263,7 @@ TEST(daemon_audit, with_curve_the_client_is_named_by_its_key_file) {
         EXPECT_EQ(job.requested_by, "CHG-k");
         auto status = expect_reply<p::status_reply>(jobs.request(p::status_request{"k1"}));
         EXPECT_EQ(status.submitted_by, "ops.pub");
-        expect_reply<p::error_reply>(jobs.request(submit("k2", "show version", {"nowhere"}, false)));
+        error_of(jobs.request(submit("k2", "show version", {"nowhere"}, false)));
         EXPECT_EQ(d.process().stop(SIGTERM), 0);
     }
     auto records = records_of(f.audit);
@@ -261,7 +274,9 @@ TEST(daemon_audit, with_curve_the_client_is_named_by_its_key_file) {
     EXPECT_EQ(count(records, "job_end", "k1"), 1u);
     EXPECT_EQ(count(records, "refusal", "k2"), 1u);
     for (const auto& r : records)
-        if (r.at("event") != "job_end") EXPECT_EQ(r.at("by"), "ops.pub");
+        if (r.at("event") != "job_end") {
+            EXPECT_EQ(r.at("by"), "ops.pub");
+        }
     const auto log = read_text(f.log);
     EXPECT_NE(log.find("audit: job k1 accepted by ops.pub"), std::string::npos) << log;
     EXPECT_NE(log.find("audit: refused a submit from ops.pub: unknown_routers"), std::string::npos);
@@ -282,7 +297,48 @@ TEST(daemon_audit, curve_encryption_only_names_the_client_by_its_key) {
                        "--curve-allow-any-client"},
                       {keys, ""});
     client jobs(d.jobs(), zmq::socket_type::dealer, keys);
-    auto job = expect_reply<p::job_result>(jobs.request(submit("z1", "show version", {"r1"}, true)));
+    auto job =
+        expect_reply<p::job_result>(jobs.request(submit("z1", "show version", {"r1"}, true)));
     EXPECT_EQ(job.submitted_by, anyone.public_key);
     EXPECT_EQ(records_of(f.audit).at(0).at("by"), anyone.public_key);
+}
+
+// submitted_by and requested_by are journaled with the job: after kill -9, read back record by
+// record and then from the compacted snapshot, an ended job and a resumed one still carry them.
+TEST(daemon_audit, who_survives_kill_9_with_a_state_dir) {
+    audit_fleet f;
+    auto start = [&] {
+        return std::make_unique<fanoutd_process>(
+            f.dir, f.routers.devices_json(), f.routers.known_hosts(),
+            args{"--state-dir", f.dir.file("state"), "--audit-log", f.audit, "--shutdown-grace",
+                 "0"});
+    };
+    auto daemon = start();
+    {
+        client jobs(daemon->jobs());
+        expect_reply<p::job_result>(
+            jobs.request(submit("ended", "show version", {"r1"}, true, "CHG-ended")));
+        expect_reply<p::accepted_reply>(
+            jobs.request(submit("held", "show version", {"r3"}, false, "CHG-held")));
+    }
+    for (int restart = 1; restart <= 2; ++restart) {
+        SCOPED_TRACE("restart " + std::to_string(restart));
+        EXPECT_EQ(daemon->process().stop(SIGKILL), 128 + SIGKILL);
+        daemon.reset();
+        daemon = start();
+        client jobs(daemon->jobs());
+        for (const auto& [id, why] : {std::pair{"ended", "CHG-ended"}, {"held", "CHG-held"}}) {
+            auto status = expect_reply<p::status_reply>(jobs.request(p::status_request{id}));
+            EXPECT_EQ(status.submitted_by, "local") << id;
+            EXPECT_EQ(status.requested_by, why) << id;
+        }
+        auto ended_job = expect_reply<p::job_result>(jobs.request(p::result_request{"ended"}));
+        EXPECT_EQ(ended_job.requested_by, "CHG-ended");
+    }
+    EXPECT_EQ(daemon->process().stop(SIGKILL), 128 + SIGKILL);
+    // The audit file saw each submit once; kill -9 loses no written record.
+    auto records = records_of(f.audit);
+    EXPECT_EQ(count(records, "submit", "ended"), 1u);
+    EXPECT_EQ(count(records, "submit", "held"), 1u);
+    EXPECT_EQ(count(records, "job_end", "ended"), 1u);
 }

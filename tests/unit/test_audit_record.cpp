@@ -39,16 +39,17 @@ TEST(audit_record, unset_optional_fields_are_left_out) {
                                   std::chrono::system_clock::now()));
     EXPECT_FALSE(r.contains("requested_by"));
     EXPECT_EQ(r.at("resubmit"), true);
-    auto refusal = parsed(refusal_record(
-        {"local", std::nullopt}, "", p::error_reply{p::error_code::bad_request, "type: bad", {}, {}}));
+    auto refusal =
+        parsed(refusal_record({"local", std::nullopt}, "",
+                              p::error_reply{p::error_code::bad_request, "type: bad", {}, {}}));
     EXPECT_FALSE(refusal.contains("job_id"));
     EXPECT_FALSE(refusal.contains("request"));
     EXPECT_FALSE(refusal.contains("requested_by"));
 }
 
 TEST(audit_record, a_refusal_names_its_code_message_and_sender) {
-    p::error_reply error{p::error_code::forbidden_command, "command \"reboot\" is forbidden\n",
-                         "job-3", {}};
+    p::error_reply error{
+        p::error_code::forbidden_command, "command \"reboot\" is forbidden\n", "job-3", {}};
     auto r = parsed(refusal_record({"Z85KEY", "CHG-1"}, "submit", error));
     EXPECT_EQ(r.at("event"), "refusal");
     EXPECT_EQ(r.at("request"), "submit");

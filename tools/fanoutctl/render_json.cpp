@@ -11,14 +11,11 @@ template <typename Message>
 ordered_json with_owner(ordered_json j, const Message& m) {
     if (!m.node.empty()) j["node"] = m.node;
     if (!m.control_endpoint.empty()) j["control_endpoint"] = m.control_endpoint;
-    return j;
-}
-
-// Audit (issue 14): `submitted_by` and `requested_by`, when the daemon sent them.
-template <typename Message>
-ordered_json with_audit(ordered_json j, const Message& m) {
-    if (!m.submitted_by.empty()) j["submitted_by"] = m.submitted_by;
-    if (!m.requested_by.empty()) j["requested_by"] = m.requested_by;
+    // Audit (issue 14): `submitted_by` and `requested_by` (status, job_result), when sent.
+    if constexpr (requires { m.submitted_by; }) {
+        if (!m.submitted_by.empty()) j["submitted_by"] = m.submitted_by;
+        if (!m.requested_by.empty()) j["requested_by"] = m.requested_by;
+    }
     return j;
 }
 
@@ -76,7 +73,7 @@ ordered_json to_json(const protocol::job_result& job) {
     j["summary"] = to_json(job.summary);
     j["results"] = ordered_json::array();
     for (const auto& r : job.results) j["results"].push_back(to_json(r));
-    j = with_audit(with_owner(std::move(j), job), job);
+    j = with_owner(std::move(j), job);
     if (!job.first_accepted_at.empty()) {
         j["resubmit"] = true;
         j["first_accepted_at"] = job.first_accepted_at;
@@ -85,14 +82,13 @@ ordered_json to_json(const protocol::job_result& job) {
 }
 
 ordered_json to_json(const protocol::status_reply& s) {
-    return with_audit(with_owner({{"type", "status"},
+    return with_owner({{"type", "status"},
                        {"job_id", s.job_id},
                        {"state", to_string(s.state)},
                        {"total", s.total},
                        {"completed", s.completed},
                        {"successful", s.successful},
                        {"failed", s.failed}},
-                      s),
                       s);
 }
 
