@@ -146,6 +146,24 @@ std::string public_key_from_argument(const std::string& key_or_file) {
 
 std::set<std::string> load_allow_list(const std::filesystem::path& directory) {
     std::set<std::string> keys;
+    for (auto& [key, name] : load_allow_list_names(directory)) keys.insert(key);
+    return keys;
+}
+
+namespace {
+
+// A file name fit to name a principal in logs, replies and the audit file (issue 14).
+bool printable_name(const std::string& name) {
+    if (name.empty() || name.size() > 255) return false;
+    for (unsigned char c : name)
+        if (c < 0x21 || c > 0x7e) return false;
+    return true;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> load_allow_list_names(const std::filesystem::path& directory) {
+    std::map<std::string, std::string> keys;
     std::error_code error;
     std::filesystem::directory_iterator it(directory, error);
     if (error)
@@ -153,7 +171,12 @@ std::set<std::string> load_allow_list(const std::filesystem::path& directory) {
                              error.message());
     for (const auto& entry : it) {
         if (entry.path().extension() != ".pub" || !entry.is_regular_file()) continue;
-        keys.insert(load_public_key(entry.path()));
+        auto key = load_public_key(entry.path());
+        auto name = entry.path().filename().string();
+        if (!printable_name(name)) name = key;
+        // One key in two files: the name that sorts first, whatever the directory order.
+        auto [it, added] = keys.emplace(key, name);
+        if (!added && name < it->second) it->second = name;
     }
     if (keys.empty())
         throw key_file_error("client key directory " + directory.string() +

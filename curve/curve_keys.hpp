@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -63,6 +64,11 @@ std::string load_public_key(const std::filesystem::path& file);
 // A public key given on a command line: a Z85 key itself, or the path of a public key file.
 std::string public_key_from_argument(const std::string& key_or_file);
 std::set<std::string> load_allow_list(const std::filesystem::path& directory);
+// The same keys, each with the name of its file (e.g. "ops.pub"), which the ZAP handler gives
+// as the connection's User-Id (issue 14). A name that is not 1-255 printable ASCII characters
+// without spaces is replaced by the key itself; a key in two files takes the name that sorts
+// first. Throws as load_allow_list.
+std::map<std::string, std::string> load_allow_list_names(const std::filesystem::path& directory);
 void write_key_pair(const std::filesystem::path& secret_file, const key_pair& keys);
 
 void apply_curve_server(void* socket, const key_pair& server,

@@ -31,6 +31,20 @@ zap_handler::zap_handler(zmq::context_t& context, std::optional<std::set<std::st
     : zap_handler(context, {{std::string(curve::client_zap_domain),
                              zap_policy{std::move(allowed_keys), "--curve-clients"}}}) {}
 
+namespace {
+
+zap_policy named_policy(std::map<std::string, std::string> named_keys) {
+    std::set<std::string> keys;
+    for (const auto& [key, name] : named_keys) keys.insert(key);
+    return zap_policy{std::move(keys), "--curve-clients", std::move(named_keys)};
+}
+
+}  // namespace
+
+zap_handler::zap_handler(zmq::context_t& context, std::map<std::string, std::string> named_keys)
+    : zap_handler(context,
+                  {{std::string(curve::client_zap_domain), named_policy(std::move(named_keys))}}) {}
+
 zap_handler::zap_handler(zmq::context_t& context, std::map<std::string, zap_policy> policies)
     : sockets_(std::make_unique<sockets>(sockets{zmq::socket_t(context, zmq::socket_type::rep)})),
       policies_(std::move(policies)) {
@@ -67,7 +81,7 @@ void zap_handler::answer_one() {
     std::vector<std::string> request;
     for (const auto& f : frames) request.push_back(f.to_string());
     auto status = judge(request);
-    std::string user_id = status == "200" ? curve::z85_of_binary_key(request[frame::key]) : "";
+    std::string user_id = status == "200" ? user_id_of(request) : "";
     std::string id = request.size() > frame::request_id ? request[frame::request_id] : "";
     const std::string reply[] = {"1.0",   id, status, status == "200" ? "OK" : "refused",
                                  user_id, ""};
@@ -75,6 +89,14 @@ void zap_handler::answer_one() {
         sockets_->rep.send(zmq::buffer(reply[i]), i + 1 < std::size(reply)
                                                       ? zmq::send_flags::sndmore
                                                       : zmq::send_flags::none);
+}
+
+std::string zap_handler::user_id_of(const std::vector<std::string>& request) const {
+    auto key = curve::z85_of_binary_key(request[frame::key]);
+    auto policy = policies_.find(request[frame::domain]);
+    if (policy == policies_.end()) return key;
+    auto name = policy->second.key_names.find(key);
+    return name == policy->second.key_names.end() ? key : name->second;
 }
 
 std::string zap_handler::judge(const std::vector<std::string>& request) {

@@ -11,6 +11,9 @@
 // - With an allow-list, a CURVE client whose public key is listed gets 200, any other client
 //   400 (and ZeroMQ drops the connection). Without one (encryption only), every CURVE client
 //   gets 200. Any other mechanism gets 400; a malformed request gets 500.
+// - An accepted client's ZAP reply carries a User-Id (ZeroMQ's "User-Id" message property on
+//   everything it sends): the policy's name for its key (the *.pub file name), else its Z85
+//   public key.
 // - Each refusal is logged at warn with the peer address, the client's Z85 public key and the
 //   option the allow-list came from;
 //   a client refused again within a minute (ZeroMQ clients reconnect) is counted, not logged,
@@ -39,6 +42,9 @@ namespace fanout::daemon {
 struct zap_policy {
     std::optional<std::set<std::string>> allowed_keys;  // Z85; nullopt: every CURVE client
     std::string source = "--curve-clients";             // named in refusal logs
+    // Audit (issue 14): the User-Id a ZAP reply gives an accepted key (its *.pub file name);
+    // a key not named here gets its Z85 text.
+    std::map<std::string, std::string> key_names{};
 };
 
 class zap_handler {
@@ -48,6 +54,8 @@ class zap_handler {
     zap_handler(zmq::context_t& context, std::map<std::string, zap_policy> policies);
     // One policy, for curve::client_zap_domain (fanoutd's sockets).
     zap_handler(zmq::context_t& context, std::optional<std::set<std::string>> allowed_keys);
+    // The same, with the allowed keys' names (key -> name, curve::load_allow_list_names).
+    zap_handler(zmq::context_t& context, std::map<std::string, std::string> named_keys);
     zap_handler(const zap_handler&) = delete;
     zap_handler& operator=(const zap_handler&) = delete;
     ~zap_handler();
@@ -65,6 +73,8 @@ class zap_handler {
     void answer_one();
     // The reply's status code for one request: "200", "400" or "500".
     std::string judge(const std::vector<std::string>& request);
+    // The User-Id of an accepted request (issue 14).
+    std::string user_id_of(const std::vector<std::string>& request) const;
     void note_refusal(const std::string& address, const std::string& client_key,
                       const std::string& source);
 

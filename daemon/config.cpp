@@ -282,6 +282,12 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     app.add_flag("--rerun-interrupted", c.rerun_interrupted,
                  "After a crash, run again the routers whose command was in flight, instead "
                  "of reporting them failed with error kind interrupted (needs --state-dir)");
+    app.add_option("--audit-log", c.audit_log,
+                   "Audit trail file (issue 14): one JSON line per submit, refusal, cancel and "
+                   "job end, synced before the reply (schema: docs/audit.md). Created 0600 and "
+                   "appended to; an existing file must not be readable by group or others. "
+                   "While it cannot be written (disk full), submits get busy. Default: none "
+                   "(the audit lines go to the log only)");
     app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();

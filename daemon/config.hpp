@@ -73,6 +73,7 @@ struct config {
 
     std::filesystem::path state_dir;  // empty: no journal, accepted jobs are lost on a crash
     bool rerun_interrupted = false;   // after a crash, run in-flight routers again
+    std::filesystem::path audit_log;  // --audit-log (issue 14); empty: the audit trail only logs
 
     std::string log_level = "info";
 

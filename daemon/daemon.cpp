@@ -9,6 +9,7 @@
 #include "daemon/api/intake.hpp"
 #include "daemon/api/publisher.hpp"
 #include "daemon/api/request_handler.hpp"
+#include "daemon/audit/audit_log.hpp"
 #include "daemon/journal/journal.hpp"
 #include "daemon/journal/journal_log.hpp"
 #include "daemon/journal/recovery.hpp"
@@ -33,15 +34,16 @@ std::unique_ptr<zap_handler> start_zap_handler(zmq::context_t& context,
                                                const config::curve_options& curve,
                                                const std::optional<curve::key_pair>& keys) {
     if (!keys) return nullptr;
-    std::optional<std::set<std::string>> allowed;
-    if (!curve.allow_any_client) allowed = curve::load_allow_list(curve.clients_dir);
-    if (allowed)
+    if (!curve.allow_any_client) {
+        // Named keys: a client's *.pub file name is its principal in the audit trail (issue 14).
+        auto allowed = curve::load_allow_list_names(curve.clients_dir);
         spdlog::info("CURVE on: server public key {}, {} allowed client key(s) from {}",
-                     keys->public_key, allowed->size(), curve.clients_dir.string());
-    else
-        spdlog::info("CURVE on, encryption only: server public key {}, any client key accepted",
-                     keys->public_key);
-    return std::make_unique<zap_handler>(context, std::move(allowed));
+                     keys->public_key, allowed.size(), curve.clients_dir.string());
+        return std::make_unique<zap_handler>(context, std::move(allowed));
+    }
+    spdlog::info("CURVE on, encryption only: server public key {}, any client key accepted",
+                 keys->public_key);
+    return std::make_unique<zap_handler>(context, std::optional<std::set<std::string>>());
 }
 
 // The pool connections' CURVE client credentials (--pool-curve-key, --pool-server-key).
@@ -101,6 +103,8 @@ struct daemon::parts {
     config settings;
     std::unique_ptr<journal> journal_file;  // first: a locked --state-dir fails before binding
     std::unique_ptr<journal_log> log;
+    std::unique_ptr<audit_log> audit_file;  // --audit-log (issue 14); a bad file stops start-up
+    audit_trail audit;                      // outlives intake and the publisher that record
     zmq::context_t context;
     std::optional<curve::key_pair> server_keys;
     std::unique_ptr<zap_handler> zap;  // outlives both CURVE sockets
@@ -133,6 +137,9 @@ struct daemon::parts {
         : settings(std::move(c)),
           journal_file(open_journal(settings)),
           log(journal_file ? std::make_unique<journal_log>(*journal_file) : nullptr),
+          audit_file(settings.audit_log.empty() ? nullptr
+                                                : std::make_unique<audit_log>(settings.audit_log)),
+          audit(audit_file.get()),
           context(1),
           server_keys(load_server_keys(settings.curve)),
           zap(start_zap_handler(context, settings.curve, server_keys)),
@@ -169,7 +176,8 @@ struct daemon::parts {
           results(context,
                   publisher_settings{settings.results_endpoint, requests.completions_endpoint(),
                                      settings.results_hwm, settings.results_buffer_bytes,
-                                     settings.results_connect},
+                                     settings.results_connect,
+                                     [this](const protocol::job_result& r) { audit.ended(r); }},
                   server_keys ? &*server_keys : nullptr,
                   pool_credentials ? &*pool_credentials : nullptr, &connections),
           bastions(settings.bastions,
@@ -197,6 +205,7 @@ struct daemon::parts {
                               chain.back());
             return closed;
         });
+        handler.set_audit_trail(&audit);  // issue 14
         connections.start();
         requests.start();
     }

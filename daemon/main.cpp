@@ -16,6 +16,7 @@
 
 #include "curve/curve_keys.hpp"
 #include "daemon/admission/inventory.hpp"
+#include "daemon/audit/audit_log.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/hardening.hpp"
@@ -226,6 +227,9 @@ int main(int argc, char** argv) {
         spdlog::error("invalid CURVE setup: {}", e.what());
         return 2;
     } catch (const fanout::daemon::state_dir_error& e) {
+        spdlog::error("cannot start: {}", e.what());
+        return 2;
+    } catch (const fanout::daemon::audit_log_error& e) {  // issue 14
         spdlog::error("cannot start: {}", e.what());
         return 2;
     } catch (const zmq::error_t& e) {

@@ -123,13 +123,25 @@ void pack_resubmit(packer& p, const std::string& first_accepted_at) {
     pack_field(p, "first_accepted_at", first_accepted_at);
 }
 
+// Audit (issue 14): `submitted_by` and `requested_by`, each only when set.
+std::uint32_t count_audit(const std::string& submitted_by, const std::string& requested_by) {
+    return (submitted_by.empty() ? 0 : 1) + (requested_by.empty() ? 0 : 1);
+}
+
+void pack_audit(packer& p, const std::string& submitted_by, const std::string& requested_by) {
+    if (!submitted_by.empty()) pack_field(p, "submitted_by", submitted_by);
+    if (!requested_by.empty()) pack_field(p, "requested_by", requested_by);
+}
+
 void pack_job_result(packer& p, const job_result& r) {
-    p.pack_map(5 + count_owner(r.node, r.control_endpoint) + count_resubmit(r.first_accepted_at));
+    p.pack_map(5 + count_owner(r.node, r.control_endpoint) + count_resubmit(r.first_accepted_at) +
+               count_audit(r.submitted_by, r.requested_by));
     pack_type(p, "job_result");
     pack_field(p, "job_id", r.job_id);
     pack_field(p, "state", to_string(r.state));
     pack_owner(p, r.node, r.control_endpoint);
     pack_resubmit(p, r.first_accepted_at);
+    pack_audit(p, r.submitted_by, r.requested_by);
     pack_key(p, "summary");
     pack_summary(p, r.summary);
     pack_key(p, "results");
@@ -150,7 +162,8 @@ struct reply_encoder {
         pack_resubmit(p, r.first_accepted_at);
     }
     void operator()(const status_reply& r) const {
-        p.pack_map(7 + count_owner(r.node, r.control_endpoint));
+        p.pack_map(7 + count_owner(r.node, r.control_endpoint) +
+                   count_audit(r.submitted_by, r.requested_by));
         pack_type(p, "status");
         pack_field(p, "job_id", r.job_id);
         pack_field(p, "state", to_string(r.state));
@@ -159,6 +172,7 @@ struct reply_encoder {
         pack_field(p, "successful", r.successful);
         pack_field(p, "failed", r.failed);
         pack_owner(p, r.node, r.control_endpoint);
+        pack_audit(p, r.submitted_by, r.requested_by);
     }
     void operator()(const job_result& r) const { pack_job_result(p, r); }
     void operator()(const pong_reply& r) const {

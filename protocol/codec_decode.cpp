@@ -72,6 +72,15 @@ void read_owner(const map_reader& m, Message& out) {
             std::string(detail::read_string(*endpoint, m.field("control_endpoint")));
 }
 
+// Audit (issue 14): `submitted_by` and `requested_by`; absent or nil leaves them empty.
+template <typename Message>
+void read_audit(const map_reader& m, Message& out) {
+    if (const auto* by = m.find_non_nil("submitted_by"))
+        out.submitted_by = std::string(detail::read_string(*by, m.field("submitted_by")));
+    if (const auto* by = m.find_non_nil("requested_by"))
+        out.requested_by = std::string(detail::read_string(*by, m.field("requested_by")));
+}
+
 // `first_accepted_at` of an answer to a resubmit; absent or nil leaves it empty.
 template <typename Message>
 void read_resubmit(const map_reader& m, Message& out) {
@@ -163,6 +172,7 @@ job_result read_job_result(const map_reader& m) {
     r.results = read_results(m);
     read_owner(m, r);
     read_resubmit(m, r);
+    read_audit(m, r);
     return r;
 }
 
@@ -175,6 +185,7 @@ status_reply read_status(const map_reader& m) {
     r.successful = get_uint(m, "successful");
     r.failed = get_uint(m, "failed");
     read_owner(m, r);
+    read_audit(m, r);
     return r;
 }
 

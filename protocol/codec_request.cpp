@@ -152,10 +152,23 @@ double read_timeout(const msgpack::object& o, const request_limits& limits) {
     return timeout;
 }
 
+// Audit (issue 14): who asked for the job, as the client says; bounded, UTF-8.
+std::string read_requested_by(const msgpack::object& o) {
+    const std::string_view text = detail::read_string(o, "requested_by");
+    if (text.empty()) fail(error_code::bad_request, "requested_by: must not be empty");
+    if (text.size() > max_requested_by_bytes) {
+        fail(error_code::too_large, "requested_by: " + std::to_string(text.size()) +
+                                        " bytes, more than max_requested_by_bytes (" +
+                                        std::to_string(max_requested_by_bytes) + ")");
+    }
+    if (!is_valid_utf8(text)) fail(error_code::bad_request, "requested_by: not valid UTF-8");
+    return std::string(text);
+}
+
 submit_request read_submit(const map_reader& m, const request_limits& limits) {
-    m.reject_unknown_keys(
-        {"type", "job_id", "command", "commands", "routers", "timeout", "wait", "format"},
-        "submit");
+    m.reject_unknown_keys({"type", "job_id", "command", "commands", "routers", "timeout", "wait",
+                           "format", "requested_by"},
+                          "submit");
     submit_request submit;
     if (const auto* id = m.find_non_nil("job_id")) submit.job_id = read_new_job_id(*id, "job_id");
     read_commands(m, submit, limits);
@@ -170,6 +183,8 @@ submit_request read_submit(const map_reader& m, const request_limits& limits) {
         if (!value) fail(error_code::bad_request, "format: must be text, json or xml");
         submit.format = *value;
     }
+    if (const auto* by = m.find_non_nil("requested_by"))
+        submit.requested_by = read_requested_by(*by);
     return submit;
 }
 
@@ -276,7 +291,8 @@ struct request_encoder {
     void operator()(const submit_request& r) const {
         const bool single = r.single_command && r.commands.size() == 1;
         const bool format = r.format != output_format::text;
-        p.pack_map(4 + (r.job_id ? 1 : 0) + (r.timeout ? 1 : 0) + (format ? 1 : 0));
+        p.pack_map(4 + (r.job_id ? 1 : 0) + (r.timeout ? 1 : 0) + (format ? 1 : 0) +
+                   (r.requested_by ? 1 : 0));
         detail::pack_key(p, "type");
         detail::pack_string(p, "submit");
         if (r.job_id) {
@@ -303,6 +319,10 @@ struct request_encoder {
         if (format) {
             detail::pack_key(p, "format");
             detail::pack_string(p, to_string(r.format));
+        }
+        if (r.requested_by) {  // audit (issue 14)
+            detail::pack_key(p, "requested_by");
+            detail::pack_string(p, *r.requested_by);
         }
     }
     void operator()(const status_request& r) const { with_job_id("status", r.job_id); }

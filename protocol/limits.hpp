@@ -21,6 +21,8 @@ struct request_limits {
 };
 
 inline constexpr std::size_t max_job_id_bytes = 64;
+// submit's optional `requested_by` (audit, issue 14): 1..this many bytes of UTF-8.
+inline constexpr std::size_t max_requested_by_bytes = 256;
 
 // One `replay` reply holds at most this many results (the request's `limit` is 1..this) ...
 inline constexpr std::size_t max_replay_results = 1000;

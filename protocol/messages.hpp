@@ -33,6 +33,9 @@ struct submit_request {
     std::optional<double> timeout;  // seconds per router per command
     bool wait = false;
     output_format format = output_format::text;  // sent only when not text
+    // Audit (issue 14): who asked for the job, e.g. a change ticket; recorded beside the
+    // authenticated submitter, never instead of it, and not part of the content digest.
+    std::optional<std::string> requested_by{};
 };
 
 struct status_request {
@@ -150,6 +153,10 @@ struct job_result {
     std::string control_endpoint{};      // where it takes control requests (empty: not sent)
     // As accepted_reply's: set only in the reply to a `wait: true` resubmit of an ended job.
     std::string first_accepted_at{};
+    // Audit (issue 14): who submitted the job (CURVE key name or key, or "local") and the
+    // submit's requested_by; empty: not sent.
+    std::string submitted_by{};
+    std::string requested_by{};
 };
 
 // Copies of a result and of an aggregate without output and stderr, flagged
@@ -178,6 +185,9 @@ struct status_reply {
     std::uint64_t failed = 0;
     std::string node{};  // empty: not sent
     std::string control_endpoint{};
+    // Audit (issue 14), as job_result's; empty: not sent.
+    std::string submitted_by{};
+    std::string requested_by{};
 };
 
 // The daemon's SSH session pool: current counts (open, idle) and totals since start.

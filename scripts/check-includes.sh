@@ -4,7 +4,8 @@
 #   tier 0  protocol, fanout (the generated version header)
 #   tier 1  curve, transports, daemon/admission, daemon/structured, daemon/netconf (pure codecs, no I/O)
 #   tier 2  daemon/ssh (which runs NETCONF on daemon/netconf's codec), daemon/scheduling
-#   tier 3  daemon/jump (bastion sessions and streams through them, on daemon/ssh)
+#   tier 3  daemon/jump (bastion sessions and streams through them, on daemon/ssh),
+#           daemon/audit (the audit trail's records and file, issue 14)
 #   tier 4  daemon/journal, daemon/workers, daemon/api
 #   tier 5  daemon (the root: main, config, daemon, service_notify)
 # daemon/ssh/detail is internal to daemon/ssh. Tools (tools/*) may include protocol, curve,
@@ -17,7 +18,7 @@ tier_of() {
     protocol | fanout) echo 0 ;;
     curve | transports | daemon/admission | daemon/structured | daemon/netconf) echo 1 ;;
     daemon/ssh | daemon/ssh/detail | daemon/scheduling) echo 2 ;;
-    daemon/jump) echo 3 ;;
+    daemon/jump | daemon/audit) echo 3 ;;
     daemon/journal | daemon/workers | daemon/api) echo 4 ;;
     daemon) echo 5 ;;
     tools/*) echo 9 ;;

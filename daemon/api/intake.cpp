@@ -31,6 +31,14 @@ std::string unique_completions_endpoint(const void* owner) {
     return buf;
 }
 
+// Audit (issue 14): who sent a request. With CURVE, the ZAP handler's User-Id (the client's key
+// file name, or its key); a pool socket's requests all come through fanout-proxy.
+std::string principal_of(zmq::message_t& frame, bool from_pool) {
+    if (from_pool) return std::string(proxy_principal);
+    const char* user_id = zmq_msg_gets(frame.handle(), "User-Id");
+    return user_id && *user_id ? std::string(user_id) : std::string(local_principal);
+}
+
 }  // namespace
 
 intake::intake(zmq::context_t& context, intake_settings settings, request_handler& handler,
@@ -128,6 +136,7 @@ void intake::receive_request(bool from_pool) {
     envelope frames;
     frames.from_pool = from_pool;
     std::string body;
+    std::string who;  // audit (issue 14): the principal, from the body frame's ZAP User-Id
     std::size_t count = 0;
     bool oversized_envelope = false;
     bool more = true;
@@ -138,6 +147,7 @@ void intake::receive_request(bool from_pool) {
         ++count;
         if (!more) {
             body = frame.to_string();
+            who = principal_of(frame, from_pool);
         } else if (frame.size() > max_envelope_frame_bytes) {
             oversized_envelope = true;  // not copied: only identities belong before the body
         } else if (frames.size() < max_request_frames) {
@@ -162,7 +172,7 @@ void intake::receive_request(bool from_pool) {
               protocol::encode_reply(error_reply{error_code::bad_request, why, std::nullopt, {}}));
         return;
     }
-    auto answer = handler_.handle(body);
+    auto answer = handler_.handle(body, who);
     if (answer.wait_for.empty())
         reply(frames, answer.reply, answer.took_effect);
     else

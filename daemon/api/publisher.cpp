@@ -27,7 +27,8 @@ publisher::publisher(zmq::context_t& context, const publisher_settings& settings
                                                  zmq::socket_t(context, zmq::socket_type::push)})),
       full_(std::make_shared<send_budget>(settings.buffer_bytes, settings.buffer_bytes)),
       withheld_(std::make_shared<send_budget>(settings.buffer_bytes / withheld_share_divisor,
-                                              settings.buffer_bytes / withheld_share_divisor)) {
+                                              settings.buffer_bytes / withheld_share_divisor)),
+      before_job_result_(settings.before_job_result) {
     // Give subscribers a moment to receive the last aggregates at shutdown, never forever.
     sockets_->pub.set(zmq::sockopt::linger, 2000);
     sockets_->pub.set(zmq::sockopt::sndhwm, static_cast<int>(settings.send_hwm));
@@ -110,6 +111,7 @@ void publisher::send(const message& m) {
         return;
     }
     const auto& aggregate = *std::get<std::shared_ptr<const protocol::job_result>>(m);
+    if (before_job_result_) before_job_result_(aggregate);  // audit (issue 14)
     auto body = std::make_shared<const std::string>(protocol::encode_job_result(aggregate));
     publish(
         protocol::job_result_topic(aggregate.job_id), body,

@@ -54,6 +54,9 @@ struct publisher_settings {
     std::size_t buffer_bytes = std::size_t{256} << 20;  // --results-buffer-bytes
     // Pool mode: fanout-proxy's XSUB backend, connected as well as the bind. Empty: none.
     std::string connect_endpoint;
+    // Audit (issue 14): called on the publisher thread with each aggregate before it is
+    // published and handed to intake (so before a `wait: true` reply). Empty: none.
+    std::function<void(const protocol::job_result&)> before_job_result{};
 };
 
 // The share of buffer_bytes that withheld-output messages may add: 1/8.
@@ -93,6 +96,7 @@ class publisher final : public result_sink {
     std::unique_ptr<sockets> sockets_;
     std::shared_ptr<send_budget> full_;      // messages as they are
     std::shared_ptr<send_budget> withheld_;  // messages published without their output
+    std::function<void(const protocol::job_result&)> before_job_result_;  // audit (issue 14)
     std::chrono::steady_clock::time_point last_warning_{};
     std::size_t withheld_count_ = 0, dropped_count_ = 0;  // since the last warning
     std::mutex mutex_;

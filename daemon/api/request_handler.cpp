@@ -41,21 +41,26 @@ void request_handler::replace_command_policy(std::shared_ptr<const command_polic
 }
 
 request_handler::answer request_handler::handle(std::string_view body) {
+    return handle(body, std::string(local_principal));
+}
+
+request_handler::answer request_handler::handle(std::string_view body, const std::string& who) {
     auto decoded = protocol::decode_request(body, settings_.limits);
     if (auto* error = std::get_if<error_reply>(&decoded)) {
-        spdlog::debug("intake: refused a request: {}: {}", protocol::to_string(error->code),
-                      error->message);
+        // Audit (issue 14): the type is unknown here, so every undecodable request is recorded.
+        audit_->refused({who, std::nullopt}, "", *error);
         return {now(*error), {}};
     }
     auto& request = std::get<protocol::request>(decoded);
     if (auto* submit_request = std::get_if<protocol::submit_request>(&request))
-        return submit(*submit_request);
+        return submit(*submit_request, {who, submit_request->requested_by});
     if (auto* status = std::get_if<protocol::status_request>(&request)) {
         auto s = tasks_.status(status->job_id);
         return {s ? now(*s) : now(not_found(status->job_id)), {}};
     }
     if (auto* cancel = std::get_if<protocol::cancel_request>(&request)) {
         auto s = tasks_.cancel(cancel->job_id);
+        audit_->cancelled({who, std::nullopt}, cancel->job_id, s);  // issue 14
         return {s ? now(*s) : now(not_found(cancel->job_id)), {}, s.has_value()};
     }
     if (auto* result = std::get_if<protocol::result_request>(&request)) {
@@ -74,7 +79,47 @@ request_handler::answer request_handler::handle(std::string_view body) {
     return {routers(), {}};
 }
 
-request_handler::answer request_handler::submit(protocol::submit_request& request) {
+// Audit (issue 14): every outcome of a submit is recorded before the answer goes out; while the
+// audit file cannot be written, submits are refused (audit_trail.hpp).
+request_handler::answer request_handler::submit(protocol::submit_request& request,
+                                                const audit_principal& who) {
+    const auto received = std::chrono::system_clock::now();
+    if (!audit_->ready()) {
+        error_reply busy{error_code::busy,
+                         "the audit log (--audit-log) cannot be written (disk full? see fanoutd's "
+                         "log); retry later",
+                         request.job_id,
+                         {}};
+        audit_->refused(who, "submit", busy);
+        return {now(busy), {}};
+    }
+    auto outcome = admit(request, who);
+    if (auto* error = std::get_if<error_reply>(&outcome)) {
+        audit_->refused(who, "submit", *error);
+        return {now(*error), {}};
+    }
+    auto& accepted = std::get<protocol::accepted_reply>(outcome);
+    audit_->submitted(who, accepted.job_id, request.commands, request.routers.size(),
+                      !accepted.first_accepted_at.empty(), received);
+    if (!request.wait) return {now(accepted), {}, true};
+    // A resubmit may name a job that has ended: its job_result is the answer, now. A job still
+    // active cannot end before intake next drains completions, so no race here.
+    auto known = tasks_.result(accepted.job_id);
+    if (auto* aggregate = std::get_if<std::shared_ptr<const protocol::job_result>>(&known)) {
+        if (accepted.first_accepted_at.empty())
+            return {protocol::encode_job_result(**aggregate), {}, true};
+        // An answer to a resubmit says so: one copy of the aggregate, for this reply only.
+        protocol::job_result old = **aggregate;
+        old.first_accepted_at = accepted.first_accepted_at;
+        return {protocol::encode_job_result(old), {}, true};
+    }
+    if (std::holds_alternative<std::monostate>(known))  // ended and evicted in between
+        return {now(accepted), {}, true};
+    return {{}, accepted.job_id, true};
+}
+
+std::variant<protocol::accepted_reply, error_reply> request_handler::admit(
+    const protocol::submit_request& request, const audit_principal& who) {
     // Before anything else: a refused job never reaches the scheduler, let alone a router.
     const auto policy = policy_.load();
     for (std::size_t i = 0; i < request.commands.size(); ++i) {
@@ -86,12 +131,14 @@ request_handler::answer request_handler::submit(protocol::submit_request& reques
                               " is forbidden by the command policy: " + *refusal +
                               "; the job was rejected";
         spdlog::info("intake: refused job {}: {}", request.job_id.value_or("(no id)"), message);
-        return {now(error_reply{error_code::forbidden_command, message, request.job_id, {}}), {}};
+        return error_reply{error_code::forbidden_command, message, request.job_id, {}};
     }
     job_spec spec;
     spec.id = request.job_id;
     spec.single_command = request.single_command;
     spec.format = request.format;
+    spec.submitted_by = who.by;  // audit (issue 14)
+    spec.requested_by = who.requested_by.value_or("");
     spec.devices = devices_.load();  // one snapshot for the whole submit
     spec.timeout = request.timeout ? std::chrono::ceil<std::chrono::milliseconds>(
                                          std::chrono::duration<double>(*request.timeout))
@@ -114,29 +161,11 @@ request_handler::answer request_handler::submit(protocol::submit_request& reques
             (bastion.empty() ? std::string()
                              : " ('" + bastion + "' is a bastion, which jobs cannot target)") +
             "; the job was rejected";
-        return {now(error_reply{error_code::unknown_routers, message, request.job_id,
-                                std::move(unknown)}),
-                {}};
+        return error_reply{error_code::unknown_routers, message, request.job_id,
+                           std::move(unknown)};
     }
-    spec.commands = std::move(request.commands);
-    auto outcome = tasks_.submit(std::move(spec));
-    if (auto* error = std::get_if<error_reply>(&outcome)) return {now(*error), {}};
-    auto& accepted = std::get<protocol::accepted_reply>(outcome);
-    if (!request.wait) return {now(accepted), {}, true};
-    // A resubmit may name a job that has ended: its job_result is the answer, now. A job still
-    // active cannot end before intake next drains completions, so no race here.
-    auto known = tasks_.result(accepted.job_id);
-    if (auto* aggregate = std::get_if<std::shared_ptr<const protocol::job_result>>(&known)) {
-        if (accepted.first_accepted_at.empty())
-            return {protocol::encode_job_result(**aggregate), {}, true};
-        // An answer to a resubmit says so: one copy of the aggregate, for this reply only.
-        protocol::job_result old = **aggregate;
-        old.first_accepted_at = accepted.first_accepted_at;
-        return {protocol::encode_job_result(old), {}, true};
-    }
-    if (std::holds_alternative<std::monostate>(known))  // ended and evicted in between
-        return {now(accepted), {}, true};
-    return {{}, accepted.job_id, true};
+    spec.commands = request.commands;  // kept for the audit record
+    return tasks_.submit(std::move(spec));
 }
 
 std::string request_handler::pong() {

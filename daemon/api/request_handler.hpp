@@ -28,6 +28,7 @@
 
 #include "daemon/admission/command_policy.hpp"
 #include "daemon/admission/inventory.hpp"
+#include "daemon/api/audit_trail.hpp"
 #include "daemon/scheduling/scheduler.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/messages.hpp"
@@ -68,12 +69,20 @@ class request_handler {
                     std::shared_ptr<const command_policy> policy, daemon_gauges gauges = {});
 
     answer handle(std::string_view body);
+    // Audit (issue 14): `who` is the request's principal (ZAP User-Id, "local", ...); handle()
+    // without it is "local". Submits, refusals and cancels are recorded in the audit trail
+    // before the answer is returned.
+    answer handle(std::string_view body, const std::string& who);
+    void set_audit_trail(audit_trail* trail) { audit_ = trail ? trail : &no_audit_; }
 
     void replace_inventory(std::shared_ptr<const inventory> devices);
     void replace_command_policy(std::shared_ptr<const command_policy> policy);
 
   private:
-    answer submit(protocol::submit_request& request);
+    answer submit(protocol::submit_request& request, const audit_principal& who);
+    // The checks and the scheduler's answer, unaudited.
+    std::variant<protocol::accepted_reply, protocol::error_reply> admit(
+        const protocol::submit_request& request, const audit_principal& who);
     std::string pong();
     std::string routers() const;
 
@@ -83,6 +92,8 @@ class request_handler {
     std::atomic<std::shared_ptr<const command_policy>> policy_;
     daemon_gauges gauges_;
     const std::chrono::steady_clock::time_point started_at_;
+    audit_trail no_audit_;             // logs only
+    audit_trail* audit_ = &no_audit_;  // issue 14
 };
 
 }  // namespace fanout::daemon

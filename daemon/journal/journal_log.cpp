@@ -32,6 +32,9 @@ std::uint64_t journal_log::job_accepted(const job& j, std::chrono::system_clock:
     // Only when not text: journals written before `format` existed read the same.
     if (j.format != protocol::output_format::text)
         body["format"] = std::string(protocol::to_string(j.format));
+    // Audit (issue 14): only when set, so older journals read the same.
+    if (!j.submitted_by.empty()) body["submitted_by"] = j.submitted_by;
+    if (!j.requested_by.empty()) body["requested_by"] = j.requested_by;
     return file_.append(record_type::accepted, body_of(body));
 }
 

@@ -127,6 +127,10 @@ class replay {
             t.job.format = *format;
         }
         t.job.accepted_at = from_unix_ms(body.at("at_ms").get<std::int64_t>());
+        if (body.contains("submitted_by"))  // audit (issue 14)
+            t.job.submitted_by = body.at("submitted_by").get<std::string>();
+        if (body.contains("requested_by"))
+            t.job.requested_by = body.at("requested_by").get<std::string>();
         if (t.job.commands.empty()) throw std::invalid_argument("job without commands");
         t.job.digest = job_digest(t.job.commands, t.job.single_command, t.job.routers,
                                   t.job.timeout, t.job.format);
@@ -162,6 +166,8 @@ class replay {
         }
         auto aggregate = std::make_shared<protocol::job_result>();
         aggregate->job_id = j.id;
+        aggregate->submitted_by = j.submitted_by;  // audit (issue 14)
+        aggregate->requested_by = j.requested_by;
         aggregate->state = protocol::job_state_from(body.at("state").get<std::string>())
                                .value_or(protocol::job_state::done);
         auto& s = aggregate->summary;

@@ -27,6 +27,9 @@ struct job_spec {
     std::shared_ptr<const inventory> devices;  // keeps `routers` valid for the job's life
     std::chrono::milliseconds timeout{60'000};
     protocol::output_format format = protocol::output_format::text;
+    // Audit (issue 14): not part of the content digest.
+    std::string submitted_by;  // the ZAP User-Id (CURVE key name or key), or "local"
+    std::string requested_by;  // the submit's requested_by; empty: none
 };
 
 struct job {
@@ -41,6 +44,7 @@ struct job {
     std::chrono::steady_clock::time_point accepted_at;
     std::chrono::system_clock::time_point accepted_wall;  // for an answer to a resubmit
     std::string digest;  // job_digest() of the content, for idempotent resubmits
+    std::string submitted_by, requested_by;  // audit (issue 14), as job_spec's
 
     // Set without the lock so in-flight routers notice a cancel quickly.
     std::atomic<bool> cancelled{false};

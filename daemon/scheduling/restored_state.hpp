@@ -27,6 +27,8 @@ struct resumed_job {
     protocol::output_format format = protocol::output_format::text;
     std::chrono::system_clock::time_point accepted_at;
     std::string digest;  // job_digest() of the content above
+    // Audit (issue 14); empty in older journals.
+    std::string submitted_by, requested_by;
     bool cancelled = false;
     // The journal lost records while the job ran: any router without a result may have run.
     bool damaged = false;

@@ -22,9 +22,12 @@ scheduler::scheduler(scheduler_limits limits, result_sink& sink, job_log* log,
       demand_(demand ? *demand : no_demand_) {}
 
 protocol::status_reply scheduler::status_of(const job& j) const {
-    return protocol::status_reply{
+    auto s = protocol::status_reply{
         j.id,         j.state,  j.total_results(), j.recorded,
         j.successful, j.failed, identity_.node,    identity_.control_endpoint};
+    s.submitted_by = j.submitted_by;  // audit (issue 14)
+    s.requested_by = j.requested_by;
+    return s;
 }
 
 std::optional<protocol::status_reply> scheduler::status(const std::string& job_id) {
@@ -217,6 +220,8 @@ void scheduler::end_job_locked(job& j) {
     aggregate->state = j.state;
     aggregate->node = identity_.node;
     aggregate->control_endpoint = identity_.control_endpoint;
+    aggregate->submitted_by = j.submitted_by;  // audit (issue 14)
+    aggregate->requested_by = j.requested_by;
     auto& s = aggregate->summary;
     s.commands = j.commands;
     s.single_command = j.single_command;

@@ -105,6 +105,8 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
     j->accepted_at = std::chrono::steady_clock::now();
     j->accepted_wall = std::chrono::system_clock::now();
     j->digest = std::move(digest);
+    j->submitted_by = std::move(spec.submitted_by);  // audit (issue 14)
+    j->requested_by = std::move(spec.requested_by);
     j->results.resize(j->total_results());
     for (std::size_t i = 0; i < j->routers.size(); ++i) j->pending.push_back(i);
     pending_tasks_ += j->routers.size();

@@ -51,7 +51,9 @@ void scheduler::restore(recovered_state state, std::shared_ptr<const inventory> 
                                           r.summary.successful,
                                           r.summary.failed,
                                           identity_.node,
-                                          identity_.control_endpoint};
+                                          identity_.control_endpoint,
+                                          r.submitted_by,
+                                          r.requested_by};
             keep_finished_locked(r.job_id,
                                  finished_job{kept.result, status, to_steady(kept.ended_at), 0,
                                               std::move(kept.digest), accepted_time(kept)});
@@ -82,6 +84,8 @@ void scheduler::restore_job_locked(resumed_job r, const std::shared_ptr<const in
     j->accepted_at = to_steady(r.accepted_at);
     j->accepted_wall = r.accepted_at;
     j->digest = std::move(r.digest);
+    j->submitted_by = std::move(r.submitted_by);  // audit (issue 14)
+    j->requested_by = std::move(r.requested_by);
     std::vector<bool> known(r.routers.size(), true);
     for (std::size_t i = 0; i < r.routers.size(); ++i) {
         const device* d = devices->find(r.routers[i]);

@@ -162,3 +162,22 @@ TEST(curve_keys, binary_keys_from_zap_requests_convert_to_z85) {
     EXPECT_FALSE(curve::is_z85_key(keys.public_key + "x"));
     EXPECT_FALSE(curve::is_z85_key(std::string(40, ' ')));
 }
+
+// Audit (issue 14): each allowed key with its file's name; a key in two files takes the name
+// that sorts first; a name that is not printable ASCII without spaces becomes the key itself.
+TEST(curve_keys, allow_list_names_give_each_key_its_file_name) {
+    temp_dir dir;
+    std::filesystem::create_directory(dir.file("clients"));
+    auto a = curve::generate_key_pair(), b = curve::generate_key_pair();
+    auto c = curve::generate_key_pair();
+    write_file(dir.file("clients/ops.pub"), a.public_key + "\n", 0644);
+    write_file(dir.file("clients/zz-ops-copy.pub"), a.public_key + "\n", 0644);
+    write_file(dir.file("clients/ci-runner.pub"), b.public_key + "\n", 0644);
+    write_file(dir.file("clients/with space\n.pub"), c.public_key + "\n", 0644);
+    auto names = curve::load_allow_list_names(dir.file("clients"));
+    EXPECT_EQ(names, (std::map<std::string, std::string>{{a.public_key, "ops.pub"},
+                                                         {b.public_key, "ci-runner.pub"},
+                                                         {c.public_key, c.public_key}}));
+    EXPECT_EQ(curve::load_allow_list(dir.file("clients")),
+              (std::set<std::string>{a.public_key, b.public_key, c.public_key}));
+}

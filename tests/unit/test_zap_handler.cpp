@@ -151,3 +151,22 @@ TEST_F(zap_handler_test, each_zap_domain_has_its_own_allow_list) {
 }
 
 }  // namespace
+
+// Audit (issue 14): the User-Id of an accepted client is its key file's name when the
+// allow-list names it, else its Z85 key; a refused one gets none.
+TEST_F(zap_handler_test, the_user_id_is_the_key_file_name_else_the_key) {
+    auto named = curve::generate_key_pair(), unnamed = curve::generate_key_pair();
+    auto stranger = curve::generate_key_pair();
+    std::map<std::string, fanout::daemon::zap_policy> policies{
+        {"fanoutd",
+         fanout::daemon::zap_policy{std::set<std::string>{named.public_key, unnamed.public_key},
+                                    "--curve-clients",
+                                    {{named.public_key, "ops.pub"}}}}};
+    zap_handler handler(context_, std::move(policies));
+    zmq::socket_t req(context_, zmq::socket_type::req);
+    req.set(zmq::sockopt::linger, 0);
+    req.connect("inproc://zeromq.zap.01");
+    EXPECT_EQ(ask(req, curve_request("1", named.public_key))[4], "ops.pub");
+    EXPECT_EQ(ask(req, curve_request("2", unnamed.public_key))[4], unnamed.public_key);
+    EXPECT_EQ(ask(req, curve_request("3", stranger.public_key))[4], "");
+}

@@ -278,6 +278,13 @@ int run_cli(int argc, char** argv) {
                      "xml (checked)")
         ->check(CLI::IsMember({"text", "json", "xml"}))
         ->capture_default_str();
+    // Audit (issue 14): recorded beside the authenticated submitter, never instead of it.
+    run_cmd
+        ->add_option("--requested-by", run.requested_by,
+                     "who or what asked for this job, e.g. a change ticket (at most 256 bytes of "
+                     "UTF-8); fanoutd records it in its audit trail beside the authenticated "
+                     "submitter [env FANOUT_REQUESTED_BY]")
+        ->envname("FANOUT_REQUESTED_BY");
     run_cmd->add_flag("--json", global.json, "JSON lines on stdout instead of text");
     add_output_options(*run_cmd, run.output);
     run_cmd->add_flag("--no-progress", run.no_progress, "no live progress line on stderr");

@@ -75,6 +75,7 @@ struct run_options {
     std::optional<double> timeout;               // seconds per router per command
     std::string format = "text";                 // --format: text, json or xml
     std::string job_id;                          // empty: generated client-side
+    std::string requested_by;  // --requested-by, else FANOUT_REQUESTED_BY (issue 14); empty: none
     output_options output;
     bool no_progress = false;
 };

@@ -11,6 +11,11 @@ template <typename Message>
 ordered_json with_owner(ordered_json j, const Message& m) {
     if (!m.node.empty()) j["node"] = m.node;
     if (!m.control_endpoint.empty()) j["control_endpoint"] = m.control_endpoint;
+    // Audit (issue 14): `submitted_by` and `requested_by` (status, job_result), when sent.
+    if constexpr (requires { m.submitted_by; }) {
+        if (!m.submitted_by.empty()) j["submitted_by"] = m.submitted_by;
+        if (!m.requested_by.empty()) j["requested_by"] = m.requested_by;
+    }
     return j;
 }
 

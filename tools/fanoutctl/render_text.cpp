@@ -115,6 +115,10 @@ std::string format_status(const protocol::status_reply& status) {
         table.add_row(
             {"cancelled", std::to_string(status.completed - std::min(status.completed, settled))});
     if (!status.node.empty()) table.add_row({"node", terminal_safe(status.node)});
+    if (!status.submitted_by.empty())  // audit (issue 14)
+        table.add_row({"submitted by", terminal_safe(status.submitted_by)});
+    if (!status.requested_by.empty())
+        table.add_row({"requested by", terminal_safe(status.requested_by)});
     return "job " + terminal_safe(status.job_id) + "  " +
            std::string(protocol::to_string(status.state)) + '\n' + table.render("  ");
 }

@@ -223,6 +223,7 @@ int run_command(const global_options& global, const run_options& options) {
     submit.wait = false;
     submit.format =
         protocol::output_format_from(options.format).value_or(protocol::output_format::text);
+    if (!options.requested_by.empty()) submit.requested_by = options.requested_by;  // issue 14
     auto outcome = client.request(submit);
     if (auto* failure = std::get_if<client_failure>(&outcome))
         return report_client_failure(*failure);

@@ -30,6 +30,8 @@ ERROR_KINDS = {"connect", "auth", "host_key", "timeout", "channel", "exit_status
                "interrupted", "parse", "rpc_error"}
 STATUS_KEYS = {"type", "job_id", "state", "total", "completed", "successful", "failed"}
 OWNER_KEYS = {"node", "control_endpoint"}  # the owning daemon, on replies and results
+# Who submitted the job (issue 14): "local" without CURVE; requested_by only when a submit set it.
+AUDIT_KEYS = {"submitted_by"}
 FLEET_PASSWORD = b"fanout-secret"
 
 
@@ -129,7 +131,8 @@ class WireTest(unittest.TestCase):
         self.assertLessEqual(set(reply), {"type", "code", "message", "job_id", "routers"}, reply)
 
     def assert_status(self, reply, job_id, states):
-        self.assertEqual(set(reply), STATUS_KEYS | OWNER_KEYS, reply)
+        self.assertEqual(set(reply), STATUS_KEYS | OWNER_KEYS | AUDIT_KEYS, reply)
+        self.assertEqual(reply["submitted_by"], "local", reply)
         self.assert_owner(reply)
         self.assertEqual((reply["type"], reply["job_id"]), ("status", job_id))
         self.assertIn(reply["state"], states)
@@ -168,8 +171,9 @@ class WireTest(unittest.TestCase):
         return error
 
     def assert_job_result(self, reply, job_id, state, summary_key, summary_value, counts):
-        self.assertEqual(set(reply), {"type", "job_id", "state", "summary", "results"} | OWNER_KEYS,
-                         reply)
+        self.assertEqual(set(reply), {"type", "job_id", "state", "summary", "results"} | OWNER_KEYS
+                         | AUDIT_KEYS, reply)
+        self.assertEqual(reply["submitted_by"], "local", reply)
         self.assert_owner(reply)
         self.assertEqual((reply["type"], reply["job_id"], reply["state"]),
                          ("job_result", job_id, state))
