@@ -5,6 +5,7 @@
 #include <new>
 
 #include "protocol/codec.hpp"
+#include "protocol/codec_controls.hpp"
 #include "protocol/msgpack_reader.hpp"
 #include "protocol/msgpack_writer.hpp"
 #include "protocol/utf8.hpp"
@@ -153,9 +154,11 @@ double read_timeout(const msgpack::object& o, const request_limits& limits) {
 }
 
 submit_request read_submit(const map_reader& m, const request_limits& limits) {
-    m.reject_unknown_keys(
-        {"type", "job_id", "command", "commands", "routers", "timeout", "wait", "format"},
-        "submit");
+    m.reject_unknown_keys({"type", "job_id", "command", "commands", "routers", "timeout", "wait",
+                           "format",
+                           // execution controls (codec_controls.hpp)
+                           "max_parallel", "stop_after_failures", "max_fail_percent", "canary"},
+                          "submit");
     submit_request submit;
     if (const auto* id = m.find_non_nil("job_id")) submit.job_id = read_new_job_id(*id, "job_id");
     read_commands(m, submit, limits);
@@ -170,6 +173,7 @@ submit_request read_submit(const map_reader& m, const request_limits& limits) {
         if (!value) fail(error_code::bad_request, "format: must be text, json or xml");
         submit.format = *value;
     }
+    detail::read_execution_controls(m, submit.controls, limits);
     return submit;
 }
 
@@ -276,7 +280,8 @@ struct request_encoder {
     void operator()(const submit_request& r) const {
         const bool single = r.single_command && r.commands.size() == 1;
         const bool format = r.format != output_format::text;
-        p.pack_map(4 + (r.job_id ? 1 : 0) + (r.timeout ? 1 : 0) + (format ? 1 : 0));
+        p.pack_map(4 + (r.job_id ? 1 : 0) + (r.timeout ? 1 : 0) + (format ? 1 : 0) +
+                   detail::count_execution_controls(r.controls));
         detail::pack_key(p, "type");
         detail::pack_string(p, "submit");
         if (r.job_id) {
@@ -304,6 +309,7 @@ struct request_encoder {
             detail::pack_key(p, "format");
             detail::pack_string(p, to_string(r.format));
         }
+        detail::pack_execution_controls(p, r.controls);
     }
     void operator()(const status_request& r) const { with_job_id("status", r.job_id); }
     void operator()(const result_request& r) const { with_job_id("result", r.job_id); }

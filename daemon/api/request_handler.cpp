@@ -92,6 +92,7 @@ request_handler::answer request_handler::submit(protocol::submit_request& reques
     spec.id = request.job_id;
     spec.single_command = request.single_command;
     spec.format = request.format;
+    spec.controls = request.controls;  // execution controls (job_controls.hpp)
     spec.devices = devices_.load();  // one snapshot for the whole submit
     spec.timeout = request.timeout ? std::chrono::ceil<std::chrono::milliseconds>(
                                          std::chrono::duration<double>(*request.timeout))

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "daemon/admission/inventory.hpp"
+#include "daemon/scheduling/job_controls.hpp"
 #include "protocol/messages.hpp"
 
 namespace fanout::daemon {
@@ -27,6 +28,7 @@ struct job_spec {
     std::shared_ptr<const inventory> devices;  // keeps `routers` valid for the job's life
     std::chrono::milliseconds timeout{60'000};
     protocol::output_format format = protocol::output_format::text;
+    protocol::execution_controls controls;  // max_parallel, stop rules, canary (job_controls.hpp)
 };
 
 struct job {
@@ -51,6 +53,10 @@ struct job {
     std::size_t in_flight = 0;
     std::vector<std::optional<protocol::router_result>> results;  // router-major, then command
     std::size_t recorded = 0, successful = 0, failed = 0, cancelled_results = 0;
+    // Execution controls: the state machine, and whether the job is off the ring because its
+    // controls let none of its waiting routers start (back on it when one of its tasks ends).
+    job_controls controls;
+    bool held = false;
 
     std::size_t total_results() const { return routers.size() * commands.size(); }
 };

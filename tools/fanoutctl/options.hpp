@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "curve/curve_keys.hpp"
+#include "protocol/messages.hpp"
 
 namespace fanout::ctl {
 
@@ -75,6 +76,8 @@ struct run_options {
     std::string job_id;                          // empty: generated client-side
     output_options output;
     bool no_progress = false;
+    // --max-parallel, --stop-after-failures, --max-fail-percent, --canary (execution controls)
+    protocol::execution_controls controls;
 };
 
 struct keygen_options {

@@ -115,6 +115,9 @@ std::string format_status(const protocol::status_reply& status) {
         table.add_row(
             {"cancelled", std::to_string(status.completed - std::min(status.completed, settled))});
     if (!status.node.empty()) table.add_row({"node", terminal_safe(status.node)});
+    if (status.running) table.add_row({"running", std::to_string(*status.running)});
+    if (!status.stopped_by.empty())
+        table.add_row({"stopped by", "its rule " + terminal_safe(status.stopped_by)});
     return "job " + terminal_safe(status.job_id) + "  " +
            std::string(protocol::to_string(status.state)) + '\n' + table.render("  ");
 }
