@@ -5,12 +5,14 @@ namespace {
 
 std::uint64_t read_bounded(const msgpack::object& o, std::string_view field, std::uint64_t most,
                            std::string_view bound) {
-    // read_uint names the field for a wrong type (a string, a negative or fractional number).
-    const std::uint64_t value = read_uint(o, field);
-    if (value < 1 || value > most) {
-        fail(error_code::bad_request, std::string(field) + ": must be an integer from 1 to " +
-                                          std::string(bound) + ", got " + std::to_string(value));
-    }
+    const std::string rule = std::string(field) + ": must be an integer from 1 to " +
+                             std::string(bound) + ", got ";
+    if (o.type == msgpack::type::NEGATIVE_INTEGER)
+        fail(error_code::bad_request, rule + std::to_string(o.via.i64));
+    if (o.type != msgpack::type::POSITIVE_INTEGER)
+        fail(error_code::bad_request, rule + std::string(type_name(o)));
+    const std::uint64_t value = o.via.u64;
+    if (value < 1 || value > most) fail(error_code::bad_request, rule + std::to_string(value));
     return value;
 }
 
