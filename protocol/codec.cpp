@@ -152,8 +152,8 @@ struct reply_encoder {
         pack_resubmit(p, r.first_accepted_at);
     }
     void operator()(const status_reply& r) const {
-        p.pack_map(7 + count_owner(r.node, r.control_endpoint) +
-                   (r.stopped_by.empty() ? 0 : 1) + (r.running ? 1 : 0));
+        p.pack_map(7 + count_owner(r.node, r.control_endpoint) + (r.stopped_by.empty() ? 0 : 1) +
+                   (r.running ? 1 : 0));
         pack_type(p, "status");
         pack_field(p, "job_id", r.job_id);
         pack_field(p, "state", to_string(r.state));

@@ -5,8 +5,8 @@ namespace {
 
 std::uint64_t read_bounded(const msgpack::object& o, std::string_view field, std::uint64_t most,
                            std::string_view bound) {
-    const std::string rule = std::string(field) + ": must be an integer from 1 to " +
-                             std::string(bound) + ", got ";
+    const std::string rule =
+        std::string(field) + ": must be an integer from 1 to " + std::string(bound) + ", got ";
     if (o.type == msgpack::type::NEGATIVE_INTEGER)
         fail(error_code::bad_request, rule + std::to_string(o.via.i64));
     if (o.type != msgpack::type::POSITIVE_INTEGER)

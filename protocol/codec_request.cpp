@@ -154,11 +154,11 @@ double read_timeout(const msgpack::object& o, const request_limits& limits) {
 }
 
 submit_request read_submit(const map_reader& m, const request_limits& limits) {
-    m.reject_unknown_keys({"type", "job_id", "command", "commands", "routers", "timeout", "wait",
-                           "format",
-                           // execution controls (codec_controls.hpp)
-                           "max_parallel", "stop_after_failures", "max_fail_percent", "canary"},
-                          "submit");
+    m.reject_unknown_keys(
+        {"type", "job_id", "command", "commands", "routers", "timeout", "wait", "format",
+         // execution controls (codec_controls.hpp)
+         "max_parallel", "stop_after_failures", "max_fail_percent", "canary"},
+        "submit");
     submit_request submit;
     if (const auto* id = m.find_non_nil("job_id")) submit.job_id = read_new_job_id(*id, "job_id");
     read_commands(m, submit, limits);

@@ -81,7 +81,7 @@ enum class error_kind {
     exit_status,
     internal,
     interrupted,
-    parse,     // format json or xml: the output is not a whole, valid document
+    parse,      // format json or xml: the output is not a whole, valid document
     rpc_error,  // NETCONF: the router answered the RPC with an <rpc-error> of severity error
     stopped     // on `cancelled` results only: the job was stopped by its rule or its canary
 };

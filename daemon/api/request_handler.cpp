@@ -92,11 +92,12 @@ request_handler::answer request_handler::submit(protocol::submit_request& reques
     spec.id = request.job_id;
     spec.single_command = request.single_command;
     spec.format = request.format;
-    spec.controls = request.controls;  // execution controls (job_controls.hpp)
     spec.devices = devices_.load();  // one snapshot for the whole submit
     spec.timeout = request.timeout ? std::chrono::ceil<std::chrono::milliseconds>(
                                          std::chrono::duration<double>(*request.timeout))
                                    : settings_.command_timeout;
+    // Execution controls (daemon/scheduling/job_controls.hpp).
+    spec.controls = request.controls;
     std::vector<std::string> unknown;
     std::string bastion;  // the first bastion named, if any: jobs cannot target bastions
     spec.routers.reserve(request.routers.size());

@@ -17,7 +17,8 @@ std::string_view to_string(stop_rule rule) {
 }
 
 std::optional<stop_rule> stop_rule_from(std::string_view name) {
-    for (auto rule : {stop_rule::stop_after_failures, stop_rule::max_fail_percent, stop_rule::canary})
+    for (auto rule :
+         {stop_rule::stop_after_failures, stop_rule::max_fail_percent, stop_rule::canary})
         if (to_string(rule) == name) return rule;
     return std::nullopt;
 }
@@ -47,9 +48,8 @@ std::optional<stop_rule> job_controls::router_failed(std::size_t router, std::st
                                            ", one of the first " + std::to_string(canary_) +
                                            " routers; canary=" + std::to_string(*spec_.canary) +
                                            ")");
-    const std::string tally = std::to_string(failed_routers_) + " of " +
-                              std::to_string(routers_) + " routers failed, the last " +
-                              std::string(name);
+    const std::string tally = std::to_string(failed_routers_) + " of " + std::to_string(routers_) +
+                              " routers failed, the last " + std::string(name);
     if (spec_.stop_after_failures && failed_routers_ >= *spec_.stop_after_failures)
         return stop(stop_rule::stop_after_failures,
                     "not started: the job was stopped by its rule stop_after_failures=" +

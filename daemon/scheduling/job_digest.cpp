@@ -23,7 +23,8 @@ std::string job_digest(const std::vector<std::string>& commands, bool single_com
     if (controls.any()) {  // execution controls: only the ones set
         nlohmann::json set = nlohmann::json::object();
         if (controls.max_parallel) set["max_parallel"] = *controls.max_parallel;
-        if (controls.stop_after_failures) set["stop_after_failures"] = *controls.stop_after_failures;
+        if (controls.stop_after_failures)
+            set["stop_after_failures"] = *controls.stop_after_failures;
         if (controls.max_fail_percent) set["max_fail_percent"] = *controls.max_fail_percent;
         if (controls.canary) set["canary"] = *controls.canary;
         canonical["controls"] = std::move(set);

@@ -39,9 +39,10 @@ void scheduler::controls_after_result_locked(job& j, std::size_t router_index,
 
 void scheduler::stop_by_rule_locked(job& j) {
     const auto rule = *j.controls.stopped_by();
-    spdlog::info("job {} stopped by its rule {}: {} routers not started end cancelled, {} in "
-                 "flight run on ({})",
-                 j.id, to_string(rule), j.pending.size(), j.in_flight, j.controls.reason());
+    spdlog::info(
+        "job {} stopped by its rule {}: {} routers not started end cancelled, {} in "
+        "flight run on ({})",
+        j.id, to_string(rule), j.pending.size(), j.in_flight, j.controls.reason());
     log_.job_cancelled(j);  // with stopped_by: a restart keeps the job stopped
     const auto same = [&](const std::shared_ptr<job>& other) { return other.get() == &j; };
     ring_.erase(std::remove_if(ring_.begin(), ring_.end(), same), ring_.end());

@@ -31,7 +31,9 @@ fanout::protocol::submit_request controlled(std::string id, int first, int last,
     return submit;
 }
 
-int index_of(const router_result& r) { return std::stoi(r.router_name.substr(1)); }
+int index_of(const router_result& r) {
+    return std::stoi(r.router_name.substr(1));
+}
 
 // Every cancelled result of `job` says it was stopped, with `needle` in its reason.
 void expect_stopped_results(const job_result& job, const std::string& needle) {
@@ -65,8 +67,8 @@ TEST(execution_controls, max_parallel_is_never_exceeded_at_the_fleet) {
 class every_tenth_fails : public ::testing::Test {
   protected:
     every_tenth_fails()
-        : setup(100, {"--fault-every", "10:auth_fail", "--latency-ms", "20"},
-                {"--workers", "16"}) {}
+        : setup(100, {"--fault-every", "10:auth_fail", "--latency-ms", "20"}, {"--workers", "16"}) {
+    }
     fleet_and_daemon setup;
 };
 
@@ -90,14 +92,15 @@ TEST_F(every_tenth_fails, stop_after_failures_stops_the_job_at_the_third_failure
     EXPECT_GT(first_cancelled, 30);
     EXPECT_GE(job.summary.cancelled, 66u);
     expect_stopped_results(job, "stopped by its rule stop_after_failures=3 (3 of 100 routers");
-    auto status = expect_reply<status_reply>(jobs.request(fanout::protocol::status_request{"stop3"}));
+    auto status =
+        expect_reply<status_reply>(jobs.request(fanout::protocol::status_request{"stop3"}));
     EXPECT_EQ(status.stopped_by, "stop_after_failures");
 }
 
 TEST_F(every_tenth_fails, max_fail_percent_stops_the_job_at_five_percent) {
     client jobs(setup.daemon.jobs());
-    auto job = expect_reply<job_result>(jobs.request(
-        controlled("pct5", 1, 100, {.max_parallel = 4, .max_fail_percent = 5}), 120s));
+    auto job = expect_reply<job_result>(
+        jobs.request(controlled("pct5", 1, 100, {.max_parallel = 4, .max_fail_percent = 5}), 120s));
     EXPECT_EQ(job.stopped_by, "max_fail_percent");
     EXPECT_EQ(job.summary.failed, 5u);
     expect_stopped_results(job, "max_fail_percent=5 (5 of 100 routers failed, the last r50)");
@@ -175,8 +178,9 @@ TEST(execution_controls, bad_values_are_refused_naming_the_field_and_its_bound) 
     fleet_and_daemon setup(2, {});
     client jobs(setup.daemon.jobs());
     auto zero = expect_error(jobs.request(controlled("z", 1, 2, {.max_parallel = 0})));
-    EXPECT_EQ(zero.message, "max_parallel: must be an integer from 1 to max_routers_per_job "
-                            "(10000), got 0");
+    EXPECT_EQ(zero.message,
+              "max_parallel: must be an integer from 1 to max_routers_per_job "
+              "(10000), got 0");
     auto pct = expect_error(jobs.request(controlled("p", 1, 2, {.max_fail_percent = 150})));
     EXPECT_EQ(pct.message, "max_fail_percent: must be an integer from 1 to 100, got 150");
 }
@@ -192,9 +196,9 @@ class controls_across_a_crash : public ::testing::Test {
             args{"--state-dir", dir.file("state"), "--workers", "8"});
     }
     // Reads `job`'s results from `sub` until `enough` of them arrived.
-    static std::vector<router_result> results_until(subscriber& sub, std::size_t enough,
-                                                    const std::function<bool(const router_result&)>&
-                                                        counts = {}) {
+    static std::vector<router_result> results_until(
+        subscriber& sub, std::size_t enough,
+        const std::function<bool(const router_result&)>& counts = {}) {
         std::vector<router_result> seen;
         std::size_t counted = 0;
         while (counted < enough) {
@@ -226,8 +230,8 @@ class controls_across_a_crash : public ::testing::Test {
 
 TEST_F(controls_across_a_crash, a_job_stopped_by_its_rule_stays_stopped) {
     // r1 fails at once; r2 answers after 20 s, so it is in flight at the kill.
-    routers = std::make_unique<fleet>(dir, 10, args{"--fault", "r1=auth_fail", "--slow-every",
-                                                    "2:20000", "--latency-ms", "10"});
+    routers = std::make_unique<fleet>(
+        dir, 10, args{"--fault", "r1=auth_fail", "--slow-every", "2:20000", "--latency-ms", "10"});
     {
         auto first = start();
         client jobs(first->jobs());
@@ -248,8 +252,8 @@ TEST_F(controls_across_a_crash, a_job_stopped_by_its_rule_stays_stopped) {
 }
 
 TEST_F(controls_across_a_crash, a_failed_canary_stays_failed) {
-    routers = std::make_unique<fleet>(dir, 10, args{"--fault", "r1=auth_fail", "--slow-every",
-                                                    "2:20000", "--latency-ms", "10"});
+    routers = std::make_unique<fleet>(
+        dir, 10, args{"--fault", "r1=auth_fail", "--slow-every", "2:20000", "--latency-ms", "10"});
     {
         auto first = start();
         client jobs(first->jobs());
@@ -291,8 +295,8 @@ TEST_F(controls_across_a_crash, max_parallel_holds_after_the_restart) {
 
 TEST_F(controls_across_a_crash, a_stop_rule_keeps_counting_failures_from_before_the_crash) {
     // Every 5th router fails; 8 workers, max_parallel 1: one router at a time.
-    routers = std::make_unique<fleet>(
-        dir, 20, args{"--fault-every", "5:auth_fail", "--latency-ms", "100"});
+    routers = std::make_unique<fleet>(dir, 20,
+                                      args{"--fault-every", "5:auth_fail", "--latency-ms", "100"});
     {
         auto first = start();
         client jobs(first->jobs());

@@ -132,7 +132,8 @@ TEST(job_controls, a_journaled_stop_stays_with_its_reason) {
 }
 
 TEST(job_controls, rule_names_round_trip) {
-    for (auto rule : {stop_rule::stop_after_failures, stop_rule::max_fail_percent, stop_rule::canary})
+    for (auto rule :
+         {stop_rule::stop_after_failures, stop_rule::max_fail_percent, stop_rule::canary})
         EXPECT_EQ(fanout::daemon::stop_rule_from(to_string(rule)), rule);
     EXPECT_FALSE(fanout::daemon::stop_rule_from("cancel"));
 }

@@ -467,10 +467,10 @@ TEST(JournalRecovery, AJobStoppedByItsRuleStaysStoppedAfterACrash) {
     ASSERT_EQ(state.resumed.size(), 1u);
     EXPECT_EQ(state.resumed[0].controls, controls);
     EXPECT_EQ(state.resumed[0].stopped_by, "stop_after_failures");
-    EXPECT_EQ(state.resumed[0].digest,
-              job_digest({"show version"}, true, {"r1", "r2", "r3", "r4", "r5"},
-                         state.resumed[0].timeout, fanout::protocol::output_format::text,
-                         controls));
+    EXPECT_EQ(
+        state.resumed[0].digest,
+        job_digest({"show version"}, true, {"r1", "r2", "r3", "r4", "r5"}, state.resumed[0].timeout,
+                   fanout::protocol::output_format::text, controls));
     EXPECT_FALSE(state.resumed[0].cancelled) << "a stop is not a cancel";
 
     recording_sink sink;

@@ -31,15 +31,17 @@ std::string error_of(std::string_view frame, const request_limits& limits = {}) 
 }
 
 TEST(ProtocolControls, EachControlIsDecodedWhenPresent) {
-    for (std::string_view key : {"max_parallel", "stop_after_failures", "max_fail_percent", "canary"}) {
+    for (std::string_view key :
+         {"max_parallel", "stop_after_failures", "max_fail_percent", "canary"}) {
         auto decoded = decode_request(submit_with_control(key).uint(7));
         ASSERT_TRUE(std::holds_alternative<request>(decoded)) << key;
         const auto& c = std::get<submit_request>(std::get<request>(decoded)).controls;
         EXPECT_TRUE(c.any());
-        const std::optional<std::uint64_t>* value = key == "max_parallel"          ? &c.max_parallel
-                                                    : key == "stop_after_failures" ? &c.stop_after_failures
-                                                    : key == "max_fail_percent"    ? &c.max_fail_percent
-                                                                                   : &c.canary;
+        const std::optional<std::uint64_t>* value =
+            key == "max_parallel"          ? &c.max_parallel
+            : key == "stop_after_failures" ? &c.stop_after_failures
+            : key == "max_fail_percent"    ? &c.max_fail_percent
+                                           : &c.canary;
         EXPECT_EQ(*value, 7u) << key;
     }
     auto nil = decode_request(submit_with_control("canary").nil());

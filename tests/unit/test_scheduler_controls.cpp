@@ -33,8 +33,8 @@ struct recording_sink : result_sink {
 };
 
 // Routers r<first>..r<first+count-1> of `inv`.
-job_spec spec_for(const std::shared_ptr<const inventory>& inv, std::string id, int first,
-                  int count, execution_controls controls = {},
+job_spec spec_for(const std::shared_ptr<const inventory>& inv, std::string id, int first, int count,
+                  execution_controls controls = {},
                   std::vector<std::string> commands = {"show version"}) {
     job_spec spec;
     spec.id = std::move(id);
@@ -48,7 +48,8 @@ job_spec spec_for(const std::shared_ptr<const inventory>& inv, std::string id, i
 }
 
 void accept(scheduler& s, job_spec spec) {
-    ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(s.submit(std::move(spec))));
+    ASSERT_TRUE(
+        std::holds_alternative<fanout::protocol::accepted_reply>(s.submit(std::move(spec))));
 }
 
 void finish(scheduler& s, const router_task& t, router_status status = router_status::success) {
@@ -62,7 +63,9 @@ void finish(scheduler& s, const router_task& t, router_status status = router_st
     s.task_finished(t);
 }
 
-std::string name_of(const router_task& t) { return t.owner->id + "/" + t.target().name; }
+std::string name_of(const router_task& t) {
+    return t.owner->id + "/" + t.target().name;
+}
 
 // Every router on one address (10.0.0.1:22), so the per-router cap couples them all.
 std::shared_ptr<const inventory> same_router_inventory(int routers) {
@@ -169,8 +172,8 @@ TEST(scheduler_controls, max_parallel_and_the_per_router_cap_each_hold_where_low
     scheduler_limits limits;
     limits.max_sessions_per_router = 4;  // all 30 routers share one address
     scheduler s(limits, sink);
-    accept(s, spec_for(inv, "paced", 1, 10, {.max_parallel = 6}));   // the cap is lower
-    accept(s, spec_for(inv, "slow", 11, 10, {.max_parallel = 1}));   // max_parallel is lower
+    accept(s, spec_for(inv, "paced", 1, 10, {.max_parallel = 6}));  // the cap is lower
+    accept(s, spec_for(inv, "slow", 11, 10, {.max_parallel = 1}));  // max_parallel is lower
     accept(s, spec_for(inv, "free", 21, 10));
     simulation sim;
     sim.workers = 16;

@@ -202,9 +202,9 @@ int run_command(const global_options& global, const run_options& options) {
     progress_line progress(!options.no_progress && stderr_is_terminal());
     const result_style style{longest(routers), options.output.brief, commands.size() > 1};
     result_printer printer(global.json, options.output, style, progress);
-    auto streamed = stream_job(owner ? *owner : client, *sub, job_id, total,
-                               job_shape{routers, commands.size(), options.controls}, printer,
-                               progress);
+    auto streamed =
+        stream_job(owner ? *owner : client, *sub, job_id, total,
+                   job_shape{routers, commands.size(), options.controls}, printer, progress);
     if (auto* code = std::get_if<int>(&streamed)) return *code;
     const auto& job = std::get<protocol::job_result>(streamed);
     return finish_job(printer, job);
