@@ -28,7 +28,8 @@ protocol::status_reply scheduler::status_of(const job& j) const {
     // Execution controls: only for a job that has them.
     if (j.controls.active()) {
         if (auto rule = j.controls.stopped_by()) status.stopped_by = std::string(to_string(*rule));
-        status.running = j.in_flight;
+        const bool active = j.state == job_state::queued || j.state == job_state::running;
+        status.running = active ? j.in_flight : 0;  // an ended job's last worker may not be back
     }
     return status;
 }

@@ -321,7 +321,9 @@ TEST_F(controls_across_a_crash, a_stop_rule_keeps_counting_failures_from_before_
     EXPECT_EQ(job.summary.failed, 2u);
     int failures = 0;
     for (const auto& r : job.results) {
-        if (failures == 2) EXPECT_EQ(r.status, router_status::cancelled) << r.router_name;
+        if (failures == 2) {
+            EXPECT_EQ(r.status, router_status::cancelled) << r.router_name;
+        }
         if (r.status == router_status::failed) ++failures;
     }
     EXPECT_GE(job.summary.cancelled, 10u);
