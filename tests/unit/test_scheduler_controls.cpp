@@ -274,39 +274,55 @@ TEST(scheduler_controls, a_rule_reached_once_every_router_started_stops_nothing)
 }
 
 TEST(scheduler_controls, a_passing_canary_runs_alone_then_releases_the_rest) {
-    auto inv = fanout::test::numbered_inventory(8);
+    auto inv = fanout::test::numbered_inventory(20);
     recording_sink sink;
     scheduler s({}, sink);
     accept(s, spec_for(inv, "canaried", 1, 6, {.canary = 2}));
-    accept(s, spec_for(inv, "other", 7, 2));
-    std::vector<std::string> order;
+    accept(s, spec_for(inv, "other", 7, 14));
     std::vector<router_task> canaries, others;
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < 10; ++i) {
         auto t = *s.next_task();
-        order.push_back(name_of(t));
         (t.owner->id == "canaried" ? canaries : others).push_back(t);
     }
-    // Only the two canary routers of the job went out; the other job was served meanwhile.
+    // Ten workers, but only the two canary routers of the job went out; the other job got
+    // the rest.
     ASSERT_EQ(canaries.size(), 2u);
     EXPECT_EQ(name_of(canaries[0]), "canaried/r1");
     EXPECT_EQ(name_of(canaries[1]), "canaried/r2");
-    EXPECT_EQ(others.size(), 2u);
+    EXPECT_EQ(others.size(), 8u);
+    EXPECT_EQ(s.status("canaried")->running, 2u);
     finish(s, canaries[0]);
-    // A worker waiting now is woken by the canary passing.
-    auto waiting = std::async(std::launch::async, [&] { return s.next_task(); });
-    finish(s, canaries[1]);
-    ASSERT_EQ(waiting.wait_for(std::chrono::seconds(30)), std::future_status::ready);
-    auto next = *waiting.get();
-    EXPECT_EQ(name_of(next), "canaried/r3");
-    std::vector<router_task> rest{next};
-    for (int i = 0; i < 3; ++i) rest.push_back(*s.next_task());
+    auto next = *s.next_task();
+    EXPECT_EQ(next.owner->id, "other") << "one canary router of two passed: still held";
+    others.push_back(next);
+    finish(s, canaries[1]);  // the canary passed: the job's other routers take their turns
+    std::vector<router_task> rest;
+    for (int i = 0; i < 8; ++i) {
+        auto t = *s.next_task();
+        (t.owner->id == "canaried" ? rest : others).push_back(t);
+    }
+    ASSERT_EQ(rest.size(), 4u) << "fair turns with the other job";
+    EXPECT_EQ(name_of(rest[0]), "canaried/r3");
     for (auto& t : rest) finish(s, t);
     for (auto& t : others) finish(s, t);
+    while (sink.jobs.size() < 2) finish(s, *s.next_task());
     const auto* job = sink.job("canaried");
     ASSERT_TRUE(job);
     EXPECT_EQ(job->state, job_state::done);
     EXPECT_EQ(job->summary.successful, 6u);
     EXPECT_TRUE(job->stopped_by.empty());
+}
+
+TEST(scheduler_controls, a_worker_waiting_on_a_canary_is_woken_when_it_passes) {
+    auto inv = fanout::test::numbered_inventory(4);
+    recording_sink sink;
+    scheduler s({}, sink);
+    accept(s, spec_for(inv, "alone", 1, 4, {.canary = 1}));
+    auto canary = *s.next_task();
+    auto waiting = std::async(std::launch::async, [&] { return s.next_task(); });
+    finish(s, canary);
+    ASSERT_EQ(waiting.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    EXPECT_EQ(name_of(*waiting.get()), "alone/r2");
 }
 
 TEST(scheduler_controls, a_failing_canary_cancels_the_rest_with_its_reason) {
@@ -333,13 +349,19 @@ TEST(scheduler_controls, a_failing_canary_cancels_the_rest_with_its_reason) {
 }
 
 TEST(scheduler_controls, a_canary_router_at_its_cap_is_waited_for_not_skipped) {
-    auto inv = same_router_inventory(4);
+    // r1 and r2 share an address; r3 and r4 have their own.
+    auto inv = std::make_shared<const inventory>(inventory::parse(
+        R"({"r1": {"ip": "10.0.0.1", "port": 22, "username": "u", "password": "p"},
+            "r2": {"ip": "10.0.0.1", "port": 22, "username": "u", "password": "p"},
+            "r3": {"ip": "10.0.0.3", "port": 22, "username": "u", "password": "p"},
+            "r4": {"ip": "10.0.0.4", "port": 22, "username": "u", "password": "p"}})"));
     recording_sink sink;
-    scheduler s({}, sink);  // one session per router address: r1..r4 share it
+    scheduler s({}, sink);  // one session per router address
     accept(s, spec_for(inv, "first", 1, 1));
     accept(s, spec_for(inv, "canaried", 2, 3, {.canary = 1}));
     auto busy = *s.next_task();
     EXPECT_EQ(name_of(busy), "first/r1");
+    // r2, the canary, is at its cap; r3 and r4 are free but must wait for the canary.
     auto waiting = std::async(std::launch::async, [&] { return s.next_task(); });
     finish(s, busy);
     ASSERT_EQ(waiting.wait_for(std::chrono::seconds(30)), std::future_status::ready);
