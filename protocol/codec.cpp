@@ -135,13 +135,14 @@ void pack_audit(packer& p, const std::string& submitted_by, const std::string& r
 
 void pack_job_result(packer& p, const job_result& r) {
     p.pack_map(5 + count_owner(r.node, r.control_endpoint) + count_resubmit(r.first_accepted_at) +
-               count_audit(r.submitted_by, r.requested_by));
+               count_audit(r.submitted_by, r.requested_by) + (r.stopped_by.empty() ? 0 : 1));
     pack_type(p, "job_result");
     pack_field(p, "job_id", r.job_id);
     pack_field(p, "state", to_string(r.state));
     pack_owner(p, r.node, r.control_endpoint);
     pack_resubmit(p, r.first_accepted_at);
     pack_audit(p, r.submitted_by, r.requested_by);
+    if (!r.stopped_by.empty()) pack_field(p, "stopped_by", r.stopped_by);  // execution controls
     pack_key(p, "summary");
     pack_summary(p, r.summary);
     pack_key(p, "results");
@@ -163,7 +164,8 @@ struct reply_encoder {
     }
     void operator()(const status_reply& r) const {
         p.pack_map(7 + count_owner(r.node, r.control_endpoint) +
-                   count_audit(r.submitted_by, r.requested_by));
+                   count_audit(r.submitted_by, r.requested_by) + (r.stopped_by.empty() ? 0 : 1) +
+                   (r.running ? 1 : 0));
         pack_type(p, "status");
         pack_field(p, "job_id", r.job_id);
         pack_field(p, "state", to_string(r.state));
@@ -173,6 +175,9 @@ struct reply_encoder {
         pack_field(p, "failed", r.failed);
         pack_owner(p, r.node, r.control_endpoint);
         pack_audit(p, r.submitted_by, r.requested_by);
+        // Execution controls: sent only for a job that has them.
+        if (!r.stopped_by.empty()) pack_field(p, "stopped_by", r.stopped_by);
+        if (r.running) pack_field(p, "running", *r.running);
     }
     void operator()(const job_result& r) const { pack_job_result(p, r); }
     void operator()(const pong_reply& r) const {

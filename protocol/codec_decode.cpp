@@ -88,6 +88,13 @@ void read_resubmit(const map_reader& m, Message& out) {
         out.first_accepted_at = std::string(detail::read_string(*at, m.field("first_accepted_at")));
 }
 
+// `stopped_by` (execution controls); absent or nil leaves it empty.
+template <typename Message>
+void read_stopped_by(const map_reader& m, Message& out) {
+    if (const auto* rule = m.find_non_nil("stopped_by"))
+        out.stopped_by = std::string(detail::read_string(*rule, m.field("stopped_by")));
+}
+
 router_result read_router_result(const map_reader& m) {
     router_result r;
     r.job_id = get_string(m, "job_id");
@@ -173,6 +180,7 @@ job_result read_job_result(const map_reader& m) {
     read_owner(m, r);
     read_resubmit(m, r);
     read_audit(m, r);
+    read_stopped_by(m, r);
     return r;
 }
 
@@ -186,6 +194,9 @@ status_reply read_status(const map_reader& m) {
     r.failed = get_uint(m, "failed");
     read_owner(m, r);
     read_audit(m, r);
+    read_stopped_by(m, r);
+    if (const auto* running = m.find_non_nil("running"))
+        r.running = detail::read_uint(*running, m.field("running"));
     return r;
 }
 

@@ -5,6 +5,7 @@
 #include <new>
 
 #include "protocol/codec.hpp"
+#include "protocol/codec_controls.hpp"
 #include "protocol/msgpack_reader.hpp"
 #include "protocol/msgpack_writer.hpp"
 #include "protocol/utf8.hpp"
@@ -17,7 +18,7 @@ using detail::fail;
 using detail::map_reader;
 using detail::quote_untrusted;
 
-constexpr std::size_t max_request_map_entries = 16;  // a request has at most 7 keys
+constexpr std::size_t max_request_map_entries = 16;  // a submit has at most 13 keys today
 constexpr std::size_t max_request_depth = 8;
 
 detail::unpack_policy request_unpack_policy(const request_limits& limits, std::size_t frame_size) {
@@ -166,9 +167,12 @@ std::string read_requested_by(const msgpack::object& o) {
 }
 
 submit_request read_submit(const map_reader& m, const request_limits& limits) {
-    m.reject_unknown_keys({"type", "job_id", "command", "commands", "routers", "timeout", "wait",
-                           "format", "requested_by"},
-                          "submit");
+    m.reject_unknown_keys(
+        {"type", "job_id", "command", "commands", "routers", "timeout", "wait", "format",
+         "requested_by",  // audit (issue 14)
+         // execution controls (codec_controls.hpp)
+         "max_parallel", "stop_after_failures", "max_fail_percent", "canary"},
+        "submit");
     submit_request submit;
     if (const auto* id = m.find_non_nil("job_id")) submit.job_id = read_new_job_id(*id, "job_id");
     read_commands(m, submit, limits);
@@ -185,6 +189,7 @@ submit_request read_submit(const map_reader& m, const request_limits& limits) {
     }
     if (const auto* by = m.find_non_nil("requested_by"))
         submit.requested_by = read_requested_by(*by);
+    detail::read_execution_controls(m, submit.controls, limits);
     return submit;
 }
 
@@ -292,7 +297,7 @@ struct request_encoder {
         const bool single = r.single_command && r.commands.size() == 1;
         const bool format = r.format != output_format::text;
         p.pack_map(4 + (r.job_id ? 1 : 0) + (r.timeout ? 1 : 0) + (format ? 1 : 0) +
-                   (r.requested_by ? 1 : 0));
+                   (r.requested_by ? 1 : 0) + detail::count_execution_controls(r.controls));
         detail::pack_key(p, "type");
         detail::pack_string(p, "submit");
         if (r.job_id) {
@@ -324,6 +329,7 @@ struct request_encoder {
             detail::pack_key(p, "requested_by");
             detail::pack_string(p, *r.requested_by);
         }
+        detail::pack_execution_controls(p, r.controls);
     }
     void operator()(const status_request& r) const { with_job_id("status", r.job_id); }
     void operator()(const result_request& r) const { with_job_id("result", r.job_id); }

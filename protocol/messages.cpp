@@ -29,7 +29,7 @@ constexpr name_table<output_format, 3> output_format_names{{
     {output_format::xml, "xml"},
 }};
 
-constexpr name_table<error_kind, 10> error_kind_names{{
+constexpr name_table<error_kind, 11> error_kind_names{{
     {error_kind::connect, "connect"},
     {error_kind::auth, "auth"},
     {error_kind::host_key, "host_key"},
@@ -40,6 +40,7 @@ constexpr name_table<error_kind, 10> error_kind_names{{
     {error_kind::interrupted, "interrupted"},
     {error_kind::parse, "parse"},
     {error_kind::rpc_error, "rpc_error"},
+    {error_kind::stopped, "stopped"},
 }};
 
 constexpr name_table<error_code, 7> error_code_names{{

@@ -23,6 +23,17 @@ inline constexpr std::string_view protocol_version = "1";
 // What a submit asks each router for: its CLI text (default), or Junos's JSON or XML.
 enum class output_format { text, json, xml };
 
+// Per-job execution controls (issue 14), all optional; unset: the job runs as before. Limits,
+// errors and meaning: PROTOCOL.md (submit); the state machine: daemon/scheduling/job_controls.hpp.
+struct execution_controls {
+    std::optional<std::uint64_t> max_parallel{};         // at most N of the job's routers at once
+    std::optional<std::uint64_t> stop_after_failures{};  // stop once N routers failed
+    std::optional<std::uint64_t> max_fail_percent{};     // stop once N% of the routers failed
+    std::optional<std::uint64_t> canary{};               // the first K routers run alone first
+    bool any() const { return max_parallel || stop_after_failures || max_fail_percent || canary; }
+    bool operator==(const execution_controls&) const = default;
+};
+
 struct submit_request {
     std::optional<std::string> job_id;
     // Exactly one of `command` / `commands` is on the wire; `single_command` remembers which,
@@ -36,6 +47,7 @@ struct submit_request {
     // Audit (issue 14): who asked for the job, e.g. a change ticket; recorded beside the
     // authenticated submitter, never instead of it, and not part of the content digest.
     std::optional<std::string> requested_by{};
+    execution_controls controls{};               // each sent only when set
 };
 
 struct status_request {
@@ -72,8 +84,9 @@ enum class error_kind {
     exit_status,
     internal,
     interrupted,
-    parse,     // format json or xml: the output is not a whole, valid document
-    rpc_error  // NETCONF: the router answered the RPC with an <rpc-error> of severity error
+    parse,      // format json or xml: the output is not a whole, valid document
+    rpc_error,  // NETCONF: the router answered the RPC with an <rpc-error> of severity error
+    stopped     // on `cancelled` results only: the job was stopped by its rule or its canary
 };
 enum class error_code {
     bad_request,
@@ -157,6 +170,9 @@ struct job_result {
     // submit's requested_by; empty: not sent.
     std::string submitted_by{};
     std::string requested_by{};
+    // Execution controls: the rule that stopped the job (`stop_after_failures`,
+    // `max_fail_percent` or `canary`); empty: none did (not sent).
+    std::string stopped_by{};
 };
 
 // Copies of a result and of an aggregate without output and stderr, flagged
@@ -188,6 +204,10 @@ struct status_reply {
     // Audit (issue 14), as job_result's; empty: not sent.
     std::string submitted_by{};
     std::string requested_by{};
+    // Execution controls (sent only for a job that has them): the rule that stopped it (empty:
+    // none, not sent), and its routers running now.
+    std::string stopped_by{};
+    std::optional<std::uint64_t> running{};
 };
 
 // The daemon's SSH session pool: current counts (open, idle) and totals since start.

@@ -143,6 +143,8 @@ std::variant<protocol::accepted_reply, error_reply> request_handler::admit(
     spec.timeout = request.timeout ? std::chrono::ceil<std::chrono::milliseconds>(
                                          std::chrono::duration<double>(*request.timeout))
                                    : settings_.command_timeout;
+    // Execution controls (daemon/scheduling/job_controls.hpp).
+    spec.controls = request.controls;
     std::vector<std::string> unknown;
     std::string bastion;  // the first bastion named, if any: jobs cannot target bastions
     spec.routers.reserve(request.routers.size());

@@ -35,6 +35,15 @@ std::uint64_t journal_log::job_accepted(const job& j, std::chrono::system_clock:
     // Audit (issue 14): only when set, so older journals read the same.
     if (!j.submitted_by.empty()) body["submitted_by"] = j.submitted_by;
     if (!j.requested_by.empty()) body["requested_by"] = j.requested_by;
+    // Execution controls: only those set, only when any is (older journals read the same).
+    if (const auto& c = j.controls.spec(); c.any()) {
+        json controls = json::object();
+        if (c.max_parallel) controls["max_parallel"] = *c.max_parallel;
+        if (c.stop_after_failures) controls["stop_after_failures"] = *c.stop_after_failures;
+        if (c.max_fail_percent) controls["max_fail_percent"] = *c.max_fail_percent;
+        if (c.canary) controls["canary"] = *c.canary;
+        body["controls"] = std::move(controls);
+    }
     return file_.append(record_type::accepted, body_of(body));
 }
 
@@ -47,16 +56,23 @@ std::uint64_t journal_log::router_result(const protocol::router_result& r) {
 }
 
 std::uint64_t journal_log::job_cancelled(const job& j) {
-    return file_.append(record_type::cancelled, body_of({{"id", j.id}}));
+    json body{{"id", j.id}};
+    if (auto rule = j.controls.stopped_by()) {  // stopped by its rule, not (only) cancelled
+        body["stopped_by"] = std::string(to_string(*rule));
+        body["reason"] = j.controls.reason();
+        body["cancel"] = j.cancelled.load();
+    }
+    return file_.append(record_type::cancelled, body_of(body));
 }
 
 std::uint64_t journal_log::job_ended(const protocol::job_result& aggregate,
                                      std::chrono::system_clock::time_point at) {
-    return file_.append(record_type::ended,
-                        body_of({{"id", aggregate.job_id},
-                                 {"state", protocol::to_string(aggregate.state)},
-                                 {"duration", aggregate.summary.total_duration},
-                                 {"at_ms", unix_ms(at)}}));
+    json body{{"id", aggregate.job_id},
+              {"state", protocol::to_string(aggregate.state)},
+              {"duration", aggregate.summary.total_duration},
+              {"at_ms", unix_ms(at)}};
+    if (!aggregate.stopped_by.empty()) body["stopped_by"] = aggregate.stopped_by;
+    return file_.append(record_type::ended, body_of(body));
 }
 
 void journal_log::snapshot_ended_job(const protocol::job_result& aggregate,

@@ -1,8 +1,10 @@
 // The job_log that writes to a journal: one record per scheduler event, msgpack bodies.
 //
-// Record types: 'A' job accepted (id, commands, routers, timeout, time), 'S' router started,
-// 'R' router result (the published router_result bytes, seq included), 'C' job cancelled,
-// 'E' job ended (state, duration, time), 'F' an ended job in a snapshot (its whole
+// Record types: 'A' job accepted (id, commands, routers, timeout, time; `controls` when the
+// job has execution controls), 'S' router started, 'R' router result (the published
+// router_result bytes, seq included), 'C' job cancelled (or, with `stopped_by` and `reason`,
+// stopped by its rule; `cancel` then says whether a cancel came too), 'E' job ended (state,
+// duration, time, `stopped_by` when set), 'F' an ended job in a snapshot (its whole
 // job_result and its content digest), 'M' snapshot marker (next seq). daemon/journal/recovery.cpp
 // reads them back.
 #pragma once

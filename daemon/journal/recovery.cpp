@@ -47,7 +47,7 @@ class replay {
                 }
                 return;
             case record_type::cancelled:
-                if (auto* t = find(body.at("id").get<std::string>())) t->job.cancelled = true;
+                if (auto* t = find(body.at("id").get<std::string>())) apply_cancelled(*t, body);
                 return;
             case record_type::ended:
                 return apply_ended(body);
@@ -114,6 +114,31 @@ class replay {
                      ended_.end());
     }
 
+    // A cancel, or a stop by the job's rule (execution controls), which a cancel may follow.
+    static void apply_cancelled(job_trace& t, const json& body) {
+        if (!body.contains("stopped_by")) {
+            t.job.cancelled = true;
+            return;
+        }
+        t.job.stopped_by = body.at("stopped_by").get<std::string>();
+        t.job.stop_reason = body.value("reason", std::string());
+        if (body.value("cancel", false)) t.job.cancelled = true;
+    }
+
+    static protocol::execution_controls controls_of(const json& body) {
+        protocol::execution_controls c;
+        auto it = body.find("controls");
+        if (it == body.end()) return c;
+        auto read = [&](const char* key, std::optional<std::uint64_t>& out) {
+            if (it->contains(key)) out = it->at(key).get<std::uint64_t>();
+        };
+        read("max_parallel", c.max_parallel);
+        read("stop_after_failures", c.stop_after_failures);
+        read("max_fail_percent", c.max_fail_percent);
+        read("canary", c.canary);
+        return c;
+    }
+
     void apply_accepted(const json& body) {
         job_trace t;
         t.job.id = body.at("id").get<std::string>();
@@ -131,9 +156,10 @@ class replay {
             t.job.submitted_by = body.at("submitted_by").get<std::string>();
         if (body.contains("requested_by"))
             t.job.requested_by = body.at("requested_by").get<std::string>();
+        t.job.controls = controls_of(body);
         if (t.job.commands.empty()) throw std::invalid_argument("job without commands");
         t.job.digest = job_digest(t.job.commands, t.job.single_command, t.job.routers,
-                                  t.job.timeout, t.job.format);
+                                  t.job.timeout, t.job.format, t.job.controls);
         for (std::size_t i = 0; i < t.job.routers.size(); ++i)
             t.router_index.emplace(t.job.routers[i], i);
         t.job.results.resize(t.job.routers.size() * t.job.commands.size());
@@ -170,6 +196,7 @@ class replay {
         aggregate->requested_by = j.requested_by;
         aggregate->state = protocol::job_state_from(body.at("state").get<std::string>())
                                .value_or(protocol::job_state::done);
+        aggregate->stopped_by = body.value("stopped_by", std::string());
         auto& s = aggregate->summary;
         s.commands = j.commands;
         s.single_command = j.single_command;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "daemon/admission/inventory.hpp"
+#include "daemon/scheduling/job_controls.hpp"
 #include "protocol/messages.hpp"
 
 namespace fanout::daemon {
@@ -30,6 +31,7 @@ struct job_spec {
     // Audit (issue 14): not part of the content digest.
     std::string submitted_by;  // the ZAP User-Id (CURVE key name or key), or "local"
     std::string requested_by;  // the submit's requested_by; empty: none
+    protocol::execution_controls controls;  // max_parallel, stop rules, canary (job_controls.hpp)
 };
 
 struct job {
@@ -55,6 +57,10 @@ struct job {
     std::size_t in_flight = 0;
     std::vector<std::optional<protocol::router_result>> results;  // router-major, then command
     std::size_t recorded = 0, successful = 0, failed = 0, cancelled_results = 0;
+    // Execution controls: the state machine, and whether the job is off the ring because its
+    // controls let none of its waiting routers start (back on it when one of its tasks ends).
+    job_controls controls;
+    bool held = false;
 
     std::size_t total_results() const { return routers.size() * commands.size(); }
 };

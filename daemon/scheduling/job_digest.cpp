@@ -11,7 +11,8 @@ namespace fanout::daemon {
 
 std::string job_digest(const std::vector<std::string>& commands, bool single_command,
                        const std::vector<std::string>& routers, std::chrono::milliseconds timeout,
-                       protocol::output_format format) {
+                       protocol::output_format format,
+                       const protocol::execution_controls& controls) {
     // nlohmann::json keeps object keys sorted: the encoding is canonical.
     nlohmann::json canonical{{"commands", commands},
                              {"routers", routers},
@@ -19,6 +20,15 @@ std::string job_digest(const std::vector<std::string>& commands, bool single_com
                              {"timeout_ms", timeout.count()}};
     if (format != protocol::output_format::text)
         canonical["format"] = std::string(protocol::to_string(format));
+    if (controls.any()) {  // execution controls: only the ones set
+        nlohmann::json set = nlohmann::json::object();
+        if (controls.max_parallel) set["max_parallel"] = *controls.max_parallel;
+        if (controls.stop_after_failures)
+            set["stop_after_failures"] = *controls.stop_after_failures;
+        if (controls.max_fail_percent) set["max_fail_percent"] = *controls.max_fail_percent;
+        if (controls.canary) set["canary"] = *controls.canary;
+        canonical["controls"] = std::move(set);
+    }
     static const bool sodium_ready = sodium_init() >= 0;  // once, thread-safe; 1: already done
     if (!sodium_ready) throw std::runtime_error("libsodium could not be initialised");
     const auto bytes = nlohmann::json::to_msgpack(canonical);

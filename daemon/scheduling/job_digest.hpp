@@ -6,6 +6,9 @@
 // digests of text jobs are those of fanoutds before `format` existed). It is a BLAKE2b-128
 // (libsodium) of a canonical msgpack re-encoding of those fields (sorted keys), as 32 lower-case
 // hex characters, so the wire's key order, `wait` and transport details never matter.
+// Execution controls (max_parallel, stop_after_failures, max_fail_percent, canary) are part of
+// it only when at least one is set, each set one by name: digests of jobs without them are
+// unchanged.
 #pragma once
 
 #include <chrono>
@@ -18,6 +21,7 @@ namespace fanout::daemon {
 
 std::string job_digest(const std::vector<std::string>& commands, bool single_command,
                        const std::vector<std::string>& routers, std::chrono::milliseconds timeout,
-                       protocol::output_format format = protocol::output_format::text);
+                       protocol::output_format format = protocol::output_format::text,
+                       const protocol::execution_controls& controls = {});
 
 }  // namespace fanout::daemon

@@ -30,6 +30,11 @@ struct resumed_job {
     // Audit (issue 14); empty in older journals.
     std::string submitted_by, requested_by;
     bool cancelled = false;
+    // Execution controls as submitted, and the rule that stopped the job (journaled with its
+    // reason); stopped_by empty: not stopped.
+    protocol::execution_controls controls;
+    std::string stopped_by;
+    std::string stop_reason;
     // The journal lost records while the job ran: any router without a result may have run.
     bool damaged = false;
     std::vector<std::optional<protocol::router_result>> results;  // router-major, then command

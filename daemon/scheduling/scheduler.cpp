@@ -22,12 +22,18 @@ scheduler::scheduler(scheduler_limits limits, result_sink& sink, job_log* log,
       demand_(demand ? *demand : no_demand_) {}
 
 protocol::status_reply scheduler::status_of(const job& j) const {
-    auto s = protocol::status_reply{
+    protocol::status_reply status{
         j.id,         j.state,  j.total_results(), j.recorded,
         j.successful, j.failed, identity_.node,    identity_.control_endpoint};
-    s.submitted_by = j.submitted_by;  // audit (issue 14)
-    s.requested_by = j.requested_by;
-    return s;
+    status.submitted_by = j.submitted_by;  // audit (issue 14)
+    status.requested_by = j.requested_by;
+    // Execution controls: only for a job that has them.
+    if (j.controls.active()) {
+        if (auto rule = j.controls.stopped_by()) status.stopped_by = std::string(to_string(*rule));
+        const bool active = j.state == job_state::queued || j.state == job_state::running;
+        status.running = active ? j.in_flight : 0;  // an ended job's last worker may not be back
+    }
+    return status;
 }
 
 std::optional<protocol::status_reply> scheduler::status(const std::string& job_id) {
@@ -91,6 +97,7 @@ void scheduler::cancel_locked(const std::shared_ptr<job>& j) {
                  j->pending.size(), j->in_flight);
     ring_.erase(std::remove(ring_.begin(), ring_.end(), j), ring_.end());
     parked_.erase(std::remove(parked_.begin(), parked_.end(), j), parked_.end());
+    j->held = false;
     auto now = iso8601_utc(std::chrono::system_clock::now());
     auto never_started = std::move(j->pending);
     j->pending.clear();
@@ -148,21 +155,24 @@ void scheduler::record_locked(job& j, std::size_t router_index, std::size_t comm
     ++j.recorded;
     auto ticket = log_.router_result(r);
     auto position = router_index * j.commands.size() + command_index;
+    const auto status = r.status;
     slot = std::move(r);
     const bool complete = j.recorded == j.total_results();
     if (unwritten_.empty() && log_.written(ticket)) {
         publish_result_locked(j, position);
         if (complete) end_job_locked(j);
-        return;
+    } else {
+        // The journal holds it back (disk full): published, and the job ended, once written.
+        auto owner = active_.at(j.id);
+        unwritten_.push_back({ticket, owner, position, false});
+        if (complete) {
+            unwritten_.push_back({ticket, owner, 0, true});
+            ++unwritten_ends_;
+        }
+        any_unwritten_ = true;
     }
-    // The journal holds it back (disk full): published, and the job ended, once it is written.
-    auto owner = active_.at(j.id);
-    unwritten_.push_back({ticket, owner, position, false});
-    if (complete) {
-        unwritten_.push_back({ticket, owner, 0, true});
-        ++unwritten_ends_;
-    }
-    any_unwritten_ = true;
+    // Execution controls: after the result is out, so a stop's cancellations follow it.
+    if (!complete) controls_after_result_locked(j, router_index, status);
 }
 
 void scheduler::publish_result_locked(const job& j, std::size_t position) {
@@ -213,7 +223,8 @@ void scheduler::sync_log() {
 
 void scheduler::end_job_locked(job& j) {
     auto ended = std::chrono::steady_clock::now();
-    j.state = j.cancelled ? job_state::cancelled : job_state::done;
+    const auto stopped_by = j.controls.stopped_by();  // by its rule: cancelled, and says which
+    j.state = j.cancelled || stopped_by ? job_state::cancelled : job_state::done;
 
     auto aggregate = std::make_shared<protocol::job_result>();
     aggregate->job_id = j.id;
@@ -222,6 +233,7 @@ void scheduler::end_job_locked(job& j) {
     aggregate->control_endpoint = identity_.control_endpoint;
     aggregate->submitted_by = j.submitted_by;  // audit (issue 14)
     aggregate->requested_by = j.requested_by;
+    if (stopped_by) aggregate->stopped_by = std::string(to_string(*stopped_by));
     auto& s = aggregate->summary;
     s.commands = j.commands;
     s.single_command = j.single_command;

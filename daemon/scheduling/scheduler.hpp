@@ -13,6 +13,13 @@
 //   A worker never spins: with nothing dispatchable it sleeps on a condition variable.
 //   Cost per dispatch: O(1) when routers differ; a job's scan skips at most one entry per
 //   busy router (a job names each router once), so at most --workers entries.
+// - Execution controls (job_controls.hpp): a job with max_parallel or a canary that lets none
+//   of its waiting routers start is held off the ring (not parked) until one of its own tasks
+//   finishes or its canary passes; other jobs keep being served in turn, so a max_parallel job
+//   takes at most that many workers and the others share the rest. A job stopped by its rule
+//   (or a failed canary) records its routers not started as `cancelled` (error kind `stopped`,
+//   the rule's reason) and journals the stop; routers in flight finish normally; it ends in
+//   state `cancelled` with `stopped_by`.
 // - Bounded: beyond max_queued_jobs active jobs or max_pending_tasks unfinished router tasks,
 //   submit answers `busy` and accepts nothing. Nothing accepted is dropped: every router of
 //   every accepted job ends with a recorded result (success, failed or cancelled).
@@ -158,6 +165,15 @@ class scheduler {
     void release_router_locked(const router_task& task);
     const protocol::router_result* find_result_locked(const std::string& job_id,
                                                       std::size_t position) const;
+    // Execution controls (job_controls.hpp), in scheduler_controls.cpp: what a recorded result
+    // means for its job's controls (a stop, a canary that passed); the stop itself (routers not
+    // started end cancelled, in-flight ones run on); a held job back on the ring.
+    void controls_after_result_locked(job& j, std::size_t router_index,
+                                      protocol::router_status status);
+    void stop_by_rule_locked(job& j);
+    void release_held_locked(const std::shared_ptr<job>& j);
+    // Restore: the controls of a resumed job, from the results the journal kept.
+    void restore_controls_locked(job& j, const resumed_job& r, bool routers_waiting);
 
     // `first_accepted`: set for the answer to a resubmit.
     protocol::accepted_reply accepted_of(

@@ -20,6 +20,23 @@ protocol::accepted_reply scheduler::accepted_of(
                                     first_accepted ? iso8601_utc(*first_accepted) : ""};
 }
 
+namespace {
+
+// ", max_parallel 5, canary 2" for the accepted log line; "" without execution controls.
+std::string describe(const protocol::execution_controls& c) {
+    std::string out;
+    const std::pair<const char*, const std::optional<std::uint64_t>*> fields[] = {
+        {"max_parallel", &c.max_parallel},
+        {"stop_after_failures", &c.stop_after_failures},
+        {"max_fail_percent", &c.max_fail_percent},
+        {"canary", &c.canary}};
+    for (const auto& [name, value] : fields)
+        if (*value) out += std::string(", ") + name + " " + std::to_string(**value);
+    return out;
+}
+
+}  // namespace
+
 std::string scheduler::new_job_id() {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     char buf[48];
@@ -34,7 +51,8 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec s
     std::vector<std::string> names;
     names.reserve(spec.routers.size());
     for (const auto* d : spec.routers) names.push_back(d->name);
-    auto digest = job_digest(spec.commands, spec.single_command, names, spec.timeout, spec.format);
+    auto digest = job_digest(spec.commands, spec.single_command, names, spec.timeout, spec.format,
+                             spec.controls);
     std::uint64_t ticket = 0;
     auto outcome = admit(std::move(spec), std::move(digest), ticket);
     log_.make_durable(ticket);  // `accepted` promises the job survives a crash
@@ -102,6 +120,7 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
     j->devices = std::move(spec.devices);
     j->timeout = spec.timeout;
     j->format = spec.format;
+    j->controls = job_controls(spec.controls, j->routers.size());
     j->accepted_at = std::chrono::steady_clock::now();
     j->accepted_wall = std::chrono::system_clock::now();
     j->digest = std::move(digest);
@@ -114,9 +133,9 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
     active_.emplace(id, j);
     ring_.push_back(j);
 
-    spdlog::info("job {} accepted: {} routers x {} commands, timeout {:.1f}s", id,
+    spdlog::info("job {} accepted: {} routers x {} commands, timeout {:.1f}s{}", id,
                  j->routers.size(), j->commands.size(),
-                 std::chrono::duration<double>(j->timeout).count());
+                 std::chrono::duration<double>(j->timeout).count(), describe(spec.controls));
     ticket = log_.job_accepted(*j, std::chrono::system_clock::now());
     // One wake-up per task: notify_all would wake every idle worker (1024 by default) to
     // fight over the lock for a 5-router job. A worker looks for work before it waits, so

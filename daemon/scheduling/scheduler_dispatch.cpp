@@ -34,6 +34,7 @@ void scheduler::drop_task_locked(const router_task& task) {
     --j.in_flight;
     --pending_tasks_;
     release_router_locked(task);
+    release_held_locked(task.owner);
     protocol::router_result r;
     r.status = protocol::router_status::cancelled;
     r.start_time = r.end_time = iso8601_utc(std::chrono::system_clock::now());
@@ -51,11 +52,21 @@ std::optional<router_task> scheduler::take_task(std::uint64_t& ticket) {
         for (std::size_t n = ring_.size(); n > 0; --n) {
             auto j = ring_.front();
             ring_.pop_front();
-            auto free = std::find_if(j->pending.begin(), j->pending.end(), [&](std::size_t i) {
+            // Execution controls (job_controls.hpp): at max_parallel, or with only routers past
+            // an unfinished canary waiting, the job is held until one of its tasks ends.
+            const auto& controls = j->controls;
+            if (j->pending.empty() || !controls.may_start(j->pending.front(), j->in_flight)) {
+                j->held = true;
+                continue;
+            }
+            auto last = j->pending.end();  // pending is in request order: canaries come first
+            if (!controls.canary_passed())
+                last = std::lower_bound(j->pending.begin(), last, controls.canary_routers());
+            auto free = std::find_if(j->pending.begin(), last, [&](std::size_t i) {
                 auto it = sessions_.find(router_key(*j->routers[i]));
                 return it == sessions_.end() || it->second < limits_.max_sessions_per_router;
             });
-            if (free == j->pending.end()) {
+            if (free == last) {
                 parked_.push_back(j);
                 continue;
             }
@@ -106,6 +117,7 @@ void scheduler::task_finished(const router_task& task) {
         --pending_tasks_;
         demand_.remove({&task.target()});
         release_router_locked(task);
+        release_held_locked(task.owner);  // its controls may let another router start now
         idle_.notify_all();
         ticket = log_.last_ticket();
         if (!compacting_ && log_.wants_compaction()) {

@@ -127,13 +127,18 @@ void scheduler::restore_job_locked(resumed_job r, const std::shared_ptr<const in
                     "have run; it was not run again (see --rerun-interrupted)"
                   : "fanoutd stopped while this command was running; it was not run again (see "
                     "--rerun-interrupted)");
-    for (auto router : r.interrupted) record_all_missing(router, interrupted);
+    // Execution controls: kept results replayed into the state machine (a journaled stop stays).
+    restore_controls_locked(*j, r, !r.to_run.empty() && !r.cancelled);
     for (auto router : r.to_run) {
         if (j->cancelled) {
             auto cancelled = failure(protocol::error_kind::internal, "");
             cancelled.status = router_status::cancelled;
             cancelled.error.reset();
             record_all_missing(router, cancelled);
+        } else if (j->controls.stopped_by()) {
+            auto stopped = failure(protocol::error_kind::stopped, j->controls.reason());
+            stopped.status = router_status::cancelled;
+            record_all_missing(router, stopped);
         } else if (!known[router]) {
             record_all_missing(router, failure(protocol::error_kind::internal,
                                                "router is no longer in the inventory"));
@@ -145,6 +150,9 @@ void scheduler::restore_job_locked(resumed_job r, const std::shared_ptr<const in
     std::vector<const device*> to_run;
     for (auto router : j->pending) to_run.push_back(j->routers[router]);
     demand_.add(to_run);
+    // After the routers to run are pending: an interrupted router is a failure, which may stop
+    // the job (record_locked), and a job stopped then cancels them.
+    for (auto router : r.interrupted) record_all_missing(router, interrupted);
     if (!j->pending.empty())
         ring_.push_back(j);
     else if (active_.count(j->id) && j->recorded == j->total_results())
@@ -159,7 +167,7 @@ std::uint64_t scheduler::snapshot_locked() {
                                     it->second.digest);
     for (const auto& [id, j] : active_) {
         log_.job_accepted(*j, to_wall(j->accepted_at));
-        if (j->cancelled) log_.job_cancelled(*j);
+        if (j->cancelled || j->controls.stopped_by()) log_.job_cancelled(*j);
         for (const auto& r : j->results)
             if (r) log_.router_result(*r);
         std::vector<bool> waiting(j->routers.size(), false);

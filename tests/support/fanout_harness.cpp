@@ -33,6 +33,8 @@ fleet_counts fleet::counts() {
         if (name == "bastion_sessions") counts.bastion_sessions = value;
         if (name == "bastion_channels") counts.bastion_channels = value;
         if (name == "bastion_channels_open") counts.bastion_channels_open = value;
+        if (name == "exec_running") counts.exec_running = value;
+        if (name == "exec_peak") counts.exec_peak = value;
         if (name.starts_with("bastion") && name.find('.') != std::string::npos) {
             counts.per_bastion[name] = value;
         }

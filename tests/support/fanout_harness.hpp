@@ -39,6 +39,8 @@ struct fleet_counts {
     std::uint64_t bastion_channels = 0;
     std::uint64_t bastion_channels_open = 0;
     std::map<std::string, std::uint64_t> per_bastion;
+    std::uint64_t exec_running = 0;  // exec commands being answered now
+    std::uint64_t exec_peak = 0;     // the most exec commands answered at once since start
 };
 
 // A fleetsim process serving routers r1..rN.

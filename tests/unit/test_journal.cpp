@@ -396,3 +396,147 @@ TEST(JournalRecovery, AJobsFormatAndDataSurviveARestart) {
     ASSERT_TRUE(job.results[0]->data);
     EXPECT_EQ(*job.results[0]->data, std::string("\x91\x01", 2));
 }
+
+// ---- Execution controls (issue 14): journaled with the job, a stop by rule survives a restart,
+// and the digest covers the controls only when they are set. ----
+
+namespace {
+
+fanout::protocol::router_result failed_result() {
+    fanout::protocol::router_result r;
+    r.status = router_status::failed;
+    r.error = fanout::protocol::router_error{error_kind::exit_status, "exit status 1"};
+    return r;
+}
+
+// A scheduler over the journal in `dir` after a restart; `sink` gets what it publishes.
+struct restarted {
+    journal file;
+    journal_log log;
+    scheduler s;
+    restarted(const temp_dir& dir, recording_sink& sink,
+              const std::shared_ptr<const inventory>& inv)
+        : file(dir.path()), log(file), s({}, sink, &log) {
+        s.restore(recover(file.take_replayed(), false), inv);
+    }
+};
+
+const fanout::protocol::job_result* ended(const recording_sink& sink, const std::string& id) {
+    for (const auto& j : sink.jobs)
+        if (j->job_id == id) return j.get();
+    return nullptr;
+}
+
+}  // namespace
+
+TEST(JournalRecovery, DigestsWithoutControlsAreThoseOfBefore) {
+    // Pinned from fanoutd before execution controls existed.
+    EXPECT_EQ(job_digest({"show version"}, true, {"r1", "r2"}, std::chrono::milliseconds(60000)),
+              job_digest({"show version"}, true, {"r1", "r2"}, std::chrono::milliseconds(60000),
+                         fanout::protocol::output_format::text, {}));
+    EXPECT_EQ(job_digest({"show version"}, true, {"r1", "r2"}, std::chrono::milliseconds(60000)),
+              "28a7e52b856ebbd032baa9b9391d95a3");
+    fanout::protocol::execution_controls canary{.canary = 1};
+    fanout::protocol::execution_controls parallel{.max_parallel = 1};
+    const auto plain = job_digest({"show version"}, true, {"r1"}, std::chrono::seconds(1));
+    const auto with_canary = job_digest({"show version"}, true, {"r1"}, std::chrono::seconds(1),
+                                        fanout::protocol::output_format::text, canary);
+    EXPECT_NE(plain, with_canary);
+    EXPECT_NE(with_canary, job_digest({"show version"}, true, {"r1"}, std::chrono::seconds(1),
+                                      fanout::protocol::output_format::text, parallel));
+}
+
+TEST(JournalRecovery, AJobStoppedByItsRuleStaysStoppedAfterACrash) {
+    temp_dir dir;
+    auto inv = fanout::test::numbered_inventory(5);
+    fanout::protocol::execution_controls controls{.max_parallel = 2, .stop_after_failures = 1};
+    {
+        recording_sink sink;
+        restarted run(dir, sink, inv);
+        auto spec = spec_of(inv, "stopped", 5);
+        spec.controls = controls;
+        ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(run.s.submit(spec)));
+        auto a = *run.s.next_task();
+        auto b = *run.s.next_task();  // r2: in flight at the "kill -9"
+        (void)b;
+        run.s.record(a, 0, failed_result());
+        run.s.task_finished(a);  // stopped: r3..r5 cancelled, synced
+    }
+    journal file(dir.path());
+    auto state = recover(file.take_replayed(), false);
+    ASSERT_EQ(state.resumed.size(), 1u);
+    EXPECT_EQ(state.resumed[0].controls, controls);
+    EXPECT_EQ(state.resumed[0].stopped_by, "stop_after_failures");
+    EXPECT_EQ(
+        state.resumed[0].digest,
+        job_digest({"show version"}, true, {"r1", "r2", "r3", "r4", "r5"}, state.resumed[0].timeout,
+                   fanout::protocol::output_format::text, controls));
+    EXPECT_FALSE(state.resumed[0].cancelled) << "a stop is not a cancel";
+
+    recording_sink sink;
+    {
+        scheduler s({}, sink);
+        s.restore(std::move(state), inv);
+    }
+    const auto* job = ended(sink, "stopped");
+    ASSERT_TRUE(job) << "r2 interrupted, nothing left to run: the job ends";
+    EXPECT_EQ(job->state, job_state::cancelled);
+    EXPECT_EQ(job->stopped_by, "stop_after_failures");
+    EXPECT_EQ(job->results[1].error->kind, error_kind::interrupted);
+    EXPECT_EQ(job->results[4].error->kind, error_kind::stopped);
+}
+
+TEST(JournalRecovery, FailuresBeforeACrashStillCountTowardsTheRule) {
+    temp_dir dir;
+    auto inv = fanout::test::numbered_inventory(4);
+    {
+        recording_sink sink;
+        restarted run(dir, sink, inv);
+        auto spec = spec_of(inv, "counted", 4);
+        spec.controls = {.max_parallel = 1, .stop_after_failures = 2};
+        run.s.submit(spec);
+        auto a = *run.s.next_task();
+        run.s.record(a, 0, failed_result());
+        run.s.task_finished(a);  // one failure; nothing in flight at the crash
+    }
+    recording_sink sink;
+    restarted run(dir, sink, inv);
+    auto b = *run.s.next_task();
+    EXPECT_EQ(b.target().name, "r2");
+    EXPECT_EQ(run.s.status("counted")->running, 1u) << "max_parallel came back too";
+    run.s.record(b, 0, failed_result());  // the second failure overall
+    run.s.task_finished(b);
+    const auto* job = ended(sink, "counted");
+    ASSERT_TRUE(job);
+    EXPECT_EQ(job->stopped_by, "stop_after_failures");
+    EXPECT_EQ(job->summary.cancelled, 2u);
+}
+
+TEST(JournalRecovery, ACanaryInterruptedByACrashHasNotPassed) {
+    temp_dir dir;
+    auto inv = fanout::test::numbered_inventory(3);
+    {
+        recording_sink sink;
+        restarted run(dir, sink, inv);
+        auto spec = spec_of(inv, "canary", 3);
+        spec.controls = {.canary = 1};
+        run.s.submit(spec);
+        (void)run.s.next_task();  // r1, the canary, in flight at the crash
+    }
+    {
+        recording_sink sink;
+        restarted run(dir, sink, inv);
+        const auto* job = ended(sink, "canary");
+        ASSERT_TRUE(job);
+        EXPECT_EQ(job->stopped_by, "canary");
+        EXPECT_EQ(job->results[0].error->kind, error_kind::interrupted);
+        EXPECT_EQ(job->results[2].error->kind, error_kind::stopped);
+    }
+    // The ended job, kept through the restart's snapshot, still says so after another one.
+    recording_sink again;
+    restarted second(dir, again, inv);
+    auto result = second.s.result("canary");
+    auto* aggregate = std::get_if<std::shared_ptr<const fanout::protocol::job_result>>(&result);
+    ASSERT_TRUE(aggregate);
+    EXPECT_EQ((*aggregate)->stopped_by, "canary");
+}

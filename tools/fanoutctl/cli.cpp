@@ -65,6 +65,7 @@ const char* const run_footer =
     "  fanoutctl run --failed-from nightly-42 -x r21      # again where nightly-42 failed\n"
     "  fanoutctl run -r r1 -r r2 -c 'show version' -c 'show interfaces terse'\n"
     "  grep -v spare core.txt | fanoutctl run --routers-file - --timeout 30 show chassis alarms\n"
+    "  fanoutctl run -r all --canary 2 --max-parallel 10 --stop-after-failures 3 show version\n"
     "  fanoutctl run -r all --json show version | jq -r 'select(.type==\"router_result\")"
     " | .router_name + \" \" + .status'\n";
 
@@ -288,6 +289,27 @@ int run_cli(int argc, char** argv) {
     run_cmd->add_flag("--json", global.json, "JSON lines on stdout instead of text");
     add_output_options(*run_cmd, run.output);
     run_cmd->add_flag("--no-progress", run.no_progress, "no live progress line on stderr");
+    // Execution controls (docs/execution-controls.md): fanoutd checks the upper bounds too.
+    run_cmd
+        ->add_option("--max-parallel", run.controls.max_parallel,
+                     "at most N of this job's routers at once (a batch size), whatever the "
+                     "number of workers; other jobs keep their share")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000}));
+    run_cmd
+        ->add_option("--stop-after-failures", run.controls.stop_after_failures,
+                     "stop the job once N routers failed: routers not started end cancelled "
+                     "(kind stopped), routers running finish")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000}));
+    run_cmd
+        ->add_option("--max-fail-percent", run.controls.max_fail_percent,
+                     "stop the job once PCT percent (1-100) of its routers failed, as "
+                     "--stop-after-failures does")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100}));
+    run_cmd
+        ->add_option("--canary", run.controls.canary,
+                     "run the first K routers (in -r order) alone first; the rest start only if "
+                     "all K succeed, else they end cancelled")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000}));
     run_cmd->footer(std::string(run_footer) + exit_codes_help + global_note);
 
     job_query_options query;

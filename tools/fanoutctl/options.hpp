@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "curve/curve_keys.hpp"
+#include "protocol/messages.hpp"
 
 namespace fanout::ctl {
 
@@ -78,6 +79,8 @@ struct run_options {
     std::string requested_by;  // --requested-by, else FANOUT_REQUESTED_BY (issue 14); empty: none
     output_options output;
     bool no_progress = false;
+    // --max-parallel, --stop-after-failures, --max-fail-percent, --canary (execution controls)
+    protocol::execution_controls controls;
 };
 
 struct keygen_options {

@@ -78,18 +78,23 @@ ordered_json to_json(const protocol::job_result& job) {
         j["resubmit"] = true;
         j["first_accepted_at"] = job.first_accepted_at;
     }
+    if (!job.stopped_by.empty()) j["stopped_by"] = job.stopped_by;  // execution controls
     return j;
 }
 
 ordered_json to_json(const protocol::status_reply& s) {
-    return with_owner({{"type", "status"},
-                       {"job_id", s.job_id},
-                       {"state", to_string(s.state)},
-                       {"total", s.total},
-                       {"completed", s.completed},
-                       {"successful", s.successful},
-                       {"failed", s.failed}},
-                      s);
+    auto j = with_owner({{"type", "status"},
+                         {"job_id", s.job_id},
+                         {"state", to_string(s.state)},
+                         {"total", s.total},
+                         {"completed", s.completed},
+                         {"successful", s.successful},
+                         {"failed", s.failed}},
+                        s);
+    // Execution controls: only for a job that has them.
+    if (!s.stopped_by.empty()) j["stopped_by"] = s.stopped_by;
+    if (s.running) j["running"] = *s.running;
+    return j;
 }
 
 ordered_json to_json(const protocol::accepted_reply& a) {

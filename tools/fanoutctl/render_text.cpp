@@ -119,6 +119,9 @@ std::string format_status(const protocol::status_reply& status) {
         table.add_row({"submitted by", terminal_safe(status.submitted_by)});
     if (!status.requested_by.empty())
         table.add_row({"requested by", terminal_safe(status.requested_by)});
+    if (status.running) table.add_row({"running", std::to_string(*status.running)});
+    if (!status.stopped_by.empty())
+        table.add_row({"stopped by", "its rule " + terminal_safe(status.stopped_by)});
     return "job " + terminal_safe(status.job_id) + "  " +
            std::string(protocol::to_string(status.state)) + '\n' + table.render("  ");
 }

@@ -10,7 +10,26 @@ bool result_tracker::add(const protocol::router_result& r) {
     ++results_per_router_[r.router_name];
     if (r.status == protocol::router_status::failed) ++counts_.failed;
     if (r.status == protocol::router_status::cancelled) ++counts_.cancelled;
+    if (r.status == protocol::router_status::failed) failed_routers_.insert(r.router_name);
+    if (r.status != protocol::router_status::success) not_ok_routers_.insert(r.router_name);
     return true;
+}
+
+canary_progress result_tracker::canary(std::size_t k) const {
+    canary_progress out;
+    out.routers = std::min(k, routers_.size());
+    for (std::size_t i = 0; i < out.routers; ++i) {
+        const auto& name = routers_[i];
+        if (failed_routers_.count(name)) {
+            if (out.failed.empty()) out.failed = name;
+            continue;
+        }
+        auto it = results_per_router_.find(name);
+        if (it != results_per_router_.end() && it->second >= commands_ &&
+            !not_ok_routers_.count(name))
+            ++out.succeeded;
+    }
+    return out;
 }
 
 std::vector<protocol::router_result> result_tracker::take_unseen(const protocol::job_result& job) {

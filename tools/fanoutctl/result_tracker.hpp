@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "protocol/messages.hpp"
+#include "tools/fanoutctl/controls_progress.hpp"
 
 namespace fanout::ctl {
 
@@ -42,6 +43,10 @@ class result_tracker {
     // The daemon's own count may run ahead of what the PUB stream delivered.
     void note_daemon_completed(std::uint64_t completed) { daemon_completed_ = completed; }
 
+    // The first `k` expected routers as a canary (--canary): how many succeeded (every command
+    // seen, all ok) and the first, in request order, seen failing.
+    canary_progress canary(std::size_t k) const;
+
     progress_counts counts() const;
     bool all_seen() const { return counts_.done >= counts_.total; }
 
@@ -49,6 +54,7 @@ class result_tracker {
     std::set<std::pair<std::string, std::uint32_t>> seen_;
     std::vector<std::string> routers_;
     std::map<std::string, std::size_t, std::less<>> results_per_router_;
+    std::set<std::string, std::less<>> failed_routers_, not_ok_routers_;  // for canary()
     std::size_t commands_ = 1;
     progress_counts counts_;
     std::uint64_t daemon_completed_ = 0;

@@ -224,6 +224,7 @@ int run_command(const global_options& global, const run_options& options) {
     submit.format =
         protocol::output_format_from(options.format).value_or(protocol::output_format::text);
     if (!options.requested_by.empty()) submit.requested_by = options.requested_by;  // issue 14
+    submit.controls = options.controls;  // --max-parallel, --canary, stop rules
     auto outcome = client.request(submit);
     if (auto* failure = std::get_if<client_failure>(&outcome))
         return report_client_failure(*failure);
@@ -267,8 +268,9 @@ int run_command(const global_options& global, const run_options& options) {
     progress_line progress(!options.no_progress && stderr_is_terminal());
     const result_style style{longest(routers), options.output.brief, commands.size() > 1};
     result_printer printer(global.json, options.output, style, progress);
-    auto streamed = stream_job(owner ? *owner : client, *sub, job_id, total,
-                               job_shape{routers, commands.size()}, printer, progress);
+    auto streamed =
+        stream_job(owner ? *owner : client, *sub, job_id, total,
+                   job_shape{routers, commands.size(), options.controls}, printer, progress);
     if (auto* code = std::get_if<int>(&streamed)) return *code;
     const auto& job = std::get<protocol::job_result>(streamed);
     return finish_job(printer, job);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "tools/fanoutctl/command_support.hpp"
+#include "tools/fanoutctl/controls_progress.hpp"
 #include "tools/fanoutctl/render_text.hpp"
 #include "tools/fanoutctl/result_tracker.hpp"
 #include "tools/fanoutctl/text_lines.hpp"
@@ -45,12 +46,15 @@ std::variant<protocol::job_result, int> stream_job(job_client& client, result_su
     auto next_poll = started + poll_interval;
     bool cancel_sent = false;
     std::optional<protocol::job_result> final_result;
+    controls_view controls{shape.controls, std::nullopt, "", {}};  // execution controls
 
     const auto show_progress = [&] {
         const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
         std::size_t pending = 0;
         const auto names = tracker.pending(most_waiting_shown, pending);
-        progress.show(format_progress(tracker.counts(), elapsed) + format_waiting(names, pending));
+        if (shape.controls.canary) controls.canary = tracker.canary(*shape.controls.canary);
+        progress.show(format_progress(tracker.counts(), elapsed) + format_controls(controls) +
+                      format_waiting(names, pending));
     };
 
     while (!final_result) {
@@ -97,6 +101,8 @@ std::variant<protocol::job_result, int> stream_job(job_client& client, result_su
             }
             if (auto* status = std::get_if<protocol::status_reply>(&reply)) {
                 tracker.note_daemon_completed(status->completed);
+                controls.running = status->running;
+                controls.stopped_by = status->stopped_by;
             } else if (auto* error = std::get_if<protocol::error_reply>(&reply)) {
                 progress.clear();
                 return report_error_reply(*error);

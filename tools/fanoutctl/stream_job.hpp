@@ -25,6 +25,7 @@ namespace fanout::ctl {
 struct job_shape {
     std::vector<std::string> routers;
     std::size_t commands = 1;
+    protocol::execution_controls controls{};  // as submitted: the progress line shows them
 };
 
 std::variant<protocol::job_result, int> stream_job(job_client& client, result_subscriber& sub,

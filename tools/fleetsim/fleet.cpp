@@ -77,6 +77,8 @@ struct fleet::impl {
     std::atomic<std::uint64_t> accepted{0};  // TCP connections, every fault included
     std::atomic<std::uint64_t> netconf_sessions{0};
     std::atomic<std::uint64_t> netconf_rpcs{0};
+    std::atomic<std::uint64_t> execs_running{0};
+    std::atomic<std::uint64_t> execs_peak{0};
 
     std::vector<listener> listeners;
     std::vector<blackhole_port> blackholes;  // their listeners have fd -1
@@ -312,6 +314,8 @@ void fleet::start() {
     m.settings.interfaces = m.options.interfaces;
     m.settings.netconf_sessions = &m.netconf_sessions;
     m.settings.netconf_rpcs = &m.netconf_rpcs;
+    m.settings.execs_running = &m.execs_running;
+    m.settings.execs_peak = &m.execs_peak;
     m.settings.stopping = &m.stopping;
     m.settings.verbose = m.options.verbose;
 
@@ -353,6 +357,14 @@ std::uint64_t fleet::netconf_sessions() const {
 
 std::vector<bastion_count> fleet::bastion_counts() const {
     return impl_->bastions ? impl_->bastions->counts() : std::vector<bastion_count>{};
+}
+
+std::uint64_t fleet::execs_running() const {
+    return impl_->execs_running.load(std::memory_order_relaxed);
+}
+
+std::uint64_t fleet::execs_peak() const {
+    return impl_->execs_peak.load(std::memory_order_relaxed);
 }
 
 std::uint64_t fleet::netconf_rpcs() const {

@@ -37,6 +37,10 @@ class fleet {
     std::uint64_t connections_accepted() const;
     std::uint64_t netconf_sessions() const;
     std::uint64_t netconf_rpcs() const;
+    // Exec commands being answered now, and the most at once since start, over every router
+    // (thread-safe): a client's real concurrency.
+    std::uint64_t execs_running() const;
+    std::uint64_t execs_peak() const;
     std::vector<bastion_count> bastion_counts() const;
 
   private:

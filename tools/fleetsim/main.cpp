@@ -8,7 +8,9 @@
 // <TO>" (totals over the K bastions: TCP connections accepted, authenticated sessions,
 // direct-tcpip channels opened, channels open now) and then, per bastion J,
 // "bastionJ.connections <C> bastionJ.sessions <S> bastionJ.channels <H> bastionJ.channels_open
-// <O>" (every line is "name value" pairs); exits 0 on SIGTERM or SIGINT.
+// <O>" (every line is "name value" pairs), and last " exec_running <N> exec_peak <P>" (exec
+// commands being answered now, and the most at once since start, over all routers: a client's
+// real concurrency); exits 0 on SIGTERM or SIGINT.
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -83,7 +85,9 @@ int main(int argc, char** argv) {
             std::string line = "connections " + std::to_string(fleet.connections_accepted()) +
                                " netconf_sessions " + std::to_string(fleet.netconf_sessions()) +
                                " netconf_rpcs " + std::to_string(fleet.netconf_rpcs());
-            line += bastion_fields(fleet.bastion_counts()) + "\n";
+            line += bastion_fields(fleet.bastion_counts());
+            line += " exec_running " + std::to_string(fleet.execs_running()) + " exec_peak " +
+                    std::to_string(fleet.execs_peak()) + "\n";
             std::fwrite(line.data(), 1, line.size(), stdout);
             std::fflush(stdout);
         }

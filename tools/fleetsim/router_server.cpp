@@ -197,8 +197,26 @@ class router_connection {
     }
 
     // False: the session is over.
+    // Counts an exec in settings' execs_running while it lives, and raises execs_peak.
+    struct exec_counter {
+        const server_settings& s;
+        explicit exec_counter(const server_settings& settings) : s(settings) {
+            if (!s.execs_running) return;
+            const auto now = s.execs_running->fetch_add(1) + 1;
+            auto peak = s.execs_peak->load();
+            while (now > peak && !s.execs_peak->compare_exchange_weak(peak, now)) {
+            }
+        }
+        ~exec_counter() {
+            if (s.execs_running) s.execs_running->fetch_sub(1);
+        }
+        exec_counter(const exec_counter&) = delete;
+        exec_counter& operator=(const exec_counter&) = delete;
+    };
+
     bool exec(ssh_channel channel, const std::string& command) {
         log("exec '" + command + "'");
+        const exec_counter counted(settings_);
         if (router_.fault == fault_kind::hang_auth) return true;  // accepted, never answered
 
         switch (wait(router_.latency ? *router_.latency : settings_.latency->next(), channel)) {

@@ -54,6 +54,10 @@ struct server_settings {
     const std::atomic<bool>* stopping = nullptr;
     std::atomic<std::uint64_t>* netconf_sessions = nullptr;  // also numbers the session-ids
     std::atomic<std::uint64_t>* netconf_rpcs = nullptr;
+    // Exec commands being answered now, and the most at once since start (a client's real
+    // concurrency, e.g. fanoutd's max_parallel, measured at the fleet).
+    std::atomic<std::uint64_t>* execs_running = nullptr;
+    std::atomic<std::uint64_t>* execs_peak = nullptr;
     bool verbose = false;
 };
 
