@@ -56,6 +56,10 @@ std::uint64_t journal_log::job_ended(const protocol::job_result& aggregate,
                                  {"at_ms", unix_ms(at)}}));
 }
 
+std::uint64_t journal_log::job_forgotten(const std::string& job_id) {
+    return file_.append(record_type::forgotten, body_of({{"id", job_id}}));
+}
+
 void journal_log::snapshot_ended_job(const protocol::job_result& aggregate,
                                      std::chrono::system_clock::time_point ended_at,
                                      const std::string& digest) {
