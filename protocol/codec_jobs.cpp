@@ -27,8 +27,8 @@ job_state state_of(const msgpack::object& o, const std::string& field) {
     const std::string_view text = read_string(o, field);
     const auto state = job_state_from(text);
     if (!state) {
-        fail(error_code::bad_request, field + ": must be queued, running, done or cancelled, got " +
-                                          quote_untrusted(text));
+        fail(error_code::bad_request,
+             field + ": must be queued, running, done or cancelled, got " + quote_untrusted(text));
     }
     return *state;
 }
@@ -82,8 +82,9 @@ jobs_request read_jobs_request(const map_reader& m) {
     if (const auto* id = m.find_non_nil("job_id")) {
         const std::string_view text = read_string(*id, "job_id");
         if (!is_valid_job_id_to_look_up(text))
-            fail(error_code::bad_request,
-                 "job_id: must be 1-64 characters of [A-Za-z0-9._:-], got " + quote_untrusted(text));
+            fail(
+                error_code::bad_request,
+                "job_id: must be 1-64 characters of [A-Za-z0-9._:-], got " + quote_untrusted(text));
         r.job_id = std::string(text);
     }
     return r;

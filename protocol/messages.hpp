@@ -262,12 +262,12 @@ struct error_reply {
 struct job_entry {
     std::string job_id;
     job_state state = job_state::queued;
-    std::string submitted_at;          // ISO-8601 UTC with milliseconds
-    std::string command;               // the first command, cut to max_listed_command_bytes
-    std::uint64_t command_count = 1;   // commands in the job
+    std::string submitted_at;         // ISO-8601 UTC with milliseconds
+    std::string command;              // the first command, cut to max_listed_command_bytes
+    std::uint64_t command_count = 1;  // commands in the job
     std::uint64_t total_routers = 0;
-    std::uint64_t total = 0;           // router results: routers x commands
-    std::uint64_t completed = 0;       // results recorded so far
+    std::uint64_t total = 0;      // router results: routers x commands
+    std::uint64_t completed = 0;  // results recorded so far
     std::uint64_t successful = 0;
     std::uint64_t failed = 0;
     std::uint64_t cancelled = 0;

@@ -3,8 +3,8 @@
 // Record types: 'A' job accepted (id, commands, routers, timeout, time), 'S' router started,
 // 'R' router result (the published router_result bytes, seq included), 'C' job cancelled,
 // 'E' job ended (state, duration, time), 'F' an ended job in a snapshot (its whole
-// job_result and its content digest), 'M' snapshot marker (next seq), 'X' an ended job left retention (id; issue 13). daemon/journal/recovery.cpp
-// reads them back.
+// job_result and its content digest), 'M' snapshot marker (next seq), 'X' an ended job left
+// retention (id; issue 13). daemon/journal/recovery.cpp reads them back.
 #pragma once
 
 #include <memory>

@@ -9,8 +9,8 @@
 // (records lost to corruption) every job running then is marked `damaged`, and all its routers
 // without a result are `interrupted`, started or not. A job whose `accepted` record was lost
 // cannot come back; the error log names it. An ended job that left retention before the
-// restart (a `forgotten` record after its end) does not come back either. A record that cannot be decoded is skipped with a
-// warning; nothing here throws on journal content.
+// restart (a `forgotten` record after its end) does not come back either. A record that cannot be
+// decoded is skipped with a warning; nothing here throws on journal content.
 #pragma once
 
 #include <chrono>

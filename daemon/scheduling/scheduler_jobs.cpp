@@ -33,7 +33,7 @@ std::optional<protocol::jobs_reply> scheduler::jobs(const protocol::jobs_request
     struct candidate {
         std::chrono::system_clock::time_point submitted;
         const std::string* id;
-        const job* active;          // else `kept`
+        const job* active;  // else `kept`
         const finished_job* kept;
     };
     std::vector<candidate> all;
@@ -43,9 +43,8 @@ std::optional<protocol::jobs_reply> scheduler::jobs(const protocol::jobs_request
     for (const auto& [id, kept] : finished_)
         if (wanted(id, kept.status.state)) all.push_back({kept.accepted_wall, &id, nullptr, &kept});
 
-    const std::size_t limit =
-        std::min<std::size_t>(request.limit.value_or(protocol::default_jobs_listed),
-                              protocol::max_jobs_listed);
+    const std::size_t limit = std::min<std::size_t>(
+        request.limit.value_or(protocol::default_jobs_listed), protocol::max_jobs_listed);
     const auto shown = std::min(limit, all.size());
     // Newest first; the same instant (restored jobs, coarse clocks) by id, for a stable order.
     std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(shown), all.end(),

@@ -62,7 +62,8 @@ protocol::status_reply wait_status(client& jobs, const std::string& id, Conditio
                                    std::chrono::seconds timeout = 60s) {
     const auto give_up = std::chrono::steady_clock::now() + timeout;
     while (true) {
-        auto status = expect_reply<protocol::status_reply>(jobs.request(protocol::status_request{id}));
+        auto status =
+            expect_reply<protocol::status_reply>(jobs.request(protocol::status_request{id}));
         if (done(status)) return status;
         if (std::chrono::steady_clock::now() > give_up)
             throw std::runtime_error("job " + id + " never reached the expected state");
@@ -80,7 +81,8 @@ TEST(fanoutctl_jobs, lists_active_and_kept_jobs_newest_first_within_the_limit) {
     // r3 answers after 60 s: the second job stays running while we look.
     fleet_and_daemon setup(3, args{"--slow-every", "3:60000"});
     client jobs(setup.daemon.jobs());
-    expect_reply<protocol::job_result>(jobs.request(submit_of("ended", "show version", {"r1", "r2"})));
+    expect_reply<protocol::job_result>(
+        jobs.request(submit_of("ended", "show version", {"r1", "r2"})));
     expect_reply<protocol::accepted_reply>(jobs.request(background("running", router_names(1, 3))));
     wait_status(jobs, "running", [](const auto& s) { return s.completed == 2; });
 
@@ -106,7 +108,8 @@ TEST(fanoutctl_jobs, lists_active_and_kept_jobs_newest_first_within_the_limit) {
               (std::vector<std::string>{"ended"}));
 
     expect_reply<protocol::status_reply>(jobs.request(protocol::cancel_request{"running"}));
-    wait_status(jobs, "running", [](const auto& s) { return s.state == protocol::job_state::cancelled; });
+    wait_status(jobs, "running",
+                [](const auto& s) { return s.state == protocol::job_state::cancelled; });
     auto cancelled = jobs_json(setup.daemon, {"--state", "cancelled"});
     ASSERT_EQ(listed_ids(cancelled), (std::vector<std::string>{"running"}));
     EXPECT_EQ(cancelled.at("jobs").at(0).at("cancelled"), 1);
@@ -116,7 +119,8 @@ TEST(fanoutctl_jobs, follow_prints_every_router_exactly_once_across_replay_and_l
     // r1..r5 answer at once, r6 after 5 s: follow attaches between the two.
     fleet_and_daemon setup(6, args{"--slow-every", "6:5000"});
     client jobs(setup.daemon.jobs());
-    expect_reply<protocol::accepted_reply>(jobs.request(background("followed", router_names(1, 6))));
+    expect_reply<protocol::accepted_reply>(
+        jobs.request(background("followed", router_names(1, 6))));
     wait_status(jobs, "followed", [](const auto& s) { return s.completed >= 5; });
 
     auto followed = ctl(setup.daemon, {"follow", "followed", "--json"});
@@ -139,11 +143,13 @@ TEST(fanoutctl_jobs, follow_prints_every_router_exactly_once_across_replay_and_l
     auto again = ctl(setup.daemon, {"follow", "followed", "--brief"});
     EXPECT_EQ(again.code, 0) << again.text();
     for (const auto& name : router_names(1, 6)) {
-        const auto count = std::count_if(again.lines.begin(), again.lines.end(),
-                                         [&](const std::string& l) { return l.rfind(name + " ", 0) == 0; });
+        const auto count =
+            std::count_if(again.lines.begin(), again.lines.end(),
+                          [&](const std::string& l) { return l.rfind(name + " ", 0) == 0; });
         EXPECT_EQ(count, 1) << name << " in\n" << again.text();
     }
-    auto unknown = ctl(setup.daemon, {"follow", "no-such-job"}, child_process::capture::stderr_stream);
+    auto unknown =
+        ctl(setup.daemon, {"follow", "no-such-job"}, child_process::capture::stderr_stream);
     EXPECT_EQ(unknown.code, 2) << unknown.text();
     EXPECT_NE(unknown.text().find("not_found"), std::string::npos) << unknown.text();
 }
@@ -177,7 +183,8 @@ TEST(fanoutctl_jobs, watch_streams_every_result_of_every_job_until_ctrl_c) {
         else
             EXPECT_FALSE(object.contains("results")) << "job lines carry the summary only";
     }
-    EXPECT_EQ(results, (std::map<std::string, int>{{"a r1", 1}, {"a r2", 1}, {"b r2", 1}, {"b r3", 1}}));
+    EXPECT_EQ(results,
+              (std::map<std::string, int>{{"a r1", 1}, {"a r2", 1}, {"b r2", 1}, {"b r3", 1}}));
     EXPECT_EQ(watch.stop(SIGINT), 0) << "Ctrl-C is how watch ends";
 }
 

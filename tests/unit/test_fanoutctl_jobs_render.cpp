@@ -11,8 +11,17 @@ using namespace fanout::ctl;
 using protocol::job_state;
 
 protocol::job_entry entry(std::string id, job_state state, std::uint64_t commands = 1) {
-    return {std::move(id), state, "2026-12-06T12:00:00.000Z", "show version", commands, 150, 150,
-            147, 144, 3, 0};
+    return {std::move(id),
+            state,
+            "2026-12-06T12:00:00.000Z",
+            "show version",
+            commands,
+            150,
+            150,
+            147,
+            144,
+            3,
+            0};
 }
 
 TEST(FanoutctlJobs, TableHasOneRowPerJobInReplyOrder) {

@@ -37,8 +37,8 @@ TEST(ProtocolJobs, FullRequestAndNilOptionals) {
     EXPECT_EQ(r.limit, max_jobs_listed);
     EXPECT_EQ(r.state, job_state::running);
     EXPECT_EQ(r.job_id, "old.id-1");
-    auto nils = decoded_jobs(
-        wire().map(3).kv("type", "jobs").str("limit").nil().str("state").nil());
+    auto nils =
+        decoded_jobs(wire().map(3).kv("type", "jobs").str("limit").nil().str("state").nil());
     EXPECT_FALSE(nils.limit);
     EXPECT_FALSE(nils.state);
 }
@@ -80,8 +80,8 @@ TEST(ProtocolJobs, BadRequestsNameTheField) {
 }
 
 job_entry entry(std::string id, job_state state) {
-    return job_entry{std::move(id), state, "2026-12-06T12:00:00.000Z", "show version", 2, 3, 6,
-                     4, 3, 1, 0};
+    return job_entry{
+        std::move(id), state, "2026-12-06T12:00:00.000Z", "show version", 2, 3, 6, 4, 3, 1, 0};
 }
 
 TEST(ProtocolJobs, ReplyRoundTripAndKeyOrder) {

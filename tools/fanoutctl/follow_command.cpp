@@ -170,7 +170,8 @@ int follow_command(const global_options& global, const follow_options& options) 
                     progress.clear();
                     return *code;
                 }
-                for (const auto& r : std::get<std::vector<protocol::router_result>>(missed)) show(r);
+                for (const auto& r : std::get<std::vector<protocol::router_result>>(missed))
+                    show(r);
             }
             tracker.note_daemon_completed(status->completed);
             next_poll =

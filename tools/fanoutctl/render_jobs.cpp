@@ -26,8 +26,8 @@ std::string local_time_of(const std::string& iso_utc) {
 std::string format_jobs_table(const protocol::jobs_reply& reply) {
     if (reply.jobs.empty()) return "no jobs\n";
     text_table table({false, false, false, true, true, true, true, false});
-    table.add_row({"JOB", "STATE", "SUBMITTED", "ROUTERS", "DONE", "FAILED", "CANCELLED",
-                   "COMMAND"});
+    table.add_row(
+        {"JOB", "STATE", "SUBMITTED", "ROUTERS", "DONE", "FAILED", "CANCELLED", "COMMAND"});
     for (const auto& j : reply.jobs) {
         std::string command = terminal_safe(j.command);
         if (j.command_count > 1) command += " (+" + std::to_string(j.command_count - 1) + " more)";
