@@ -107,6 +107,16 @@ TEST(fanoutctl_jobs, lists_active_and_kept_jobs_newest_first_within_the_limit) {
     EXPECT_EQ(listed_ids(jobs_json(setup.daemon, {"--state", "done"})),
               (std::vector<std::string>{"ended"}));
 
+    // Ctrl-C stops following a job; it does not cancel it.
+    child_process follow({FANOUTCTL_BIN, "--jobs", setup.daemon.jobs(), "--results",
+                          setup.daemon.results(), "follow", "running", "--brief"});
+    follow.wait_for_line("r2 ");  // r1 and r2 from replay; r3 is 60 s away
+    EXPECT_EQ(follow.stop(SIGINT), 130);
+    EXPECT_EQ(
+        expect_reply<protocol::status_reply>(jobs.request(protocol::status_request{"running"}))
+            .state,
+        protocol::job_state::running);
+
     expect_reply<protocol::status_reply>(jobs.request(protocol::cancel_request{"running"}));
     wait_status(jobs, "running",
                 [](const auto& s) { return s.state == protocol::job_state::cancelled; });
