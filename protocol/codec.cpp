@@ -1,6 +1,7 @@
 // Daemon-side encoders: replies on the ROUTER socket, router_result and job_result on PUB.
 #include "protocol/codec.hpp"
 
+#include "protocol/codec_jobs.hpp"
 #include "protocol/msgpack_writer.hpp"
 
 namespace fanout::protocol {
@@ -247,6 +248,7 @@ struct reply_encoder {
         p.pack_array(static_cast<std::uint32_t>(r.results.size()));
         for (const auto& result : r.results) pack_router_result(p, result);
     }
+    void operator()(const jobs_reply& r) const { detail::pack_jobs_reply(p, r); }  // issue 13
     void operator()(const error_reply& r) const {
         p.pack_map(3 + (r.job_id ? 1 : 0) + (r.routers.empty() ? 0 : 1));
         pack_type(p, "error");

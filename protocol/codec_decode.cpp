@@ -6,6 +6,7 @@
 #include <new>
 
 #include "protocol/codec.hpp"
+#include "protocol/codec_jobs.hpp"
 #include "protocol/msgpack_reader.hpp"
 
 namespace fanout::protocol {
@@ -287,6 +288,7 @@ reply read_reply(const map_reader& m) {
     if (type == "routers") return read_routers(m);
     if (type == "error") return read_error(m);
     if (type == "replay") return read_replay(m);
+    if (type == "jobs") return detail::read_jobs_reply(m);  // issue 13
     fail(error_code::bad_request, "type: unknown reply type " + detail::quote_untrusted(type));
 }
 

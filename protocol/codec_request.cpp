@@ -6,6 +6,7 @@
 
 #include "protocol/codec.hpp"
 #include "protocol/codec_controls.hpp"
+#include "protocol/codec_jobs.hpp"
 #include "protocol/msgpack_reader.hpp"
 #include "protocol/msgpack_writer.hpp"
 #include "protocol/utf8.hpp"
@@ -230,9 +231,10 @@ request read_request(const map_reader& m, const request_limits& limits) {
         return routers_request{};
     }
     if (type == "replay") return read_replay(m);
+    if (type == "jobs") return detail::read_jobs_request(m);  // issue 13
     fail(error_code::bad_request,
          "type: unknown request type " + quote_untrusted(type) +
-             " (expected submit, status, result, cancel, ping, routers or replay)");
+             " (expected submit, status, result, cancel, ping, routers, replay or jobs)");
 }
 
 // The request's job_id when it is present and valid for its type, so an error reply can carry it.
@@ -336,6 +338,7 @@ struct request_encoder {
     void operator()(const cancel_request& r) const { with_job_id("cancel", r.job_id); }
     void operator()(const ping_request&) const { type_only("ping"); }
     void operator()(const routers_request&) const { type_only("routers"); }
+    void operator()(const jobs_request& r) const { detail::pack_jobs_request(p, r); }
     void operator()(const replay_request& r) const {
         p.pack_map(2 + (r.limit ? 1 : 0) + (r.job_id ? 1 : 0));
         detail::pack_key(p, "type");

@@ -30,6 +30,14 @@ inline constexpr std::size_t max_replay_results = 1000;
 // always holds at least one result when one is retained, so paging always advances.
 inline constexpr std::size_t max_replay_bytes = 4 * 1024 * 1024;
 
+// `jobs` (issue 13): one reply lists at most max_jobs_listed jobs (the request's `limit` is
+// 1..this; default_jobs_listed without one), newest first, and each entry's `command` holds at
+// most max_listed_command_bytes of the job's first command (cut at a UTF-8 boundary), so a
+// reply stays under ~500 KiB however many jobs the daemon keeps.
+inline constexpr std::size_t max_jobs_listed = 1000;
+inline constexpr std::size_t default_jobs_listed = 100;
+inline constexpr std::size_t max_listed_command_bytes = 200;
+
 // 1-64 chars of [A-Za-z0-9_:-]: what `submit` accepts and the daemon assigns. Job ids appear in
 // PUB topics, so the charset is strict, and has no dot: the first dot after `result.` ends the
 // job id (codec.hpp, router_result_topic).

@@ -68,8 +68,16 @@ struct replay_request {
     std::optional<std::string> job_id;   // only this job's results
 };
 
+// ---- issue 13: `jobs`, the daemon's active and kept jobs, newest first ----
+enum class job_state;
+struct jobs_request {
+    std::optional<std::uint64_t> limit;  // 1..max_jobs_listed; absent: default_jobs_listed
+    std::optional<job_state> state;      // only jobs in this state
+    std::optional<std::string> job_id;   // only this job (not_found when unknown)
+};
+
 using request = std::variant<submit_request, status_request, result_request, cancel_request,
-                             ping_request, routers_request, replay_request>;
+                             ping_request, routers_request, replay_request, jobs_request>;
 
 // ---- shared value types ----
 
@@ -279,7 +287,29 @@ struct error_reply {
     std::vector<std::string> routers;  // offenders, for unknown_routers; omitted when empty
 };
 
+// ---- issue 13: the answer to `jobs` ----
+// One job as `jobs` lists it: who, when, what and how far, without any output.
+struct job_entry {
+    std::string job_id;
+    job_state state = job_state::queued;
+    std::string submitted_at;         // ISO-8601 UTC with milliseconds
+    std::string command;              // the first command, cut to max_listed_command_bytes
+    std::uint64_t command_count = 1;  // commands in the job
+    std::uint64_t total_routers = 0;
+    std::uint64_t total = 0;      // router results: routers x commands
+    std::uint64_t completed = 0;  // results recorded so far
+    std::uint64_t successful = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t cancelled = 0;
+    bool operator==(const job_entry&) const = default;
+};
+struct jobs_reply {
+    std::vector<job_entry> jobs;  // newest first (by submitted_at), at most the request's limit
+    std::uint64_t matched = 0;    // jobs the daemon has that match the filter, listed or not
+    bool more = false;            // matched > jobs.size(): the older ones were left out
+};
+
 using reply = std::variant<accepted_reply, status_reply, job_result, pong_reply, routers_reply,
-                           error_reply, replay_reply>;
+                           error_reply, replay_reply, jobs_reply>;
 
 }  // namespace fanout::protocol

@@ -75,6 +75,10 @@ request_handler::answer request_handler::handle(std::string_view body, const std
         return {page ? now(protocol::reply(std::move(*page))) : now(not_found(*replay->job_id)),
                 {}};
     }
+    if (auto* list = std::get_if<protocol::jobs_request>(&request)) {  // issue 13
+        auto page = tasks_.jobs(*list);
+        return {page ? now(protocol::reply(std::move(*page))) : now(not_found(*list->job_id)), {}};
+    }
     if (std::holds_alternative<protocol::ping_request>(request)) return {pong(), {}};
     return {routers(), {}};
 }

@@ -75,6 +75,10 @@ std::uint64_t journal_log::job_ended(const protocol::job_result& aggregate,
     return file_.append(record_type::ended, body_of(body));
 }
 
+std::uint64_t journal_log::job_forgotten(const std::string& job_id) {
+    return file_.append(record_type::forgotten, body_of({{"id", job_id}}));
+}
+
 void journal_log::snapshot_ended_job(const protocol::job_result& aggregate,
                                      std::chrono::system_clock::time_point ended_at,
                                      const std::string& digest) {

@@ -5,8 +5,8 @@
 // router_result bytes, seq included), 'C' job cancelled (or, with `stopped_by` and `reason`,
 // stopped by its rule; `cancel` then says whether a cancel came too), 'E' job ended (state,
 // duration, time, `stopped_by` when set), 'F' an ended job in a snapshot (its whole
-// job_result and its content digest), 'M' snapshot marker (next seq). daemon/journal/recovery.cpp
-// reads them back.
+// job_result and its content digest), 'M' snapshot marker (next seq), 'X' an ended job left
+// retention (id; issue 13). daemon/journal/recovery.cpp reads them back.
 #pragma once
 
 #include <memory>
@@ -23,6 +23,7 @@ inline constexpr char result = 'R';
 inline constexpr char cancelled = 'C';
 inline constexpr char ended = 'E';
 inline constexpr char ended_job = 'F';
+inline constexpr char forgotten = 'X';
 }  // namespace record_type
 
 class journal_log final : public job_log {
@@ -35,6 +36,7 @@ class journal_log final : public job_log {
     std::uint64_t job_cancelled(const job& j) override;
     std::uint64_t job_ended(const protocol::job_result& aggregate,
                             std::chrono::system_clock::time_point at) override;
+    std::uint64_t job_forgotten(const std::string& job_id) override;
     std::uint64_t last_ticket() override { return file_.last_ticket(); }
     bool written(std::uint64_t ticket) override { return file_.written(ticket); }
     bool make_durable(std::uint64_t ticket) override { return file_.sync(ticket); }

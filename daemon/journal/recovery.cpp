@@ -51,6 +51,8 @@ class replay {
                 return;
             case record_type::ended:
                 return apply_ended(body);
+            case record_type::forgotten:  // left retention before the restart (issue 13)
+                return forget_ended(body.at("id").get<std::string>());
             case snapshot_marker:
                 next_seq_ = std::max(next_seq_, body.at("next_seq").get<std::uint64_t>());
                 return;

@@ -8,8 +8,9 @@
 // have been recorded never runs again without rerun_interrupted: at an `unreadable_record`
 // (records lost to corruption) every job running then is marked `damaged`, and all its routers
 // without a result are `interrupted`, started or not. A job whose `accepted` record was lost
-// cannot come back; the error log names it. A record that cannot be decoded is skipped with a
-// warning; nothing here throws on journal content.
+// cannot come back; the error log names it. An ended job that left retention before the
+// restart (a `forgotten` record after its end) does not come back either. A record that cannot be
+// decoded is skipped with a warning; nothing here throws on journal content.
 #pragma once
 
 #include <chrono>

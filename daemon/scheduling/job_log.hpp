@@ -27,6 +27,10 @@ class job_log {
     virtual std::uint64_t job_cancelled(const job& j) = 0;
     virtual std::uint64_t job_ended(const protocol::job_result& aggregate,
                                     std::chrono::system_clock::time_point at) = 0;
+    // An ended job left retention (--keep-jobs/--keep-seconds/--keep-bytes): a restart must not
+    // bring it back, whatever --keep-seconds it runs with. Not synced: a crash may lose it, and
+    // then the start-up retention check decides. (Issue 13; no-op by default.)
+    virtual std::uint64_t job_forgotten(const std::string& /*job_id*/) { return 0; }
     virtual std::uint64_t last_ticket() = 0;
     virtual bool written(std::uint64_t ticket) = 0;
     virtual bool make_durable(std::uint64_t ticket) = 0;

@@ -281,6 +281,7 @@ void scheduler::evict_finished_locked() {
         if (it != finished_.end() && !too_many && !too_old && !too_big) break;
         if (it != finished_.end()) {
             for (const auto& r : it->second.result->results) index_.remove(r.seq);
+            log_.job_forgotten(it->first);
             finished_bytes_ -= it->second.bytes;
             finished_.erase(it);
         }

@@ -115,6 +115,10 @@ class scheduler {
     // Retained router results with seq > since_seq (all jobs, or only request.job_id), one
     // page in seq order; nullopt for an unknown job_id. In scheduler_replay.cpp.
     std::optional<protocol::replay_reply> replay(const protocol::replay_request& request);
+    // Active and kept jobs, newest first (by acceptance), at most request.limit of them
+    // (protocol/limits.hpp bounds it), filtered by request.state and request.job_id; nullopt
+    // for an unknown job_id. In scheduler_jobs.cpp.
+    std::optional<protocol::jobs_reply> jobs(const protocol::jobs_request& request);
 
     // Blocks until a router task is available; nullopt once shutdown() was called.
     std::optional<router_task> next_task();

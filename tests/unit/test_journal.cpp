@@ -540,3 +540,30 @@ TEST(JournalRecovery, ACanaryInterruptedByACrashHasNotPassed) {
     ASSERT_TRUE(aggregate);
     EXPECT_EQ((*aggregate)->stopped_by, "canary");
 }
+
+// Issue 13: an ended job that left retention stays gone after a restart, also when the
+// restarted daemon keeps jobs longer (its records are still in the journal until compaction).
+TEST(JournalRecovery, AJobThatLeftRetentionDoesNotComeBackUnderALongerRetention) {
+    temp_dir dir;
+    auto inv = fanout::test::numbered_inventory(1);
+    scheduler_limits limits;
+    limits.keep_jobs = 1;
+    {
+        journal file(dir.path());
+        journal_log log(file);
+        recording_sink sink;
+        scheduler s(limits, sink, &log);
+        s.restore(recover(file.take_replayed(), false), inv);
+        for (std::string id : {"old", "new"}) {
+            ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(
+                s.submit(spec_of(inv, id, 1))));
+            succeed(s, *s.next_task());
+        }
+        s.sync_log();
+        EXPECT_TRUE(std::holds_alternative<std::monostate>(s.result("old")));  // --keep-jobs 1
+    }
+    journal file(dir.path());
+    auto state = recover(file.take_replayed(), false);
+    ASSERT_EQ(state.ended.size(), 1u);
+    EXPECT_EQ(state.ended.front().result->job_id, "new");
+}

@@ -10,6 +10,7 @@
 #include "tools/fanoutctl/command_support.hpp"
 #include "tools/fanoutctl/commands.hpp"
 #include "tools/fanoutctl/exit_codes.hpp"
+#include "tools/fanoutctl/jobs_commands.hpp"
 #include "tools/fanoutctl/options.hpp"
 #include "tools/fanoutctl/suggest.hpp"
 
@@ -392,6 +393,11 @@ int run_cli(int argc, char** argv) {
             "  fanoutctl replay --since 1017 --job nightly-42 --json\n") +
         exit_codes_help + global_note);
 
+    // issue 13: jobs, follow, watch (jobs_cli.cpp)
+    jobs_command_options jobs_options_;
+    const auto jobs_cmds = add_jobs_subcommands(app, global, jobs_options_,
+                                                std::string(exit_codes_help) + global_note);
+
     app.footer(main_footer + std::string(exit_codes_help));
 
     // --json anywhere before `--`: errors, parse errors included, come as JSON on stdout.
@@ -434,6 +440,9 @@ int run_cli(int argc, char** argv) {
     if (*routers_cmd) return routers_command(global);
     if (*ping_cmd) return ping_command(global);
     if (*replay_cmd) return replay_command(global, replay);
+    if (*jobs_cmds.jobs) return jobs_command(global, jobs_options_.jobs);
+    if (*jobs_cmds.follow) return follow_command(global, jobs_options_.follow);
+    if (*jobs_cmds.watch) return watch_command(global);
     return exit_usage;
 }
 

@@ -76,7 +76,7 @@ int report_error_reply(const protocol::error_reply& error) {
 
 std::string_view reply_type_name(const protocol::reply& reply) {
     static constexpr std::string_view names[] = {"accepted", "status", "job_result", "pong",
-                                                 "routers",  "error",  "replay"};
+                                                 "routers",  "error",  "replay",     "jobs"};
     static_assert(std::variant_size_v<protocol::reply> == std::size(names));
     return names[reply.index()];
 }

@@ -22,8 +22,11 @@ result_subscriber::result_subscriber(const std::string& endpoint, std::string jo
     // A big job can publish faster than a terminal prints; anything dropped anyway comes
     // back through the final job_result.
     impl_->sub.set(zmq::sockopt::rcvhwm, 100000);
-    impl_->sub.set(zmq::sockopt::subscribe, protocol::job_results_prefix(job_id_));
-    impl_->sub.set(zmq::sockopt::subscribe, protocol::job_result_topic(job_id_));
+    const bool every_job = job_id_.empty();  // `watch`
+    impl_->sub.set(zmq::sockopt::subscribe,
+                   every_job ? std::string("result.") : protocol::job_results_prefix(job_id_));
+    impl_->sub.set(zmq::sockopt::subscribe,
+                   every_job ? std::string("job.") : protocol::job_result_topic(job_id_));
     try {
         if (curve) curve::apply_curve_client(impl_->sub.handle(), *curve);
         impl_->sub.connect(endpoint);
@@ -59,9 +62,9 @@ std::optional<published_message> result_subscriber::receive(std::chrono::millise
         }
         auto decoded = protocol::decode_published(parts[1].to_string_view());
         if (auto* r = std::get_if<protocol::router_result>(&decoded)) {
-            if (r->job_id == job_id_) return std::move(*r);
+            if (job_id_.empty() || r->job_id == job_id_) return std::move(*r);
         } else if (auto* j = std::get_if<protocol::job_result>(&decoded)) {
-            if (j->job_id == job_id_) return std::move(*j);
+            if (job_id_.empty() || j->job_id == job_id_) return std::move(*j);
         } else {
             ++malformed_;
         }

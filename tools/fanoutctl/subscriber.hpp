@@ -4,7 +4,8 @@
 // this job's messages and no other job's (PROTOCOL.md, "Results socket"); do it before
 // submitting (a fresh SUB may still miss the first messages, so never rely on it alone).
 // receive() also checks that the decoded job_id is exactly this job, and skips malformed
-// messages, counting them.
+// messages, counting them. An empty job_id subscribes to `result.` and `job.`: every job's
+// messages (`fanoutctl watch`).
 #pragma once
 
 #include <chrono>

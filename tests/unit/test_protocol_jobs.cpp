@@ -1,0 +1,147 @@
+// Protocol v1 `jobs` (issue 13): request validation, the exact wire form, reply round trip.
+#include <gtest/gtest.h>
+
+#include "protocol/codec.hpp"
+#include "protocol/limits.hpp"
+#include "tests/support/protocol_test_wire.hpp"
+
+namespace fanout::protocol {
+namespace {
+
+using test_wire::wire;
+
+jobs_request decoded_jobs(std::string_view frame) {
+    auto decoded = decode_request(frame);
+    if (auto* error = std::get_if<error_reply>(&decoded)) {
+        ADD_FAILURE() << "refused: " << error->message;
+        return {};
+    }
+    return std::get<jobs_request>(std::get<request>(decoded));
+}
+
+TEST(ProtocolJobs, MinimalRequestHasNoFilter) {
+    auto r = decoded_jobs(wire().map(1).kv("type", "jobs"));
+    EXPECT_FALSE(r.limit);
+    EXPECT_FALSE(r.state);
+    EXPECT_FALSE(r.job_id);
+}
+
+TEST(ProtocolJobs, FullRequestAndNilOptionals) {
+    auto r = decoded_jobs(wire()
+                              .map(4)
+                              .kv("type", "jobs")
+                              .str("limit")
+                              .uint(max_jobs_listed)
+                              .kv("state", "running")
+                              .kv("job_id", "old.id-1"));
+    EXPECT_EQ(r.limit, max_jobs_listed);
+    EXPECT_EQ(r.state, job_state::running);
+    EXPECT_EQ(r.job_id, "old.id-1");
+    auto nils =
+        decoded_jobs(wire().map(3).kv("type", "jobs").str("limit").nil().str("state").nil());
+    EXPECT_FALSE(nils.limit);
+    EXPECT_FALSE(nils.state);
+}
+
+TEST(ProtocolJobs, EncoderWritesTheDocumentedBytes) {
+    jobs_request r{20, job_state::done, std::string("j1")};
+    EXPECT_EQ(encode_request(r), wire()
+                                     .map(4)
+                                     .kv("type", "jobs")
+                                     .str("limit")
+                                     .uint(20)
+                                     .kv("state", "done")
+                                     .kv("job_id", "j1")
+                                     .bytes());
+    EXPECT_EQ(encode_request(jobs_request{}), wire().map(1).kv("type", "jobs").bytes());
+}
+
+TEST(ProtocolJobs, BadRequestsNameTheField) {
+    struct bad_case {
+        wire frame;
+        std::string field;
+    };
+    const bad_case cases[] = {
+        {wire().map(2).kv("type", "jobs").str("limit").uint(0), "limit"},
+        {wire().map(2).kv("type", "jobs").str("limit").uint(max_jobs_listed + 1), "limit"},
+        {wire().map(2).kv("type", "jobs").kv("limit", "5"), "limit"},
+        {wire().map(2).kv("type", "jobs").kv("state", "finished"), "state"},
+        {wire().map(2).kv("type", "jobs").str("state").uint(1), "state"},
+        {wire().map(2).kv("type", "jobs").kv("job_id", "a b"), "job_id"},
+        {wire().map(2).kv("type", "jobs").kv("router", "r1"), "router"},
+    };
+    for (const auto& c : cases) {
+        auto decoded = decode_request(c.frame.bytes());
+        ASSERT_TRUE(std::holds_alternative<error_reply>(decoded)) << c.field;
+        const auto& e = std::get<error_reply>(decoded);
+        EXPECT_EQ(e.code, error_code::bad_request) << e.message;
+        EXPECT_NE(e.message.find(c.field), std::string::npos) << e.message;
+    }
+}
+
+job_entry entry(std::string id, job_state state) {
+    return job_entry{
+        std::move(id), state, "2026-12-06T12:00:00.000Z", "show version", 2, 3, 6, 4, 3, 1, 0};
+}
+
+TEST(ProtocolJobs, ReplyRoundTripAndKeyOrder) {
+    jobs_reply list;
+    list.matched = 7;
+    list.more = true;
+    list.jobs = {entry("b", job_state::running), entry("a", job_state::cancelled)};
+    list.jobs[1].cancelled = 2;
+    const std::string bytes = encode_reply(list);
+    const std::string head = wire()
+                                 .map(4)
+                                 .kv("type", "jobs")
+                                 .str("matched")
+                                 .uint(7)
+                                 .str("more")
+                                 .boolean(true)
+                                 .str("jobs")
+                                 .array(2)
+                                 .map(11)
+                                 .kv("job_id", "b")
+                                 .kv("state", "running")
+                                 .kv("submitted_at", "2026-12-06T12:00:00.000Z")
+                                 .kv("command", "show version")
+                                 .str("command_count")
+                                 .uint(2)
+                                 .str("total_routers")
+                                 .uint(3)
+                                 .bytes();
+    EXPECT_EQ(bytes.substr(0, head.size()), head);
+
+    auto decoded = decode_reply(bytes);
+    ASSERT_EQ(decoded.index(), 0u);
+    const auto& back = std::get<jobs_reply>(std::get<reply>(decoded));
+    EXPECT_EQ(back.matched, 7u);
+    EXPECT_TRUE(back.more);
+    ASSERT_EQ(back.jobs.size(), 2u);
+    EXPECT_EQ(back.jobs[0], list.jobs[0]);
+    EXPECT_EQ(back.jobs[1], list.jobs[1]);
+}
+
+TEST(ProtocolJobs, ReplyMissingAFieldIsMalformed) {
+    auto decoded = decode_reply(
+        wire().map(3).kv("type", "jobs").str("more").boolean(false).str("jobs").array(0));
+    ASSERT_EQ(decoded.index(), 1u);
+    EXPECT_NE(std::get<error_reply>(decoded).message.find("matched"), std::string::npos);
+    auto entry_without_state = decode_reply(wire()
+                                                .map(4)
+                                                .kv("type", "jobs")
+                                                .str("matched")
+                                                .uint(1)
+                                                .str("more")
+                                                .boolean(false)
+                                                .str("jobs")
+                                                .array(1)
+                                                .map(1)
+                                                .kv("job_id", "a"));
+    ASSERT_EQ(entry_without_state.index(), 1u);
+    EXPECT_NE(std::get<error_reply>(entry_without_state).message.find("jobs[0]"),
+              std::string::npos);
+}
+
+}  // namespace
+}  // namespace fanout::protocol

@@ -1,0 +1,30 @@
+// `fanoutctl jobs`: one `jobs` request, printed as a table or as JSON.
+#include <cstdio>
+
+#include "tools/fanoutctl/command_support.hpp"
+#include "tools/fanoutctl/exit_codes.hpp"
+#include "tools/fanoutctl/jobs_commands.hpp"
+#include "tools/fanoutctl/render_jobs.hpp"
+
+namespace fanout::ctl {
+
+int jobs_command(const global_options& global, const jobs_options& options) {
+    job_client client(global.jobs_endpoint, global.reply_timeout(request_kind::read_only),
+                      global.curve, global.retries_for(request_kind::read_only));
+    protocol::jobs_request request;
+    request.limit = options.limit;
+    if (!options.state.empty()) request.state = protocol::job_state_from(options.state);
+    auto outcome = client.request(request);
+    if (auto* failure = std::get_if<client_failure>(&outcome))
+        return report_client_failure(*failure);
+    auto& reply = std::get<protocol::reply>(outcome);
+    if (auto* error = std::get_if<protocol::error_reply>(&reply)) return report_error_reply(*error);
+    auto* list = std::get_if<protocol::jobs_reply>(&reply);
+    if (!list) return report_unexpected_reply(reply, "jobs");
+    const auto text = global.json ? json_line(jobs_to_json(*list)) : format_jobs_table(*list);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return exit_ok;
+}
+
+}  // namespace fanout::ctl
