@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/api/submit_metrics.hpp"
 #include "fanout/version.hpp"
 #include "protocol/codec.hpp"
 
@@ -45,6 +46,7 @@ request_handler::answer request_handler::handle(std::string_view body) {
     if (auto* error = std::get_if<error_reply>(&decoded)) {
         spdlog::debug("intake: refused a request: {}: {}", protocol::to_string(error->code),
                       error->message);
+        metrics::record_job_refused(protocol::to_string(error->code));  // metrics (any request)
         return {now(*error), {}};
     }
     auto& request = std::get<protocol::request>(decoded);
@@ -86,6 +88,7 @@ request_handler::answer request_handler::submit(protocol::submit_request& reques
                               " is forbidden by the command policy: " + *refusal +
                               "; the job was rejected";
         spdlog::info("intake: refused job {}: {}", request.job_id.value_or("(no id)"), message);
+        count_submit(error_reply{error_code::forbidden_command, {}, {}, {}});  // metrics
         return {now(error_reply{error_code::forbidden_command, message, request.job_id, {}}), {}};
     }
     job_spec spec;
@@ -114,12 +117,14 @@ request_handler::answer request_handler::submit(protocol::submit_request& reques
             (bastion.empty() ? std::string()
                              : " ('" + bastion + "' is a bastion, which jobs cannot target)") +
             "; the job was rejected";
+        count_submit(error_reply{error_code::unknown_routers, {}, {}, {}});  // metrics
         return {now(error_reply{error_code::unknown_routers, message, request.job_id,
                                 std::move(unknown)}),
                 {}};
     }
     spec.commands = std::move(request.commands);
     auto outcome = tasks_.submit(std::move(spec));
+    count_submit(outcome);  // metrics
     if (auto* error = std::get_if<error_reply>(&outcome)) return {now(*error), {}};
     auto& accepted = std::get<protocol::accepted_reply>(outcome);
     if (!request.wait) return {now(accepted), {}, true};
