@@ -80,9 +80,9 @@ TEST(daemon_observability, readyz_is_503_while_draining_and_healthz_stays_200) {
     const int port = free_loopback_port();
     temp_dir dir;
     fleet routers(dir, 2, {"--fault", "r1=hang_auth"});
-    fanoutd_process d(dir, routers.devices_json(), routers.known_hosts(),
-                      {"--metrics-listen", "127.0.0.1:" + std::to_string(port),
-                       "--shutdown-grace", "120"});
+    fanoutd_process d(
+        dir, routers.devices_json(), routers.known_hosts(),
+        {"--metrics-listen", "127.0.0.1:" + std::to_string(port), "--shutdown-grace", "120"});
     client jobs(d.jobs());
     expect_reply<accepted_reply>(
         jobs.request(submit_of("stuck", "show version", {"r1"}, false, 600.0)));

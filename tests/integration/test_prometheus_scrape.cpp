@@ -112,7 +112,8 @@ TEST(prometheus_scrape, prometheus_reads_the_router_results_fanoutd_exposes) {
     for (const auto& name : seen) record << name << "\n";
 
     // The dashboard queries only what this scrape saw.
-    std::ifstream dashboard_file(std::string(FANOUT_SOURCE_DIR) + "/examples/grafana-dashboard.json");
+    std::ifstream dashboard_file(std::string(FANOUT_SOURCE_DIR) +
+                                 "/examples/grafana-dashboard.json");
     ASSERT_TRUE(dashboard_file) << "examples/grafana-dashboard.json";
     std::vector<std::string> exprs;
     collect_exprs(json::parse(dashboard_file), exprs);

@@ -9,7 +9,10 @@
 using namespace fanout::metrics;
 
 TEST(metrics_exposition, label_values_escape_backslash_quote_and_newline) {
-    EXPECT_EQ(escape_label_value(R"(a\b"c)" "\n" "d"), R"(a\\b\"c\nd)");
+    EXPECT_EQ(escape_label_value(R"(a\b"c)"
+                                 "\n"
+                                 "d"),
+              R"(a\\b\"c\nd)");
     EXPECT_EQ(escape_label_value("plain ü"), "plain ü") << "UTF-8 stays as it is";
 }
 
@@ -59,6 +62,5 @@ TEST(metrics_exposition, an_empty_histogram_still_has_every_line) {
     histogram h({1});
     std::string out;
     write_histogram(out, "h", {}, h);
-    EXPECT_EQ(out,
-              "h_bucket{le=\"1\"} 0\nh_bucket{le=\"+Inf\"} 0\nh_sum 0\nh_count 0\n");
+    EXPECT_EQ(out, "h_bucket{le=\"1\"} 0\nh_bucket{le=\"+Inf\"} 0\nh_sum 0\nh_count 0\n");
 }

@@ -48,8 +48,8 @@ TEST(metrics_server, parses_listen_addresses) {
     EXPECT_EQ(v6->host, "::1");
     EXPECT_TRUE(v6->loopback());
     EXPECT_FALSE(parse_listen_address("0.0.0.0:9464")->loopback());
-    for (const char* bad : {"9464", ":9464", "127.0.0.1:", "127.0.0.1:65536", "::1:80",
-                            "host:12a", "[]:80", "[::1:80"})
+    for (const char* bad : {"9464", ":9464", "127.0.0.1:", "127.0.0.1:65536", "::1:80", "host:12a",
+                            "[]:80", "[::1:80"})
         EXPECT_FALSE(parse_listen_address(bad)) << bad;
 }
 
