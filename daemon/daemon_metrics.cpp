@@ -38,8 +38,10 @@ daemon_metrics::daemon_metrics(const listen_address& where, scheduler& tasks,
     auto& r = live_;
     r.add_gauge_fn("fanout_build_info", "Always 1; the version label names the build", "version",
                    {{std::string(fanout_version), [] { return 1.0; }}});
-    r.add_gauge_fn("fanout_jobs", "Jobs accepted and not ended: queued (no router started) or "
-                   "running", "state",
+    r.add_gauge_fn("fanout_jobs",
+                   "Jobs accepted and not ended: queued (no router started) or "
+                   "running",
+                   "state",
                    {{"queued", [&tasks] { return double(tasks.stats().queued_jobs); }},
                     {"running", [&tasks] { return double(tasks.stats().running_jobs); }}});
     r.add_gauge_fn("fanout_router_tasks_pending",

@@ -123,14 +123,14 @@ metrics_server::metrics_server(const listen_address& where, metrics_probes probe
     server.Get("/metrics", [render = probes.render](const httplib::Request&, httplib::Response& r) {
         r.set_content(render(), std::string(metrics::content_type));
     });
-    server.Get("/healthz", [check = probes.unhealthy](const httplib::Request&,
-                                                      httplib::Response& r) {
-        answer(r, check(), "ok");
-    });
-    server.Get("/readyz", [check = probes.not_ready](const httplib::Request&,
-                                                     httplib::Response& r) {
-        answer(r, check(), "ready");
-    });
+    server.Get("/healthz",
+               [check = probes.unhealthy](const httplib::Request&, httplib::Response& r) {
+                   answer(r, check(), "ok");
+               });
+    server.Get("/readyz",
+               [check = probes.not_ready](const httplib::Request&, httplib::Response& r) {
+                   answer(r, check(), "ready");
+               });
     port_ = where.port == 0 ? server.bind_to_any_port(where.host)
                             : (server.bind_to_port(where.host, where.port) ? where.port : -1);
     if (port_ <= 0)

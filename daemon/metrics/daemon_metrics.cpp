@@ -21,11 +21,10 @@ const std::vector<double> sync_bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.
 
 struct all {
     registry r;
-    counter& jobs_accepted = r.add_counter(
-        "fanout_jobs_accepted_total", "Submits accepted as new jobs (resubmits not counted)");
-    counter_family<1>& jobs_refused =
-        r.add_counter_family<1>("fanout_jobs_refused_total", "Submits refused, by error code",
-                                {"code"});
+    counter& jobs_accepted = r.add_counter("fanout_jobs_accepted_total",
+                                           "Submits accepted as new jobs (resubmits not counted)");
+    counter_family<1>& jobs_refused = r.add_counter_family<1>(
+        "fanout_jobs_refused_total", "Submits refused, by error code", {"code"});
     counter_family<1>& jobs_ended = r.add_counter_family<1>(
         "fanout_jobs_ended_total", "Jobs ended (aggregate published), by final state", {"state"});
     counter_family<2>& results = r.add_counter_family<2>(
@@ -43,8 +42,8 @@ struct all {
         "Time to open a router session: TCP connect, SSH handshake and authentication, retries "
         "included (sessions that opened)",
         connect_bounds);
-    counter& connect_failures = r.add_counter(
-        "fanout_session_connect_failures_total", "Router sessions that could not be opened");
+    counter& connect_failures = r.add_counter("fanout_session_connect_failures_total",
+                                              "Router sessions that could not be opened");
     counter_family<1>& pub_sent = r.add_counter_family<1>(
         "fanout_pub_messages_sent_total",
         "Messages handed to the results PUB socket, by whether their output was withheld "
@@ -54,9 +53,9 @@ struct all {
         "fanout_pub_messages_dropped_total",
         "Messages not published because subscribers held --results-buffer-bytes and more "
         "unread (replay and result still have them)");
-    histogram& sync_seconds =
-        r.add_histogram("fanout_journal_fsync_duration_seconds",
-                        "Duration of each journal fdatasync (with the directory fsync)", sync_bounds);
+    histogram& sync_seconds = r.add_histogram(
+        "fanout_journal_fsync_duration_seconds",
+        "Duration of each journal fdatasync (with the directory fsync)", sync_bounds);
     counter& journal_bytes = r.add_counter("fanout_journal_written_bytes_total",
                                            "Bytes appended to the journal (records and framing)");
 
@@ -67,9 +66,9 @@ struct all {
         for (const char* state : {"done", "cancelled"}) jobs_ended.at({state});
         results.at({"success", "none"});
         for (const char* status : {"failed", "cancelled"})
-            for (const char* kind : {"none", "connect", "auth", "host_key", "timeout", "channel",
-                                     "exit_status", "internal", "interrupted", "parse",
-                                     "rpc_error"})
+            for (const char* kind :
+                 {"none", "connect", "auth", "host_key", "timeout", "channel", "exit_status",
+                  "internal", "interrupted", "parse", "rpc_error"})
                 results.at({status, kind});
         pub_sent.at({"full"});
         pub_sent.at({"withheld"});

@@ -1,7 +1,7 @@
 #include "daemon/metrics/exposition.hpp"
 
-#include <cmath>
 #include <charconv>
+#include <cmath>
 #include <vector>
 
 namespace fanout::metrics {

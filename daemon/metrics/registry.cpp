@@ -54,8 +54,7 @@ gauge& registry::add_gauge(std::string name, std::string help) {
     return *g;
 }
 
-histogram& registry::add_histogram(std::string name, std::string help,
-                                   std::vector<double> bounds) {
+histogram& registry::add_histogram(std::string name, std::string help, std::vector<double> bounds) {
     auto owned = std::make_shared<histogram>(std::move(bounds));
     auto* h = owned.get();
     add(std::move(name), std::move(help), "histogram",
