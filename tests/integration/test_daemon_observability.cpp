@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "tests/support/fanout_harness.hpp"
 #include "tests/support/loopback_port.hpp"
 #include "tests/support/metrics_text.hpp"
@@ -29,6 +31,15 @@ TEST(daemon_observability, counters_match_the_jobs_run) {
                       {"--metrics-listen", "127.0.0.1:" + std::to_string(port)});
     EXPECT_EQ(http_get(port, "/healthz").status, 200);
     EXPECT_EQ(http_get(port, "/readyz").status, 200);
+    // The health check of the container and the systemd timer (bash /dev/tcp, no curl).
+    const std::string probe =
+        "bash " + std::string(FANOUT_SOURCE_DIR) + "/scripts/fanout-healthcheck ";
+    EXPECT_EQ(std::system((probe + "127.0.0.1:" + std::to_string(port)).c_str()), 0);
+    EXPECT_EQ(std::system((probe + "127.0.0.1:" + std::to_string(port) + " /readyz").c_str()), 0);
+    EXPECT_NE(std::system((probe + "127.0.0.1:" + std::to_string(port) + " /nothing").c_str()), 0)
+        << "a 404 is not healthy";
+    EXPECT_NE(std::system((probe + "127.0.0.1:" + std::to_string(free_loopback_port())).c_str()), 0)
+        << "nothing listening";
     auto before = scrape(port);
     EXPECT_EQ(before["fanout_jobs_accepted_total"], 0) << "the readiness ping runs no job";
 
