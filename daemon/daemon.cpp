@@ -9,7 +9,6 @@
 #include "daemon/api/intake.hpp"
 #include "daemon/api/publisher.hpp"
 #include "daemon/api/request_handler.hpp"
-#include "daemon/daemon_metrics.hpp"
 #include "daemon/journal/journal.hpp"
 #include "daemon/journal/journal_log.hpp"
 #include "daemon/journal/recovery.hpp"
@@ -17,6 +16,7 @@
 #include "daemon/jump/rate_limiter.hpp"
 #include "daemon/jump/ssh_link.hpp"
 #include "daemon/metrics/daemon_metrics.hpp"
+#include "daemon/observability.hpp"
 #include "daemon/scheduling/scheduler.hpp"
 #include "daemon/ssh/session_pool.hpp"
 #include "daemon/workers/session_opener.hpp"
@@ -126,7 +126,7 @@ struct daemon::parts {
     bool restored;  // the journal's jobs are back before any worker starts
     worker_pool workers;
     bool stopped = false;
-    std::unique_ptr<daemon_metrics> observed;  // --metrics-listen; last: stops first
+    std::unique_ptr<observability> observed;  // --metrics-listen; last: stops first
 
     // The intake thread reaches the scheduler, the workers and the session pool (has_room, the
     // gauges), which are destroyed before it: stop it first, also when shutdown() never ran.
@@ -210,7 +210,7 @@ struct daemon::parts {
         connections.start();
         requests.start();
         if (auto where = parse_listen_address(settings.metrics_listen))  // --metrics-listen
-            observed = std::make_unique<daemon_metrics>(*where, tasks, workers, sessions);
+            observed = std::make_unique<observability>(*where, tasks, workers, sessions);
     }
 };
 

@@ -26,11 +26,11 @@
 
 namespace fanout::daemon {
 
-class daemon_metrics {
+class observability {
   public:
-    daemon_metrics(const listen_address& where, scheduler& tasks, const worker_pool& workers,
-                   session_pool& sessions,
-                   std::chrono::steady_clock::duration stale_after = std::chrono::seconds(10));
+    observability(const listen_address& where, scheduler& tasks, const worker_pool& workers,
+                  session_pool& sessions,
+                  std::chrono::steady_clock::duration stale_after = std::chrono::seconds(10));
 
     void draining() { draining_ = true; }
     int port() const { return server_ ? server_->port() : 0; }

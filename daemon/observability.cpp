@@ -1,4 +1,4 @@
-#include "daemon/daemon_metrics.hpp"
+#include "daemon/observability.hpp"
 
 #include <limits>
 #include <string>
@@ -32,9 +32,9 @@ void add_process_figures(metrics::registry& r) {
 
 }  // namespace
 
-daemon_metrics::daemon_metrics(const listen_address& where, scheduler& tasks,
-                               const worker_pool& workers, session_pool& sessions,
-                               std::chrono::steady_clock::duration stale_after) {
+observability::observability(const listen_address& where, scheduler& tasks,
+                             const worker_pool& workers, session_pool& sessions,
+                             std::chrono::steady_clock::duration stale_after) {
     auto& r = live_;
     r.add_gauge_fn("fanout_build_info", "Always 1; the version label names the build", "version",
                    {{std::string(fanout_version), [] { return 1.0; }}});
