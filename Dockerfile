@@ -22,5 +22,10 @@ RUN apt-get update \
 # A named volume mounted on /fleet or /state starts with this owner, so fleetsim and the
 # pool's daemons (their journals) can write there.
 USER fanout
-EXPOSE 5555 5556
-CMD ["fanoutd", "--config", "/etc/fanout/fanoutd.conf"]
+EXPOSE 5555 5556 9464
+# /healthz of --metrics-listen, with bash's /dev/tcp (no curl in the image): a container run
+# without metrics-listen reports unhealthy, so set it (docker-compose.yml does, per daemon).
+ENV FANOUT_METRICS_LISTEN=127.0.0.1:9464
+HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
+  CMD ["/bin/sh", "-c", "/usr/lib/fanout/fanout-healthcheck \"$FANOUT_METRICS_LISTEN\""]
+CMD ["fanoutd", "--config", "/etc/fanout/fanoutd.conf", "--metrics-listen", "127.0.0.1:9464"]

@@ -36,6 +36,23 @@ file(GENERATE OUTPUT "${PROJECT_BINARY_DIR}/systemd/fanout-proxy.service"
 install(FILES "${PROJECT_BINARY_DIR}/systemd/fanout-proxy.service"
         DESTINATION "${FANOUT_SYSTEMD_UNIT_DIR}" COMPONENT runtime)
 
+# The /healthz probe's units: off until `systemctl enable --now fanoutd-healthcheck.timer`.
+file(READ "${PROJECT_SOURCE_DIR}/systemd/fanoutd-healthcheck.service" fanout_health_unit)
+string(REPLACE "/usr/lib/fanout" "${CMAKE_INSTALL_PREFIX}/lib/fanout" fanout_health_unit
+       "${fanout_health_unit}")
+string(REPLACE "/usr/share/doc/fanout" "${CMAKE_INSTALL_FULL_DOCDIR}" fanout_health_unit
+       "${fanout_health_unit}")
+file(GENERATE OUTPUT "${PROJECT_BINARY_DIR}/systemd/fanoutd-healthcheck.service"
+     CONTENT "${fanout_health_unit}")
+install(FILES "${PROJECT_BINARY_DIR}/systemd/fanoutd-healthcheck.service"
+              systemd/fanoutd-healthcheck.timer
+        DESTINATION "${FANOUT_SYSTEMD_UNIT_DIR}" COMPONENT runtime)
+
+# /healthz for health checks without curl (docs/metrics.md): the container's HEALTHCHECK and
+# fanoutd-healthcheck.timer run it.
+install(PROGRAMS scripts/fanout-healthcheck DESTINATION lib/fanout
+        COMPONENT runtime)
+
 # Example configuration: live copies in /etc/fanout (conffiles in the .deb) and pristine ones
 # under the docs.
 file(READ "${PROJECT_SOURCE_DIR}/examples/fanoutd.conf" fanout_conf)
@@ -51,7 +68,7 @@ install(FILES protocol/PROTOCOL.md DESTINATION "${CMAKE_INSTALL_DOCDIR}/protocol
 file(GLOB fanout_doc_pages CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/docs/*.md")
 install(FILES ${fanout_doc_pages} DESTINATION "${CMAKE_INSTALL_DOCDIR}/docs")
 install(FILES examples/README.md examples/fanoutd.conf examples/devices.json examples/known_hosts
-              examples/subscriber.py
+              examples/subscriber.py examples/prometheus.yml examples/grafana-dashboard.json
               systemd/fanoutd.service systemd/fanout-proxy.service
         DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples")
 

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "daemon/api/metrics_server.hpp"
 #include "fanout/version.hpp"
 
 namespace fanout::daemon {
@@ -291,6 +292,15 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
     app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
+    app.add_option("--metrics-listen", c.metrics_listen,
+                   "Serve Prometheus metrics on http://ADDR:PORT/metrics, and /healthz and "
+                   "/readyz for health checks (e.g. 127.0.0.1:9464; [::1]:9464). Off by "
+                   "default. No authentication: a non-loopback address gets a warning; the "
+                   "figures name no router or command (docs/metrics.md)")
+        ->check([](const std::string& text) {
+            return parse_listen_address(text) ? std::string()
+                                              : "expected ADDR:PORT, e.g. 127.0.0.1:9464";
+        });
     app.add_option("--curve-secret-key", c.curve.secret_key_file,
                    "CURVE key pair file of fanoutd (mode 0600; create it with `fanoutctl keygen "
                    "--out FILE`): encrypts both sockets and authenticates clients")

@@ -76,6 +76,9 @@ struct config {
     std::filesystem::path audit_log;  // --audit-log (issue 14); empty: the audit trail only logs
 
     std::string log_level = "info";
+    // --metrics-listen ADDR:PORT: Prometheus /metrics, /healthz, /readyz over HTTP
+    // (docs/metrics.md). Empty: off, and nothing is recorded.
+    std::string metrics_listen;
 
     // CURVE on both sockets when secret_key_file is set (see curve/curve_keys.hpp for the
     // file formats). Then exactly one of clients_dir (the allow-list) or allow_any_client.

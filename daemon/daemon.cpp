@@ -16,6 +16,8 @@
 #include "daemon/jump/hub.hpp"
 #include "daemon/jump/rate_limiter.hpp"
 #include "daemon/jump/ssh_link.hpp"
+#include "daemon/metrics/daemon_metrics.hpp"
+#include "daemon/observability.hpp"
 #include "daemon/scheduling/scheduler.hpp"
 #include "daemon/ssh/session_pool.hpp"
 #include "daemon/workers/session_opener.hpp"
@@ -60,6 +62,13 @@ std::optional<curve::client_credentials> load_pool_credentials(
 }  // namespace
 
 namespace {
+
+// --metrics-listen: recording starts before the journal's jobs are restored (metrics are off,
+// and cost one relaxed load per event, without it).
+config with_metrics_enabled(config c) {
+    if (!c.metrics_listen.empty()) metrics::enable();
+    return c;
+}
 
 std::unique_ptr<journal> open_journal(const config& c) {
     if (c.state_dir.empty()) {
@@ -121,6 +130,7 @@ struct daemon::parts {
     bool restored;  // the journal's jobs are back before any worker starts
     worker_pool workers;
     bool stopped = false;
+    std::unique_ptr<observability> observed;  // --metrics-listen; last: stops first
 
     // The intake thread reaches the scheduler, the workers and the session pool (has_room, the
     // gauges), which are destroyed before it: stop it first, also when shutdown() never ran.
@@ -134,7 +144,7 @@ struct daemon::parts {
     }
 
     parts(config c, std::shared_ptr<const inventory> devices)
-        : settings(std::move(c)),
+        : settings(with_metrics_enabled(std::move(c))),
           journal_file(open_journal(settings)),
           log(journal_file ? std::make_unique<journal_log>(*journal_file) : nullptr),
           audit_file(settings.audit_log.empty() ? nullptr
@@ -208,6 +218,8 @@ struct daemon::parts {
         handler.set_audit_trail(&audit);  // issue 14
         connections.start();
         requests.start();
+        if (auto where = parse_listen_address(settings.metrics_listen))  // --metrics-listen
+            observed = std::make_unique<observability>(*where, tasks, workers, sessions);
     }
 };
 
@@ -231,6 +243,8 @@ void daemon::shutdown() {
     auto& p = *parts_;
     if (p.stopped) return;
     p.stopped = true;
+    // /readyz answers 503 from now on.
+    if (p.observed) p.observed->draining();
     p.tasks.stop_accepting();  // under the scheduler's lock: no submit slips past
     auto grace = p.settings.shutdown_grace;
     spdlog::info("shutting down: no new jobs; waiting up to {:.1f}s for running jobs",
@@ -248,6 +262,8 @@ void daemon::shutdown() {
     p.tasks.sync_log();
     p.results.stop();   // every aggregate is on the wire and reported to intake
     p.requests.stop();  // every waiter has its reply
+    // /healthz and /readyz answer until here.
+    p.observed.reset();
     spdlog::info("fanoutd stopped");
 }
 

@@ -17,6 +17,7 @@
 #include "curve/curve_keys.hpp"
 #include "daemon/admission/inventory.hpp"
 #include "daemon/audit/audit_log.hpp"
+#include "daemon/api/metrics_server.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/hardening.hpp"
@@ -66,6 +67,12 @@ void warn_about_exposure(const config& c, const fanout::daemon::inventory& devic
                 "submit jobs or read results, unencrypted (see --curve-secret-key)",
                 endpoint);
     warn_if_world_readable(c, devices);
+    if (auto metrics = fanout::daemon::parse_listen_address(c.metrics_listen);
+        metrics && !metrics->loopback())
+        spdlog::warn(
+            "--metrics-listen {} is not a loopback address: anyone who can reach it can read "
+            "fanoutd's metrics (counts only, no router names or commands); firewall it",
+            c.metrics_listen);
     if (c.curve.allow_any_client)
         spdlog::warn(
             "--curve-allow-any-client: traffic is encrypted, but any client that knows the "

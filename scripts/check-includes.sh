@@ -2,7 +2,8 @@
 # Keeps the dependency direction one way (ARCHITECTURE.md, "Dependencies"): a folder may
 # include only folders of an earlier tier, and itself.
 #   tier 0  protocol, fanout (the generated version header)
-#   tier 1  curve, transports, daemon/admission, daemon/structured, daemon/netconf (pure codecs, no I/O)
+#   tier 1  curve, transports, daemon/admission, daemon/structured, daemon/netconf (pure codecs, no I/O),
+#           daemon/metrics (atomics and their exposition; no dependencies)
 #   tier 2  daemon/ssh (which runs NETCONF on daemon/netconf's codec), daemon/scheduling
 #   tier 3  daemon/jump (bastion sessions and streams through them, on daemon/ssh),
 #           daemon/audit (the audit trail's records and file, issue 14)
@@ -16,7 +17,7 @@ cd "$(dirname "$0")/.."
 tier_of() {
   case "$1" in
     protocol | fanout) echo 0 ;;
-    curve | transports | daemon/admission | daemon/structured | daemon/netconf) echo 1 ;;
+    curve | transports | daemon/admission | daemon/structured | daemon/netconf | daemon/metrics) echo 1 ;;
     daemon/ssh | daemon/ssh/detail | daemon/scheduling) echo 2 ;;
     daemon/jump | daemon/audit) echo 3 ;;
     daemon/journal | daemon/workers | daemon/api) echo 4 ;;

@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libsystemd-dev libsodium-dev
   libpugixml-dev  # NETCONF XML: daemon/netconf and fleetsim
   libsimdjson-dev  # the fast path of JSON → msgpack (daemon/structured); nlohmann-json stays the reference
+  libcpp-httplib-dev  # --metrics-listen: the HTTP server of /metrics, /healthz, /readyz (daemon/api)
   # packaging: the .deb (dpkg-shlibdeps, file), man pages from --help, the compose file check
   dpkg-dev file help2man man-db docker-compose strace systemd
   # tests: GoogleTest, real OpenSSH, a real NETCONF server (netconfd, yuma123; coreutils'
@@ -18,6 +19,7 @@ packages=(
   googletest libgtest-dev libgmock-dev openssh-server openssh-client netconfd
   netcat-openbsd  # `nc %h %p`, the ProxyCommand of the ssh_config tests
   python3 python3-zmq python3-msgpack
+  prometheus  # the real scrape of --metrics-listen (tests/integration/test_prometheus_scrape.cpp)
   python3-junos-eznc  # PyEZ: the NETCONF client of tests/integration/python/test_pyez.py and bench/seed_pyez.py
   # the fuzz target: clang with libFuzzer
   clang libclang-rt-14-dev

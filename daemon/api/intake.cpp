@@ -9,6 +9,7 @@
 #include "daemon/api/request_handler.hpp"
 #include "daemon/api/send_budget.hpp"
 #include "daemon/api/zero_copy_frame.hpp"
+#include "daemon/metrics/heartbeat.hpp"
 #include "protocol/codec.hpp"
 #include "transports/ipc_endpoint.hpp"
 
@@ -109,6 +110,7 @@ void intake::run() {
             // A job ending wakes the poll (completions), so room is noticed promptly.
             items[2].events = pooled && settings_.has_room() ? ZMQ_POLLIN : 0;
             zmq::poll(items, pooled ? 3 : 2, std::chrono::milliseconds(100));
+            metrics::beat(metrics::loop::intake);  // /healthz
             if (items[1].revents & ZMQ_POLLIN) drain_completions();
             // Bounded batch, so completions are not starved by a flood of requests.
             for (int i = 0; i < 256 && (items[0].revents & ZMQ_POLLIN); ++i) {

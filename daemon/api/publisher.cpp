@@ -10,6 +10,8 @@
 #include "daemon/api/connection_guard.hpp"
 #include "daemon/api/send_budget.hpp"
 #include "daemon/api/zero_copy_frame.hpp"
+#include "daemon/metrics/daemon_metrics.hpp"
+#include "daemon/metrics/heartbeat.hpp"
 #include "protocol/codec.hpp"
 #include "transports/ipc_endpoint.hpp"
 
@@ -58,10 +60,14 @@ publisher::~publisher() {
 }
 
 void publisher::router_result_ready(const protocol::router_result& result) {
+    metrics::record_router_result(protocol::to_string(result.status),
+                                  result.error ? protocol::to_string(result.error->kind) : "none",
+                                  result.execution_duration);
     enqueue(result);
 }
 
 void publisher::job_ended(std::shared_ptr<const protocol::job_result> result) {
+    metrics::record_job_ended(protocol::to_string(result->state));
     enqueue(std::move(result));
 }
 
@@ -85,7 +91,11 @@ void publisher::stop() {
 void publisher::run() {
     std::unique_lock guard(mutex_);
     for (;;) {
-        ready_.wait(guard, [this] { return stopping_ || !queue_.empty(); });
+        // Wakes at least every heartbeat_interval, idle or not, so /healthz sees it turn.
+        metrics::beat(metrics::loop::publisher);
+        if (!ready_.wait_for(guard, metrics::heartbeat_interval,
+                             [this] { return stopping_ || !queue_.empty(); }))
+            continue;
         if (queue_.empty()) return;  // stopping, and everything has been sent
         auto batch = std::move(queue_);
         queue_.clear();
@@ -136,6 +146,7 @@ void publisher::publish(const std::string& topic, const std::shared_ptr<const st
             ++withheld_count_;
         } else {
             ++dropped_count_;
+            metrics::record_pub_dropped();
             budget = nullptr;
         }
         const auto now = std::chrono::steady_clock::now();
@@ -153,6 +164,7 @@ void publisher::publish(const std::string& topic, const std::shared_ptr<const st
     }
     sockets_->pub.send(zmq::buffer(topic), zmq::send_flags::sndmore);
     send_zero_copy(sockets_->pub, bytes, zmq::send_flags::none, budget, peer);
+    metrics::record_pub_sent(budget == withheld_);
 }
 
 }  // namespace fanout::daemon

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/api/submit_metrics.hpp"
 #include "fanout/version.hpp"
 #include "protocol/codec.hpp"
 
@@ -49,6 +50,7 @@ request_handler::answer request_handler::handle(std::string_view body, const std
     if (auto* error = std::get_if<error_reply>(&decoded)) {
         // Audit (issue 14): the type is unknown here, so every undecodable request is recorded.
         audit_->refused({who, std::nullopt}, "", *error);
+        metrics::record_job_refused(protocol::to_string(error->code));  // metrics (any request)
         return {now(*error), {}};
     }
     auto& request = std::get<protocol::request>(decoded);
@@ -95,9 +97,11 @@ request_handler::answer request_handler::submit(protocol::submit_request& reques
                          request.job_id,
                          {}};
         audit_->refused(who, "submit", busy);
+        count_submit(busy);  // metrics
         return {now(busy), {}};
     }
     auto outcome = admit(request, who);
+    count_submit(outcome);  // metrics
     if (auto* error = std::get_if<error_reply>(&outcome)) {
         audit_->refused(who, "submit", *error);
         return {now(*error), {}};

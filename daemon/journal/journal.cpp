@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/journal/state_dir.hpp"
+#include "daemon/metrics/daemon_metrics.hpp"
 
 namespace fanout::daemon {
 namespace {
@@ -209,6 +211,7 @@ std::uint64_t journal::append(char type, std::string_view body) {
     held_.push_back(frame_record(type, body));
     held_bytes_ += held_.back().size();
     appended_ += held_.back().size();
+    metrics::record_journal_bytes(held_.back().size());
     segment_bytes_ += held_.back().size();
     write_held_locked();
     return appended_;
@@ -250,8 +253,11 @@ bool journal::sync(std::uint64_t ticket) {
         if (with_dir) dir_dirty_ = false;
         syncing_ = true;
         guard.unlock();
+        const auto sync_started = std::chrono::steady_clock::now();  // metrics
         bool ok = !file || ::fdatasync(file->fd) == 0;
         ok = ok && (!with_dir || ::fsync(dir_fd_) == 0);
+        metrics::record_journal_sync(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_started).count());
         guard.lock();
         syncing_ = false;
         if (!ok)

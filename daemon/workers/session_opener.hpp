@@ -11,6 +11,8 @@
 // failure (down, auth, host key: stage setup, the hub already retried and remembers it) is not
 // retried per router. Router sessions through a bastion are pooled like any other; a dead bastion
 // session ends their streams, so usable() turns false and the pool replaces them.
+// Each open after the --connect-rate wait, retries included, is timed into
+// fanout_session_connect_duration_seconds, or counted in fanout_session_connect_failures_total.
 #pragma once
 
 #include "daemon/jump/hub.hpp"
