@@ -16,8 +16,8 @@
 
 #include "curve/curve_keys.hpp"
 #include "daemon/admission/inventory.hpp"
-#include "daemon/audit/audit_log.hpp"
 #include "daemon/api/metrics_server.hpp"
+#include "daemon/audit/audit_log.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/hardening.hpp"

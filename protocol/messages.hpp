@@ -47,7 +47,7 @@ struct submit_request {
     // Audit (issue 14): who asked for the job, e.g. a change ticket; recorded beside the
     // authenticated submitter, never instead of it, and not part of the content digest.
     std::optional<std::string> requested_by{};
-    execution_controls controls{};               // each sent only when set
+    execution_controls controls{};  // each sent only when set
 };
 
 struct status_request {

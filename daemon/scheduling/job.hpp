@@ -29,8 +29,8 @@ struct job_spec {
     std::chrono::milliseconds timeout{60'000};
     protocol::output_format format = protocol::output_format::text;
     // Audit (issue 14): not part of the content digest.
-    std::string submitted_by;  // the ZAP User-Id (CURVE key name or key), or "local"
-    std::string requested_by;  // the submit's requested_by; empty: none
+    std::string submitted_by;               // the ZAP User-Id (CURVE key name or key), or "local"
+    std::string requested_by;               // the submit's requested_by; empty: none
     protocol::execution_controls controls;  // max_parallel, stop rules, canary (job_controls.hpp)
 };
 
