@@ -152,10 +152,22 @@ double read_timeout(const msgpack::object& o, const request_limits& limits) {
     return timeout;
 }
 
+// Issue 13: `deadline`, seconds, 0 < deadline <= max_deadline_seconds.
+double read_deadline(const msgpack::object& o, const request_limits& limits) {
+    const double deadline = detail::read_number(o, "deadline");
+    if (std::isnan(deadline) || deadline <= 0.0 || deadline > limits.max_deadline_seconds) {
+        fail(error_code::bad_request,
+             "deadline: must be a number of seconds greater than 0 and at most "
+             "max_deadline_seconds (" +
+                 format_number(limits.max_deadline_seconds) + "), got " + format_number(deadline));
+    }
+    return deadline;
+}
+
 submit_request read_submit(const map_reader& m, const request_limits& limits) {
-    m.reject_unknown_keys(
-        {"type", "job_id", "command", "commands", "routers", "timeout", "wait", "format"},
-        "submit");
+    m.reject_unknown_keys({"type", "job_id", "command", "commands", "routers", "timeout", "wait",
+                           "format", "deadline"},
+                          "submit");
     submit_request submit;
     if (const auto* id = m.find_non_nil("job_id")) submit.job_id = read_new_job_id(*id, "job_id");
     read_commands(m, submit, limits);
@@ -170,6 +182,8 @@ submit_request read_submit(const map_reader& m, const request_limits& limits) {
         if (!value) fail(error_code::bad_request, "format: must be text, json or xml");
         submit.format = *value;
     }
+    if (const auto* deadline = m.find_non_nil("deadline"))
+        submit.deadline = read_deadline(*deadline, limits);
     return submit;
 }
 
@@ -276,7 +290,8 @@ struct request_encoder {
     void operator()(const submit_request& r) const {
         const bool single = r.single_command && r.commands.size() == 1;
         const bool format = r.format != output_format::text;
-        p.pack_map(4 + (r.job_id ? 1 : 0) + (r.timeout ? 1 : 0) + (format ? 1 : 0));
+        p.pack_map(4 + (r.job_id ? 1 : 0) + (r.timeout ? 1 : 0) + (format ? 1 : 0) +
+                   (r.deadline ? 1 : 0));
         detail::pack_key(p, "type");
         detail::pack_string(p, "submit");
         if (r.job_id) {
@@ -303,6 +318,10 @@ struct request_encoder {
         if (format) {
             detail::pack_key(p, "format");
             detail::pack_string(p, to_string(r.format));
+        }
+        if (r.deadline) {
+            detail::pack_key(p, "deadline");
+            detail::pack_float64(p, *r.deadline);
         }
     }
     void operator()(const status_request& r) const { with_job_id("status", r.job_id); }

@@ -33,6 +33,9 @@ struct submit_request {
     std::optional<double> timeout;  // seconds per router per command
     bool wait = false;
     output_format format = output_format::text;  // sent only when not text
+    // Issue 13: seconds for each router's whole attempt (connect, retries, bastions, every
+    // command), 0 < deadline <= max_deadline_seconds; absent: none. Sent only when set.
+    std::optional<double> deadline{};
 };
 
 struct status_request {
@@ -136,6 +139,8 @@ struct job_summary {
     std::uint64_t failed = 0;
     std::uint64_t cancelled = 0;
     double total_duration = 0.0;  // seconds from acceptance to end
+    // Issue 13: the job's `deadline`, sent only when it had one.
+    std::optional<double> deadline{};
 };
 
 // ---- replies (daemon -> client, on the ROUTER socket) and the job aggregate (PUB) ----

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/scheduling/job_deadline.hpp"
 #include "fanout/version.hpp"
 #include "protocol/codec.hpp"
 
@@ -96,6 +97,7 @@ request_handler::answer request_handler::submit(protocol::submit_request& reques
     spec.timeout = request.timeout ? std::chrono::ceil<std::chrono::milliseconds>(
                                          std::chrono::duration<double>(*request.timeout))
                                    : settings_.command_timeout;
+    spec.deadline = deadline_of(request.deadline);  // issue 13
     std::vector<std::string> unknown;
     std::string bastion;  // the first bastion named, if any: jobs cannot target bastions
     spec.routers.reserve(request.routers.size());

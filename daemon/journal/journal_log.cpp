@@ -32,6 +32,7 @@ std::uint64_t journal_log::job_accepted(const job& j, std::chrono::system_clock:
     // Only when not text: journals written before `format` existed read the same.
     if (j.format != protocol::output_format::text)
         body["format"] = std::string(protocol::to_string(j.format));
+    if (j.deadline) body["deadline_ms"] = j.deadline->count();  // issue 13, only when set
     return file_.append(record_type::accepted, body_of(body));
 }
 

@@ -27,6 +27,8 @@ struct job_spec {
     std::shared_ptr<const inventory> devices;  // keeps `routers` valid for the job's life
     std::chrono::milliseconds timeout{60'000};
     protocol::output_format format = protocol::output_format::text;
+    // Issue 13: `deadline`, each router's whole attempt, start to result; none: unbounded.
+    std::optional<std::chrono::milliseconds> deadline{};
 };
 
 struct job {
@@ -38,6 +40,8 @@ struct job {
     std::shared_ptr<const inventory> devices;
     std::chrono::milliseconds timeout{60'000};
     protocol::output_format format = protocol::output_format::text;
+    // Issue 13: `deadline`, each router's whole attempt, start to result; none: unbounded.
+    std::optional<std::chrono::milliseconds> deadline{};
     std::chrono::steady_clock::time_point accepted_at;
     std::chrono::system_clock::time_point accepted_wall;  // for an answer to a resubmit
     std::string digest;  // job_digest() of the content, for idempotent resubmits

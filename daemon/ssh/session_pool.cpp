@@ -35,10 +35,13 @@ std::string via_key_part(const std::vector<std::string>& jump) {
 }
 
 session_pool::opener ssh_session_opener(transport_options options) {
-    return
-        [options = std::move(options)](const device& target, const std::atomic<bool>& cancelled) {
-            return open_with_retries(target, options, cancelled);
-        };
+    return [options = std::move(options)](const device& target, const std::atomic<bool>& cancelled,
+                                          const router_limits& limits) {
+        auto budget =
+            time_budget::resolve(limits, target.connect_timeout.value_or(options.connect_timeout),
+                                 std::chrono::steady_clock::now());
+        return open_with_retries(target, options, cancelled, budget);
+    };
 }
 
 }  // namespace fanout::daemon

@@ -63,7 +63,8 @@ struct fake_opener {
     std::vector<std::shared_ptr<connection_state>> opened;
 
     pool_type::opener make() {
-        return [this](const device& target, const std::atomic<bool>&) -> pool_type::open_result {
+        return [this](const device& target, const std::atomic<bool>&,
+                      const router_limits&) -> pool_type::open_result {
             if (target.name == "down") return router_error{error_kind::connect, "refused"};
             std::lock_guard lock(mutex);
             auto state = std::make_shared<connection_state>();
