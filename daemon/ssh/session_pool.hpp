@@ -3,7 +3,8 @@
 // Contract: thread-safe. A session is either idle in the pool or owned by exactly one lease
 // (one worker), never both, so one libssh session is never used by two threads at once.
 // - acquire() hands out the most recently used idle session with the same router name and
-//   connection identity (ip, port, user, auth, key path, secrets) if it still looks alive
+//   connection identity (ip, port, user, auth, key path, secrets, algorithm lists, transport,
+//   ssh_config file and Host, ProxyCommand, ConnectTimeout, bastion chain) if it still looks alive
 //   (a hit), or opens a new one outside the lock (a miss). An idle session found dead is
 //   closed and counted as dropped.
 // - A lease gives its session back when it goes away: kept idle only when keep() was called,
