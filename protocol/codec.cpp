@@ -96,7 +96,7 @@ std::size_t encoded_size_estimate(const router_result& r) {
 }
 
 void pack_summary(packer& p, const job_summary& s) {
-    p.pack_map(7);
+    p.pack_map(7 + (s.deadline ? 1 : 0));
     if (s.single_command && s.commands.size() == 1) {
         pack_field(p, "command", s.commands.front());
     } else {
@@ -110,6 +110,7 @@ void pack_summary(packer& p, const job_summary& s) {
     pack_field(p, "failed", s.failed);
     pack_field(p, "cancelled", s.cancelled);
     pack_field(p, "total_duration", s.total_duration);
+    if (s.deadline) pack_field(p, "deadline", *s.deadline);  // issue 13
 }
 
 // `resubmit: true` and `first_accepted_at`, only for an answer to a resubmit.

@@ -158,6 +158,8 @@ job_summary read_summary(const msgpack::object& o) {
     s.failed = get_uint(m, "failed");
     s.cancelled = get_uint(m, "cancelled");
     s.total_duration = get_number(m, "total_duration");
+    if (const auto* deadline = m.find_non_nil("deadline"))  // issue 13
+        s.deadline = detail::read_number(*deadline, "summary.deadline");
     return s;
 }
 

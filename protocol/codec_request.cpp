@@ -154,6 +154,18 @@ double read_timeout(const msgpack::object& o, const request_limits& limits) {
     return timeout;
 }
 
+// Issue 13: `deadline`, seconds, 0 < deadline <= max_deadline_seconds.
+double read_deadline(const msgpack::object& o, const request_limits& limits) {
+    const double deadline = detail::read_number(o, "deadline");
+    if (std::isnan(deadline) || deadline <= 0.0 || deadline > limits.max_deadline_seconds) {
+        fail(error_code::bad_request,
+             "deadline: must be a number of seconds greater than 0 and at most "
+             "max_deadline_seconds (" +
+                 format_number(limits.max_deadline_seconds) + "), got " + format_number(deadline));
+    }
+    return deadline;
+}
+
 // Audit (issue 14): who asked for the job, as the client says; bounded, UTF-8.
 std::string read_requested_by(const msgpack::object& o) {
     const std::string_view text = detail::read_string(o, "requested_by");
@@ -171,6 +183,7 @@ submit_request read_submit(const map_reader& m, const request_limits& limits) {
     m.reject_unknown_keys(
         {"type", "job_id", "command", "commands", "routers", "timeout", "wait", "format",
          "requested_by",  // audit (issue 14)
+         "deadline",      // issue 13
          // execution controls (codec_controls.hpp)
          "max_parallel", "stop_after_failures", "max_fail_percent", "canary"},
         "submit");
@@ -191,6 +204,8 @@ submit_request read_submit(const map_reader& m, const request_limits& limits) {
     if (const auto* by = m.find_non_nil("requested_by"))
         submit.requested_by = read_requested_by(*by);
     detail::read_execution_controls(m, submit.controls, limits);
+    if (const auto* deadline = m.find_non_nil("deadline"))
+        submit.deadline = read_deadline(*deadline, limits);
     return submit;
 }
 
@@ -299,7 +314,8 @@ struct request_encoder {
         const bool single = r.single_command && r.commands.size() == 1;
         const bool format = r.format != output_format::text;
         p.pack_map(4 + (r.job_id ? 1 : 0) + (r.timeout ? 1 : 0) + (format ? 1 : 0) +
-                   (r.requested_by ? 1 : 0) + detail::count_execution_controls(r.controls));
+                   (r.requested_by ? 1 : 0) + detail::count_execution_controls(r.controls) +
+                   (r.deadline ? 1 : 0));
         detail::pack_key(p, "type");
         detail::pack_string(p, "submit");
         if (r.job_id) {
@@ -332,6 +348,10 @@ struct request_encoder {
             detail::pack_string(p, *r.requested_by);
         }
         detail::pack_execution_controls(p, r.controls);
+        if (r.deadline) {
+            detail::pack_key(p, "deadline");
+            detail::pack_float64(p, *r.deadline);
+        }
     }
     void operator()(const status_request& r) const { with_job_id("status", r.job_id); }
     void operator()(const result_request& r) const { with_job_id("result", r.job_id); }

@@ -18,6 +18,7 @@ struct request_limits {
     std::size_t max_command_bytes = 4096;     // one command string
     std::size_t max_router_name_bytes = 255;  // one router name
     double max_timeout_seconds = 86400.0;     // `timeout` must be > 0 and <= this
+    double max_deadline_seconds = 86400.0;    // issue 13: `deadline` must be > 0 and <= this
 };
 
 inline constexpr std::size_t max_job_id_bytes = 64;

@@ -48,6 +48,9 @@ struct submit_request {
     // authenticated submitter, never instead of it, and not part of the content digest.
     std::optional<std::string> requested_by{};
     execution_controls controls{};  // each sent only when set
+    // Issue 13: seconds for each router's whole attempt (connect, retries, bastions, every
+    // command), 0 < deadline <= max_deadline_seconds; absent: none. Sent only when set.
+    std::optional<double> deadline{};
 };
 
 struct status_request {
@@ -160,6 +163,8 @@ struct job_summary {
     std::uint64_t failed = 0;
     std::uint64_t cancelled = 0;
     double total_duration = 0.0;  // seconds from acceptance to end
+    // Issue 13: the job's `deadline`, sent only when it had one.
+    std::optional<double> deadline{};
 };
 
 // ---- replies (daemon -> client, on the ROUTER socket) and the job aggregate (PUB) ----

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/api/submit_metrics.hpp"
+#include "daemon/scheduling/job_deadline.hpp"
 #include "fanout/version.hpp"
 #include "protocol/codec.hpp"
 
@@ -153,6 +154,7 @@ std::variant<protocol::accepted_reply, error_reply> request_handler::admit(
                                    : settings_.command_timeout;
     // Execution controls (daemon/scheduling/job_controls.hpp).
     spec.controls = request.controls;
+    spec.deadline = deadline_of(request.deadline);  // issue 13
     std::vector<std::string> unknown;
     std::string bastion;  // the first bastion named, if any: jobs cannot target bastions
     spec.routers.reserve(request.routers.size());

@@ -44,6 +44,7 @@ std::uint64_t journal_log::job_accepted(const job& j, std::chrono::system_clock:
         if (c.canary) controls["canary"] = *c.canary;
         body["controls"] = std::move(controls);
     }
+    if (j.deadline) body["deadline_ms"] = j.deadline->count();  // issue 13, only when set
     return file_.append(record_type::accepted, body_of(body));
 }
 

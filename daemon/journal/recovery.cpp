@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/journal/journal_log.hpp"
+#include "daemon/scheduling/job_deadline.hpp"
 #include "daemon/scheduling/job_digest.hpp"
 #include "protocol/codec.hpp"
 
@@ -153,6 +154,8 @@ class replay {
             if (!format) throw std::invalid_argument("unknown format");
             t.job.format = *format;
         }
+        if (body.contains("deadline_ms"))  // issue 13
+            t.job.deadline = std::chrono::milliseconds(body.at("deadline_ms").get<std::int64_t>());
         t.job.accepted_at = from_unix_ms(body.at("at_ms").get<std::int64_t>());
         if (body.contains("submitted_by"))  // audit (issue 14)
             t.job.submitted_by = body.at("submitted_by").get<std::string>();
@@ -162,6 +165,7 @@ class replay {
         if (t.job.commands.empty()) throw std::invalid_argument("job without commands");
         t.job.digest = job_digest(t.job.commands, t.job.single_command, t.job.routers,
                                   t.job.timeout, t.job.format, t.job.controls);
+        t.job.digest = digest_with_deadline(std::move(t.job.digest), t.job.deadline);
         for (std::size_t i = 0; i < t.job.routers.size(); ++i)
             t.router_index.emplace(t.job.routers[i], i);
         t.job.results.resize(t.job.routers.size() * t.job.commands.size());
@@ -205,6 +209,7 @@ class replay {
         s.total_routers = j.routers.size();
         s.total = j.results.size();
         s.total_duration = body.at("duration").get<double>();
+        if (j.deadline) s.deadline = std::chrono::duration<double>(*j.deadline).count();
         for (auto& r : j.results) {
             s.successful += r->status == protocol::router_status::success;
             s.failed += r->status == protocol::router_status::failed;

@@ -58,7 +58,8 @@ void hub::set_reclaimer(reclaimer reclaim) {
     reclaim_ = std::move(reclaim);
 }
 
-stream_result hub::stream(const device& target, const std::atomic<bool>& cancelled) {
+stream_result hub::stream(const device& target, const std::atomic<bool>& cancelled,
+                          const time_budget& budget) {
     std::shared_ptr<const inventory> devices;  // keeps the hops alive
     {
         std::lock_guard lock(mutex_);
@@ -76,7 +77,7 @@ stream_result hub::stream(const device& target, const std::atomic<bool>& cancell
     if (hops.empty())
         return connect_failure{router_error{error_kind::internal, "no bastion chain"},
                                connect_stage::setup};
-    return stream_via(hops, hops.size(), target.ip, target.port, cancelled);
+    return stream_via(hops, hops.size(), target.ip, target.port, cancelled, budget);
 }
 
 hub::entry& hub::entry_for(const chain& hops, std::size_t depth) {
@@ -96,22 +97,33 @@ hub::entry& hub::entry_for(const chain& hops, std::size_t depth) {
 }
 
 stream_result hub::stream_via(const chain& hops, std::size_t depth, const std::string& host,
-                              std::uint16_t port, const std::atomic<bool>& cancelled) {
+                              std::uint16_t port, const std::atomic<bool>& cancelled,
+                              const time_budget& budget) {
     entry* e = nullptr;
     {
         std::lock_guard lock(mutex_);
         e = &entry_for(hops, depth);  // entries live as long as the hub
     }
     for (int attempt = 0;; ++attempt) {
-        auto reserved = reserve(hops, depth, cancelled);
+        auto reserved = reserve(hops, depth, cancelled, budget);
         if (auto* failure = std::get_if<connect_failure>(&reserved)) return *failure;
         auto held = std::get<std::shared_ptr<link>>(std::move(reserved));
-        if (!e->rate.take(cancelled)) {
+        if (!e->rate.take(cancelled, budget.until())) {
             held->release();  // reserved, never forwarded
-            return connect_failure{router_error{error_kind::connect, "cancelled"},
-                                   connect_stage::setup};
+            if (cancelled.load())
+                return connect_failure{router_error{error_kind::connect, "cancelled"},
+                                       connect_stage::setup};
+            return connect_failure{
+                router_error{error_kind::timeout,
+                             budget.exhausted_message(
+                                 "connect", "waiting for --bastion-connect-rate on " + e->name)},
+                connect_stage::setup};
         }
-        auto forwarded = held->forward(host, port, options_.connect_timeout, cancelled);
+        auto forwarded =
+            held->forward(host, port,
+                          std::max(std::chrono::milliseconds(1),
+                                   budget.cap(options_.connect_timeout, steady::now())),
+                          cancelled);
         if (forwarded.fd >= 0) return forwarded.fd;
         if (forwarded.session_lost && attempt < 2 && !cancelled.load()) continue;
         return connect_failure{
@@ -121,7 +133,8 @@ stream_result hub::stream_via(const chain& hops, std::size_t depth, const std::s
 }
 
 std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
-    const chain& hops, std::size_t depth, const std::atomic<bool>& cancelled) {
+    const chain& hops, std::size_t depth, const std::atomic<bool>& cancelled,
+    const time_budget& budget) {
     std::vector<std::shared_ptr<link>> closing;  // destroyed after the lock is released
     std::unique_lock lock(mutex_);
     entry& e = entry_for(hops, depth);
@@ -140,6 +153,12 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
                 router_error{error_kind::connect, "cancelled while waiting for bastion " + e.name},
                 connect_stage::setup};
         const auto now = steady::now();
+        if (budget.expired(now))
+            return connect_failure{
+                router_error{error_kind::timeout,
+                             budget.exhausted_message(
+                                 "connect", "waiting for a channel on bastion " + e.name)},
+                connect_stage::setup};
         if (e.links.empty() && e.memo && now < e.memo_until) {
             ++totals_.memo_failures;
             return connect_failure{*e.memo, connect_stage::setup};
@@ -178,7 +197,7 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
         int fd = -1;
         bool inner_failed = false;
         if (depth > 1) {
-            auto inner = stream_via(hops, depth - 1, bastion.ip, bastion.port, cancelled);
+            auto inner = stream_via(hops, depth - 1, bastion.ip, bastion.port, cancelled, budget);
             if (auto* failure = std::get_if<connect_failure>(&inner)) {
                 opened = *failure;
                 inner_failed = true;
@@ -191,7 +210,8 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
             // leave `opening` counted, which would block this bastion for good: it is a failed
             // open like any other.
             try {
-                opened = opener_(bastion, fd, cancelled, [this] { changed_.notify_all(); });
+                opened = opener_(
+                    bastion, fd, cancelled, [this] { changed_.notify_all(); }, budget);
             } catch (const std::exception& e) {
                 opened = connect_failure{
                     router_error{error_kind::internal,
@@ -213,7 +233,8 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
         failure.stage = connect_stage::setup;  // the open had its own retries
         if (!inner_failed)
             failure.error.message = "bastion " + e.name + ": " + failure.error.message;
-        if (cancelled.load()) return failure;  // not remembered: another caller tries again
+        // Not remembered: another caller, with its own budget, tries again.
+        if (cancelled.load() || budget.expired(steady::now())) return failure;
         ++totals_.failed;
         spdlog::warn("{} ({})", failure.error.message, protocol::to_string(failure.error.kind));
         if (!e.links.empty()) {

@@ -32,6 +32,12 @@
 //   rate limiter.
 // - Idle sessions (no channel for idle_timeout) are closed by a reaper thread every second;
 //   dead ones are removed there too. The destructor closes every session.
+// - Time budget (issue 13): stream() is given the router's time_budget. A caller waiting for a
+//   slot gives up when it is spent (kind timeout, "deadline of 5 s hit during connect: waiting
+//   for a channel on bastion b1"); its rate-limiter wait, the bastion session open it runs
+//   (min(connect timeout, budget left) per attempt) and the channel open are capped by it. A
+//   bastion open that fails because the caller's budget ran out is not remembered (like a
+//   cancelled one): another caller, with its own budget, tries again.
 // - Bastions are looked up by name in the inventory given last (replace_inventory: SIGHUP); a
 //   name not found fails with kind connect.
 #pragma once
@@ -67,7 +73,7 @@ class hub {
     // directly. `on_slot_free` is for the link to call when a channel slot frees.
     using link_opener = std::function<std::variant<std::unique_ptr<link>, connect_failure>(
         const device& bastion, int fd, const std::atomic<bool>& cancelled,
-        std::function<void()> on_slot_free)>;
+        std::function<void()> on_slot_free, const time_budget& budget)>;
 
     hub(hub_options options, link_opener opener, std::shared_ptr<const inventory> devices);
     ~hub();
@@ -81,16 +87,20 @@ class hub {
     using reclaimer = std::function<bool(const std::vector<std::string>& chain)>;
     void set_reclaimer(reclaimer reclaim);
     // A stream to target.ip:port through target.jump.
-    stream_result stream(const device& target, const std::atomic<bool>& cancelled);
+    stream_result stream(const device& target, const std::atomic<bool>& cancelled,
+                         const time_budget& budget = {});
     hub_figures figures() const;
 
   private:
     struct entry;
     using chain = std::vector<const device*>;
     stream_result stream_via(const chain& hops, std::size_t depth, const std::string& host,
-                             std::uint16_t port, const std::atomic<bool>& cancelled);
-    std::variant<std::shared_ptr<link>, connect_failure> reserve(
-        const chain& hops, std::size_t depth, const std::atomic<bool>& cancelled);
+                             std::uint16_t port, const std::atomic<bool>& cancelled,
+                             const time_budget& budget);
+    std::variant<std::shared_ptr<link>, connect_failure> reserve(const chain& hops,
+                                                                 std::size_t depth,
+                                                                 const std::atomic<bool>& cancelled,
+                                                                 const time_budget& budget);
     entry& entry_for(const chain& hops, std::size_t depth);  // under mutex_
     void reap();
 

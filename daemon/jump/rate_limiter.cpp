@@ -26,9 +26,13 @@ void rate_limiter::give_back(clock::time_point now) {
     next_ = std::max(now, next_ - interval_);
 }
 
-bool rate_limiter::take(const std::atomic<bool>& cancelled) {
+bool rate_limiter::take(const std::atomic<bool>& cancelled, clock::time_point until) {
     if (interval_ == clock::duration::zero()) return true;
     const auto at = reserve(clock::now());
+    if (at > until) {
+        give_back(clock::now());
+        return false;
+    }
     for (;;) {
         if (cancelled.load()) {
             give_back(clock::now());

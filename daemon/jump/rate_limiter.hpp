@@ -22,7 +22,10 @@ class rate_limiter {
     // `per_second` 0: unlimited. `burst`: takes allowed back to back (at least 1).
     explicit rate_limiter(double per_second, double burst = 0);
 
-    bool take(const std::atomic<bool>& cancelled);
+    // False when cancelled, or (at once, slot given back) when the slot comes after `until`:
+    // a router whose time budget ends first does not wait for nothing.
+    bool take(const std::atomic<bool>& cancelled,
+              clock::time_point until = clock::time_point::max());
     // The time take() would be let through if called at `now` (and reserves it): for tests.
     clock::time_point reserve(clock::time_point now);
     // Gives one reserved slot back (a cancelled take): the schedule moves one interval earlier.

@@ -31,16 +31,22 @@ class ssh_link final : public link {
 
 hub::link_opener ssh_link_opener(transport_options options,
                                  std::chrono::milliseconds keepalive_interval) {
-    return [options = std::move(options), keepalive_interval](const device& bastion, int fd,
-                                                              const std::atomic<bool>& cancelled,
-                                                              std::function<void()> on_slot_free)
-               -> std::variant<std::unique_ptr<link>, connect_failure> {
+    return [options = std::move(options), keepalive_interval](
+               const device& bastion, int fd, const std::atomic<bool>& cancelled,
+               std::function<void()> on_slot_free,
+               const time_budget& budget) -> std::variant<std::unique_ptr<link>, connect_failure> {
         connect_failure failure;
-        auto opened = fd < 0
-                          ? open_with_retries(bastion, options, cancelled)
-                          : ssh_connection::open(bastion, options, cancelled, &failure.stage, fd);
+        auto opened = fd < 0 ? open_with_retries(bastion, options, cancelled, budget)
+                             : ssh_connection::open(bastion, within(options, budget), cancelled,
+                                                    &failure.stage, fd);
         if (auto* error = std::get_if<protocol::router_error>(&opened)) {
             failure.error = std::move(*error);
+            // One attempt over a stream: its timeout is worded here when the budget caused it
+            // (open_with_retries does it for direct opens).
+            if (fd >= 0 && failure.error.kind == protocol::error_kind::timeout &&
+                budget.expired(std::chrono::steady_clock::now()))
+                failure.error.message =
+                    budget.exhausted_message(phase_of(failure.stage), failure.error.message);
             return failure;
         }
         auto tunnel = ssh_tunnel::start(

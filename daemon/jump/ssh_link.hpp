@@ -3,7 +3,8 @@
 // to its pump thread.
 //
 // Contract: the opener connects directly (with options.connect_retries) when fd is -1, and
-// over `fd` (owned from the call on, one attempt) otherwise. Errors come back as the open
+// over `fd` (owned from the call on, one attempt) otherwise, each attempt within the caller's
+// time budget (connect_retry.hpp). Errors come back as the open
 // found them (connect, timeout, host_key, auth).
 #pragma once
 

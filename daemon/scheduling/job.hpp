@@ -32,6 +32,8 @@ struct job_spec {
     std::string submitted_by;               // the ZAP User-Id (CURVE key name or key), or "local"
     std::string requested_by;               // the submit's requested_by; empty: none
     protocol::execution_controls controls;  // max_parallel, stop rules, canary (job_controls.hpp)
+    // Issue 13: `deadline`, each router's whole attempt, start to result; none: unbounded.
+    std::optional<std::chrono::milliseconds> deadline{};
 };
 
 struct job {
@@ -43,6 +45,8 @@ struct job {
     std::shared_ptr<const inventory> devices;
     std::chrono::milliseconds timeout{60'000};
     protocol::output_format format = protocol::output_format::text;
+    // Issue 13: `deadline`, each router's whole attempt, start to result; none: unbounded.
+    std::optional<std::chrono::milliseconds> deadline{};
     std::chrono::steady_clock::time_point accepted_at;
     std::chrono::system_clock::time_point accepted_wall;  // for an answer to a resubmit
     std::string digest;  // job_digest() of the content, for idempotent resubmits

@@ -25,6 +25,7 @@ struct resumed_job {
     std::vector<std::string> routers;
     std::chrono::milliseconds timeout{60'000};
     protocol::output_format format = protocol::output_format::text;
+    std::optional<std::chrono::milliseconds> deadline{};  // issue 13
     std::chrono::system_clock::time_point accepted_at;
     std::string digest;  // job_digest() of the content above
     // Audit (issue 14); empty in older journals.

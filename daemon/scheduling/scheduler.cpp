@@ -243,6 +243,8 @@ void scheduler::end_job_locked(job& j) {
     s.failed = j.failed;
     s.cancelled = j.cancelled_results;
     s.total_duration = seconds_between(j.accepted_at, ended);
+    if (j.deadline)  // issue 13
+        s.deadline = std::chrono::duration<double>(*j.deadline).count();
     aggregate->results.reserve(j.results.size());
     for (auto& r : j.results) aggregate->results.push_back(std::move(*r));
     j.results.clear();

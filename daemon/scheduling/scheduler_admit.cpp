@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/scheduling/clock.hpp"
+#include "daemon/scheduling/job_deadline.hpp"
 #include "daemon/scheduling/job_digest.hpp"
 #include "daemon/scheduling/scheduler.hpp"
 
@@ -53,6 +54,7 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::submit(job_spec s
     for (const auto* d : spec.routers) names.push_back(d->name);
     auto digest = job_digest(spec.commands, spec.single_command, names, spec.timeout, spec.format,
                              spec.controls);
+    digest = digest_with_deadline(std::move(digest), spec.deadline);  // issue 13
     std::uint64_t ticket = 0;
     auto outcome = admit(std::move(spec), std::move(digest), ticket);
     log_.make_durable(ticket);  // `accepted` promises the job survives a crash
@@ -121,6 +123,7 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
     j->timeout = spec.timeout;
     j->format = spec.format;
     j->controls = job_controls(spec.controls, j->routers.size());
+    j->deadline = spec.deadline;  // issue 13
     j->accepted_at = std::chrono::steady_clock::now();
     j->accepted_wall = std::chrono::system_clock::now();
     j->digest = std::move(digest);

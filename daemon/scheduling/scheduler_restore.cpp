@@ -81,6 +81,7 @@ void scheduler::restore_job_locked(resumed_job r, const std::shared_ptr<const in
     j->devices = devices;
     j->timeout = r.timeout;
     j->format = r.format;
+    j->deadline = r.deadline;  // issue 13
     j->accepted_at = to_steady(r.accepted_at);
     j->accepted_wall = r.accepted_at;
     j->digest = std::move(r.digest);

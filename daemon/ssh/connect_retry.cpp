@@ -52,31 +52,68 @@ std::chrono::milliseconds backoff_delay(std::chrono::milliseconds backoff, unsig
 
 std::optional<router_error> with_connect_retries(const connect_attempt& attempt, unsigned retries,
                                                  std::chrono::milliseconds backoff,
-                                                 const std::atomic<bool>& cancelled) {
+                                                 const std::atomic<bool>& cancelled,
+                                                 const time_budget& budget,
+                                                 std::chrono::milliseconds connect_timeout) {
+    // The last error, worded for a budget that ran out and for the attempts made.
+    auto final_error = [&](connect_failure failure, unsigned attempts) {
+        if (failure.error.kind == error_kind::timeout &&
+            budget.expired(std::chrono::steady_clock::now()))
+            failure.error.message =
+                budget.exhausted_message(phase_of(failure.stage), failure.error.message);
+        if (attempts > 1 && !cancelled.load())
+            failure.error.message += " (after " + std::to_string(attempts) + " attempts)";
+        return failure.error;
+    };
     for (unsigned done = 0;; ++done) {
         auto failure = attempt();
         if (!failure) return std::nullopt;
         const bool last = done == retries;
-        if (last || cancelled.load() || !worth_retrying(failure->error, failure->stage)) {
-            if (done > 0 && !cancelled.load())
-                failure->error.message += " (after " + std::to_string(done + 1) + " attempts)";
-            return failure->error;
-        }
+        if (last || cancelled.load() || !worth_retrying(failure->error, failure->stage))
+            return final_error(std::move(*failure), done + 1);
         auto delay = backoff_delay(backoff, done, unit_random());
+        if (!budget.room_for_attempt(delay, connect_timeout, std::chrono::steady_clock::now())) {
+            spdlog::debug("connect attempt {} failed ({}); no time left for a retry", done + 1,
+                          failure->error.message);
+            return final_error(std::move(*failure), done + 1);
+        }
         spdlog::debug("connect attempt {} failed ({}); retrying in {} ms", done + 1,
                       failure->error.message, delay.count());
         if (!cancellable_wait(delay, cancelled)) return failure->error;
     }
 }
 
+transport_options within(const transport_options& options, const time_budget& budget) {
+    transport_options capped = options;
+    if (!budget.bounded()) return capped;
+    capped.connect_timeout =
+        std::max(std::chrono::milliseconds(1),
+                 budget.cap(options.connect_timeout, std::chrono::steady_clock::now()));
+    capped.not_after = std::min(options.not_after, budget.until());
+    return capped;
+}
+
+std::string_view phase_of(connect_stage stage) {
+    switch (stage) {
+        case connect_stage::authentication:
+            return "auth";
+        case connect_stage::netconf:
+            return "connect (NETCONF hello)";
+        default:
+            return "connect";
+    }
+}
+
 std::variant<ssh_connection, router_error> open_with_retries(const device& target,
                                                              const transport_options& options,
-                                                             const std::atomic<bool>& cancelled) {
+                                                             const std::atomic<bool>& cancelled,
+                                                             const time_budget& budget) {
     std::optional<ssh_connection> connection;
     auto error = with_connect_retries(
         [&]() -> std::optional<connect_failure> {
             connect_failure failure;
-            auto opened = ssh_connection::open(target, options, cancelled, &failure.stage);
+            auto opened =
+                ssh_connection::open(target, within(options, budget), cancelled, &failure.stage);
             if (auto* open = std::get_if<ssh_connection>(&opened)) {
                 connection = std::move(*open);
                 return std::nullopt;
@@ -84,7 +121,8 @@ std::variant<ssh_connection, router_error> open_with_retries(const device& targe
             failure.error = std::move(std::get<router_error>(opened));
             return failure;
         },
-        options.connect_retries, options.connect_backoff, cancelled);
+        options.connect_retries, options.connect_backoff, cancelled, budget,
+        options.connect_timeout);
     if (error) return *std::move(error);
     return std::move(*connection);
 }

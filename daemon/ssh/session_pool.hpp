@@ -3,7 +3,8 @@
 // Contract: thread-safe. A session is either idle in the pool or owned by exactly one lease
 // (one worker), never both, so one libssh session is never used by two threads at once.
 // - acquire() hands out the most recently used idle session with the same router name and
-//   connection identity (ip, port, user, auth, key path, secrets) if it still looks alive
+//   connection identity (ip, port, user, auth, key path, secrets, algorithm lists, transport,
+//   ssh_config file and Host, ProxyCommand, ConnectTimeout, bastion chain) if it still looks alive
 //   (a hit), or opens a new one outside the lock (a miss). An idle session found dead is
 //   closed and counted as dropped.
 // - A lease gives its session back when it goes away: kept idle only when keep() was called,
@@ -45,6 +46,7 @@
 #include "daemon/admission/device.hpp"
 #include "daemon/ssh/session_eviction.hpp"
 #include "daemon/ssh/session_options.hpp"
+#include "daemon/ssh/time_budget.hpp"
 #include "daemon/ssh/transport.hpp"
 #include "protocol/messages.hpp"
 
@@ -61,7 +63,9 @@ template <class Session>
 class basic_session_pool {
   public:
     using open_result = std::variant<Session, protocol::router_error>;
-    using opener = std::function<open_result(const device&, const std::atomic<bool>&)>;
+    // The router_limits bound the open's time (time_budget.hpp); default: none.
+    using opener =
+        std::function<open_result(const device&, const std::atomic<bool>&, const router_limits&)>;
 
     class lease {
       public:
@@ -127,7 +131,8 @@ class basic_session_pool {
     }
 
     std::variant<lease, protocol::router_error> acquire(const device& target,
-                                                        const std::atomic<bool>& cancelled) {
+                                                        const std::atomic<bool>& cancelled,
+                                                        const router_limits& limits = {}) {
         std::string key = session_key_of(target);
         for (;;) {
             std::optional<Session> found = take_idle(key);
@@ -139,18 +144,19 @@ class basic_session_pool {
             }
             discard(std::move(*found));  // dead while idle: try the next one, or open
         }
-        return open(std::move(key), target, cancelled);
+        return open(std::move(key), target, cancelled, limits);
     }
 
     // Closes the lease's session (counted as dropped) and opens a fresh one in its place.
     // On failure the lease is left empty and the error is returned.
     std::optional<protocol::router_error> replace(lease& held, const device& target,
-                                                  const std::atomic<bool>& cancelled) {
+                                                  const std::atomic<bool>& cancelled,
+                                                  const router_limits& limits = {}) {
         std::string key = held.key_;
         if (held.session_) discard(std::move(*held.session_));
         held.session_.reset();
         held.pool_ = nullptr;
-        auto opened = open(std::move(key), target, cancelled);
+        auto opened = open(std::move(key), target, cancelled, limits);
         if (auto* error = std::get_if<protocol::router_error>(&opened)) return *error;
         held = std::move(std::get<lease>(opened));
         return std::nullopt;
@@ -196,7 +202,8 @@ class basic_session_pool {
 
     // Reserves a slot (evicting an idle session at the cap), then opens outside the lock.
     std::variant<lease, protocol::router_error> open(std::string key, const device& target,
-                                                     const std::atomic<bool>& cancelled) {
+                                                     const std::atomic<bool>& cancelled,
+                                                     const router_limits& limits) {
         std::optional<idle_entry> evicted;
         {
             std::lock_guard lock(mutex_);
@@ -212,7 +219,7 @@ class basic_session_pool {
             }
         }
         evicted.reset();  // closes it, outside the lock
-        open_result opened = open_(target, cancelled);
+        open_result opened = open_(target, cancelled, limits);
         if (auto* error = std::get_if<protocol::router_error>(&opened)) {
             std::lock_guard lock(mutex_);
             --figures_.open;

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <utility>
@@ -103,7 +104,8 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
     connect_stage& stage = failed_at ? *failed_at : ignored;
     stage = connect_stage::setup;
     const auto budget = options.connect_timeout;
-    auto deadline = clock::now() + budget;
+    // The router's time budget (options.not_after) bounds every phase, also after ssh_config.
+    auto deadline = std::min(clock::now() + budget, options.not_after);
     const std::string host = known_hosts_file::host_name(target.ip, target.port);
     if (cancelled.load()) return ssh::interrupted(ssh::wait_status::cancelled, "connect", budget);
 
@@ -144,9 +146,19 @@ std::variant<ssh_connection, router_error> ssh_connection::open(const device& ta
     }
 
     if (!target.ssh_config.empty()) {
+        if (options.not_after != clock::time_point::max()) {
+            // A time budget caps the file's ConnectTimeout (whole seconds, rounded up).
+            const auto limit =
+                std::min<clock::duration>(target.connect_timeout.value_or(options.connect_timeout),
+                                          options.not_after - clock::now());
+            long seconds =
+                static_cast<long>(std::chrono::ceil<std::chrono::seconds>(limit).count());
+            seconds = std::max(seconds, 1L);
+            ssh_options_set(session.get(), SSH_OPTIONS_TIMEOUT, &seconds);
+        }
         if (auto error = ssh::connect_with_ssh_config(session.get(), target, host, stage))
             return with_proxy_status(*error);
-        deadline = clock::now() + budget;
+        deadline = std::min(clock::now() + budget, options.not_after);
     } else {
         ssh_set_blocking(session.get(), 0);
         if (auto error =

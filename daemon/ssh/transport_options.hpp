@@ -41,6 +41,9 @@ struct transport_options {
     // and the wait before the first of them, doubling after each (with jitter).
     unsigned connect_retries = 2;
     std::chrono::milliseconds connect_backoff{500};
+    // Not a setting: set per attempt from the router's time budget (time_budget.hpp). No phase
+    // of one open() (TCP connect to the NETCONF hello) waits past it; max(): no such bound.
+    std::chrono::steady_clock::time_point not_after = std::chrono::steady_clock::time_point::max();
 };
 
 }  // namespace fanout::daemon

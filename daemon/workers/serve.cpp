@@ -53,4 +53,19 @@ router_result result_of(command_outcome outcome, system_clock::time_point wall_s
     return r;
 }
 
+router_limits limits_of(const job& j, steady_clock::time_point start) {
+    router_limits limits;
+    limits.timeout = j.timeout;
+    if (j.deadline) {
+        limits.deadline = start + *j.deadline;
+        limits.deadline_length = *j.deadline;
+    }
+    return limits;
+}
+
+time_budget deadline_budget(const router_limits& limits) {
+    if (!limits.deadline) return {};
+    return {time_budget::source::deadline, *limits.deadline, limits.deadline_length};
+}
+
 }  // namespace fanout::daemon::serving

@@ -3,7 +3,7 @@
 //
 // Contract: each new router session first takes a slot of the daemon-wide --connect-rate
 // limiter (unlimited by default; its connect retries are not counted again). A router without
-// `jump` is opened as before (ssh_session_opener: ssh_connection::open with connect retries). A
+// `jump` is opened as before (open_with_retries: ssh_connection::open with connect retries). A
 // router with `jump` gets a stream from the hub and runs its own end-to-end session over it
 // (ssh_connection::open with the stream as connected_socket): its own host key check,
 // authentication and commands; the bastion sees only ciphertext. Retries follow connect_retry.hpp:
@@ -13,6 +13,9 @@
 // session ends their streams, so usable() turns false and the pool replaces them.
 // Each open after the --connect-rate wait, retries included, is timed into
 // fanout_session_connect_duration_seconds, or counted in fanout_session_connect_failures_total.
+// Time (issue 13): the router_limits the pool passes give one time_budget for the whole open
+// (time_budget.hpp), --connect-rate wait, bastion slot and channel, attempts and retries
+// included; when it runs out the router fails with kind timeout naming it.
 #pragma once
 
 #include "daemon/jump/hub.hpp"

@@ -107,7 +107,20 @@ sshd_server::sshd_server(std::vector<std::string> extra_config)
     write_file(known_hosts_path_, host_key_line() + "\n");
 }
 
-sshd_server::~sshd_server() = default;
+// Processes stopped by freeze_connections() ignore SIGTERM until continued: a test that failed
+// before drop_connections() would leave them stopped for good. So: SIGCONT, then SIGTERM; then
+// sshd itself goes with sshd_.
+sshd_server::~sshd_server() {
+    if (!sshd_) return;
+    std::vector<pid_t> left;
+    try {
+        left = connection_processes();
+    } catch (const std::exception&) {
+        return;  // /proc unreadable: nothing more to do in a destructor
+    }
+    for (pid_t pid : left) ::kill(pid, SIGCONT);
+    for (pid_t pid : left) ::kill(pid, SIGTERM);
+}
 
 void sshd_server::write_files() {
     std::ostringstream config;

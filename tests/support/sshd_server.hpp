@@ -58,8 +58,11 @@ class sshd_server {
     int drop_connections();
     // Stops (SIGSTOP) every process sshd forked: each open connection goes silent, its TCP
     // connection still up, as a frozen host or a firewall dropping packets looks. Returns how
-    // many it stopped; drop_connections() or the destructor ends them.
+    // many it stopped; drop_connections() or the destructor ends them (the destructor continues
+    // them first, SIGCONT, then SIGTERM: a stopped process ignores SIGTERM).
     int freeze_connections();
+    // The processes sshd forked for its connections (their pids), children first or not.
+    std::vector<pid_t> connection_processes() const;
     struct command_record {
         std::string client_port;  // one per TCP connection
         std::string command;
@@ -79,7 +82,6 @@ class sshd_server {
 
   private:
     // Every process below sshd (one group per client connection).
-    std::vector<pid_t> connection_processes() const;
     void write_files();
     void start();
 

@@ -145,3 +145,60 @@ TEST(connect_retry, only_transport_stage_connect_and_timeout_errors_are_worth_re
     EXPECT_FALSE(worth_retrying({error_kind::host_key, "changed"}, connect_stage::host_key));
     EXPECT_FALSE(worth_retrying({error_kind::auth, "rejected"}, connect_stage::authentication));
 }
+
+// Issue 13: the router's time budget.
+TEST(connect_retry, no_retry_starts_when_the_budget_cannot_cover_its_wait_and_an_attempt) {
+    fake_router router{refused()};
+    const time_budget budget(time_budget::source::deadline, clock_type::now() + 500ms, 500ms);
+    auto start = clock_type::now();
+    // The first wait is 1 s x 0.5-1.5: more than the 0.5 s left.
+    auto error = with_connect_retries(router.attempt(), 2, 1000ms, not_cancelled, budget, 100ms);
+    ASSERT_TRUE(error);
+    EXPECT_EQ(router.calls, 1);
+    EXPECT_LT(seconds_since(start), 0.4) << "it did not wait for a retry it could not make";
+    EXPECT_EQ(error->kind, error_kind::connect) << "the budget is not spent: the refusal stands";
+}
+
+TEST(connect_retry, retries_that_fit_the_budget_still_happen) {
+    fake_router router{refused(), 2};
+    const time_budget budget(time_budget::source::deadline, clock_type::now() + 5s, 5s);
+    auto error = with_connect_retries(router.attempt(), 2, 10ms, not_cancelled, budget, 100ms);
+    EXPECT_FALSE(error);
+    EXPECT_EQ(router.calls, 3);
+}
+
+TEST(connect_retry, a_timeout_once_the_budget_is_spent_names_the_budget_and_the_phase) {
+    connect_failure slow_login{{error_kind::timeout,
+                                "timed out after 5000 ms during password "
+                                "authentication"},
+                               connect_stage::authentication};
+    fake_router router{slow_login};
+    const time_budget spent(time_budget::source::deadline, clock_type::now() - 1ms, 5s);
+    auto error = with_connect_retries(router.attempt(), 2, 10ms, not_cancelled, spent, 10s);
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->kind, error_kind::timeout);
+    EXPECT_EQ(error->message,
+              "deadline of 5 s hit during auth: timed out after 5000 ms during password "
+              "authentication");
+
+    fake_router banner{{{error_kind::timeout, "timed out after 3 ms during SSH banner"},
+                        connect_stage::transport}};
+    error = with_connect_retries(banner.attempt(), 2, 10ms, not_cancelled, spent, 10s);
+    EXPECT_EQ(banner.calls, 1) << "a spent budget starts no retry";
+    EXPECT_EQ(error->message.rfind("deadline of 5 s hit during connect: ", 0), 0u)
+        << error->message;
+}
+
+TEST(connect_retry, each_attempt_gets_the_connect_timeout_capped_by_the_budget_left) {
+    transport_options options;
+    options.connect_timeout = 10s;
+    EXPECT_EQ(within(options, time_budget{}).connect_timeout, 10s);
+    EXPECT_EQ(within(options, time_budget{}).not_after, clock_type::time_point::max());
+    const auto until = clock_type::now() + 3s;
+    auto capped = within(options, time_budget(time_budget::source::deadline, until, 3s));
+    EXPECT_LE(capped.connect_timeout, 3s);
+    EXPECT_GT(capped.connect_timeout, 2s);
+    EXPECT_EQ(capped.not_after, until);
+    auto spent = within(options, time_budget(time_budget::source::deadline, clock_type::now(), 3s));
+    EXPECT_EQ(spent.connect_timeout, 1ms) << "never 0, which libssh reads as its default";
+}

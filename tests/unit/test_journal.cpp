@@ -10,6 +10,7 @@
 #include "daemon/journal/journal.hpp"
 #include "daemon/journal/journal_log.hpp"
 #include "daemon/journal/recovery.hpp"
+#include "daemon/scheduling/job_deadline.hpp"
 #include "daemon/scheduling/job_digest.hpp"
 #include "daemon/scheduling/scheduler.hpp"
 #include "tests/support/journal_files.hpp"
@@ -566,4 +567,36 @@ TEST(JournalRecovery, AJobThatLeftRetentionDoesNotComeBackUnderALongerRetention)
     auto state = recover(file.take_replayed(), false);
     ASSERT_EQ(state.ended.size(), 1u);
     EXPECT_EQ(state.ended.front().result->job_id, "new");
+}
+
+// Issue 13: a job's deadline survives a restart (journaled only when set), with the digest it
+// had at submit time; a job without one keeps the digest it always had.
+TEST(JournalRecovery, AJobsDeadlineSurvivesARestart) {
+    temp_dir dir;
+    auto inv = fanout::test::numbered_inventory(2);
+    {
+        journal file(dir.path());
+        journal_log log(file);
+        recording_sink sink;
+        scheduler s({}, sink, &log);
+        s.restore(recover(file.take_replayed(), false), inv);
+        auto spec = spec_of(inv, "bounded", 2);
+        spec.deadline = std::chrono::milliseconds(5000);
+        ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(s.submit(spec)));
+        ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(
+            s.submit(spec_of(inv, "unbounded", 2))));
+        (void)s.next_task();  // in flight at the "crash"
+    }
+    journal file(dir.path());
+    auto state = recover(file.take_replayed(), false);
+    ASSERT_EQ(state.resumed.size(), 2u);
+    const auto& bounded = state.resumed[0];
+    ASSERT_TRUE(bounded.deadline);
+    EXPECT_EQ(*bounded.deadline, std::chrono::milliseconds(5000));
+    const auto plain =
+        fanout::daemon::job_digest({"show version"}, true, {"r1", "r2"}, bounded.timeout);
+    EXPECT_EQ(bounded.digest,
+              fanout::daemon::digest_with_deadline(plain, std::chrono::milliseconds(5000)));
+    EXPECT_FALSE(state.resumed[1].deadline);
+    EXPECT_EQ(state.resumed[1].digest, plain);
 }

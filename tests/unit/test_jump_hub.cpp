@@ -95,7 +95,7 @@ struct fake_opener {
 
     jump::hub::link_opener function() {
         return [this](const device& bastion, int fd, const std::atomic<bool>&,
-                      std::function<void()> on_free)
+                      std::function<void()> on_free, const fanout::daemon::time_budget&)
                    -> std::variant<std::unique_ptr<jump::link>, connect_failure> {
             std::unique_lock lock(mutex);
             ++calls;

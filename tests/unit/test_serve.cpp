@@ -6,6 +6,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,11 @@ struct fake_fleet {
     int connections = 0;                   // sessions opened
     bool refuse = false;                   // the next open fails with kind connect
     bool dies_after_each_command = false;  // alive() turns false after every command
+    // Issue 13: the timeouts run() was given; `stall`: run() waits out its timeout, as a router
+    // that never answers, and times out.
+    std::vector<std::chrono::milliseconds> timeouts;
+    bool stall = false;
+    std::vector<router_limits> limits;  // what each open was given
 };
 
 class scripted_session {
@@ -34,9 +40,17 @@ class scripted_session {
     bool usable() { return alive_; }
     bool alive() const { return alive_; }
     void send_keepalive() {}
-    command_outcome run(const std::string& command, std::chrono::milliseconds,
+    command_outcome run(const std::string& command, std::chrono::milliseconds timeout,
                         const std::atomic<bool>&, p::output_format = p::output_format::text) {
+        fleet_->timeouts.push_back(timeout);
         command_outcome outcome;
+        if (fleet_->stall) {
+            std::this_thread::sleep_for(timeout);  // the router under test, not synchronisation
+            outcome.started = true;
+            outcome.error = p::router_error{p::error_kind::timeout, "command timed out"};
+            fleet_->sent.push_back(command);
+            return outcome;
+        }
         outcome.status = p::router_status::success;
         outcome.started = true;
         outcome.output = "ok";
@@ -80,7 +94,9 @@ struct serve_test : ::testing::Test {
     recording_sink sink;
     scheduler tasks{scheduler_limits{}, sink};
     pool_type sessions{session_pool_options{300s, 16, 0ms},
-                       [this](const device&, const std::atomic<bool>&) -> pool_type::open_result {
+                       [this](const device&, const std::atomic<bool>&,
+                              const router_limits& limits) -> pool_type::open_result {
+                           fleet.limits.push_back(limits);
                            if (fleet.refuse)
                                return p::router_error{p::error_kind::connect, "refused"};
                            ++fleet.connections;
@@ -90,9 +106,13 @@ struct serve_test : ::testing::Test {
 
     // Submits one job on r1 with `commands` and serves its only task, as a worker would.
     void run(std::vector<std::string> commands, bool cancel_first = false,
-             p::output_format format = p::output_format::text) {
+             p::output_format format = p::output_format::text,
+             std::optional<std::chrono::milliseconds> deadline = std::nullopt,
+             std::chrono::milliseconds timeout = 60s) {
         job_spec spec;
         spec.format = format;
+        spec.deadline = deadline;
+        spec.timeout = timeout;
         spec.commands = std::move(commands);
         spec.single_command = spec.commands.size() == 1;
         spec.devices = devices;
@@ -215,6 +235,58 @@ TEST_F(serve_test, a_cancelled_job_opens_nothing_and_records_cancelled) {
     ASSERT_EQ(sink.results.size(), 2u);
     for (const auto& r : sink.results) EXPECT_EQ(r.status, p::router_status::cancelled);
     EXPECT_EQ(fleet.connections, 0);
+}
+
+}  // namespace
+}  // namespace fanout::daemon
+
+namespace fanout::daemon {
+namespace {
+
+// Issue 13: the deadline reaches the connect as router_limits, caps each command's timeout, and
+// a timeout it caused, or a command it leaves no time for, fails with kind timeout naming it.
+TEST_F(serve_test, the_deadline_reaches_the_connect_and_caps_the_command_timeout) {
+    run({"show version"}, false, p::output_format::text, 5000ms);
+    ASSERT_EQ(fleet.limits.size(), 1u);
+    ASSERT_TRUE(fleet.limits[0].deadline);
+    EXPECT_EQ(fleet.limits[0].deadline_length, 5000ms);
+    EXPECT_EQ(fleet.limits[0].timeout, 60s);
+    ASSERT_EQ(fleet.timeouts.size(), 1u);
+    EXPECT_LE(fleet.timeouts[0], 5000ms) << "min(timeout, deadline left)";
+    EXPECT_GT(fleet.timeouts[0], 4000ms);
+    EXPECT_EQ(status(0), p::router_status::success);
+}
+
+TEST_F(serve_test, without_a_deadline_commands_keep_the_job_timeout) {
+    run({"show version"}, false, p::output_format::text, std::nullopt, 7s);
+    ASSERT_EQ(fleet.limits.size(), 1u);
+    EXPECT_FALSE(fleet.limits[0].deadline);
+    EXPECT_EQ(fleet.limits[0].timeout, 7s) << "the connect budget comes from the timeout";
+    EXPECT_EQ(fleet.timeouts.at(0), 7s);
+}
+
+TEST_F(serve_test, a_deadline_that_expires_mid_command_fails_it_and_the_rest_as_timeout) {
+    fleet.stall = true;
+    run({"show version", "show chassis hardware"}, false, p::output_format::text, 200ms);
+    ASSERT_EQ(sink.results.size(), 2u);
+    for (const auto& r : sink.results) {
+        EXPECT_EQ(r.status, p::router_status::failed);
+        ASSERT_TRUE(r.error);
+        EXPECT_EQ(r.error->kind, p::error_kind::timeout);
+        EXPECT_NE(r.error->message.find("deadline of 0.2 s hit during command"), std::string::npos)
+            << r.error->message;
+    }
+    EXPECT_EQ(fleet.sent, (std::vector<std::string>{"show version"}))
+        << "no command starts after the deadline";
+    EXPECT_NE(sink.results[1].error->message.find("before command 2 started"), std::string::npos)
+        << sink.results[1].error->message;
+}
+
+TEST_F(serve_test, a_timeout_the_deadline_did_not_cause_keeps_its_own_message) {
+    fleet.stall = true;
+    run({"show version"}, false, p::output_format::text, 60s, 100ms);
+    ASSERT_EQ(sink.results.size(), 1u);
+    EXPECT_EQ(sink.results[0].error->message, "command timed out");
 }
 
 }  // namespace

@@ -63,7 +63,8 @@ struct fake_opener {
     std::vector<std::shared_ptr<connection_state>> opened;
 
     pool_type::opener make() {
-        return [this](const device& target, const std::atomic<bool>&) -> pool_type::open_result {
+        return [this](const device& target, const std::atomic<bool>&,
+                      const router_limits&) -> pool_type::open_result {
             if (target.name == "down") return router_error{error_kind::connect, "refused"};
             std::lock_guard lock(mutex);
             auto state = std::make_shared<connection_state>();
@@ -168,6 +169,30 @@ TEST(session_pool, sessions_are_keyed_by_router_and_connection_identity) {
     EXPECT_EQ(use_once(pool, by_key), 6);
     EXPECT_EQ(use_once(pool, router("r1")), 1);
     EXPECT_EQ(session_key_of(router("r1")).find("pw"), std::string::npos) << "no secret in keys";
+}
+
+// Issue 12: two inventory entries that differ only in how ssh_config reaches the router never
+// share a pooled session.
+TEST(session_pool, proxy_command_and_ssh_config_options_are_part_of_the_key) {
+    fake_opener opener;
+    pool_type pool(options(), opener.make());
+    EXPECT_EQ(use_once(pool, router("r1")), 1);
+    auto proxied = router("r1");
+    proxied.proxy_command = "ssh -W [%h]:%p jump1";
+    EXPECT_EQ(use_once(pool, proxied), 2) << "a ProxyCommand is another path";
+    auto other_proxy = proxied;
+    other_proxy.proxy_command = "ssh -W [%h]:%p jump2";
+    EXPECT_EQ(use_once(pool, other_proxy), 3);
+    auto with_file = router("r1");
+    with_file.ssh_config = "/etc/fanout/ssh_config";
+    EXPECT_EQ(use_once(pool, with_file), 4);
+    auto other_host = with_file;
+    other_host.ssh_config_host = "r1-oob";
+    EXPECT_EQ(use_once(pool, other_host), 5);
+    auto other_timeout = with_file;
+    other_timeout.connect_timeout = std::chrono::milliseconds(3000);
+    EXPECT_EQ(use_once(pool, other_timeout), 6);
+    EXPECT_EQ(use_once(pool, proxied), 2) << "the same entry still finds its own session";
 }
 
 TEST(session_pool, a_session_that_died_while_idle_is_replaced_by_a_new_one) {

@@ -266,6 +266,14 @@ int run_cli(int argc, char** argv) {
     run_cmd
         ->add_option("--timeout", run.timeout, "seconds per router per command (fanoutd default)")
         ->check(positive_seconds);
+    // Issue 13: the whole attempt of each router, connect and retries included.
+    run_cmd
+        ->add_option("--deadline", run.deadline,
+                     "seconds for each router's whole attempt, from its start to its result: "
+                     "connect, retries, bastions and every command (0 < s <= 86400; default: "
+                     "none, the connect phase then gets max(5, min(--timeout, connect timeout + "
+                     "5)) s)")
+        ->check(CLI::Range(0.001, 86400.0));
     run_cmd->add_option(
         "--job-id", run.job_id,
         "job id, 1-64 chars of [A-Za-z0-9_:-], no dot (default: ctl-<host>-<pid>-<ms>)");

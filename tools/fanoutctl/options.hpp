@@ -74,6 +74,7 @@ struct run_options {
     std::vector<std::string> commands;           // each `-c`
     std::vector<std::string> words;              // positional words: together, one command
     std::optional<double> timeout;               // seconds per router per command
+    std::optional<double> deadline;              // issue 13: seconds per router, start to result
     std::string format = "text";                 // --format: text, json or xml
     std::string job_id;                          // empty: generated client-side
     std::string requested_by;  // --requested-by, else FANOUT_REQUESTED_BY (issue 14); empty: none

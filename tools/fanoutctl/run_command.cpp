@@ -220,6 +220,7 @@ int run_command(const global_options& global, const run_options& options) {
     submit.single_command = commands.size() == 1;
     submit.routers = routers;
     submit.timeout = options.timeout;
+    submit.deadline = options.deadline;  // issue 13
     submit.wait = false;
     submit.format =
         protocol::output_format_from(options.format).value_or(protocol::output_format::text);
