@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <regex>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -247,13 +248,19 @@ TEST_F(fanoutctl_operators, a_cancelled_jobs_status_shows_its_cancelled_count) {
         ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the job never ended cancelled";
     auto status = ctl({"status", "to-cancel"});
     EXPECT_TRUE(has_line(status, "job to-cancel  cancelled")) << status.text();
-    EXPECT_TRUE(has_line(status, "  cancelled   ")) << status.text();
+    // The table pads its labels to the longest one shown, so the gap's width is not fixed.
+    const auto row = [&](const std::string& value) {
+        const std::regex pattern("^  cancelled +" + value + "$");
+        return std::any_of(status.lines.begin(), status.lines.end(),
+                           [&](const std::string& l) { return std::regex_search(l, pattern); });
+    };
+    EXPECT_TRUE(row("[0-9]+")) << status.text();
     auto json = ctl({"status", "to-cancel", "--json"});
     auto reply = nlohmann::json::parse(json.lines.at(0));
     const auto cancelled = reply.at("completed").get<int>() - reply.at("successful").get<int>() -
                            reply.at("failed").get<int>();
     EXPECT_GE(cancelled, 1);
-    EXPECT_TRUE(has_line(status, "  cancelled   " + std::to_string(cancelled))) << status.text();
+    EXPECT_TRUE(row(std::to_string(cancelled))) << status.text();
 }
 
 }  // namespace
