@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <fstream>
-#include <regex>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 
