@@ -120,13 +120,22 @@ router_result without_output(const router_result& r) {
     copy.seq = r.seq;
     copy.node = r.node;
     copy.control_endpoint = r.control_endpoint;
+    copy.transport = r.transport;
     return copy;
 }
 
 job_result without_output(const job_result& job) {
-    job_result copy{
-        job.job_id,           job.state, job.summary, {}, job.node, job.control_endpoint,
-        job.first_accepted_at};
+    // Every field but the results' outputs, so a field added to job_result cannot be dropped.
+    job_result copy;
+    copy.job_id = job.job_id;
+    copy.state = job.state;
+    copy.summary = job.summary;
+    copy.node = job.node;
+    copy.control_endpoint = job.control_endpoint;
+    copy.first_accepted_at = job.first_accepted_at;
+    copy.submitted_by = job.submitted_by;
+    copy.requested_by = job.requested_by;
+    copy.stopped_by = job.stopped_by;
     copy.results.reserve(job.results.size());
     for (const auto& r : job.results) copy.results.push_back(without_output(r));
     return copy;

@@ -70,6 +70,7 @@ std::string job_end_record(const protocol::job_result& job) {
     if (!job.submitted_by.empty()) record["submitted_by"] = job.submitted_by;
     if (!job.requested_by.empty()) record["requested_by"] = job.requested_by;
     record["state"] = std::string(protocol::to_string(job.state));
+    if (!job.stopped_by.empty()) record["stopped_by"] = job.stopped_by;  // execution controls
     const auto& s = job.summary;
     record["routers"] = s.total_routers;
     record["total"] = s.total;

@@ -68,7 +68,7 @@ struct all {
         for (const char* status : {"failed", "cancelled"})
             for (const char* kind :
                  {"none", "connect", "auth", "host_key", "timeout", "channel", "exit_status",
-                  "internal", "interrupted", "parse", "rpc_error"})
+                  "internal", "interrupted", "parse", "rpc_error", "stopped"})
                 results.at({status, kind});
         pub_sent.at({"full"});
         pub_sent.at({"withheld"});

@@ -97,8 +97,9 @@ std::variant<protocol::accepted_reply, error_reply> scheduler::admit(job_spec sp
     if (known)
         return error_reply{error_code::duplicate_job,
                            "job_id '" + id +
-                               "' is already known with different content (routers, commands "
-                               "or timeout); choose another job_id",
+                               "' is already known with different content (routers, commands, "
+                               "timeout, format, deadline or execution controls); choose "
+                               "another job_id",
                            id,
                            {}};
     if (active_.size() >= limits_.max_queued_jobs)

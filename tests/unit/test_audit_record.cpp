@@ -101,6 +101,17 @@ TEST(audit_record, a_job_end_carries_counts_and_principals_never_outputs) {
     EXPECT_EQ(j.at("successful"), 1);
     EXPECT_EQ(j.at("failed"), 1);
     EXPECT_DOUBLE_EQ(j.at("duration").get<double>(), 1.5);
+    EXPECT_FALSE(j.contains("stopped_by")) << "only a job stopped by its rule says so";
+}
+
+TEST(audit_record, a_job_stopped_by_its_rule_says_which) {
+    p::job_result job;
+    job.job_id = "job-6";
+    job.state = p::job_state::cancelled;
+    job.stopped_by = "max_fail_percent";
+    auto j = parsed(job_end_record(job));
+    EXPECT_EQ(j.at("state"), "cancelled");
+    EXPECT_EQ(j.at("stopped_by"), "max_fail_percent");
 }
 
 }  // namespace

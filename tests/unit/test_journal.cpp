@@ -540,6 +540,9 @@ TEST(JournalRecovery, ACanaryInterruptedByACrashHasNotPassed) {
     auto* aggregate = std::get_if<std::shared_ptr<const fanout::protocol::job_result>>(&result);
     ASSERT_TRUE(aggregate);
     EXPECT_EQ((*aggregate)->stopped_by, "canary");
+    auto status = second.s.status("canary");  // status says it too, not only the aggregate
+    ASSERT_TRUE(status);
+    EXPECT_EQ(status->stopped_by, "canary");
 }
 
 // Issue 13: an ended job that left retention stays gone after a restart, also when the

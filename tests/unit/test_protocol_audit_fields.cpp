@@ -91,5 +91,35 @@ TEST(ProtocolAuditFields, StatusAndJobResultCarryThemWhenSet) {
     EXPECT_EQ(round_trip(status_reply{"j", job_state::done, 1, 1, 1, 0}).submitted_by, "");
 }
 
+// A job_result whose outputs are left out (a reply or PUB message over its budget) keeps every
+// other field: who submitted it, why it stopped, and each result's transport.
+TEST(ProtocolAuditFields, WithoutOutputKeepsEveryFieldButTheOutputs) {
+    job_result job;
+    job.job_id = "j1";
+    job.state = job_state::cancelled;
+    job.node = "n1";
+    job.control_endpoint = "tcp://127.0.0.1:5571";
+    job.first_accepted_at = "2026-12-06T12:00:00.000Z";
+    job.submitted_by = "ops.pub";
+    job.requested_by = "CHG-1";
+    job.stopped_by = "canary";
+    router_result r;
+    r.job_id = "j1";
+    r.router_name = "r1";
+    r.output = "big";
+    r.transport = "netconf";
+    job.results.push_back(r);
+    const auto copy = without_output(job);
+    EXPECT_EQ(copy.submitted_by, "ops.pub");
+    EXPECT_EQ(copy.requested_by, "CHG-1");
+    EXPECT_EQ(copy.stopped_by, "canary");
+    EXPECT_EQ(copy.first_accepted_at, job.first_accepted_at);
+    EXPECT_EQ(copy.control_endpoint, job.control_endpoint);
+    ASSERT_EQ(copy.results.size(), 1u);
+    EXPECT_TRUE(copy.results[0].output.empty());
+    EXPECT_TRUE(copy.results[0].output_withheld);
+    EXPECT_EQ(copy.results[0].transport, "netconf");
+}
+
 }  // namespace
 }  // namespace fanout::protocol
