@@ -29,9 +29,12 @@ std::string job_digest(const std::vector<std::string>& commands, bool single_com
         if (controls.canary) set["canary"] = *controls.canary;
         canonical["controls"] = std::move(set);
     }
+    return digest_of_canonical(nlohmann::json::to_msgpack(canonical));
+}
+
+std::string digest_of_canonical(const std::vector<std::uint8_t>& bytes) {
     static const bool sodium_ready = sodium_init() >= 0;  // once, thread-safe; 1: already done
     if (!sodium_ready) throw std::runtime_error("libsodium could not be initialised");
-    const auto bytes = nlohmann::json::to_msgpack(canonical);
     std::array<unsigned char, 16> hash{};
     if (crypto_generichash(hash.data(), hash.size(), bytes.data(), bytes.size(), nullptr, 0) != 0)
         throw std::runtime_error("crypto_generichash failed");

@@ -8,10 +8,13 @@
 // hex characters, so the wire's key order, `wait` and transport details never matter.
 // Execution controls (max_parallel, stop_after_failures, max_fail_percent, canary) are part of
 // it only when at least one is set, each set one by name: digests of jobs without them are
-// unchanged.
+// unchanged. digest_of_canonical() is that hash of already-canonical msgpack bytes, for
+// extensions of the digest (job_deadline.hpp); it throws std::runtime_error only when
+// libsodium cannot start.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,5 +26,7 @@ std::string job_digest(const std::vector<std::string>& commands, bool single_com
                        const std::vector<std::string>& routers, std::chrono::milliseconds timeout,
                        protocol::output_format format = protocol::output_format::text,
                        const protocol::execution_controls& controls = {});
+
+std::string digest_of_canonical(const std::vector<std::uint8_t>& canonical_msgpack);
 
 }  // namespace fanout::daemon
