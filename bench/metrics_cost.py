@@ -2,14 +2,16 @@
 """bench/metrics_cost.py: the CPU cost of --metrics-listen on the N=1000 job (issue 14).
 
 Contract: starts one fleetsim (N routers, latency L, key auth), then for --rounds rounds runs
-the same job on a fresh fanoutd twice, interleaved: metrics off (no --metrics-listen: nothing
-is recorded) and metrics on (--metrics-listen on a loopback port, scraped every second by a
-thread during the whole run, as a Prometheus with scrape_interval 1s would). Measures fanoutd's
-utime+stime (/proc/PID/stat) from submit to reply, plus the scrapes in that interval; prints
-each run and the medians, and the on/off ratio against the 3 % target; then, with metrics on,
-300 back-to-back scrapes of the idle daemon give the CPU of one scrape (a figure that load on
-the machine hardly blurs, unlike the on/off difference). Exit 0 when every run
-answered on every router, 1 otherwise. Needs a build (BUILD_DIR, default build).
+the same job on a fresh fanoutd once per mode (--modes, rotated each round so drift spreads over
+all): off (no --metrics-listen: nothing is recorded), on (--metrics-listen on a loopback port,
+scraped every second by a thread during the whole run, as a Prometheus with scrape_interval 1s
+would) and unscraped (recorded, never scraped). Measures fanoutd's utime+stime (/proc/PID/stat)
+from submit to reply (and, with --perf, `perf stat` counts); prints each run, each mode's
+median, and the paired per-round difference against off with its 95 % interval: a single pair
+is noise (1000 threads on 2 cores), the interval over many rounds is the figure. Each "on" run
+ends with 300 back-to-back scrapes of the idle daemon: the CPU of one scrape, which load hardly
+blurs. Exit 0 when every run answered on every router, 1 otherwise. Needs a build (BUILD_DIR,
+default build).
 """
 
 import argparse
@@ -53,13 +55,38 @@ class Scraper(threading.Thread):
                 pass
 
 
-def run_once(fanoutd_bin, fleet, work_dir, run_id, metrics_on):
+def perf_counters(pid):
+    """Starts `perf stat` on pid (instructions and context switches of every thread), or None."""
+    try:
+        return subprocess.Popen(["perf", "stat", "-x", ",", "-e",
+                                 "instructions,context-switches,task-clock", "-p", str(pid)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    except OSError:
+        return None
+
+
+def perf_read(perf):
+    """Stops perf stat; returns {event: value} (empty when perf was not there or failed)."""
+    if perf is None:
+        return {}
+    perf.send_signal(2)
+    _, err = perf.communicate(timeout=10)
+    figures = {}
+    for line in err.splitlines():
+        fields = line.split(",")
+        if len(fields) > 2 and fields[0].replace(".", "").isdigit():
+            figures[fields[2]] = float(fields[0])
+    return figures
+
+
+def run_once(fanoutd_bin, fleet, work_dir, run_id, mode, use_perf):
     run_dir = os.path.join(work_dir, f"fanoutd-{run_id}")
     os.makedirs(run_dir, exist_ok=True)
     jobs_ep = f"ipc://{run_dir}/jobs.sock"
     cmd = [fanoutd_bin, "--inventory", fleet.inventory, "--known-hosts", fleet.known_hosts,
            "--jobs", jobs_ep, "--results", f"ipc://{run_dir}/results.sock", "--log-level", "warn"]
     port = free_port()
+    metrics_on = mode != "off"
     if metrics_on:
         cmd += ["--metrics-listen", f"127.0.0.1:{port}"]
     ctx = zmq.Context()
@@ -67,7 +94,7 @@ def run_once(fanoutd_bin, fleet, work_dir, run_id, metrics_on):
     sock.setsockopt(zmq.LINGER, 0)
     with open(os.path.join(run_dir, "fanoutd.log"), "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    scraper = Scraper(port) if metrics_on else None
+    scraper = Scraper(port) if mode == "on" else None
     try:
         sock.connect(jobs_ep)
         if bench_runs._rpc(sock, {"type": "ping"}, 15).get("type") != "pong":
@@ -76,12 +103,14 @@ def run_once(fanoutd_bin, fleet, work_dir, run_id, metrics_on):
             scraper.start()
         submit = {"type": "submit", "job_id": f"cost-{run_id}", "command": "show version",
                   "routers": fleet.names(), "timeout": fleet.latency_ms / 1000 + 30, "wait": True}
+        perf = perf_counters(proc.pid) if use_perf else None
         cpu0, t0 = bench_runs.proc_cpu_s(proc.pid), time.monotonic()
         reply = bench_runs._rpc(sock, submit, 600)
         wall, cpu = time.monotonic() - t0, bench_runs.proc_cpu_s(proc.pid) - cpu0
+        counted_events = perf_read(perf)
         ok, failures = bench_runs._check_job_result(reply, fleet.names())
         scrape_ms = None
-        if metrics_on:  # then the cost of one scrape, alone: 300 scrapes of the idle daemon
+        if scraper:  # then the cost of one scrape, alone: 300 scrapes of the idle daemon
             scraper.stopped.set()
             scraper.join(10)
             url = f"http://127.0.0.1:{port}/metrics"
@@ -102,7 +131,7 @@ def run_once(fanoutd_bin, fleet, work_dir, run_id, metrics_on):
     if scraper and scraper.last:
         counted = sum(float(line.rsplit(" ", 1)[1]) for line in scraper.last.splitlines()
                       if line.startswith("fanout_router_results_total{"))
-    return {"on": metrics_on, "cpu_s": cpu, "wall_s": wall, "ok": ok, "failures": failures,
+    return {"mode": mode, "perf": counted_events, "cpu_s": cpu, "wall_s": wall, "ok": ok, "failures": failures,
             "scrapes": scrapes, "counted": counted, "scrape_ms": scrape_ms,
             "load1": os.getloadavg()[0]}
 
@@ -112,6 +141,13 @@ def main():
     parser.add_argument("--routers", type=int, default=1000)
     parser.add_argument("--latency-ms", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--modes", default="off,on",
+                        help="comma-separated, run in rotation each round: off (no "
+                             "--metrics-listen), on (recorded and scraped every second), "
+                             "unscraped (recorded, never scraped)")
+    parser.add_argument("--perf", action="store_true",
+                        help="also count fanoutd's instructions and context switches with "
+                             "`perf stat` (less noisy than CPU time)")
     parser.add_argument("--build-dir", default=os.environ.get("BUILD_DIR", "build"))
     args = parser.parse_args()
     repo = os.path.dirname(HERE)
@@ -119,30 +155,58 @@ def main():
     fanoutd_bin = os.path.join(build, "daemon", "fanoutd")
     fleetsim_bin = os.path.join(build, "tools", "fleetsim", "fleetsim")
     bench_runs.raise_fd_limit()
+    modes = args.modes.split(",")
     runs = []
     with tempfile.TemporaryDirectory(prefix="fanout-metrics-cost-") as work:
         fleet = bench_runs.Fleet(fleetsim_bin, args.routers, args.latency_ms, 0, work)
         try:
             for r in range(args.rounds):
-                for on in (False, True) if r % 2 == 0 else (True, False):
-                    run = run_once(fanoutd_bin, fleet, work, f"{r}-{int(on)}", on)
+                # Each round starts with the next mode, so drift spreads over all of them.
+                for mode in modes[r % len(modes):] + modes[:r % len(modes)]:
+                    run = run_once(fanoutd_bin, fleet, work, f"{r}-{mode}", mode, args.perf)
                     runs.append(run)
-                    print(f"round {r + 1} metrics {'on ' if on else 'off'}: cpu {run['cpu_s']:.2f} s, "
+                    perf = run["perf"]
+                    print(f"round {r + 1} {mode:>8}: cpu {run['cpu_s']:.2f} s, "
                           f"wall {run['wall_s']:.2f} s, ok {run['ok']}/{args.routers}, "
                           f"scrapes {run['scrapes']}, results counted {run['counted']}, "
                           f"CPU per idle scrape {run['scrape_ms'] or 0:.2f} ms, "
-                          f"load1 {run['load1']:.1f}", flush=True)
+                          + (f"instructions {perf.get('instructions', 0) / 1e9:.3f} G, "
+                             f"context switches {perf.get('context-switches', 0):.0f}, "
+                             if perf else "")
+                          + f"load1 {run['load1']:.1f}", flush=True)
         finally:
             fleet.stop()
-    off = statistics.median(r["cpu_s"] for r in runs if not r["on"])
-    on = statistics.median(r["cpu_s"] for r in runs if r["on"])
-    print(f"median CPU: off {off:.3f} s, on {on:.3f} s: {100 * (on - off) / off:+.1f} % "
-          f"(target < 3 %)")
-    per_scrape = statistics.median(r["scrape_ms"] for r in runs if r["on"])
-    print(f"median CPU of one scrape: {per_scrape:.2f} ms; at 1 scrape/s over the "
-          f"{statistics.median(r['wall_s'] for r in runs):.1f} s job: "
-          f"{100 * per_scrape / 1000 * statistics.median(r['wall_s'] for r in runs) / off:.2f} %"
-          " of the job's CPU")
+
+    def median_of(mode, key):
+        values = [key(r) for r in runs if r["mode"] == mode]
+        return statistics.median(values) if values else None
+
+    base = median_of("off", lambda r: r["cpu_s"])
+    for mode in modes:
+        cpu = median_of(mode, lambda r: r["cpu_s"])
+        line = f"median CPU {mode}: {cpu:.3f} s"
+        if base and mode != "off":
+            line += f": {100 * (cpu - base) / base:+.1f} % against off (target < 3 %)"
+        if args.perf:
+            line += f"; instructions {median_of(mode, lambda r: r['perf'].get('instructions', 0)) / 1e9:.3f} G"
+        print(line)
+    for mode in (m for m in modes if m != "off" and base):
+        # Paired by round (the same fleet state, minutes apart at most): the mean of the
+        # per-round differences, with a 95 % interval (mean +- 1.96 standard errors).
+        diffs = [100 * (mine["cpu_s"] - other["cpu_s"]) / other["cpu_s"]
+                 for mine, other in zip((r for r in runs if r["mode"] == mode),
+                                        (r for r in runs if r["mode"] == "off"))]
+        if len(diffs) > 1:
+            mean, half = statistics.mean(diffs), 1.96 * statistics.stdev(diffs) / len(diffs) ** 0.5
+            print(f"paired {mode} - off over {len(diffs)} rounds: mean {mean:+.1f} %, 95 % interval "
+                  f"[{mean - half:+.1f} %, {mean + half:+.1f} %]; {sum(d > 0 for d in diffs)} of "
+                  f"{len(diffs)} rounds cost more")
+    scraped = [r["scrape_ms"] for r in runs if r["scrape_ms"] is not None]
+    if scraped and base:
+        wall = statistics.median(r["wall_s"] for r in runs)
+        per_scrape = statistics.median(scraped)
+        print(f"median CPU of one scrape: {per_scrape:.2f} ms; at 1 scrape/s over the "
+              f"{wall:.1f} s job: {100 * per_scrape / 1000 * wall / base:.2f} % of the job's CPU")
     return 0 if all(r["ok"] == args.routers and not r["failures"] for r in runs) else 1
 
 
