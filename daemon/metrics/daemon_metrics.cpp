@@ -24,7 +24,10 @@ struct all {
     counter& jobs_accepted = r.add_counter("fanout_jobs_accepted_total",
                                            "Submits accepted as new jobs (resubmits not counted)");
     counter_family<1>& jobs_refused = r.add_counter_family<1>(
-        "fanout_jobs_refused_total", "Submits refused, by error code", {"code"});
+        "fanout_jobs_refused_total",
+        "Submits refused, by error code (requests that could not be decoded count here too: "
+        "their type is unknown)",
+        {"code"});
     counter_family<1>& jobs_ended = r.add_counter_family<1>(
         "fanout_jobs_ended_total", "Jobs ended (aggregate published), by final state", {"state"});
     counter_family<2>& results = r.add_counter_family<2>(

@@ -10,6 +10,7 @@
 #include "daemon/scheduling/scheduler.hpp"
 #include "protocol/limits.hpp"
 #include "tests/support/numbered_inventory.hpp"
+#include "tests/support/scheduler_fixture.hpp"
 
 using namespace fanout::daemon;
 using fanout::protocol::error_code;
@@ -17,45 +18,11 @@ using fanout::protocol::error_reply;
 using fanout::protocol::job_state;
 using fanout::protocol::router_result;
 using fanout::protocol::router_status;
+using fanout::test::finish;
+using fanout::test::recording_sink;
+using fanout::test::spec_for;
 
 namespace {
-
-// Records what the scheduler publishes, in order.
-struct recording_sink : result_sink {
-    std::vector<router_result> results;
-    std::vector<std::shared_ptr<const fanout::protocol::job_result>> jobs;
-    std::vector<std::string> order;  // "r:<job>:<router>:<cmd>" or "j:<job>"
-
-    void router_result_ready(const router_result& r) override {
-        results.push_back(r);
-        order.push_back("r:" + r.job_id + ":" + r.router_name + ":" +
-                        std::to_string(r.command_index));
-    }
-    void job_ended(std::shared_ptr<const fanout::protocol::job_result> r) override {
-        order.push_back("j:" + r->job_id);
-        jobs.push_back(std::move(r));
-    }
-};
-
-job_spec spec_for(const std::shared_ptr<const inventory>& inv, std::optional<std::string> id,
-                  int first, int count, std::vector<std::string> commands = {"show version"}) {
-    job_spec spec;
-    spec.id = std::move(id);
-    spec.commands = std::move(commands);
-    spec.single_command = spec.commands.size() == 1;
-    spec.devices = inv;
-    for (int i = first; i < first + count; ++i)
-        spec.routers.push_back(inv->find("r" + std::to_string(i)));
-    return spec;
-}
-
-router_result ok() {
-    router_result r;
-    r.status = router_status::success;
-    r.output = "fine";
-    r.exit_status = 0;
-    return r;
-}
 
 // Counts what the scheduler reports as still needed, per router name.
 struct counting_demand : task_demand {
@@ -68,16 +35,6 @@ struct counting_demand : task_demand {
             if (--needed[d->name] == 0) needed.erase(d->name);
     }
 };
-
-// Runs one task to completion as a worker would.
-void finish(scheduler& s, const router_task& t, router_status status = router_status::success) {
-    for (std::size_t c = 0; c < t.owner->commands.size(); ++c) {
-        auto r = ok();
-        r.status = status;
-        s.record(t, c, r);
-    }
-    s.task_finished(t);
-}
 
 }  // namespace
 
@@ -242,7 +199,7 @@ TEST(scheduler, record_missing_fills_only_the_commands_without_a_result) {
     scheduler s({}, sink);
     s.submit(spec_for(inv, "partial", 1, 1, {"show version", "show system uptime", "show bgp"}));
     auto t = *s.next_task();
-    s.record(t, 0, ok());
+    s.record(t, 0, fanout::test::ok_result());
     router_result internal;
     internal.status = router_status::failed;
     internal.error = fanout::protocol::router_error{fanout::protocol::error_kind::internal, "boom"};
@@ -282,7 +239,7 @@ TEST(scheduler, forgets_the_oldest_ended_jobs_beyond_keep_bytes) {
     auto finish_big = [&](const std::string& id, std::size_t bytes) {
         s.submit(spec_for(inv, id, 1, 1));
         auto t = s.next_task();
-        auto r = ok();
+        auto r = fanout::test::ok_result();
         r.output.assign(bytes, 'x');
         s.record(*t, 0, r);
         s.task_finished(*t);
@@ -474,7 +431,7 @@ TEST(scheduler, a_kept_result_holds_only_its_bytes) {
     scheduler s({}, sink);
     s.submit(spec_for(inv, "small", 1, 1));
     auto t = s.next_task();
-    auto r = ok();
+    auto r = fanout::test::ok_result();
     r.output.reserve(1u << 20);  // as left by output that streamed in and grew by doubling
     r.output = "short answer";
     s.record(*t, 0, std::move(r));

@@ -9,6 +9,7 @@
 
 #include "daemon/scheduling/scheduler.hpp"
 #include "tests/support/numbered_inventory.hpp"
+#include "tests/support/scheduler_fixture.hpp"
 
 using namespace fanout::daemon;
 using fanout::protocol::error_kind;
@@ -17,50 +18,15 @@ using fanout::protocol::job_result;
 using fanout::protocol::job_state;
 using fanout::protocol::router_result;
 using fanout::protocol::router_status;
+using fanout::test::controlled_spec;
+using fanout::test::finish;
+using fanout::test::recording_sink;
 
 namespace {
-
-struct recording_sink : result_sink {
-    std::vector<router_result> results;
-    std::vector<std::shared_ptr<const job_result>> jobs;
-    void router_result_ready(const router_result& r) override { results.push_back(r); }
-    void job_ended(std::shared_ptr<const job_result> r) override { jobs.push_back(std::move(r)); }
-    const job_result* job(const std::string& id) const {
-        for (const auto& j : jobs)
-            if (j->job_id == id) return j.get();
-        return nullptr;
-    }
-};
-
-// Routers r<first>..r<first+count-1> of `inv`.
-job_spec spec_for(const std::shared_ptr<const inventory>& inv, std::string id, int first, int count,
-                  execution_controls controls = {},
-                  std::vector<std::string> commands = {"show version"}) {
-    job_spec spec;
-    spec.id = std::move(id);
-    spec.commands = std::move(commands);
-    spec.single_command = spec.commands.size() == 1;
-    spec.devices = inv;
-    spec.controls = controls;
-    for (int i = first; i < first + count; ++i)
-        spec.routers.push_back(inv->find("r" + std::to_string(i)));
-    return spec;
-}
 
 void accept(scheduler& s, job_spec spec) {
     ASSERT_TRUE(
         std::holds_alternative<fanout::protocol::accepted_reply>(s.submit(std::move(spec))));
-}
-
-void finish(scheduler& s, const router_task& t, router_status status = router_status::success) {
-    for (std::size_t c = 0; c < t.owner->commands.size(); ++c) {
-        router_result r;
-        r.status = status;
-        if (status == router_status::failed)
-            r.error = fanout::protocol::router_error{error_kind::exit_status, "exit status 1"};
-        s.record(t, c, r);
-    }
-    s.task_finished(t);
 }
 
 std::string name_of(const router_task& t) {
@@ -124,8 +90,8 @@ TEST(scheduler_controls, max_parallel_caps_one_job_and_the_others_get_the_rest) 
     auto inv = fanout::test::numbered_inventory(40);
     recording_sink sink;
     scheduler s({}, sink);
-    accept(s, spec_for(inv, "paced", 1, 20, {.max_parallel = 2}));
-    accept(s, spec_for(inv, "other", 21, 20));
+    accept(s, controlled_spec(inv, "paced", 1, 20, {.max_parallel = 2}));
+    accept(s, controlled_spec(inv, "other", 21, 20));
     // Six workers: the paced job takes two, fair turns give the other job the other four.
     std::map<std::string, int> first_round;
     std::vector<router_task> tasks;
@@ -149,8 +115,8 @@ TEST(scheduler_controls, max_parallel_is_never_exceeded_over_a_whole_run) {
     auto inv = fanout::test::numbered_inventory(60);
     recording_sink sink;
     scheduler s({}, sink);
-    accept(s, spec_for(inv, "a", 1, 30, {.max_parallel = 3}));
-    accept(s, spec_for(inv, "b", 31, 30, {.max_parallel = 1}));
+    accept(s, controlled_spec(inv, "a", 1, 30, {.max_parallel = 3}));
+    accept(s, controlled_spec(inv, "b", 31, 30, {.max_parallel = 1}));
     simulation sim;
     sim.workers = 8;
     sim.pending = {{"a", 30}, {"b", 30}};
@@ -172,9 +138,9 @@ TEST(scheduler_controls, max_parallel_and_the_per_router_cap_each_hold_where_low
     scheduler_limits limits;
     limits.max_sessions_per_router = 4;  // all 30 routers share one address
     scheduler s(limits, sink);
-    accept(s, spec_for(inv, "paced", 1, 10, {.max_parallel = 6}));  // the cap is lower
-    accept(s, spec_for(inv, "slow", 11, 10, {.max_parallel = 1}));  // max_parallel is lower
-    accept(s, spec_for(inv, "free", 21, 10));
+    accept(s, controlled_spec(inv, "paced", 1, 10, {.max_parallel = 6}));  // the cap is lower
+    accept(s, controlled_spec(inv, "slow", 11, 10, {.max_parallel = 1}));  // max_parallel is lower
+    accept(s, controlled_spec(inv, "free", 21, 10));
     simulation sim;
     sim.workers = 16;
     sim.cap = 4;
@@ -190,7 +156,7 @@ TEST(scheduler_controls, a_held_job_wakes_a_waiting_worker_when_its_router_ends)
     auto inv = fanout::test::numbered_inventory(3);
     recording_sink sink;
     scheduler s({}, sink);
-    accept(s, spec_for(inv, "one-at-a-time", 1, 3, {.max_parallel = 1}));
+    accept(s, controlled_spec(inv, "one-at-a-time", 1, 3, {.max_parallel = 1}));
     auto first = *s.next_task();
     auto waiting = std::async(std::launch::async, [&] { return s.next_task(); });
     finish(s, first);
@@ -202,8 +168,8 @@ TEST(scheduler_controls, stop_after_failures_cancels_what_has_not_started_and_le
     auto inv = fanout::test::numbered_inventory(12);
     recording_sink sink;
     scheduler s({}, sink);
-    accept(s, spec_for(inv, "stop2", 1, 10, {.max_parallel = 3, .stop_after_failures = 2}));
-    accept(s, spec_for(inv, "bystander", 11, 2));
+    accept(s, controlled_spec(inv, "stop2", 1, 10, {.max_parallel = 3, .stop_after_failures = 2}));
+    accept(s, controlled_spec(inv, "bystander", 11, 2));
     std::vector<router_task> t;
     while (t.size() < 3) {
         auto task = *s.next_task();
@@ -245,8 +211,8 @@ TEST(scheduler_controls, max_fail_percent_counts_each_failed_router_once) {
     recording_sink sink;
     scheduler s({}, sink);
     // 10% of 20 routers: stopped by the second failed router, whatever its commands did.
-    accept(s, spec_for(inv, "pct", 1, 20, {.max_parallel = 2, .max_fail_percent = 10},
-                       {"show version", "show chassis alarms"}));
+    accept(s, controlled_spec(inv, "pct", 1, 20, {.max_parallel = 2, .max_fail_percent = 10},
+                              {"show version", "show chassis alarms"}));
     auto a = *s.next_task(), b = *s.next_task();
     finish(s, a, router_status::failed);  // both commands of r1 fail: one failed router
     EXPECT_TRUE(s.status("pct")->stopped_by.empty());
@@ -263,7 +229,7 @@ TEST(scheduler_controls, a_rule_reached_once_every_router_started_stops_nothing)
     auto inv = fanout::test::numbered_inventory(2);
     recording_sink sink;
     scheduler s({}, sink);
-    accept(s, spec_for(inv, "late", 1, 2, {.stop_after_failures = 1}));
+    accept(s, controlled_spec(inv, "late", 1, 2, {.stop_after_failures = 1}));
     auto a = *s.next_task(), b = *s.next_task();
     finish(s, a, router_status::failed);
     finish(s, b);
@@ -277,8 +243,8 @@ TEST(scheduler_controls, a_passing_canary_runs_alone_then_releases_the_rest) {
     auto inv = fanout::test::numbered_inventory(20);
     recording_sink sink;
     scheduler s({}, sink);
-    accept(s, spec_for(inv, "canaried", 1, 6, {.canary = 2}));
-    accept(s, spec_for(inv, "other", 7, 14));
+    accept(s, controlled_spec(inv, "canaried", 1, 6, {.canary = 2}));
+    accept(s, controlled_spec(inv, "other", 7, 14));
     std::vector<router_task> canaries, others;
     for (int i = 0; i < 10; ++i) {
         auto t = *s.next_task();
@@ -317,7 +283,7 @@ TEST(scheduler_controls, a_worker_waiting_on_a_canary_is_woken_when_it_passes) {
     auto inv = fanout::test::numbered_inventory(4);
     recording_sink sink;
     scheduler s({}, sink);
-    accept(s, spec_for(inv, "alone", 1, 4, {.canary = 1}));
+    accept(s, controlled_spec(inv, "alone", 1, 4, {.canary = 1}));
     auto canary = *s.next_task();
     auto waiting = std::async(std::launch::async, [&] { return s.next_task(); });
     finish(s, canary);
@@ -329,7 +295,7 @@ TEST(scheduler_controls, a_failing_canary_cancels_the_rest_with_its_reason) {
     auto inv = fanout::test::numbered_inventory(5);
     recording_sink sink;
     scheduler s({}, sink);
-    accept(s, spec_for(inv, "bad-canary", 1, 5, {.canary = 2}));
+    accept(s, controlled_spec(inv, "bad-canary", 1, 5, {.canary = 2}));
     auto c1 = *s.next_task(), c2 = *s.next_task();
     finish(s, c1, router_status::failed);
     EXPECT_EQ(s.status("bad-canary")->stopped_by, "canary");
@@ -357,8 +323,8 @@ TEST(scheduler_controls, a_canary_router_at_its_cap_is_waited_for_not_skipped) {
             "r4": {"ip": "10.0.0.4", "port": 22, "username": "u", "password": "p"}})"));
     recording_sink sink;
     scheduler s({}, sink);  // one session per router address
-    accept(s, spec_for(inv, "first", 1, 1));
-    accept(s, spec_for(inv, "canaried", 2, 3, {.canary = 1}));
+    accept(s, controlled_spec(inv, "first", 1, 1));
+    accept(s, controlled_spec(inv, "canaried", 2, 3, {.canary = 1}));
     auto busy = *s.next_task();
     EXPECT_EQ(name_of(busy), "first/r1");
     // r2, the canary, is at its cap; r3 and r4 are free but must wait for the canary.
@@ -379,7 +345,7 @@ TEST(scheduler_controls, a_cancel_is_not_a_stop_by_rule) {
     auto inv = fanout::test::numbered_inventory(4);
     recording_sink sink;
     scheduler s({}, sink);
-    accept(s, spec_for(inv, "c", 1, 4, {.max_parallel = 1, .stop_after_failures = 1}));
+    accept(s, controlled_spec(inv, "c", 1, 4, {.max_parallel = 1, .stop_after_failures = 1}));
     auto t = *s.next_task();
     s.cancel("c");
     EXPECT_TRUE(t.owner->cancelled);
@@ -395,12 +361,12 @@ TEST(scheduler_controls, controls_are_part_of_the_content_for_a_resubmit) {
     auto inv = fanout::test::numbered_inventory(3);
     recording_sink sink;
     scheduler s({}, sink);
-    accept(s, spec_for(inv, "same", 1, 3, {.canary = 1}));
-    accept(s, spec_for(inv, "same", 1, 3, {.canary = 1}));  // resubmit: answered as accepted
-    auto other = s.submit(spec_for(inv, "same", 1, 3, {.canary = 2}));
+    accept(s, controlled_spec(inv, "same", 1, 3, {.canary = 1}));
+    accept(s, controlled_spec(inv, "same", 1, 3, {.canary = 1}));  // resubmit: answered as accepted
+    auto other = s.submit(controlled_spec(inv, "same", 1, 3, {.canary = 2}));
     ASSERT_TRUE(std::holds_alternative<fanout::protocol::error_reply>(other));
     EXPECT_EQ(std::get<fanout::protocol::error_reply>(other).code,
               fanout::protocol::error_code::duplicate_job);
-    auto none = s.submit(spec_for(inv, "same", 1, 3));
+    auto none = s.submit(controlled_spec(inv, "same", 1, 3));
     ASSERT_TRUE(std::holds_alternative<fanout::protocol::error_reply>(none));
 }

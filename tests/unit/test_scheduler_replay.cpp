@@ -5,6 +5,7 @@
 #include "daemon/scheduling/scheduler.hpp"
 #include "protocol/limits.hpp"
 #include "tests/support/numbered_inventory.hpp"
+#include "tests/support/scheduler_fixture.hpp"
 
 using namespace fanout::daemon;
 using fanout::protocol::replay_reply;
@@ -24,14 +25,10 @@ class replay_test : public ::testing::Test {
     explicit replay_test(scheduler_limits limits = {}) : tasks_(limits, sink_) {}
 
     void submit(const std::string& id, int routers, int commands = 1) {
-        job_spec spec;
-        spec.id = id;
-        for (int c = 0; c < commands; ++c) spec.commands.push_back("cmd" + std::to_string(c));
-        spec.single_command = commands == 1;
-        spec.devices = inventory_;
-        for (int i = 1; i <= routers; ++i)
-            spec.routers.push_back(inventory_->find("r" + std::to_string(i)));
-        ASSERT_EQ(tasks_.submit(std::move(spec)).index(), 0u);
+        std::vector<std::string> named;
+        for (int c = 0; c < commands; ++c) named.push_back("cmd" + std::to_string(c));
+        ASSERT_EQ(tasks_.submit(fanout::test::spec_for(inventory_, id, 1, routers, named)).index(),
+                  0u);
     }
     // Takes the next task and records all its commands with `output`.
     void run_one(const std::string& output = "fine") {
