@@ -17,7 +17,8 @@
 //   read_timeout and its answer leave within write_timeout; a request body beyond
 //   max_body_bytes is refused with 413; request line and each header line are capped at 8 KiB
 //   by the library's build (CPPHTTPLIB_REQUEST_URI_MAX_LENGTH, CPPHTTPLIB_HEADER_MAX_LENGTH);
-//   a connection serves at most keep_alive_requests requests.
+//   a connection serves at most keep_alive_requests requests (default 1: the answer closes it,
+//   so an idle scraper never holds a thread the health checks need).
 #pragma once
 
 #include <chrono>
@@ -39,12 +40,14 @@ struct listen_address {
 std::optional<listen_address> parse_listen_address(const std::string& text);
 
 struct metrics_server_limits {
-    std::size_t threads = 2;
+    std::size_t threads = 4;
     std::size_t queue = 16;
     std::chrono::seconds read_timeout{5};
     std::chrono::seconds write_timeout{5};
     std::size_t max_body_bytes = 1024;
-    std::size_t keep_alive_requests = 100;
+    // 1: every answer closes its connection. A kept-alive connection holds a handler thread
+    // while it idles, so two Prometheus servers scraping every 15 s would starve /healthz.
+    std::size_t keep_alive_requests = 1;
 };
 
 struct metrics_probes {

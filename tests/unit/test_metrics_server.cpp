@@ -12,7 +12,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
+#include <vector>
 
 using namespace fanout::daemon;
 
@@ -102,6 +104,28 @@ TEST(metrics_server, closes_a_connection_that_sends_nothing_after_the_read_timeo
     char byte;
     EXPECT_EQ(::recv(fd, &byte, 1, 0), 0) << "closed without an answer";
     ::close(fd);
+}
+
+// Prometheus keeps its scrape connection open between scrapes. Were each kept alive, `threads`
+// scrapers would hold every handler thread for the read timeout after each scrape, and a
+// health check would wait that long (30 s here): each answer must close its connection.
+TEST(metrics_server, a_scraper_keeping_its_connection_open_does_not_delay_health_checks) {
+    metrics_server_limits limits;
+    limits.read_timeout = std::chrono::seconds(30);
+    served s(limits);
+    std::vector<std::unique_ptr<httplib::Client>> scrapers;
+    for (std::size_t i = 0; i < limits.threads; ++i) {
+        scrapers.push_back(std::make_unique<httplib::Client>("127.0.0.1", s.server.port()));
+        scrapers.back()->set_keep_alive(true);
+        auto scraped = scrapers.back()->Get("/metrics");
+        ASSERT_TRUE(scraped);
+        EXPECT_EQ(scraped->get_header_value("Connection"), "close");
+    }
+    httplib::Client check("127.0.0.1", s.server.port());
+    check.set_read_timeout(std::chrono::seconds(15));  // half the read timeout
+    auto health = check.Get("/healthz");
+    ASSERT_TRUE(health) << "the health check waited for a scraper's idle connection";
+    EXPECT_EQ(health->status, 200);
 }
 
 TEST(metrics_server, refuses_a_port_it_cannot_bind) {
