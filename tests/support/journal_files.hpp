@@ -1,5 +1,5 @@
 // Helpers for journal tests: segment files, the records in them, what a journal replays, and a
-// scheduler's side of a job (its spec, a router that succeeds, a sink that records).
+// scheduler's side of a job (its spec, a router that succeeds; the sink: scheduler_fixture.hpp).
 //
 // Contract: header-only, test code only; everything throws or fails the test on a surprise.
 #pragma once
@@ -19,6 +19,7 @@
 #include "daemon/scheduling/result_sink.hpp"
 #include "daemon/scheduling/scheduler.hpp"
 #include "protocol/messages.hpp"
+#include "tests/support/scheduler_fixture.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fanout::testing {
@@ -84,15 +85,6 @@ inline void flip_body_bit(const std::filesystem::path& path, char type, std::siz
     throw std::runtime_error("no such record in " + path.string());
 }
 
-struct recording_sink : daemon::result_sink {
-    std::vector<protocol::router_result> results;
-    std::vector<std::shared_ptr<const protocol::job_result>> jobs;
-    void router_result_ready(const protocol::router_result& r) override { results.push_back(r); }
-    void job_ended(std::shared_ptr<const protocol::job_result> r) override {
-        jobs.push_back(std::move(r));
-    }
-};
-
 // The records `dir`'s journal replays, as "type:first bytes of the body"; a lost stretch is "?".
 inline std::vector<std::string> replayed(const temp_dir& dir) {
     daemon::journal j(dir.path());
@@ -105,12 +97,7 @@ inline std::vector<std::string> replayed(const temp_dir& dir) {
 // A `show version` job with id `id` on routers r1..r`count` of `inv`.
 inline daemon::job_spec spec_of(const std::shared_ptr<const daemon::inventory>& inv, std::string id,
                                 int count) {
-    daemon::job_spec spec;
-    spec.id = std::move(id);
-    spec.commands = {"show version"};
-    spec.devices = inv;
-    for (int i = 1; i <= count; ++i) spec.routers.push_back(inv->find("r" + std::to_string(i)));
-    return spec;
+    return spec_for(inv, std::move(id), 1, count);
 }
 
 // Records a success ("ok <router>") for the task's one command and finishes the task.

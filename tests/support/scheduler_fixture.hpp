@@ -18,7 +18,7 @@
 
 #include "daemon/scheduling/scheduler.hpp"
 
-namespace fanout::test {
+namespace fanout::testing {
 
 struct recording_sink : daemon::result_sink {
     std::vector<protocol::router_result> results;
@@ -85,4 +85,4 @@ inline void finish(daemon::scheduler& s, const daemon::router_task& t,
     s.task_finished(t);
 }
 
-}  // namespace fanout::test
+}  // namespace fanout::testing

@@ -6,15 +6,13 @@
 // EFBIG as they fail with ENOSPC on a full file system, and no root is needed.
 #include <gtest/gtest.h>
 
-#include <sys/resource.h>
-
-#include <csignal>
 #include <thread>
 
 #include "daemon/journal/journal.hpp"
 #include "daemon/journal/journal_log.hpp"
 #include "daemon/journal/recovery.hpp"
 #include "daemon/scheduling/scheduler.hpp"
+#include "tests/support/disk_full.hpp"
 #include "tests/support/journal_files.hpp"
 #include "tests/support/numbered_inventory.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -26,6 +24,7 @@ using fanout::protocol::job_result;
 using fanout::protocol::job_state;
 using fanout::protocol::router_result;
 using fanout::protocol::router_status;
+using fanout::testing::disk_full;
 using fanout::testing::journal_segments;
 using fanout::testing::recording_sink;
 using fanout::testing::replayed;
@@ -33,25 +32,6 @@ using fanout::testing::spec_of;
 using fanout::testing::temp_dir;
 
 namespace {
-
-// Files of this process cannot grow past `bytes` until lift() or the end of the scope.
-class disk_full {
-  public:
-    explicit disk_full(std::uintmax_t bytes) {
-        std::signal(SIGXFSZ, SIG_IGN);  // the write then fails with EFBIG instead
-        if (::getrlimit(RLIMIT_FSIZE, &saved_) != 0) throw std::runtime_error("getrlimit");
-        rlimit lower = saved_;
-        lower.rlim_cur = static_cast<rlim_t>(bytes);
-        if (::setrlimit(RLIMIT_FSIZE, &lower) != 0) throw std::runtime_error("setrlimit");
-    }
-    disk_full(const disk_full&) = delete;
-    disk_full& operator=(const disk_full&) = delete;
-    ~disk_full() { lift(); }
-    void lift() { ::setrlimit(RLIMIT_FSIZE, &saved_); }
-
-  private:
-    rlimit saved_{};
-};
 
 std::uintmax_t segment_size(const temp_dir& dir) {
     return std::filesystem::file_size(journal_segments(dir.path()).back());

@@ -18,9 +18,9 @@ using fanout::protocol::error_reply;
 using fanout::protocol::job_state;
 using fanout::protocol::router_result;
 using fanout::protocol::router_status;
-using fanout::test::finish;
-using fanout::test::recording_sink;
-using fanout::test::spec_for;
+using fanout::testing::finish;
+using fanout::testing::recording_sink;
+using fanout::testing::spec_for;
 
 namespace {
 
@@ -199,7 +199,7 @@ TEST(scheduler, record_missing_fills_only_the_commands_without_a_result) {
     scheduler s({}, sink);
     s.submit(spec_for(inv, "partial", 1, 1, {"show version", "show system uptime", "show bgp"}));
     auto t = *s.next_task();
-    s.record(t, 0, fanout::test::ok_result());
+    s.record(t, 0, fanout::testing::ok_result());
     router_result internal;
     internal.status = router_status::failed;
     internal.error = fanout::protocol::router_error{fanout::protocol::error_kind::internal, "boom"};
@@ -239,7 +239,7 @@ TEST(scheduler, forgets_the_oldest_ended_jobs_beyond_keep_bytes) {
     auto finish_big = [&](const std::string& id, std::size_t bytes) {
         s.submit(spec_for(inv, id, 1, 1));
         auto t = s.next_task();
-        auto r = fanout::test::ok_result();
+        auto r = fanout::testing::ok_result();
         r.output.assign(bytes, 'x');
         s.record(*t, 0, r);
         s.task_finished(*t);
@@ -431,7 +431,7 @@ TEST(scheduler, a_kept_result_holds_only_its_bytes) {
     scheduler s({}, sink);
     s.submit(spec_for(inv, "small", 1, 1));
     auto t = s.next_task();
-    auto r = fanout::test::ok_result();
+    auto r = fanout::testing::ok_result();
     r.output.reserve(1u << 20);  // as left by output that streamed in and grew by doubling
     r.output = "short answer";
     s.record(*t, 0, std::move(r));

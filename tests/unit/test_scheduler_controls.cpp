@@ -18,9 +18,9 @@ using fanout::protocol::job_result;
 using fanout::protocol::job_state;
 using fanout::protocol::router_result;
 using fanout::protocol::router_status;
-using fanout::test::controlled_spec;
-using fanout::test::finish;
-using fanout::test::recording_sink;
+using fanout::testing::controlled_spec;
+using fanout::testing::finish;
+using fanout::testing::recording_sink;
 
 namespace {
 

@@ -27,8 +27,9 @@ class replay_test : public ::testing::Test {
     void submit(const std::string& id, int routers, int commands = 1) {
         std::vector<std::string> named;
         for (int c = 0; c < commands; ++c) named.push_back("cmd" + std::to_string(c));
-        ASSERT_EQ(tasks_.submit(fanout::test::spec_for(inventory_, id, 1, routers, named)).index(),
-                  0u);
+        ASSERT_EQ(
+            tasks_.submit(fanout::testing::spec_for(inventory_, id, 1, routers, named)).index(),
+            0u);
     }
     // Takes the next task and records all its commands with `output`.
     void run_one(const std::string& output = "fine") {
