@@ -4,11 +4,15 @@ Contract: every wait is bounded (a poll timeout raises AssertionError, never han
 every socket has linger=0; processes are stopped with SIGTERM and their exit code is kept.
 A test that crashes or is killed takes fleetsim and fanoutd with it (PR_SET_PDEATHSIG).
 """
+import json
 import os
 import select
 import signal
 import subprocess
+import sys
+import tempfile
 import time
+import unittest
 import ctypes
 import uuid
 
@@ -121,6 +125,70 @@ class Daemon:
     def log_tail(self, lines=40):
         with open(self.log_path, "r", errors="replace") as log:
             return "".join(log.readlines()[-lines:])
+
+
+class FleetDaemonTestCase(unittest.TestCase):
+    """A fleetsim and a fanoutd shared by every test of a class, and a Client per test.
+
+    Subclasses set BINARIES (the dict run_tests fills), FLEET (Fleet's keyword arguments) and
+    DAEMON_ARGS, and may override edit_devices(devices) to change devices.json before fanoutd
+    starts. tearDownClass fails when fanoutd does not exit 0 on SIGTERM (showing its log's
+    tail); daemon_log keeps the whole log for checks after the daemon stopped.
+    """
+
+    BINARIES = {}
+    FLEET = {"routers": 8}
+    DAEMON_ARGS = ["--workers", "8", "--connect-timeout", "5", "--command-timeout", "10",
+                   "--shutdown-grace", "5"]
+
+    @classmethod
+    def edit_devices(cls, devices):
+        pass
+
+    @classmethod
+    def setUpClass(cls):
+        cls.temp = tempfile.TemporaryDirectory(prefix=f"fanout-{cls.__name__}-")
+        cls.fleet = cls.daemon = None
+        try:
+            cls.fleet = Fleet(cls.BINARIES["fleetsim"], cls.temp.name, **cls.FLEET)
+            with open(cls.fleet.devices) as devices_file:
+                devices = json.load(devices_file)
+            cls.edit_devices(devices)
+            with open(cls.fleet.devices, "w") as devices_file:
+                json.dump(devices, devices_file)
+            cls.daemon = Daemon(cls.BINARIES["fanoutd"], cls.fleet, cls.temp.name, cls.DAEMON_ARGS)
+            cls.daemon.wait_ready()
+        except BaseException:
+            cls.shut_down()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        daemon_exit = cls.shut_down()
+        if daemon_exit != 0:
+            raise AssertionError(f"fanoutd exited {daemon_exit} after SIGTERM, expected 0")
+
+    @classmethod
+    def shut_down(cls):
+        """Stops both processes, shows the daemon log if it did not exit 0; its exit code."""
+        daemon_exit = cls.daemon.stop() if cls.daemon else None
+        if cls.fleet:
+            cls.fleet.stop()
+        if daemon_exit != 0 and cls.daemon:
+            sys.stderr.write(f"--- fanoutd log tail ---\n{cls.daemon.log_tail()}")
+        cls.daemon_log = ""
+        if cls.daemon and os.path.exists(cls.daemon.log_path):
+            with open(cls.daemon.log_path, errors="replace") as log:
+                cls.daemon_log = log.read()
+        cls.temp.cleanup()
+        return daemon_exit
+
+    def setUp(self):
+        self.client = Client(self.daemon)
+        self.dealer = self.client.dealer()
+
+    def tearDown(self):
+        self.client.close()
 
 
 def wait_for_line(process, expected, timeout_s):

@@ -18,11 +18,9 @@ import shlex
 import signal
 import subprocess
 import sys
-import tempfile
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fanout_harness import run_tests, Daemon, Fleet  # noqa: E402
+from fanout_harness import run_tests, FleetDaemonTestCase  # noqa: E402
 
 BINARIES = {}
 README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "README.md")
@@ -78,26 +76,21 @@ def cheat_sheet_spans():
     return spans
 
 
-class CheatSheetTest(unittest.TestCase):
+class CheatSheetTest(FleetDaemonTestCase):
+    BINARIES = BINARIES
+    FLEET = {"routers": 21}
+    DAEMON_ARGS = []
+
+    @classmethod
+    def edit_devices(cls, devices):
+        for i, alias in enumerate(ALIASES):  # served by r1..r21's simulated routers
+            devices[alias] = dict(devices[f"r{i % 21 + 1}"])
+        for name, groups in GROUPS.items():
+            devices[name]["groups"] = groups
+
     @classmethod
     def setUpClass(cls):
-        cls.temp = tempfile.TemporaryDirectory(prefix="fanout-cheatsheet-")
-        cls.fleet = cls.daemon = None
-        try:
-            cls.fleet = Fleet(BINARIES["fleetsim"], cls.temp.name, routers=21)
-            with open(cls.fleet.devices) as devices_file:
-                devices = json.load(devices_file)
-            for i, alias in enumerate(ALIASES):  # served by r1..r21's simulated routers
-                devices[alias] = dict(devices[f"r{i % 21 + 1}"])
-            for name, groups in GROUPS.items():
-                devices[name]["groups"] = groups
-            with open(cls.fleet.devices, "w") as devices_file:
-                json.dump(devices, devices_file)
-            cls.daemon = Daemon(BINARIES["fanoutd"], cls.fleet, cls.temp.name)
-            cls.daemon.wait_ready()
-        except BaseException:
-            cls.tearDownClass()
-            raise
+        super().setUpClass()
         build = os.path.dirname(os.path.dirname(os.path.abspath(BINARIES["fanoutd"])))
         cls.ctl_path = os.path.join(build, "tools", "fanoutctl", "fanoutctl")
         cls.env = dict(os.environ, FANOUT_JOBS=cls.daemon.jobs, FANOUT_RESULTS=cls.daemon.results,
@@ -105,13 +98,6 @@ class CheatSheetTest(unittest.TestCase):
         cls.env.pop("XDG_CONFIG_HOME", None)
         with open(os.path.join(cls.temp.name, "hosts"), "w") as hosts:
             hosts.write("# two routers\nr1\nr2\n")
-
-    @classmethod
-    def tearDownClass(cls):
-        for process in (cls.daemon, cls.fleet):
-            if process is not None:
-                process.stop()
-        cls.temp.cleanup()
 
     def fanoutctl(self, line, stdin=None, ok=(0,)):
         """Runs one sheet line word for word (shell quoting as printed), in the temp dir."""

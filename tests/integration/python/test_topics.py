@@ -5,18 +5,14 @@ sockets subscribed by the documented rules receive their messages and no others.
 
 Run: /usr/bin/python3 tests/integration/python/test_topics.py --fanoutd PATH --fleetsim PATH [unittest args]
 """
-import json
 import os
 import sys
-import tempfile
 import time
-import unittest
 
 import msgpack
-import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fanout_harness import (run_tests, Client, Daemon, Fleet, job_topic, read_published,  # noqa: E402
+from fanout_harness import (run_tests, FleetDaemonTestCase, job_topic, read_published,  # noqa: E402
                             result_topic, results_prefix, unpack)
 
 BINARIES = {}
@@ -25,49 +21,14 @@ BINARIES = {}
 ALIASES = {"b.r1": "r1", "r1.lon.example.net": "r2"}
 
 
-class TopicTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.temp = tempfile.TemporaryDirectory(prefix="fanout-pytopics-")
-        cls.fleet = cls.daemon = None
-        try:
-            cls.fleet = Fleet(BINARIES["fleetsim"], cls.temp.name, routers=10)
-            with open(cls.fleet.devices) as devices_file:
-                devices = json.load(devices_file)
-            for alias, router in ALIASES.items():
-                devices[alias] = devices[router]
-            with open(cls.fleet.devices, "w") as devices_file:
-                json.dump(devices, devices_file)
-            cls.daemon = Daemon(BINARIES["fanoutd"], cls.fleet, cls.temp.name,
-                                ["--workers", "8", "--connect-timeout", "5",
-                                 "--command-timeout", "10", "--shutdown-grace", "5"])
-            cls.daemon.wait_ready()
-        except BaseException:
-            cls.shut_down()
-            raise
+class TopicTest(FleetDaemonTestCase):
+    BINARIES = BINARIES
+    FLEET = {"routers": 10}
 
     @classmethod
-    def tearDownClass(cls):
-        daemon_exit = cls.shut_down()
-        if daemon_exit != 0:
-            raise AssertionError(f"fanoutd exited {daemon_exit} after SIGTERM, expected 0")
-
-    @classmethod
-    def shut_down(cls):
-        daemon_exit = cls.daemon.stop() if cls.daemon else None
-        if cls.fleet:
-            cls.fleet.stop()
-        if daemon_exit != 0 and cls.daemon:
-            sys.stderr.write(f"--- fanoutd log tail ---\n{cls.daemon.log_tail()}")
-        cls.temp.cleanup()
-        return daemon_exit
-
-    def setUp(self):
-        self.client = Client(self.daemon)
-        self.dealer = self.client.dealer()
-
-    def tearDown(self):
-        self.client.close()
+    def edit_devices(cls, devices):
+        for alias, router in ALIASES.items():
+            devices[alias] = devices[router]
 
     def ask(self, message):
         return self.client.request(self.dealer, message)[0]

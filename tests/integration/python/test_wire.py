@@ -8,14 +8,11 @@ import json
 import os
 import re
 import sys
-import tempfile
-import unittest
 
-import msgpack
 import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fanout_harness import (run_tests, Client, Daemon, Fleet, job_topic, pack, read_published,  # noqa: E402
+from fanout_harness import (run_tests, FleetDaemonTestCase, job_topic, pack, read_published,  # noqa: E402
                             result_topic, results_prefix)
 
 BINARIES = {}
@@ -43,54 +40,19 @@ def is_number(value):
     return type(value) in (int, float)
 
 
-class WireTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.temp = tempfile.TemporaryDirectory(prefix="fanout-pywire-")
-        cls.fleet = cls.daemon = None
-        try:
-            cls.fleet = Fleet(BINARIES["fleetsim"], cls.temp.name, routers=8, faults=FAULTS)
-            cls.daemon = Daemon(BINARIES["fanoutd"], cls.fleet, cls.temp.name,
-                                ["--workers", "8", "--connect-timeout", "5",
-                                 "--command-timeout", "10", "--shutdown-grace", "5",
-                                 "--log-level", "trace"])
-            cls.daemon.wait_ready()
-        except BaseException:
-            cls.shut_down()
-            raise
+class WireTest(FleetDaemonTestCase):
+    BINARIES = BINARIES
+    FLEET = {"routers": 8, "faults": FAULTS}
+    DAEMON_ARGS = FleetDaemonTestCase.DAEMON_ARGS + ["--log-level", "trace"]
 
     @classmethod
     def tearDownClass(cls):
-        daemon_exit = cls.shut_down()
-        if daemon_exit != 0:
-            raise AssertionError(f"fanoutd exited {daemon_exit} after SIGTERM, expected 0")
+        super().tearDownClass()
         # Every job above ran with the log at its most verbose, auth failures included.
         if "fanout-secret" in cls.daemon_log:
             raise AssertionError("the fleet password appears in fanoutd's log")
         if "job " not in cls.daemon_log:
             raise AssertionError("fanoutd's log is empty: the secrets check proves nothing")
-
-    @classmethod
-    def shut_down(cls):
-        """Stops both processes, shows the daemon log if it did not exit 0; its exit code."""
-        daemon_exit = cls.daemon.stop() if cls.daemon else None
-        if cls.fleet:
-            cls.fleet.stop()
-        if daemon_exit != 0 and cls.daemon:
-            sys.stderr.write(f"--- fanoutd log tail ---\n{cls.daemon.log_tail()}")
-        cls.daemon_log = ""
-        if cls.daemon and os.path.exists(cls.daemon.log_path):
-            with open(cls.daemon.log_path, errors="replace") as log:
-                cls.daemon_log = log.read()
-        cls.temp.cleanup()
-        return daemon_exit
-
-    def setUp(self):
-        self.client = Client(self.daemon)
-        self.dealer = self.client.dealer()
-
-    def tearDown(self):
-        self.client.close()
 
     def ask(self, message, **kwargs):
         return self.client.request(self.dealer, message, **kwargs)[0]
