@@ -15,6 +15,7 @@
 #include "daemon/ssh/transport.hpp"
 #include "tests/support/fanout_harness.hpp"
 #include "tests/support/netconfd_server.hpp"
+#include "tests/support/open_connection.hpp"
 
 namespace fanout::daemon {
 namespace {
@@ -25,7 +26,9 @@ using protocol::router_error;
 using protocol::router_status;
 using testing::netconfd_server;
 
-const std::atomic<bool> not_cancelled{false};
+using testing::connect_ok;
+using testing::message_of;
+using testing::not_cancelled;
 const std::string get_config = "<get-config><source><running/></source></get-config>";
 
 device netconf_device(netconfd_server& server) {
@@ -46,19 +49,6 @@ transport_options options_for(netconfd_server& server) {
     options.known_hosts = server.sshd().known_hosts_path();
     options.host_keys = host_key_policy::strict;
     return options;
-}
-
-ssh_connection connect_ok(const device& target, const transport_options& options) {
-    auto opened = ssh_connection::open(target, options, not_cancelled);
-    if (auto* error = std::get_if<router_error>(&opened))
-        throw std::runtime_error("open failed (" + std::string(protocol::to_string(error->kind)) +
-                                 "): " + error->message);
-    return std::move(std::get<ssh_connection>(opened));
-}
-
-std::string message_of(const command_outcome& out) {
-    return out.error ? std::string(protocol::to_string(out.error->kind)) + ": " + out.error->message
-                     : std::string("(no error)");
 }
 
 // The netconfd log line containing `needle`: among those read already, else the next one.

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "daemon/ssh/transport.hpp"
+#include "tests/support/open_connection.hpp"
 #include "tests/support/sshd_server.hpp"
 
 namespace fanout::daemon {
@@ -25,7 +26,9 @@ using protocol::router_error;
 using protocol::router_status;
 using testing::sshd_server;
 
-const std::atomic<bool> not_cancelled{false};
+using testing::connect_ok;
+using testing::message_of;
+using testing::not_cancelled;
 
 device key_device(const sshd_server& server, const std::string& key_path) {
     device target;
@@ -45,14 +48,6 @@ transport_options options_for(const sshd_server& server,
     options.known_hosts = server.known_hosts_path();
     options.host_keys = policy;
     return options;
-}
-
-ssh_connection connect_ok(const device& target, const transport_options& options) {
-    auto opened = ssh_connection::open(target, options, not_cancelled);
-    if (auto* error = std::get_if<router_error>(&opened))
-        throw std::runtime_error("open failed (" + std::string(protocol::to_string(error->kind)) +
-                                 "): " + error->message);
-    return std::move(std::get<ssh_connection>(opened));
 }
 
 router_error connect_error(const device& target, const transport_options& options) {
