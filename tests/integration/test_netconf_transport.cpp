@@ -59,20 +59,25 @@ std::string logged(netconfd_server& server, const std::string& needle) {
 }
 
 // Asks netconfd, over `other`, for its sessions (ietf-netconf-monitoring) until session `id` is
-// no longer among them: each round is an RPC round trip. False if it stays for 10 s.
-bool session_ended(ssh_connection& other, int id) {
+// no longer among them: each round is an RPC round trip. Fails, saying what it last saw, if it
+// stays for 10 s or the question fails.
+::testing::AssertionResult session_ended(ssh_connection& other, int id) {
     const std::string sessions =
         "<get><filter type=\"subtree\"><netconf-state "
         "xmlns=\"urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring\"><sessions/>"
         "</netconf-state></filter></get>";
     const std::string listed = "<session-id>" + std::to_string(id) + "</session-id>";
     const auto deadline = std::chrono::steady_clock::now() + 10s;
+    std::string last;
     while (std::chrono::steady_clock::now() < deadline) {
         auto out = other.run_operation(sessions, 10s, not_cancelled);
-        if (out.status != router_status::success) return false;
-        if (out.output.find(listed) == std::string::npos) return true;
+        if (out.status != router_status::success)
+            return ::testing::AssertionFailure() << "asking for the sessions: " << message_of(out);
+        if (out.output.find(listed) == std::string::npos) return ::testing::AssertionSuccess();
+        last = std::move(out.output);
     }
-    return false;
+    return ::testing::AssertionFailure()
+           << "session " << id << " still listed after 10 s: " << last;
 }
 
 class netconf_transport_test : public ::testing::Test {
