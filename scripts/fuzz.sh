@@ -6,6 +6,8 @@
 #   netconf_framing    the RFC 6242 frame decoder and encoder
 #   netconf_rpc_reply  the rpc-reply and hello parsers
 #   json_data          JSON → msgpack
+#   inventory          devices.json (a hostile inventory file; no error quotes a secret)
+#   node_set           fanoutctl's node sets, and folding them back
 # New interesting inputs go to build-fuzz/corpus/<target>/; the repo's seed corpus is never
 # modified. A crash, a sanitizer report, a timeout or a memory blow-up fails the run and leaves
 # the reproducer in build-fuzz/ (crash-*, oom-*, timeout-*). FUZZ_TARGETS="a b" runs only those;
@@ -13,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-read -r -a targets <<<"${FUZZ_TARGETS:-decode_request netconf_framing netconf_rpc_reply json_data}"
+read -r -a targets <<<"${FUZZ_TARGETS:-decode_request netconf_framing netconf_rpc_reply json_data inventory node_set}"
 total=${FUZZ_SECONDS:-60}
 seconds=$((total / ${#targets[@]}))
 [ "$seconds" -ge 1 ] || seconds=1

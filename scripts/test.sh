@@ -5,8 +5,8 @@
 # (ctest -L unit), then the process-level tests (ctest -L integration: the fake fleet, real
 # sshd, the proxy, the Python clients). In between, scripts/package-check.sh builds and
 # installs the .deb and checks the systemd units and docker-compose.yml (as root; skipped
-# otherwise). Then it fuzzes for 60 s in all (scripts/fuzz.sh: the request decoder, the NETCONF
-# framing and rpc-reply parser, JSON → msgpack), builds again with
+# otherwise). Then it fuzzes for 90 s in all (scripts/fuzz.sh: the request decoder, the NETCONF
+# framing and rpc-reply parser, JSON → msgpack, devices.json, node sets), builds again with
 # AddressSanitizer + UndefinedBehaviorSanitizer and runs the suite once more. Set
 # FANOUT_SKIP_SANITIZERS=1 to skip those two when iterating.
 #
@@ -79,8 +79,8 @@ bash scripts/package-check.sh
 
 if [ "$sanitizers" = 1 ]; then
   finish fuzz-build
-  stage "fuzz the decoders (libFuzzer, 60 s in all)"
-  bash scripts/fuzz.sh
+  stage "fuzz the decoders (libFuzzer, 90 s in all)"
+  FUZZ_SECONDS=${FUZZ_SECONDS:-90} bash scripts/fuzz.sh
   finish asan-build
   stage "ASan+UBSan: the whole suite"
   (cd build-asan &&
