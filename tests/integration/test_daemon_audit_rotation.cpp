@@ -94,9 +94,8 @@ TEST(daemon_audit_rotation, sighup_reopens_the_file_and_every_record_lands_exact
     EXPECT_NE(read_text(log).find("chmod 600"), std::string::npos) << read_text(log);
     run(jobs, "kept");
     EXPECT_EQ(read_text(audit), "");
-    EXPECT_EQ(events_of(audit + ".2"),
-              (std::vector<std::string>{"job_end after", "job_end kept", "submit after",
-                                        "submit kept"}));
+    EXPECT_EQ(events_of(audit + ".2"), (std::vector<std::string>{"job_end after", "job_end kept",
+                                                                 "submit after", "submit kept"}));
     // Fixed: the next SIGHUP takes.
     ::chmod(audit.c_str(), 0600);
     ASSERT_EQ(::kill(d.process().pid(), SIGHUP), 0);
