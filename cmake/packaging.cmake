@@ -62,6 +62,9 @@ install(FILES "${PROJECT_BINARY_DIR}/examples/fanoutd.conf" DESTINATION "${FANOU
 install(FILES examples/devices.json DESTINATION "${FANOUT_CONF_DIR}"
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
 install(FILES examples/known_hosts DESTINATION "${FANOUT_CONF_DIR}")
+# Rotation of the audit file (--audit-log, docs/audit.md "Rotation"): a conffile in the .deb.
+install(FILES cmake/debian/logrotate DESTINATION "${CMAKE_INSTALL_FULL_SYSCONFDIR}/logrotate.d"
+        RENAME fanout)
 # The docs keep the repository's relative layout, so the README's links resolve where installed.
 install(FILES README.md ARCHITECTURE.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 install(FILES protocol/PROTOCOL.md DESTINATION "${CMAKE_INSTALL_DOCDIR}/protocol")
@@ -111,6 +114,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # fanout_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION "net")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)   # Depends from dpkg-shlibdeps (dpkg-dev)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "passwd")  # useradd in postinst
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "logrotate")  # /etc/logrotate.d/fanout rotates --audit-log
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     "${PROJECT_SOURCE_DIR}/cmake/debian/conffiles;${PROJECT_SOURCE_DIR}/cmake/debian/postinst;${PROJECT_SOURCE_DIR}/cmake/debian/prerm;${PROJECT_SOURCE_DIR}/cmake/debian/postrm")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

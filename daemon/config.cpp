@@ -91,7 +91,7 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
         "          --curve-secret-key /etc/fanout/server.key --curve-clients /etc/fanout/clients\n"
         "Signals: SIGTERM/SIGINT shut down gracefully; SIGHUP re-reads the inventory and the "
         "--command-policy file (a bad file keeps the old one; jobs already accepted keep their "
-        "inventory).\n"
+        "inventory) and reopens the --audit-log file by its path (logrotate).\n"
         "Protocol: see protocol/PROTOCOL.md. Client: fanoutctl --help.");
 
     double connect_timeout = 10, command_timeout = 60, grace = 30, connect_backoff = 0.5;
@@ -287,7 +287,8 @@ std::variant<config, int> parse_command_line(int argc, char** argv) {
                    "Audit trail file (issue 14): one JSON line per submit, refusal, cancel and "
                    "job end, synced before the reply (schema: docs/audit.md). Created 0600 and "
                    "appended to; an existing file must not be readable by group or others. "
-                   "While it cannot be written (disk full), submits get busy. Default: none "
+                   "While it cannot be written (disk full), submits get busy. SIGHUP reopens it "
+                   "(logrotate; a failed reopen keeps the old file). Default: none "
                    "(the audit lines go to the log only)");
     app.add_option("--log-level", c.log_level, "trace, debug, info, warn, error, critical, off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))

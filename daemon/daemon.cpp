@@ -139,17 +139,49 @@ struct daemon::parts {
     bool restore(const std::shared_ptr<const inventory>& devices) {
         if (!journal_file) return false;
         auto state = recover(journal_file->take_replayed(), settings.rerun_interrupted);
+        write_owed_job_ends(state);
         tasks.restore(std::move(state), devices);
         return true;
+    }
+
+    // Audit (docs/audit.md, "Crash semantics"): a job that ended before a crash may have ended in
+    // the journal without its job_end reaching the audit file; it gets one now, `recovered`.
+    // Before the scheduler's start-up snapshot, which carries the ones still held (disk full).
+    void write_owed_job_ends(recovered_state& state) {
+        std::size_t owed = 0;
+        for (auto& kept : state.ended) {
+            if (!kept.audit_owed) continue;
+            kept.audit_owed = false;
+            ++owed;
+            if (!audit_file) continue;
+            log->audit_owed(kept.result->job_id);
+            audit.ended(*kept.result, /*recovered=*/true);  // once written: log->job_audited
+        }
+        if (owed == 0) return;
+        if (audit_file)
+            spdlog::warn(
+                "audit log {}: {} job(s) ended before the last stop without their job_end "
+                "confirmed in it (a crash?); written now with \"recovered\": true",
+                audit_file->path().string(), owed);
+        else
+            spdlog::warn(
+                "{} job(s) ended before the last stop without their audit job_end confirmed, "
+                "and --audit-log is not set now: not written",
+                owed);
     }
 
     parts(config c, std::shared_ptr<const inventory> devices)
         : settings(with_metrics_enabled(std::move(c))),
           journal_file(open_journal(settings)),
-          log(journal_file ? std::make_unique<journal_log>(*journal_file) : nullptr),
+          log(journal_file
+                  ? std::make_unique<journal_log>(*journal_file, !settings.audit_log.empty())
+                  : nullptr),
           audit_file(settings.audit_log.empty() ? nullptr
                                                 : std::make_unique<audit_log>(settings.audit_log)),
-          audit(audit_file.get()),
+          audit(audit_file.get(),
+                [this](const std::string& job_id) {
+                    if (log) log->job_audited(job_id);  // the journal no longer owes it
+                }),
           context(1),
           server_keys(load_server_keys(settings.curve)),
           zap(start_zap_handler(context, settings.curve, server_keys)),
@@ -237,6 +269,10 @@ void daemon::replace_inventory(std::shared_ptr<const inventory> devices) {
 
 void daemon::replace_command_policy(std::shared_ptr<const command_policy> policy) {
     parts_->handler.replace_command_policy(std::move(policy));
+}
+
+bool daemon::reopen_audit_log() {
+    return !parts_->audit_file || parts_->audit_file->reopen();
 }
 
 void daemon::shutdown() {

@@ -6,7 +6,7 @@
 // (throws curve::key_file_error when they are unusable) and starts the ZAP handler. shutdown() is
 // the SIGTERM path: stop taking jobs, let running jobs finish within the grace period, cancel what
 // remains, publish every aggregate, answer every `wait: true` client, then join all threads.
-// replace_inventory() and replace_command_policy() are safe from any thread.
+// replace_inventory(), replace_command_policy() and reopen_audit_log() are safe from any thread.
 #pragma once
 
 #include <memory>
@@ -27,6 +27,9 @@ class daemon {
     // The SIGHUP path: new submits use `devices`; running and queued jobs keep theirs.
     void replace_inventory(std::shared_ptr<const inventory> devices);
     void replace_command_policy(std::shared_ptr<const command_policy> policy);
+    // SIGHUP, for logrotate: --audit-log opened again by its path (audit_log::reopen); false when
+    // that failed and records still go to the old file. True without --audit-log.
+    bool reopen_audit_log();
 
   private:
     struct parts;

@@ -1,6 +1,6 @@
 // fanoutd's entry point: configuration, logging, inventory, then run until SIGTERM/SIGINT;
-// SIGHUP re-reads the inventory and the command policy. Readiness, reloads and shutdown are
-// reported to systemd.
+// SIGHUP re-reads the inventory and the command policy and reopens the audit file. Readiness,
+// reloads and shutdown are reported to systemd.
 #include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -176,6 +176,7 @@ void reload(const config& c, fanout::daemon::daemon& running, std::size_t& route
             spdlog::error("SIGHUP: invalid command policy, keeping the previous one: {}", e.what());
         }
     }
+    running.reopen_audit_log();  // logrotate (docs/audit.md); a failure is logged, never fatal
     notify::ready(ready_status(c, routers));
 }
 

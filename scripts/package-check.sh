@@ -45,6 +45,7 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ".
 for f in /usr/bin/fanoutd /usr/bin/fanoutctl /usr/bin/fanout-proxy \
   /lib/systemd/system/fanoutd.service /lib/systemd/system/fanout-proxy.service \
   /etc/fanout/fanoutd.conf /etc/fanout/devices.json /etc/fanout/known_hosts \
+  /etc/logrotate.d/fanout \
   /usr/share/doc/fanout/README.md /usr/share/doc/fanout/protocol/PROTOCOL.md \
   /usr/share/doc/fanout/docs/configuration.md /usr/share/doc/fanout/ARCHITECTURE.md \
   /usr/share/doc/fanout/examples/fanoutd.conf /usr/share/man/man8/fanoutd.8 \
@@ -59,6 +60,10 @@ perms=$(stat -c '%a %U:%G' /etc/fanout/devices.json)
 [ "$perms" = "640 root:fanout" ] && ok "/etc/fanout/devices.json $perms" || fail "devices.json is $perms"
 grep -q "Depends:.*libzmq5" <(dpkg-deb --field "$deb") && ok "Depends from shlibdeps" ||
   fail "Depends lacks the shared libraries"
+if command -v logrotate >/dev/null; then  # the audit file's rotation (docs/audit.md)
+  logrotate -d /etc/logrotate.d/fanout >/dev/null 2>&1 && ok "logrotate -d /etc/logrotate.d/fanout" ||
+    fail "logrotate rejects /etc/logrotate.d/fanout"
+fi
 for page in fanoutd fanoutctl fanout-proxy; do
   man -w "$page" >/dev/null 2>&1 && ok "man $page" || fail "no man page for $page"
 done

@@ -13,8 +13,23 @@ std::string requested(const audit_principal& who) {
 
 }  // namespace
 
+bool audit_trail::append(std::string record, const std::string* job_end_of) {
+    std::vector<std::string> written;
+    bool ok = false;
+    {
+        std::lock_guard guard(mutex_);
+        ok = record.empty() ? file_->writable() : file_->append(std::move(record));
+        if (job_end_of) owed_.push_back(*job_end_of);
+        // append() true: this record and every one before it are on stable storage.
+        if (ok) written.swap(owed_);
+    }
+    if (job_end_written_)
+        for (const auto& id : written) job_end_written_(id);
+    return ok;
+}
+
 bool audit_trail::ready() {
-    return !file_ || file_->writable();
+    return !file_ || append(std::string());  // an empty record: only retry the held ones
 }
 
 void audit_trail::submitted(const audit_principal& who, const std::string& job_id,
@@ -25,7 +40,7 @@ void audit_trail::submitted(const audit_principal& who, const std::string& job_i
         resubmit ? "submitted again (same content, not run again)" : "accepted", who.by,
         requested(who), routers,
         nlohmann::json(commands).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    if (file_) file_->append(submit_record(who, job_id, commands, routers, resubmit, received));
+    if (file_) append(submit_record(who, job_id, commands, routers, resubmit, received));
 }
 
 void audit_trail::refused(const audit_principal& who, std::string_view request,
@@ -33,18 +48,18 @@ void audit_trail::refused(const audit_principal& who, std::string_view request,
     spdlog::info("audit: refused a {} from {}{}: {}: {}",
                  request.empty() ? "request" : std::string(request), who.by, requested(who),
                  protocol::to_string(error.code), error.message);
-    if (file_) file_->append(refusal_record(who, request, error));
+    if (file_) append(refusal_record(who, request, error));
 }
 
 void audit_trail::cancelled(const audit_principal& who, const std::string& job_id,
                             const std::optional<protocol::status_reply>& job) {
     spdlog::info("audit: cancel of job {} by {}: {}", job_id, who.by,
                  job ? std::string(protocol::to_string(job->state)) : "no such job");
-    if (file_) file_->append(cancel_record(who, job_id, job));
+    if (file_) append(cancel_record(who, job_id, job));
 }
 
-void audit_trail::ended(const protocol::job_result& job) {
-    if (file_) file_->append(job_end_record(job));
+bool audit_trail::ended(const protocol::job_result& job, bool recovered) {
+    return file_ && append(job_end_record(job, recovered), &job.job_id);
 }
 
 }  // namespace fanout::daemon

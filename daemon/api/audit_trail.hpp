@@ -14,10 +14,19 @@
 //   refuses submits with `busy` before they reach the scheduler, so no job runs unaudited for
 //   long. Cancels are never refused for it (stopping work stays possible); they are recorded
 //   once the file can be written again.
+// - Crash completeness (docs/audit.md, "Crash semantics"): `job_end_written`, when given, is
+//   called once for each job whose job_end record is on stable storage in the file: at once,
+//   or, for one held back (disk full), after the append that wrote it. It is called without any
+//   lock of the trail held, never for a record that is only held. fanoutd journals it (the
+//   journal's `audited` record), so that a restart writes the job_end of a job that ended
+//   before a crash and whose record had not reached the file (ended(job, recovered = true)).
+//   ended() returns true when the record is on stable storage.
 // - Thread-safe; without a file it only logs.
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,7 +44,9 @@ inline constexpr std::string_view proxy_principal = "fanout-proxy";
 
 class audit_trail {
   public:
-    explicit audit_trail(audit_log* file = nullptr) : file_(file) {}
+    using written_callback = std::function<void(const std::string& job_id)>;
+    explicit audit_trail(audit_log* file = nullptr, written_callback job_end_written = {})
+        : file_(file), job_end_written_(std::move(job_end_written)) {}
 
     bool ready();
     void submitted(const audit_principal& who, const std::string& job_id,
@@ -45,10 +56,17 @@ class audit_trail {
                  const protocol::error_reply& error);
     void cancelled(const audit_principal& who, const std::string& job_id,
                    const std::optional<protocol::status_reply>& job);
-    void ended(const protocol::job_result& job);
+    bool ended(const protocol::job_result& job, bool recovered = false);
 
   private:
+    // Appends `record`; `job_end_of`: the job whose job_end it is. Reports every job_end now on
+    // stable storage to job_end_written_. Returns what append() returned.
+    bool append(std::string record, const std::string* job_end_of = nullptr);
+
     audit_log* file_;
+    written_callback job_end_written_;
+    std::mutex mutex_;               // an append and the bookkeeping of what it wrote, together
+    std::vector<std::string> owed_;  // jobs whose job_end the file holds back (disk full)
 };
 
 }  // namespace fanout::daemon

@@ -34,20 +34,19 @@ bool write_all(int fd, const std::string& bytes) {
     return true;
 }
 
-}  // namespace
-
-audit_log::audit_log(std::filesystem::path file, std::size_t max_held)
-    : path_(std::move(file)), max_held_(max_held == 0 ? 1 : max_held) {
-    const std::string name = path_.string();
-    fd_ = ::open(name.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd_ < 0) {
+// FILE opened for appending and checked (audit_log.hpp); throws audit_log_error.
+int open_checked(const std::filesystem::path& file) {
+    const std::string name = file.string();
+    const int fd =
+        ::open(name.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
         const int error = errno;
         throw audit_log_error("--audit-log " + name + ": cannot open it: " + why(error) +
                               (error == ELOOP ? " (a symlink; give the file itself)" : ""));
     }
     struct stat st {};
     std::string problem;
-    if (::fstat(fd_, &st) != 0)
+    if (::fstat(fd, &st) != 0)
         problem = "cannot stat it: " + why(errno);
     else if (!S_ISREG(st.st_mode))
         problem = "not a regular file";
@@ -55,9 +54,33 @@ audit_log::audit_log(std::filesystem::path file, std::size_t max_held)
         problem = "readable or writable by group or others (mode " +
                   fmt::format("{:04o}", st.st_mode & 07777) + "); run chmod 600 on it";
     if (!problem.empty()) {
-        ::close(fd_);
+        ::close(fd);
         throw audit_log_error("--audit-log " + name + ": " + problem);
     }
+    return fd;
+}
+
+}  // namespace
+
+audit_log::audit_log(std::filesystem::path file, std::size_t max_held)
+    : path_(std::move(file)), max_held_(max_held == 0 ? 1 : max_held), fd_(open_checked(path_)) {}
+
+bool audit_log::reopen() {
+    std::lock_guard guard(mutex_);
+    int fresh = -1;
+    try {
+        fresh = open_checked(path_);
+    } catch (const audit_log_error& e) {
+        spdlog::error(
+            "audit log: cannot reopen it, so records still go to the file it had open: {}",
+            e.what());
+        return false;
+    }
+    ::close(fd_);
+    fd_ = fresh;
+    spdlog::info("audit log {}: reopened", path_.string());
+    if (!held_.empty()) flush_locked();  // held records go to the new file, first
+    return true;
 }
 
 audit_log::~audit_log() {

@@ -17,6 +17,13 @@
 //   end at warn. Never throws after construction.
 // - append() returns true when the record and every record before it are on stable storage.
 //   writable() tries the held records and returns true when none is held back.
+// - reopen() (SIGHUP, for logrotate) opens FILE again by its path, with the constructor's
+//   checks, and writes every later record there. It takes the same mutex as append(), so a
+//   concurrent append() lands wholly in the old file (before) or wholly in the new one (after):
+//   every record is in exactly one of them. Records held back (disk full) are written to the new
+//   file, first. When the new open fails (bad mode, symlink, missing directory, ...) it logs an
+//   error naming the fix, keeps writing to the descriptor it had, and returns false: a failed
+//   reopen loses no record and never throws.
 // - Thread-safe: intake and the publisher thread append concurrently; each append is one
 //   write(2) under a mutex, so lines never interleave.
 #pragma once
@@ -45,6 +52,7 @@ class audit_log {
 
     bool append(std::string record);
     bool writable();
+    bool reopen();
 
     const std::filesystem::path& path() const { return path_; }
 

@@ -64,7 +64,7 @@ std::string cancel_record(const audit_principal& who, const std::string& job_id,
     return text_of(record);
 }
 
-std::string job_end_record(const protocol::job_result& job) {
+std::string job_end_record(const protocol::job_result& job, bool recovered) {
     auto record = base("job_end");
     record["job_id"] = job.job_id;
     if (!job.submitted_by.empty()) record["submitted_by"] = job.submitted_by;
@@ -78,6 +78,7 @@ std::string job_end_record(const protocol::job_result& job) {
     record["failed"] = s.failed;
     record["cancelled"] = s.cancelled;
     record["duration"] = s.total_duration;
+    if (recovered) record["recovered"] = true;
     return text_of(record);
 }
 

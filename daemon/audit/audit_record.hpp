@@ -44,8 +44,10 @@ std::string refusal_record(const audit_principal& who, std::string_view request,
 // A cancel request; `job` is the job's status after it (nullopt: no such job).
 std::string cancel_record(const audit_principal& who, const std::string& job_id,
                           const std::optional<protocol::status_reply>& job);
-// A job's end (done or cancelled), from its aggregate.
-std::string job_end_record(const protocol::job_result& job);
+// A job's end (done or cancelled), from its aggregate. `recovered`: written again at a restart,
+// for a job the journal says ended whose job_end may not have reached the file before a crash
+// (docs/audit.md, "Crash semantics"); it then has `"recovered": true`.
+std::string job_end_record(const protocol::job_result& job, bool recovered = false);
 // `count` records could not be written and were dropped (audit_log.hpp).
 std::string records_lost_record(std::uint64_t count);
 

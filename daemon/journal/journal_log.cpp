@@ -73,10 +73,31 @@ std::uint64_t journal_log::job_ended(const protocol::job_result& aggregate,
               {"duration", aggregate.summary.total_duration},
               {"at_ms", unix_ms(at)}};
     if (!aggregate.stopped_by.empty()) body["stopped_by"] = aggregate.stopped_by;
+    if (!audit_job_ends_) return file_.append(record_type::ended, body_of(body));
+    // Only with --audit-log, so that journals without it read the same. Under audit_mutex_, so
+    // that the 'U' of job_audited always follows this record.
+    body["audit"] = true;
+    std::lock_guard guard(audit_mutex_);
+    audit_owed_.insert(aggregate.job_id);
     return file_.append(record_type::ended, body_of(body));
 }
 
+void journal_log::job_audited(const std::string& job_id) {
+    std::lock_guard guard(audit_mutex_);
+    if (audit_owed_.erase(job_id) == 0) return;
+    file_.append(record_type::audited, body_of({{"id", job_id}}));
+}
+
+void journal_log::audit_owed(const std::string& job_id) {
+    std::lock_guard guard(audit_mutex_);
+    audit_owed_.insert(job_id);
+}
+
 std::uint64_t journal_log::job_forgotten(const std::string& job_id) {
+    if (audit_job_ends_) {
+        std::lock_guard guard(audit_mutex_);
+        audit_owed_.erase(job_id);  // a restart does not bring the job back, nor its job_end
+    }
     return file_.append(record_type::forgotten, body_of({{"id", job_id}}));
 }
 
@@ -85,9 +106,10 @@ void journal_log::snapshot_ended_job(const protocol::job_result& aggregate,
                                      const std::string& digest) {
     auto encoded = protocol::encode_job_result(aggregate);
     json::binary_t bytes(std::vector<std::uint8_t>(encoded.begin(), encoded.end()));
-    file_.append(
-        record_type::ended_job,
-        body_of({{"at_ms", unix_ms(ended_at)}, {"digest", digest}, {"job", std::move(bytes)}}));
+    json body{{"at_ms", unix_ms(ended_at)}, {"digest", digest}, {"job", std::move(bytes)}};
+    std::lock_guard guard(audit_mutex_);
+    if (audit_owed_.count(aggregate.job_id)) body["audit"] = true;  // its job_end is still owed
+    file_.append(record_type::ended_job, body_of(body));
 }
 
 std::uint64_t journal_log::snapshot_end(std::uint64_t next_seq) {

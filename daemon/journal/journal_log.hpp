@@ -6,10 +6,22 @@
 // stopped by its rule; `cancel` then says whether a cancel came too), 'E' job ended (state,
 // duration, time, `stopped_by` when set), 'F' an ended job in a snapshot (its whole
 // job_result and its content digest), 'M' snapshot marker (next seq), 'X' an ended job left
-// retention (id; issue 13). daemon/journal/recovery.cpp reads them back.
+// retention (id; issue 13), 'U' an ended job's audit job_end is on stable storage (id).
+// daemon/journal/recovery.cpp reads them back.
+//
+// Audit (docs/audit.md, "Crash semantics"): built with `audit_job_ends` (--audit-log is set),
+// each 'E' record, and each 'F' record of a job whose job_end is not yet in the audit file,
+// carries `"audit": true`: the job_end is owed. job_audited(id), from the audit trail once the
+// job_end is on stable storage, writes 'U' (not synced: a power loss may lose it, and the
+// restart then writes the job_end again). A job still owed at a restart gets its job_end then.
+// audit_owed(id) marks a recovered job owed again. Both are safe from any thread, also while the
+// scheduler records (a mutex of their own).
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <set>
+#include <string>
 
 #include "daemon/journal/journal.hpp"
 #include "daemon/scheduling/job_log.hpp"
@@ -24,11 +36,16 @@ inline constexpr char cancelled = 'C';
 inline constexpr char ended = 'E';
 inline constexpr char ended_job = 'F';
 inline constexpr char forgotten = 'X';
+inline constexpr char audited = 'U';
 }  // namespace record_type
 
 class journal_log final : public job_log {
   public:
-    explicit journal_log(journal& file) : file_(file) {}
+    explicit journal_log(journal& file, bool audit_job_ends = false)
+        : file_(file), audit_job_ends_(audit_job_ends) {}
+
+    void job_audited(const std::string& job_id);
+    void audit_owed(const std::string& job_id);
 
     std::uint64_t job_accepted(const job& j, std::chrono::system_clock::time_point at) override;
     std::uint64_t router_started(const job& j, std::size_t router_index) override;
@@ -52,6 +69,9 @@ class journal_log final : public job_log {
 
   private:
     journal& file_;
+    const bool audit_job_ends_;
+    std::mutex audit_mutex_;
+    std::set<std::string, std::less<>> audit_owed_;  // ended jobs whose job_end is not written
 };
 
 }  // namespace fanout::daemon

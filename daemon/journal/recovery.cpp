@@ -54,6 +54,10 @@ class replay {
                 return apply_ended(body);
             case record_type::forgotten:  // left retention before the restart (issue 13)
                 return forget_ended(body.at("id").get<std::string>());
+            case record_type::audited:  // its audit job_end is written (docs/audit.md)
+                for (auto& k : ended_)
+                    if (k.result->job_id == body.at("id").get<std::string>()) k.audit_owed = false;
+                return;
             case snapshot_marker:
                 next_seq_ = std::max(next_seq_, body.at("next_seq").get<std::uint64_t>());
                 return;
@@ -217,7 +221,8 @@ class replay {
             aggregate->results.push_back(std::move(*r));
         }
         t->ended = true;
-        ended_.push_back({aggregate, from_unix_ms(body.at("at_ms").get<std::int64_t>()), j.digest});
+        ended_.push_back({aggregate, from_unix_ms(body.at("at_ms").get<std::int64_t>()), j.digest,
+                          body.value("audit", false)});
     }
 
     void apply_ended_job(const std::string& body) {
@@ -232,8 +237,8 @@ class replay {
         if (auto it = wrapper.find("digest"); it != wrapper.end() && it->is_string())
             digest = it->get<std::string>();
         ended_.push_back({std::make_shared<protocol::job_result>(std::move(*aggregate)),
-                          from_unix_ms(wrapper.at("at_ms").get<std::int64_t>()),
-                          std::move(digest)});
+                          from_unix_ms(wrapper.at("at_ms").get<std::int64_t>()), std::move(digest),
+                          wrapper.value("audit", false)});
     }
 
     void resume(job_trace& t) {

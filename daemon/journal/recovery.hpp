@@ -10,7 +10,8 @@
 // without a result are `interrupted`, started or not. A job whose `accepted` record was lost
 // cannot come back; the error log names it. An ended job that left retention before the
 // restart (a `forgotten` record after its end) does not come back either. A record that cannot be
-// decoded is skipped with a warning; nothing here throws on journal content.
+// decoded is skipped with a warning; nothing here throws on journal content. An ended job whose
+// audit job_end was owed ('E'/'F' with `audit`) and not written ('U') is `audit_owed`.
 #pragma once
 
 #include <chrono>

@@ -47,6 +47,9 @@ struct kept_job {
     std::shared_ptr<const protocol::job_result> result;
     std::chrono::system_clock::time_point ended_at;
     std::string digest;  // empty when the journal predates digests: a resubmit is duplicate_job
+    // Its audit job_end may not be in the --audit-log file (journaled as owed, never as written):
+    // the daemon writes it at start-up, `recovered` (docs/audit.md, "Crash semantics").
+    bool audit_owed = false;
 };
 
 struct recovered_state {

@@ -2,18 +2,22 @@
 // open to group or others, a symlink or not a regular file; a failed write (disk full, here
 // RLIMIT_FSIZE, which fails writes with EFBIG as a full file system fails them with ENOSPC)
 // leaves only whole lines, holds the records in order and writes them once it can; beyond
-// max_held the oldest are dropped and an audit_records_lost record counts them.
+// max_held the oldest are dropped and an audit_records_lost record counts them. reopen() (SIGHUP,
+// logrotate) sends later records to a new file at the path, held ones first; a reopen that fails
+// its checks keeps the old descriptor; appends racing reopens land each exactly once.
 #include <gtest/gtest.h>
 
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -151,6 +155,107 @@ TEST(audit_log, beyond_max_held_the_oldest_are_dropped_and_counted) {
     EXPECT_EQ(lost.at("count"), 4);  // 1 to 4: only the last two (5, 6) fit
     EXPECT_EQ(nlohmann::json::parse(lines[1]).at("n"), 5);
     EXPECT_EQ(nlohmann::json::parse(lines[2]).at("n"), 6);
+}
+
+// The `n` of every line of `path`, in order.
+std::vector<int> numbers_in(const std::string& path) {
+    std::vector<int> out;
+    for (const auto& line : lines_of(path)) out.push_back(nlohmann::json::parse(line).at("n"));
+    return out;
+}
+
+TEST(audit_log, reopen_after_a_rename_writes_the_new_records_to_a_new_0600_file) {
+    temp_dir dir;
+    const auto path = dir.file("audit.jsonl");
+    const auto rotated = dir.file("audit.jsonl.1");
+    audit_log file(path);
+    ASSERT_TRUE(file.append(record(1)));
+    std::filesystem::rename(path, rotated);  // logrotate
+    ASSERT_TRUE(file.append(record(2)));     // before the SIGHUP: still the open file
+    ASSERT_TRUE(file.reopen());
+    ASSERT_TRUE(file.append(record(3)));
+    EXPECT_EQ(numbers_in(rotated), (std::vector<int>{1, 2}));
+    EXPECT_EQ(numbers_in(path), (std::vector<int>{3}));
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+    ASSERT_TRUE(file.reopen());  // nothing rotated: the same file, appended to
+    ASSERT_TRUE(file.append(record(4)));
+    EXPECT_EQ(numbers_in(path), (std::vector<int>{3, 4}));
+}
+
+TEST(audit_log, a_failed_reopen_keeps_writing_to_the_old_descriptor) {
+    temp_dir dir;
+    const auto path = dir.file("audit.jsonl");
+    const auto rotated = dir.file("audit.jsonl.1");
+    audit_log file(path);
+    ASSERT_TRUE(file.append(record(1)));
+    std::filesystem::rename(path, rotated);
+    std::ofstream(path).flush();  // created by someone else, 0644 under the usual umask
+    ::chmod(path.c_str(), 0644);
+    EXPECT_FALSE(file.reopen());
+    ASSERT_TRUE(file.append(record(2)));
+    EXPECT_EQ(numbers_in(rotated), (std::vector<int>{1, 2}));
+    EXPECT_EQ(text_of(path), "");
+    std::filesystem::remove(path);  // a symlink at the path is refused too
+    std::filesystem::create_symlink(rotated, path);
+    EXPECT_FALSE(file.reopen());
+    ASSERT_TRUE(file.append(record(3)));
+    std::filesystem::remove(path);
+    std::filesystem::create_directory(path);  // and a directory
+    EXPECT_FALSE(file.reopen());
+    ASSERT_TRUE(file.append(record(4)));
+    EXPECT_EQ(numbers_in(rotated), (std::vector<int>{1, 2, 3, 4}));
+    std::filesystem::remove(path);
+    ASSERT_TRUE(file.reopen());  // fixed: the next SIGHUP takes
+    ASSERT_TRUE(file.append(record(5)));
+    EXPECT_EQ(numbers_in(path), (std::vector<int>{5}));
+    EXPECT_EQ(numbers_in(rotated), (std::vector<int>{1, 2, 3, 4}));
+}
+
+TEST(audit_log, records_held_by_a_full_disk_go_to_the_new_file_first) {
+    temp_dir dir;
+    const auto path = dir.file("audit.jsonl");
+    const auto rotated = dir.file("audit.jsonl.1");
+    audit_log file(path);
+    for (int i = 1; i <= 3; ++i) ASSERT_TRUE(file.append(record(i)));
+    const auto size = std::filesystem::file_size(path);
+    {
+        // The old file is full; a new one has room for a few records (the limit is per file).
+        disk_full full(size + 5);
+        EXPECT_FALSE(file.append(record(4)));
+        EXPECT_FALSE(file.append(record(5)));
+        std::filesystem::rename(path, rotated);
+        EXPECT_TRUE(file.reopen());
+        EXPECT_TRUE(file.writable()) << "the held records were not written to the new file";
+    }
+    ASSERT_TRUE(file.append(record(6)));
+    EXPECT_EQ(numbers_in(rotated), (std::vector<int>{1, 2, 3}));
+    EXPECT_EQ(numbers_in(path), (std::vector<int>{4, 5, 6}));
+}
+
+TEST(audit_log, appends_racing_reopens_land_each_in_exactly_one_file) {
+    temp_dir dir;
+    const auto path = dir.file("audit.jsonl");
+    audit_log file(path);
+    constexpr int threads = 2, per_thread = 300, rotations = 20;
+    std::vector<std::thread> appenders;
+    for (int t = 0; t < threads; ++t)
+        appenders.emplace_back([&file, t] {
+            for (int i = 0; i < per_thread; ++i) file.append(record(t * per_thread + i));
+        });
+    for (int r = 1; r <= rotations; ++r) {
+        std::filesystem::rename(path, path + "." + std::to_string(r));
+        EXPECT_TRUE(file.reopen());
+    }
+    for (auto& a : appenders) a.join();
+    std::vector<int> seen = numbers_in(path);
+    for (int r = 1; r <= rotations; ++r)
+        for (int n : numbers_in(path + "." + std::to_string(r))) seen.push_back(n);
+    std::sort(seen.begin(), seen.end());
+    std::vector<int> all(threads * per_thread);
+    for (int i = 0; i < threads * per_thread; ++i) all[static_cast<std::size_t>(i)] = i;
+    EXPECT_EQ(seen, all);
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 // status carries submitted_by and requested_by; requested_by does not change the job's content
 // (a resubmit with another one is the same job) while a resubmit is still recorded with its
 // own sender; a full disk refuses submits with busy before the scheduler sees them; the info
-// log line holds every command in full, escaped.
+// log line holds every command in full, escaped; job_end_written names a job only once its
+// job_end is on stable storage (crash completeness, docs/audit.md "Crash semantics").
 #include <gtest/gtest.h>
 
 #include <sys/resource.h>
@@ -195,6 +196,37 @@ TEST_F(audit_test, while_the_file_cannot_be_written_submits_are_refused_before_t
     EXPECT_EQ(all[0].at("job_id"), "job-f");
     EXPECT_EQ(all[1].at("code"), "busy");
     EXPECT_EQ(all[2].at("job_id"), "job-h");
+}
+
+TEST_F(audit_test, job_end_written_names_a_job_once_its_record_is_on_stable_storage) {
+    std::vector<std::string> written;
+    audit_trail reporting(&file, [&](const std::string& id) { written.push_back(id); });
+    p::job_result job;
+    job.job_id = "job-a";
+    job.state = p::job_state::done;
+    EXPECT_TRUE(reporting.ended(job));
+    EXPECT_EQ(written, std::vector<std::string>{"job-a"});
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit saved{};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+    rlimit full = saved;
+    full.rlim_cur = std::filesystem::file_size(path);
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &full), 0);
+    job.job_id = "job-b";
+    EXPECT_FALSE(reporting.ended(job));
+    job.job_id = "job-c";
+    EXPECT_FALSE(reporting.ended(job, /*recovered=*/true));
+    EXPECT_FALSE(reporting.ready());
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    EXPECT_EQ(written.size(), 1u) << "a job_end held in memory was reported written";
+    EXPECT_TRUE(reporting.ready());  // writes the held records
+    EXPECT_EQ(written, (std::vector<std::string>{"job-a", "job-b", "job-c"}));
+    EXPECT_TRUE(reporting.ready());
+    EXPECT_EQ(written.size(), 3u) << "a job reported twice";
+    auto all = records();
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_FALSE(all[1].contains("recovered"));
+    EXPECT_EQ(all[2].at("recovered"), true);
 }
 
 }  // namespace
