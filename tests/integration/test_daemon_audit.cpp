@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support/audit_records.hpp"
 #include "tests/support/fanout_harness.hpp"
 #include "tests/support/pool_harness.hpp"
 
@@ -27,23 +28,9 @@ namespace {
 const std::string password = "Pw-4c1d-fleet-secret";
 const std::string ghost_password = "Pw-ghost-3b8e-secret";
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 void expect_no_secret(const std::string& bytes, const std::string& what) {
     for (const auto& s : {password, ghost_password})
         EXPECT_EQ(bytes.find(s), std::string::npos) << what << " holds a secret:\n" << bytes;
-}
-
-std::vector<json> records_of(const std::string& path) {
-    std::vector<json> out;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
-    return out;
 }
 
 // The first record of `event` for `job_id` (a short job's job_end may be written before its

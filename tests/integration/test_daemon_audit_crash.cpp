@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support/audit_records.hpp"
+#include "tests/support/disk_full.hpp"
 #include "tests/support/fanout_harness.hpp"
 
 using namespace fanout::testing;
@@ -22,29 +24,6 @@ namespace p = fanout::protocol;
 using nlohmann::json;
 
 namespace {
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-std::vector<json> records_of(const std::string& path) {
-    std::vector<json> out;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
-    return out;
-}
-
-std::vector<json> of(const std::vector<json>& records, const std::string& event,
-                     const std::string& job_id) {
-    std::vector<json> out;
-    for (const auto& r : records)
-        if (r.value("event", "") == event && r.value("job_id", std::string()) == job_id)
-            out.push_back(r);
-    return out;
-}
 
 // The job's aggregate once it has ended (`result` answers status while it runs).
 p::job_result ended(client& jobs, const std::string& id) {
@@ -57,43 +36,14 @@ p::job_result ended(client& jobs, const std::string& id) {
     throw std::runtime_error("job " + id + " did not end");
 }
 
-// A tmpfs of `size` at `path`, unmounted (lazily) at the end of the scope (as
-// test_daemon_disk_full's).
-class small_tmpfs {
-  public:
-    small_tmpfs(const std::string& path, const std::string& size) : path_(path) {
-        std::filesystem::create_directories(path);
-        mounted_ = ::mount("tmpfs", path.c_str(), "tmpfs", 0,
-                           ("size=" + size + ",mode=0700").c_str()) == 0;
-    }
-    small_tmpfs(const small_tmpfs&) = delete;
-    small_tmpfs& operator=(const small_tmpfs&) = delete;
-    ~small_tmpfs() {
-        if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
-    }
-    bool mounted() const { return mounted_; }
-    // Appends a JSON line (no `event`) that ends `file` at a page boundary: tmpfs then has no
-    // room left in its last page, and the next record needs a page of its own.
-    static void pad_to_page(const std::string& file) {
-        const auto size = std::filesystem::file_size(file);
-        auto pad = 4096 - size % 4096;
-        if (pad < 16) pad += 4096;
-        std::ofstream(file, std::ios::app)
-            << "{\"pad\":\"" << std::string(pad - 11, 'p') << "\"}\n";
-    }
-    void fill(const std::string& file) const {
-        int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0) throw std::runtime_error("cannot create " + file);
-        std::string chunk(4096, 'f');
-        while (::write(fd, chunk.data(), chunk.size()) > 0) {
-        }
-        ::close(fd);
-    }
-
-  private:
-    std::string path_;
-    bool mounted_ = false;
-};
+// Appends a JSON line (no `event`) that ends `file` at a page boundary: tmpfs then has no room
+// left in its last page, and the next record needs a page of its own.
+void pad_to_page(const std::string& file) {
+    const auto size = std::filesystem::file_size(file);
+    auto pad = 4096 - size % 4096;
+    if (pad < 16) pad += 4096;
+    std::ofstream(file, std::ios::app) << "{\"pad\":\"" << std::string(pad - 11, 'p') << "\"}\n";
+}
 
 }  // namespace
 
@@ -120,7 +70,8 @@ TEST(daemon_audit_crash, a_job_running_at_kill_9_gets_exactly_one_job_end_after_
         }
         EXPECT_EQ(first.process().stop(SIGKILL), 128 + SIGKILL);
     }
-    EXPECT_TRUE(of(records_of(audit), "job_end", "big").empty()) << "big ended before the kill";
+    EXPECT_TRUE(records_for(records_of(audit), "job_end", "big").empty())
+        << "big ended before the kill";
     for (int life = 2; life <= 3; ++life) {  // the third start must not write anything again
         fanoutd_process again(dir, served.devices_json(), served.known_hosts(), daemon_args);
         client jobs(again.jobs());
@@ -132,11 +83,11 @@ TEST(daemon_audit_crash, a_job_running_at_kill_9_gets_exactly_one_job_end_after_
     }
     const auto records = records_of(audit);
     for (const std::string id : {"small", "big", "later"}) {
-        EXPECT_EQ(of(records, "submit", id).size(), 1u) << id << "\n" << read_text(audit);
-        ASSERT_EQ(of(records, "job_end", id).size(), 1u) << id << "\n" << read_text(audit);
-        EXPECT_FALSE(of(records, "job_end", id)[0].contains("recovered")) << id;
+        EXPECT_EQ(records_for(records, "submit", id).size(), 1u) << id << "\n" << read_text(audit);
+        ASSERT_EQ(records_for(records, "job_end", id).size(), 1u) << id << "\n" << read_text(audit);
+        EXPECT_FALSE(records_for(records, "job_end", id)[0].contains("recovered")) << id;
     }
-    const auto big_end = of(records, "job_end", "big")[0];
+    const auto big_end = records_for(records, "job_end", "big")[0];
     EXPECT_EQ(big_end.at("state"), "done");
     EXPECT_EQ(big_end.at("total"), routers);
     EXPECT_EQ(big_end.at("submitted_by"), "local");
@@ -157,7 +108,7 @@ TEST(daemon_audit_crash, a_job_end_held_in_memory_at_kill_9_is_written_at_the_re
         client jobs(first.jobs());
         expect_reply<p::accepted_reply>(
             jobs.request(submit_of("owed", "show version", {"r1", "r2"}, /*wait=*/false)));
-        small_tmpfs::pad_to_page(audit);
+        pad_to_page(audit);
         ASSERT_EQ(std::filesystem::file_size(audit) % 4096, 0u);
         audit_fs.fill(dir.file("audit/filler"));
         EXPECT_EQ(ended(jobs, "owed").summary.successful, 2u);
@@ -170,7 +121,7 @@ TEST(daemon_audit_crash, a_job_end_held_in_memory_at_kill_9_is_written_at_the_re
         ASSERT_NE(read_text(log).find("cannot write"), std::string::npos) << read_text(log);
         EXPECT_EQ(first.process().stop(SIGKILL), 128 + SIGKILL);
     }
-    EXPECT_TRUE(of(records_of(audit), "job_end", "owed").empty());
+    EXPECT_TRUE(records_for(records_of(audit), "job_end", "owed").empty());
     std::filesystem::remove(dir.file("audit/filler"));  // room again
     for (int life = 2; life <= 3; ++life) {
         fanoutd_process again(dir, served.devices_json(), served.known_hosts(), daemon_args,
@@ -180,8 +131,8 @@ TEST(daemon_audit_crash, a_job_end_held_in_memory_at_kill_9_is_written_at_the_re
         EXPECT_EQ(again.process().stop(SIGTERM, 60s), 0);
     }
     const auto records = records_of(audit);
-    EXPECT_EQ(of(records, "submit", "owed").size(), 1u) << read_text(audit);
-    const auto ends = of(records, "job_end", "owed");
+    EXPECT_EQ(records_for(records, "submit", "owed").size(), 1u) << read_text(audit);
+    const auto ends = records_for(records, "job_end", "owed");
     ASSERT_EQ(ends.size(), 1u) << read_text(audit);
     EXPECT_EQ(ends[0].value("recovered", false), true);
     EXPECT_EQ(ends[0].at("state"), "done");

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support/audit_records.hpp"
 #include "tests/support/fanout_harness.hpp"
 
 using namespace fanout::testing;
@@ -20,20 +21,6 @@ namespace p = fanout::protocol;
 using nlohmann::json;
 
 namespace {
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-std::vector<json> records_of(const std::string& path) {
-    std::vector<json> out;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
-    return out;
-}
 
 // "event job_id" of every record naming a job, sorted (a short job's job_end may come before
 // its submit: docs/audit.md, "Order").

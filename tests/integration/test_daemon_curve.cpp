@@ -19,13 +19,6 @@ using fanout::protocol::pong_reply;
 
 namespace {
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 // Polls fanoutd's log file: nothing to wait on but the file itself.
 bool log_has(const std::string& path, const std::string& needle, std::chrono::seconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 
+#include "tests/support/disk_full.hpp"
 #include "tests/support/fanout_harness.hpp"
 
 using namespace fanout::testing;
@@ -23,36 +24,6 @@ using fanout::protocol::status_reply;
 namespace {
 
 constexpr int routers = 10;
-
-// A tmpfs of `size` at `path`, unmounted (lazily) at the end of the scope.
-class small_tmpfs {
-  public:
-    small_tmpfs(const std::string& path, const std::string& size) : path_(path) {
-        std::filesystem::create_directories(path);
-        mounted_ = ::mount("tmpfs", path.c_str(), "tmpfs", 0,
-                           ("size=" + size + ",mode=0700").c_str()) == 0;
-    }
-    small_tmpfs(const small_tmpfs&) = delete;
-    small_tmpfs& operator=(const small_tmpfs&) = delete;
-    ~small_tmpfs() {
-        if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
-    }
-    bool mounted() const { return mounted_; }
-
-    // Writes `file` until the file system is full.
-    void fill(const std::string& file) const {
-        int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0) throw std::runtime_error("cannot create " + file);
-        std::string chunk(4096, 'f');
-        while (::write(fd, chunk.data(), chunk.size()) > 0) {
-        }
-        ::close(fd);
-    }
-
-  private:
-    std::string path_;
-    bool mounted_ = false;
-};
 
 // A fanoutd whose log (stderr) the test reads.
 std::unique_ptr<child_process> start_fanoutd(const temp_dir& dir, fleet& routers_served,

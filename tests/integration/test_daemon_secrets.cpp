@@ -23,13 +23,6 @@ const std::string passphrase = "Pp-9e2b-key-secret";
 const std::string wrong_passphrase = "Pp-wrong-5a7f-secret";
 const std::string ghost_password = "Pw-ghost-3b8e-secret";
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 void expect_no_secret(const std::string& bytes, const std::string& what) {
     for (const auto& s : {password, passphrase, wrong_passphrase, ghost_password})
         EXPECT_EQ(bytes.find(s), std::string::npos) << what << " holds a secret:\n" << bytes;

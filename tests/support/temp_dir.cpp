@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -26,6 +27,13 @@ std::string temp_dir::write(std::string_view name, std::string_view text) const 
     out << text;
     if (!out.flush()) throw std::runtime_error("cannot write " + path);
     return path;
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 }  // namespace fanout::testing

@@ -2,7 +2,8 @@
 //
 // Contract: the directory is created by mkdtemp(3) under $TMPDIR (or /tmp) at construction;
 // construction throws std::runtime_error when it cannot be created. Not copyable. write()
-// creates (or replaces) a file in it with the given text and returns its path.
+// creates (or replaces) a file in it with the given text and returns its path. read_text()
+// returns a whole file (any path), empty when it does not exist or cannot be read.
 #pragma once
 
 #include <string>
@@ -23,5 +24,7 @@ class temp_dir {
   private:
     std::string path_;
 };
+
+std::string read_text(const std::string& path);
 
 }  // namespace fanout::testing

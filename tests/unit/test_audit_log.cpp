@@ -7,12 +7,10 @@
 // its checks keeps the old descriptor; appends racing reopens land each exactly once.
 #include <gtest/gtest.h>
 
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,10 +21,13 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/audit/audit_log.hpp"
+#include "tests/support/disk_full.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fanout::daemon {
 namespace {
+
+using fanout::testing::disk_full;
 
 using fanout::testing::temp_dir;
 
@@ -47,25 +48,6 @@ std::string text_of(const std::string& path) {
 std::string record(int n) {
     return nlohmann::json{{"event", "submit"}, {"n", n}}.dump();
 }
-
-// Writes past `bytes` of any file fail with EFBIG until lift().
-class disk_full {
-  public:
-    explicit disk_full(std::uintmax_t bytes) {
-        std::signal(SIGXFSZ, SIG_IGN);
-        if (::getrlimit(RLIMIT_FSIZE, &saved_) != 0) throw std::runtime_error("getrlimit");
-        rlimit lower = saved_;
-        lower.rlim_cur = static_cast<rlim_t>(bytes);
-        if (::setrlimit(RLIMIT_FSIZE, &lower) != 0) throw std::runtime_error("setrlimit");
-    }
-    disk_full(const disk_full&) = delete;
-    disk_full& operator=(const disk_full&) = delete;
-    ~disk_full() { lift(); }
-    void lift() { ::setrlimit(RLIMIT_FSIZE, &saved_); }
-
-  private:
-    rlimit saved_{};
-};
 
 TEST(audit_log, creates_the_file_0600_and_appends_one_line_per_record_across_restarts) {
     temp_dir dir;

@@ -7,9 +7,6 @@
 // job_end is on stable storage (crash completeness, docs/audit.md "Crash semantics").
 #include <gtest/gtest.h>
 
-#include <sys/resource.h>
-
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -20,6 +17,7 @@
 
 #include "daemon/api/request_handler.hpp"
 #include "protocol/codec.hpp"
+#include "tests/support/disk_full.hpp"
 #include "tests/support/numbered_inventory.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -175,15 +173,10 @@ TEST_F(audit_test, the_info_line_holds_every_command_in_full_escaped) {
 }
 
 TEST_F(audit_test, while_the_file_cannot_be_written_submits_are_refused_before_the_scheduler) {
-    std::signal(SIGXFSZ, SIG_IGN);
-    rlimit saved{};
-    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
-    rlimit full = saved;
-    full.rlim_cur = std::filesystem::file_size(path);
-    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &full), 0);
+    fanout::testing::disk_full full(std::filesystem::file_size(path));
     auto first = ask(submit("job-f", {"r1"}), "ops.pub");  // accepted; its record is held
     auto second = ask(submit("job-g", {"r1"}), "ops.pub");
-    ::setrlimit(RLIMIT_FSIZE, &saved);
+    full.lift();
     EXPECT_TRUE(std::holds_alternative<p::accepted_reply>(first));
     ASSERT_TRUE(std::holds_alternative<p::error_reply>(second));
     EXPECT_EQ(std::get<p::error_reply>(second).code, p::error_code::busy);
@@ -206,18 +199,13 @@ TEST_F(audit_test, job_end_written_names_a_job_once_its_record_is_on_stable_stor
     job.state = p::job_state::done;
     EXPECT_TRUE(reporting.ended(job));
     EXPECT_EQ(written, std::vector<std::string>{"job-a"});
-    std::signal(SIGXFSZ, SIG_IGN);
-    rlimit saved{};
-    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
-    rlimit full = saved;
-    full.rlim_cur = std::filesystem::file_size(path);
-    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &full), 0);
+    fanout::testing::disk_full full(std::filesystem::file_size(path));
     job.job_id = "job-b";
     EXPECT_FALSE(reporting.ended(job));
     job.job_id = "job-c";
     EXPECT_FALSE(reporting.ended(job, /*recovered=*/true));
     EXPECT_FALSE(reporting.ready());
-    ::setrlimit(RLIMIT_FSIZE, &saved);
+    full.lift();
     EXPECT_EQ(written.size(), 1u) << "a job_end held in memory was reported written";
     EXPECT_TRUE(reporting.ready());  // writes the held records
     EXPECT_EQ(written, (std::vector<std::string>{"job-a", "job-b", "job-c"}));
