@@ -18,6 +18,7 @@ struct hub::entry {
     std::vector<std::shared_ptr<link>> links;
     std::size_t opening = 0;           // session opens in progress
     std::size_t waiting = 0;           // callers waiting for a slot
+    std::size_t users = 0;             // stream_via() calls holding this entry (never reaped)
     std::optional<router_error> memo;  // the last open's failure, while no session is alive
     steady::time_point memo_until{};
     steady::time_point no_open_until{};  // after a failed extra open
@@ -102,10 +103,19 @@ stream_result hub::stream_via(const chain& hops, std::size_t depth, const std::s
     entry* e = nullptr;
     {
         std::lock_guard lock(mutex_);
-        e = &entry_for(hops, depth);  // entries live as long as the hub
+        e = &entry_for(hops, depth);
+        ++e->users;  // the reaper keeps it while this call runs
     }
+    struct in_use {
+        hub& owner;
+        entry& used;
+        ~in_use() {
+            std::lock_guard lock(owner.mutex_);
+            --used.users;
+        }
+    } use{*this, *e};
     for (int attempt = 0;; ++attempt) {
-        auto reserved = reserve(hops, depth, cancelled, budget);
+        auto reserved = reserve(*e, hops, depth, cancelled, budget);
         if (auto* failure = std::get_if<connect_failure>(&reserved)) return *failure;
         auto held = std::get<std::shared_ptr<link>>(std::move(reserved));
         if (!e->rate.take(cancelled, budget.until())) {
@@ -133,11 +143,10 @@ stream_result hub::stream_via(const chain& hops, std::size_t depth, const std::s
 }
 
 std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
-    const chain& hops, std::size_t depth, const std::atomic<bool>& cancelled,
+    entry& e, const chain& hops, std::size_t depth, const std::atomic<bool>& cancelled,
     const time_budget& budget) {
     std::vector<std::shared_ptr<link>> closing;  // destroyed after the lock is released
     std::unique_lock lock(mutex_);
-    entry& e = entry_for(hops, depth);
     for (;;) {
         for (auto it = e.links.begin(); it != e.links.end();) {
             if ((*it)->alive()) {
@@ -247,6 +256,18 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
     }
 }
 
+// Nothing left in the entry worth keeping: no session, nobody opening, waiting on or holding
+// it, and no failure or open back-off to remember. A later stream() makes a fresh one.
+bool hub::unused(const entry& e, steady::time_point now) {
+    return e.links.empty() && e.opening == 0 && e.waiting == 0 && e.users == 0 &&
+           (!e.memo || now >= e.memo_until) && now >= e.no_open_until;
+}
+
+std::size_t hub::entries() const {
+    std::lock_guard lock(mutex_);
+    return entries_.size();
+}
+
 hub_figures hub::figures() const {
     std::lock_guard lock(mutex_);
     auto f = totals_;
@@ -266,7 +287,7 @@ void hub::reap() {
         if (stopping_) break;
         std::vector<std::shared_ptr<link>> closing;
         const auto now = steady::now();
-        for (auto& [key, e] : entries_)
+        for (auto& [key, e] : entries_) {
             for (auto it = e->links.begin(); it != e->links.end();) {
                 auto& held = *it;
                 const bool dead = !held->alive();
@@ -281,6 +302,8 @@ void hub::reap() {
                 closing.push_back(std::move(held));
                 it = e->links.erase(it);
             }
+        }
+        std::erase_if(entries_, [now](const auto& item) { return unused(*item.second, now); });
         lock.unlock();
         closing.clear();
         lock.lock();
