@@ -95,8 +95,8 @@ TEST(daemon_bastion_abandoned, a_late_channel_open_is_closed_once_the_bastion_an
     });
     const auto after = setup.routers_served.counts();
     EXPECT_TRUE(closed) << "the late channel stays open on the bastion: "
-                        << after.bastion_channels_open << " open, "
-                        << before.bastion_channels_open << " before";
+                        << after.bastion_channels_open << " open, " << before.bastion_channels_open
+                        << " before";
     EXPECT_TRUE(eventually([&] { return channel_slots(jobs) == slots_before; }))
         << "fanoutd's slot count did not return to " << slots_before;
     EXPECT_EQ(after.bastion_sessions, before.bastion_sessions) << "the same bastion session";

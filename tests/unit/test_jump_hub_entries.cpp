@@ -76,7 +76,8 @@ TEST(jump_hub_entries, an_entry_with_a_running_failure_memo_is_kept) {
         std::lock_guard lock(opener.mutex);
         opener.failure = router_error{error_kind::connect, "Connection refused"};
     }
-    EXPECT_TRUE(std::holds_alternative<connect_failure>(hub.stream(*devices->find("r"), cancelled)));
+    EXPECT_TRUE(
+        std::holds_alternative<connect_failure>(hub.stream(*devices->find("r"), cancelled)));
     {
         std::lock_guard lock(opener.mutex);
         opener.failure.reset();

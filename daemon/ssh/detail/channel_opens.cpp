@@ -69,9 +69,9 @@ std::vector<std::unique_ptr<channel_pump>> channel_opens::step() {
             }
             o.channel->finish();  // opened: EOF and close; refused: freed
             if (o.holds_slot) release_slot_();
-            spdlog::debug("bastion {}: abandoned channel to {} {}", bastion_, o.target,
-                          status == channel_pump::open_status::opened ? "opened, now closed"
-                                                                      : "refused");
+            spdlog::debug(
+                "bastion {}: abandoned channel to {} {}", bastion_, o.target,
+                status == channel_pump::open_status::opened ? "opened, now closed" : "refused");
             it = opens_.erase(it);
             continue;
         }
@@ -87,10 +87,9 @@ std::vector<std::unique_ptr<channel_pump>> channel_opens::step() {
                 error_kind::timeout,
                 "bastion " + bastion_ + " did not open a channel to " + o.target + " in time"};
         } else {
-            result.error = router_error{error_kind::connect, "bastion " + bastion_ +
-                                                                 " cannot open a channel to " +
-                                                                 o.target + ": " +
-                                                                 o.channel->error()};
+            result.error = router_error{error_kind::connect,
+                                        "bastion " + bastion_ + " cannot open a channel to " +
+                                            o.target + ": " + o.channel->error()};
         }
         const bool taken = deliver(*o.request, std::move(result));
         if (taken && status == channel_pump::open_status::opened) {
