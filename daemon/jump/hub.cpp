@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/jump/hub_entry.hpp"
 #include "daemon/ssh/session_pool.hpp"
 
 namespace fanout::daemon::jump {
@@ -12,20 +13,6 @@ namespace fanout::daemon::jump {
 using protocol::error_kind;
 using protocol::router_error;
 using steady = std::chrono::steady_clock;
-
-struct hub::entry {
-    std::string name;  // "b2 (via b1)"
-    std::vector<std::shared_ptr<link>> links;
-    std::size_t opening = 0;           // session opens in progress
-    std::size_t waiting = 0;           // callers waiting for a slot
-    std::size_t users = 0;             // stream_via() calls holding this entry (never reaped)
-    std::optional<router_error> memo;  // the last open's failure, while no session is alive
-    steady::time_point memo_until{};
-    steady::time_point no_open_until{};  // after a failed extra open
-    rate_limiter rate;
-    entry(std::string n, double per_second)
-        : name(std::move(n)), rate(per_second, std::max(1.0, per_second)) {}
-};
 
 hub::hub(hub_options options, link_opener opener, std::shared_ptr<const inventory> devices)
     : options_(options), opener_(std::move(opener)), devices_(std::move(devices)) {
@@ -253,60 +240,6 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
         e.memo = failure.error;
         e.memo_until = steady::now() + options_.failure_memo;
         return failure;
-    }
-}
-
-// Nothing left in the entry worth keeping: no session, nobody opening, waiting on or holding
-// it, and no failure or open back-off to remember. A later stream() makes a fresh one.
-bool hub::unused(const entry& e, steady::time_point now) {
-    return e.links.empty() && e.opening == 0 && e.waiting == 0 && e.users == 0 &&
-           (!e.memo || now >= e.memo_until) && now >= e.no_open_until;
-}
-
-std::size_t hub::entries() const {
-    std::lock_guard lock(mutex_);
-    return entries_.size();
-}
-
-hub_figures hub::figures() const {
-    std::lock_guard lock(mutex_);
-    auto f = totals_;
-    for (const auto& [key, e] : entries_)
-        for (const auto& held : e->links) {
-            if (!held->alive()) continue;
-            ++f.sessions;
-            f.channels += held->channels();
-        }
-    return f;
-}
-
-void hub::reap() {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-        reaper_wake_.wait_for(lock, std::chrono::seconds(1));
-        if (stopping_) break;
-        std::vector<std::shared_ptr<link>> closing;
-        const auto now = steady::now();
-        for (auto& [key, e] : entries_) {
-            for (auto it = e->links.begin(); it != e->links.end();) {
-                auto& held = *it;
-                const bool dead = !held->alive();
-                const bool idle =
-                    held->channels() == 0 && now - held->idle_since() >= options_.idle_timeout;
-                if (!dead && !idle) {
-                    ++it;
-                    continue;
-                }
-                ++(dead ? totals_.dropped : totals_.expired);
-                if (!dead) spdlog::debug("bastion {}: idle session closed", e->name);
-                closing.push_back(std::move(held));
-                it = e->links.erase(it);
-            }
-        }
-        std::erase_if(entries_, [now](const auto& item) { return unused(*item.second, now); });
-        lock.unlock();
-        closing.clear();
-        lock.lock();
     }
 }
 

@@ -1,14 +1,10 @@
 #include "tools/fleetsim/bastion_server.hpp"
 
-#include <arpa/inet.h>
 #include <libssh/callbacks.h>
 #include <libssh/server.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <string_view>
@@ -16,34 +12,13 @@
 #include "tools/fleetsim/channel_pump.hpp"
 #include "tools/fleetsim/host_keys.hpp"
 #include "tools/fleetsim/router_auth.hpp"
+#include "tools/fleetsim/tcp_connect.hpp"
 
 namespace fanout::fleetsim {
 namespace {
 
 // Longest single poll, so the stop flag is seen even if a shutdown wake-up is missed.
 constexpr int poll_slice_ms = 100;
-
-// A non-blocking socket connecting to ip:port; -1 when the connect failed at once.
-int connect_router(const char* ip, std::uint16_t port, bool& connecting) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    if (::inet_pton(AF_INET, ip, &address.sin_addr) != 1) return -1;
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-        connecting = false;
-        return fd;
-    }
-    if (errno == EINPROGRESS) {
-        connecting = true;
-        return fd;
-    }
-    ::close(fd);
-    return -1;
-}
 
 int ignore_fd_event(socket_t, int, void*) {
     return 0;  // every pump is stepped after each poll anyway
@@ -243,15 +218,18 @@ class bastion_connection {
             log("refusing direct-tcpip to " + target + ": connect failed");
             return 1;
         }
+        // Counted before the confirmation goes out: a client that saw it sees the counts too.
+        counters_.channels.fetch_add(1, std::memory_order_relaxed);
+        counters_.channels_open.fetch_add(1, std::memory_order_relaxed);
         ssh_channel channel = ssh_message_channel_request_open_reply_accept(msg);
         if (channel == nullptr) {
+            counters_.channels.fetch_sub(1, std::memory_order_relaxed);
+            counters_.channels_open.fetch_sub(1, std::memory_order_relaxed);
             ::close(fd);
             return 0;
         }
         ssh_set_channel_callbacks(channel, &channel_callbacks_);
         ++opened_;
-        counters_.channels.fetch_add(1, std::memory_order_relaxed);
-        counters_.channels_open.fetch_add(1, std::memory_order_relaxed);
         pumps_.push_back({std::make_unique<channel_pump>(channel, fd, connecting), 0});
         log("direct-tcpip channel " + std::to_string(opened_) + " to " + target);
         return 0;
