@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/jump/hub_entry.hpp"
 #include "daemon/ssh/session_pool.hpp"
 
 namespace fanout::daemon::jump {
@@ -12,19 +13,6 @@ namespace fanout::daemon::jump {
 using protocol::error_kind;
 using protocol::router_error;
 using steady = std::chrono::steady_clock;
-
-struct hub::entry {
-    std::string name;  // "b2 (via b1)"
-    std::vector<std::shared_ptr<link>> links;
-    std::size_t opening = 0;           // session opens in progress
-    std::size_t waiting = 0;           // callers waiting for a slot
-    std::optional<router_error> memo;  // the last open's failure, while no session is alive
-    steady::time_point memo_until{};
-    steady::time_point no_open_until{};  // after a failed extra open
-    rate_limiter rate;
-    entry(std::string n, double per_second)
-        : name(std::move(n)), rate(per_second, std::max(1.0, per_second)) {}
-};
 
 hub::hub(hub_options options, link_opener opener, std::shared_ptr<const inventory> devices)
     : options_(options), opener_(std::move(opener)), devices_(std::move(devices)) {
@@ -102,10 +90,19 @@ stream_result hub::stream_via(const chain& hops, std::size_t depth, const std::s
     entry* e = nullptr;
     {
         std::lock_guard lock(mutex_);
-        e = &entry_for(hops, depth);  // entries live as long as the hub
+        e = &entry_for(hops, depth);
+        ++e->users;  // the reaper keeps it while this call runs
     }
+    struct in_use {
+        hub& owner;
+        entry& used;
+        ~in_use() {
+            std::lock_guard lock(owner.mutex_);
+            --used.users;
+        }
+    } use{*this, *e};
     for (int attempt = 0;; ++attempt) {
-        auto reserved = reserve(hops, depth, cancelled, budget);
+        auto reserved = reserve(*e, hops, depth, cancelled, budget);
         if (auto* failure = std::get_if<connect_failure>(&reserved)) return *failure;
         auto held = std::get<std::shared_ptr<link>>(std::move(reserved));
         if (!e->rate.take(cancelled, budget.until())) {
@@ -133,11 +130,10 @@ stream_result hub::stream_via(const chain& hops, std::size_t depth, const std::s
 }
 
 std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
-    const chain& hops, std::size_t depth, const std::atomic<bool>& cancelled,
+    entry& e, const chain& hops, std::size_t depth, const std::atomic<bool>& cancelled,
     const time_budget& budget) {
     std::vector<std::shared_ptr<link>> closing;  // destroyed after the lock is released
     std::unique_lock lock(mutex_);
-    entry& e = entry_for(hops, depth);
     for (;;) {
         for (auto it = e.links.begin(); it != e.links.end();) {
             if ((*it)->alive()) {
@@ -244,46 +240,6 @@ std::variant<std::shared_ptr<link>, connect_failure> hub::reserve(
         e.memo = failure.error;
         e.memo_until = steady::now() + options_.failure_memo;
         return failure;
-    }
-}
-
-hub_figures hub::figures() const {
-    std::lock_guard lock(mutex_);
-    auto f = totals_;
-    for (const auto& [key, e] : entries_)
-        for (const auto& held : e->links) {
-            if (!held->alive()) continue;
-            ++f.sessions;
-            f.channels += held->channels();
-        }
-    return f;
-}
-
-void hub::reap() {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-        reaper_wake_.wait_for(lock, std::chrono::seconds(1));
-        if (stopping_) break;
-        std::vector<std::shared_ptr<link>> closing;
-        const auto now = steady::now();
-        for (auto& [key, e] : entries_)
-            for (auto it = e->links.begin(); it != e->links.end();) {
-                auto& held = *it;
-                const bool dead = !held->alive();
-                const bool idle =
-                    held->channels() == 0 && now - held->idle_since() >= options_.idle_timeout;
-                if (!dead && !idle) {
-                    ++it;
-                    continue;
-                }
-                ++(dead ? totals_.dropped : totals_.expired);
-                if (!dead) spdlog::debug("bastion {}: idle session closed", e->name);
-                closing.push_back(std::move(held));
-                it = e->links.erase(it);
-            }
-        lock.unlock();
-        closing.clear();
-        lock.lock();
     }
 }
 

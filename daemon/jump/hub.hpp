@@ -32,6 +32,11 @@
 //   rate limiter.
 // - Idle sessions (no channel for idle_timeout) are closed by a reaper thread every second;
 //   dead ones are removed there too. The destructor closes every session.
+// - Entries do not pile up (SIGHUP inventory changes, many bastions): the reaper also erases
+//   an entry with no session, no open in progress, no caller waiting on or using it (a
+//   stream() call counts itself in the entry while it runs, so no caller ever holds an erased
+//   one), and no failure memo or open back-off still running. A later stream() through that
+//   chain starts a fresh entry (its rate limiter full, nothing remembered).
 // - Time budget (issue 13): stream() is given the router's time_budget. A caller waiting for a
 //   slot gives up when it is spent (kind timeout, "deadline of 5 s hit during connect: waiting
 //   for a channel on bastion b1"); its rate-limiter wait, the bastion session open it runs
@@ -90,6 +95,8 @@ class hub {
     stream_result stream(const device& target, const std::atomic<bool>& cancelled,
                          const time_budget& budget = {});
     hub_figures figures() const;
+    // Entries (bastion chain prefixes) kept now: sessions, waiters or a failure memo each.
+    std::size_t entries() const;
 
   private:
     struct entry;
@@ -97,11 +104,13 @@ class hub {
     stream_result stream_via(const chain& hops, std::size_t depth, const std::string& host,
                              std::uint16_t port, const std::atomic<bool>& cancelled,
                              const time_budget& budget);
-    std::variant<std::shared_ptr<link>, connect_failure> reserve(const chain& hops,
+    std::variant<std::shared_ptr<link>, connect_failure> reserve(entry& e, const chain& hops,
                                                                  std::size_t depth,
                                                                  const std::atomic<bool>& cancelled,
                                                                  const time_budget& budget);
-    entry& entry_for(const chain& hops, std::size_t depth);  // under mutex_
+    // Both under mutex_.
+    entry& entry_for(const chain& hops, std::size_t depth);
+    static bool unused(const entry& e, std::chrono::steady_clock::time_point now);
     void reap();
 
     hub_options options_;

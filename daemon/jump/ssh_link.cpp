@@ -49,9 +49,10 @@ hub::link_opener ssh_link_opener(transport_options options,
                     budget.exhausted_message(phase_of(failure.stage), failure.error.message);
             return failure;
         }
-        auto tunnel = ssh_tunnel::start(
-            std::move(std::get<ssh_connection>(opened)),
-            tunnel_settings{bastion.name, keepalive_interval, std::move(on_slot_free)});
+        auto tunnel =
+            ssh_tunnel::start(std::move(std::get<ssh_connection>(opened)),
+                              tunnel_settings{bastion.name, keepalive_interval,
+                                              std::move(on_slot_free), options.connect_timeout});
         return std::unique_ptr<link>(std::make_unique<ssh_link>(std::move(tunnel)));
     };
 }

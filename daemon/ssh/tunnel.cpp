@@ -21,6 +21,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/ssh/detail/channel_opens.hpp"
 #include "daemon/ssh/detail/channel_pump.hpp"
 #include "daemon/ssh/detail/session_access.hpp"
 
@@ -29,6 +30,7 @@ namespace {
 
 using protocol::error_kind;
 using protocol::router_error;
+using ssh::forward_request;
 using steady = std::chrono::steady_clock;
 // Unanswered keepalive rounds after which a bastion session counts as dead (3 x the interval,
 // OpenSSH's ServerAliveCountMax).
@@ -44,31 +46,6 @@ std::optional<std::uint64_t> bytes_received(int fd) {
         size < offsetof(tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
         return std::nullopt;
     return info.tcpi_bytes_received;
-}
-
-// One forward() call, shared by the caller and the pump thread (under its own lock).
-struct forward_request {
-    std::string host;
-    std::uint16_t port = 0;
-    steady::time_point deadline;
-    std::mutex mutex;
-    std::condition_variable done_signal;
-    bool done = false;
-    bool abandoned = false;  // the caller gave up (cancel): the pump closes what it opened
-    forward_result result;
-};
-
-// Hands `result` over; false when the caller had abandoned it (its fd is then closed here).
-bool deliver(forward_request& request, forward_result result) {
-    std::lock_guard lock(request.mutex);
-    if (request.abandoned) {
-        if (result.fd >= 0) ::close(result.fd);
-        return false;
-    }
-    request.result = std::move(result);
-    request.done = true;
-    request.done_signal.notify_all();
-    return true;
 }
 
 bool session_dead(ssh_session session) {
@@ -108,15 +85,6 @@ struct ssh_tunnel::state {
     void run();
 };
 
-namespace {
-
-struct pumped {
-    std::unique_ptr<ssh::channel_pump> channel;
-    std::shared_ptr<forward_request> request;  // while opening
-};
-
-}  // namespace
-
 // The pump thread: the only user of the session from start() on.
 void ssh_tunnel::state::run() {
     ssh_session s = session.get();
@@ -135,7 +103,9 @@ void ssh_tunnel::state::run() {
         spdlog::warn("bastion {}: cannot watch the session", settings.name);
         incoming.reset();
     }
-    std::list<pumped> channels;
+    ssh::channel_opens opens(settings.name, settings.abandoned_open_limit,
+                             [this] { release_slot(); });
+    std::list<std::unique_ptr<ssh::channel_pump>> channels;  // open: each holds its slot
     auto last_keepalive = steady::now();
     // Keepalive rounds in a row that found the previous one unanswered: a bastion that went
     // silent mid-session (frozen, or a firewall dropping its packets) is dead after
@@ -145,21 +115,17 @@ void ssh_tunnel::state::run() {
     bool busy = false;
     bool unflushed = false;  // libssh holds output the socket did not take yet
     std::vector<pollfd> fds;
-    std::vector<pumped*> polled;
     for (;;) {
         fds.clear();
-        polled.clear();
         fds.push_back({wake_read, POLLIN, 0});
         fds.push_back({ssh_get_fd(s), static_cast<short>(POLLIN | (unflushed ? POLLOUT : 0)), 0});
-        bool opening = false;
-        for (auto& p : channels) {
-            if (p.request) opening = true;
-            short events = p.channel->wanted_events();
+        for (auto& channel : channels) {
+            short events = channel->wanted_events();
             if (events == 0) continue;
-            fds.push_back({p.channel->socket_end(), events, 0});
+            fds.push_back({channel->socket_end(), events, 0});
         }
         // Busy: libssh may hold output to flush, or a window may open; poll briefly.
-        int timeout = busy ? 5 : opening ? 50 : 250;
+        int timeout = busy ? 5 : opens.any() ? 50 : 250;
         ::poll(fds.data(), fds.size(), timeout);
         if (stopping) break;
         if (fds[0].revents & POLLIN) {
@@ -169,10 +135,7 @@ void ssh_tunnel::state::run() {
         }
         {
             std::lock_guard lock(mutex);
-            for (auto& request : requests)
-                channels.push_back(
-                    {std::make_unique<ssh::channel_pump>(s, request->host, request->port),
-                     std::move(request)});
+            for (auto& request : requests) opens.add(s, std::move(request));
             requests.clear();
         }
         busy = false;
@@ -184,44 +147,13 @@ void ssh_tunnel::state::run() {
         int flushed = ssh_blocking_flush(s, 0);
         if (flushed == SSH_ERROR || session_dead(s)) break;
         unflushed = flushed == SSH_AGAIN;
+        for (auto& opened : opens.step()) {
+            channels.push_back(std::move(opened));
+            busy = true;
+        }
         for (auto it = channels.begin(); it != channels.end();) {
-            auto& p = *it;
-            if (p.request) {
-                auto status = p.channel->step_open();
-                if (status == ssh::channel_pump::open_status::waiting &&
-                    steady::now() < p.request->deadline) {
-                    ++it;
-                    continue;
-                }
-                forward_result result;
-                if (status == ssh::channel_pump::open_status::opened) {
-                    result.fd = p.channel->take_user_end();
-                } else if (status == ssh::channel_pump::open_status::waiting) {
-                    result.error = router_error{
-                        error_kind::timeout,
-                        "bastion " + settings.name + " did not open a channel to " +
-                            p.request->host + ":" + std::to_string(p.request->port) + " in time"};
-                } else {
-                    result.error =
-                        router_error{error_kind::connect,
-                                     "bastion " + settings.name + " cannot open a channel to " +
-                                         p.request->host + ":" + std::to_string(p.request->port) +
-                                         ": " + p.channel->error()};
-                }
-                const bool opened = result.fd >= 0;
-                if (!deliver(*p.request, std::move(result)) || !opened) {
-                    p.channel->finish();
-                    release_slot();
-                    it = channels.erase(it);
-                    continue;
-                }
-                spdlog::debug("bastion {}: channel to {}:{} open", settings.name, p.request->host,
-                              p.request->port);
-                p.request.reset();
-                busy = true;
-            }
-            busy = p.channel->step() || busy;
-            if (p.channel->state() == ssh::channel_pump::phase::finished) {
+            busy = (*it)->step() || busy;
+            if ((*it)->state() == ssh::channel_pump::phase::finished) {
                 spdlog::debug("bastion {}: a channel ended", settings.name);
                 release_slot();
                 it = channels.erase(it);
@@ -251,26 +183,26 @@ void ssh_tunnel::state::run() {
     // Stopped or dead: every stream over this session ends now.
     dead = true;
     if (!stopping)
-        spdlog::info("bastion {}: session closed ({} channel(s) open)", settings.name,
-                     channels.size());
+        spdlog::info("bastion {}: session closed ({} channel(s) open, {} abandoned open(s))",
+                     settings.name, channels.size(), opens.abandoned());
     std::deque<std::shared_ptr<forward_request>> waiting;
     {
         std::lock_guard lock(mutex);
         waiting.swap(requests);
     }
     for (std::size_t i = 0; i < waiting.size(); ++i) release_slot();  // queued, never opened
-    for (auto& p : channels) {
-        if (p.request) waiting.push_back(std::move(p.request));
-        p.channel->finish();
+    for (auto& channel : channels) {
+        channel->finish();
         release_slot();
     }
     channels.clear();
+    opens.fail_all();
     for (auto& request : waiting) {
         forward_result lost;
         lost.session_lost = true;
         lost.error = router_error{error_kind::connect,
                                   "the session to bastion " + settings.name + " closed"};
-        if (!deliver(*request, std::move(lost))) continue;
+        ssh::deliver(*request, std::move(lost));
     }
 }
 
@@ -339,7 +271,9 @@ forward_result ssh_tunnel::forward(const std::string& host, std::uint16_t port,
     while (!request->done) {
         request->done_signal.wait_for(lock, std::chrono::milliseconds(50));
         if (!request->done && cancelled.load()) {
-            request->abandoned = true;  // the pump closes the channel and frees the slot
+            // The pump keeps the channel until the bastion answers its open, then closes it
+            // and frees the slot (detail/channel_opens.hpp).
+            request->abandoned = true;
             forward_result gone;
             gone.error = router_error{error_kind::connect,
                                       "cancelled while opening a channel "

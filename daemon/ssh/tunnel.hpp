@@ -22,7 +22,13 @@
 // every keepalive_interval. The destructor stops the thread and closes everything (non-
 // blocking). Slots: try_reserve() counts a channel against a cap before forward(); the slot is
 // freed (and on_slot_free called, from the pump thread) when that channel ends or its open
-// fails. No libssh type appears here.
+// fails. An open still unanswered when forward() returns (its timeout, or a cancel) is not
+// dropped: libssh cannot close a channel before the bastion answers, and a channel it forgot
+// would stay open on the bastion (with its connection to the router) for the session's life.
+// The pump keeps it, still holding its slot, until the bastion answers: opened, it closes it
+// at once; refused, it frees it; then the slot is freed. After abandoned_open_limit without an
+// answer the slot is freed anyway (the channel is still closed if it opens later, or with the
+// session). The caller gets its error at once either way. No libssh type appears here.
 #pragma once
 
 #include <atomic>
@@ -46,6 +52,8 @@ struct tunnel_settings {
     std::string name;  // the bastion's name, for messages and logs
     std::chrono::milliseconds keepalive_interval{30'000};  // 0: none
     std::function<void()> on_slot_free;                    // may be empty
+    // How long an abandoned open (see above) keeps its slot at most (--connect-timeout).
+    std::chrono::milliseconds abandoned_open_limit{10'000};
 };
 
 struct forward_result {
@@ -71,12 +79,13 @@ class ssh_tunnel {
     void release();
     // After try_reserve(): opens a channel to host:port through the bastion. Errors: kind
     // connect (the bastion refused the channel, e.g. it cannot reach the target; or the
-    // session is gone), timeout (no answer within `timeout`), connect "cancelled ...".
+    // session is gone), timeout (no answer within `timeout`), connect "cancelled ...". After
+    // a timeout or cancel the slot stays taken until the bastion answers (see above).
     forward_result forward(const std::string& host, std::uint16_t port,
                            std::chrono::milliseconds timeout, const std::atomic<bool>& cancelled);
 
     bool alive() const;
-    std::size_t channels() const;  // reserved and open
+    std::size_t channels() const;  // reserved, opening (abandoned ones too, see above) and open
     // When the session last had no channel (start, or the last channel's end).
     std::chrono::steady_clock::time_point idle_since() const;
 

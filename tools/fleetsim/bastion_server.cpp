@@ -1,47 +1,24 @@
 #include "tools/fleetsim/bastion_server.hpp"
 
-#include <arpa/inet.h>
 #include <libssh/callbacks.h>
 #include <libssh/server.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
+#include <chrono>
+#include <cstddef>
 #include <string_view>
 
 #include "tools/fleetsim/channel_pump.hpp"
 #include "tools/fleetsim/host_keys.hpp"
 #include "tools/fleetsim/router_auth.hpp"
+#include "tools/fleetsim/tcp_connect.hpp"
 
 namespace fanout::fleetsim {
 namespace {
 
 // Longest single poll, so the stop flag is seen even if a shutdown wake-up is missed.
 constexpr int poll_slice_ms = 100;
-
-// A non-blocking socket connecting to ip:port; -1 when the connect failed at once.
-int connect_router(const char* ip, std::uint16_t port, bool& connecting) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    if (::inet_pton(AF_INET, ip, &address.sin_addr) != 1) return -1;
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-        connecting = false;
-        return fd;
-    }
-    if (errno == EINPROGRESS) {
-        connecting = true;
-        return fd;
-    }
-    ::close(fd);
-    return -1;
-}
 
 int ignore_fd_event(socket_t, int, void*) {
     return 0;  // every pump is stepped after each poll anyway
@@ -92,7 +69,8 @@ class bastion_connection {
         if (!event_ || ssh_event_add_session(event_.get(), session_) != SSH_OK) return;
         if (!authenticate(session_, auth_, settings_)) return;
         counters_.sessions.fetch_add(1, std::memory_order_relaxed);
-        ssh_set_message_callback(session_, &bastion_connection::on_message, this);
+        // Requests stay queued in libssh (no message callback, which would free each one on
+        // return): a slow_forward open is answered later, from the message kept until then.
         ssh_set_blocking(session_, 0);
         serve_channels();
     }
@@ -101,6 +79,11 @@ class bastion_connection {
     struct pump_entry {
         std::unique_ptr<channel_pump> pump;
         short registered = 0;  // the events its socket is in event_ with
+    };
+    // A direct-tcpip open to a slow_forward router, answered at `due`.
+    struct held_open {
+        message_ptr msg;
+        std::chrono::steady_clock::time_point due;
     };
 
     void log(std::string_view text) const { log_event(settings_, bastion_.name, text); }
@@ -116,17 +99,51 @@ class bastion_connection {
     void serve_channels() {
         while (!gone()) {
             activity_ = false;
-            // Index loop: a step may run the message callback, which appends pumps.
             for (std::size_t i = 0; i < pumps_.size(); ++i) {
                 if (!pumps_[i].pump->step()) close_pump(pumps_[i]);
             }
             std::erase_if(pumps_, [](const pump_entry& entry) { return !entry.pump; });
+            take_messages();  // may add pumps
+            answer_held();
             bool again = activity_;
             for (auto& entry : pumps_) {
                 watch(entry);
                 again = again || entry.pump->can_send();
             }
             if (ssh_event_dopoll(event_.get(), again ? 0 : poll_slice_ms) == SSH_ERROR) return;
+        }
+    }
+
+    // Every request libssh has queued (ssh_message_get does not block on a non-blocking
+    // session).
+    void take_messages() {
+        while (!gone()) {
+            message_ptr msg(ssh_message_get(session_));
+            if (!msg) return;
+            const int type = ssh_message_type(msg.get());
+            if (type == SSH_REQUEST_CHANNEL_OPEN &&
+                ssh_message_subtype(msg.get()) == SSH_CHANNEL_DIRECT_TCPIP) {
+                if (open_direct(msg) == 1) ssh_message_reply_default(msg.get());
+                continue;
+            }
+            if (type == SSH_REQUEST_CHANNEL_OPEN || type == SSH_REQUEST_CHANNEL) {
+                log("refusing a channel or request other than direct-tcpip");
+            }
+            ssh_message_reply_default(msg.get());
+        }
+    }
+
+    // Answers the slow_forward opens whose time has come, as if they had just arrived.
+    void answer_held() {
+        const auto now = std::chrono::steady_clock::now();
+        for (std::size_t i = 0; i < held_.size();) {
+            if (held_[i].due > now) {
+                ++i;
+                continue;
+            }
+            message_ptr msg = std::move(held_[i].msg);
+            held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(i));
+            if (accept_direct(msg.get()) == 1) ssh_message_reply_default(msg.get());
         }
     }
 
@@ -159,21 +176,9 @@ class bastion_connection {
         counters_.channels_open.fetch_sub(1, std::memory_order_relaxed);
     }
 
-    // 0: handled (libssh frees the message); 1: libssh sends its default refusal.
-    static int on_message(ssh_session, ssh_message msg, void* self) {
-        auto* connection = static_cast<bastion_connection*>(self);
-        const int type = ssh_message_type(msg);
-        if (type == SSH_REQUEST_CHANNEL_OPEN &&
-            ssh_message_subtype(msg) == SSH_CHANNEL_DIRECT_TCPIP) {
-            return connection->open_direct(msg);
-        }
-        if (type == SSH_REQUEST_CHANNEL_OPEN || type == SSH_REQUEST_CHANNEL) {
-            connection->log("refusing a channel or request other than direct-tcpip");
-        }
-        return 1;
-    }
-
-    int open_direct(ssh_message msg) {
+    // 0: handled (answered, or kept in held_); 1: to be refused with libssh's default reply.
+    int open_direct(message_ptr& owned) {
+        ssh_message msg = owned.get();
         if (bastion_.fault == bastion_fault::refuse_channels) {
             log("refusing a direct-tcpip channel (refuse_channels)");
             return 1;
@@ -192,21 +197,39 @@ class bastion_connection {
             log("refusing direct-tcpip to " + target + ": not a router of this fleet");
             return 1;
         }
+        if (hosts_.slow_forward_.contains(target)) {
+            log("answering direct-tcpip to " + target + " in " +
+                std::to_string(settings_.slow_forward.count()) + " ms (slow_forward)");
+            held_.push_back(
+                {std::move(owned), std::chrono::steady_clock::now() + settings_.slow_forward});
+            return 0;
+        }
+        return accept_direct(msg);
+    }
+
+    // Connects to the (allowed) router and accepts the channel; 1: refuse it.
+    int accept_direct(ssh_message msg) {
+        const char* host = ssh_message_channel_request_open_destination(msg);
+        const int port = ssh_message_channel_request_open_destination_port(msg);
+        const std::string target = std::string(host) + ":" + std::to_string(port);
         bool connecting = false;
         const int fd = connect_router(host, static_cast<std::uint16_t>(port), connecting);
         if (fd < 0) {
             log("refusing direct-tcpip to " + target + ": connect failed");
             return 1;
         }
+        // Counted before the confirmation goes out: a client that saw it sees the counts too.
+        counters_.channels.fetch_add(1, std::memory_order_relaxed);
+        counters_.channels_open.fetch_add(1, std::memory_order_relaxed);
         ssh_channel channel = ssh_message_channel_request_open_reply_accept(msg);
         if (channel == nullptr) {
+            counters_.channels.fetch_sub(1, std::memory_order_relaxed);
+            counters_.channels_open.fetch_sub(1, std::memory_order_relaxed);
             ::close(fd);
             return 0;
         }
         ssh_set_channel_callbacks(channel, &channel_callbacks_);
         ++opened_;
-        counters_.channels.fetch_add(1, std::memory_order_relaxed);
-        counters_.channels_open.fetch_add(1, std::memory_order_relaxed);
         pumps_.push_back({std::make_unique<channel_pump>(channel, fd, connecting), 0});
         log("direct-tcpip channel " + std::to_string(opened_) + " to " + target);
         return 0;
@@ -220,6 +243,7 @@ class bastion_connection {
     const router_spec auth_;
     event_ptr event_;
     std::vector<pump_entry> pumps_;
+    std::vector<held_open> held_;
     ssh_channel_callbacks_struct channel_callbacks_{};
     std::uint32_t opened_ = 0;
     bool dropped_ = false;
@@ -245,8 +269,9 @@ std::string bastion_hosts::host_key_line(const bastion_spec& bastion) const {
     return public_key_line(keys_[static_cast<std::size_t>(bastion.index - 1)].get());
 }
 
-void bastion_hosts::allow(const std::string& ip, std::uint16_t port) {
+void bastion_hosts::allow(const std::string& ip, std::uint16_t port, bool slow_forward) {
     allowed_.insert(ip + ":" + std::to_string(port));
+    if (slow_forward) slow_forward_.insert(ip + ":" + std::to_string(port));
 }
 
 void bastion_hosts::count_connection(const bastion_spec& bastion) {

@@ -8,7 +8,9 @@
 // and pumps bytes both ways (channel_pump). Other destinations, session channels (exec,
 // shell, subsystems) and every other request are refused (administratively prohibited, as
 // libssh's default reply); so is a router whose connect fails at once, while one whose connect
-// fails later gets its channel closed. One thread serves one session and all its channels
+// fails later gets its channel closed. An open to a slow_forward router is answered (as above)
+// only settings.slow_forward after it arrived, while the session serves everything else; it
+// is counted in `channels` once accepted. One thread serves one session and all its channels
 // (libssh's one thread per session rule), polling the session and the routers' sockets
 // together through one ssh_event. The bastion's fault applies (see bastion_options.hpp).
 // serve() blocks until the client leaves, the fault drops the session, or the fleet stops
@@ -52,8 +54,9 @@ class bastion_hosts {
     // "ssh-ed25519 AAAA..." of the key known_hosts should hold for `bastion`.
     std::string host_key_line(const bastion_spec& bastion) const;
 
-    // Before any serve(): a router address bastions may forward to.
-    void allow(const std::string& ip, std::uint16_t port);
+    // Before any serve(): a router address bastions may forward to; with `slow_forward` (the
+    // router's slow_forward fault) they answer each open to it settings.slow_forward late.
+    void allow(const std::string& ip, std::uint16_t port, bool slow_forward = false);
 
     void count_connection(const bastion_spec& bastion);
     void serve(ssh_session session, const bastion_spec& bastion, const server_settings& settings);
@@ -72,7 +75,8 @@ class bastion_hosts {
     std::vector<key_ptr> keys_;
     std::vector<bind_ptr> binds_;
     std::unique_ptr<counters[]> counters_;
-    std::unordered_set<std::string> allowed_;  // "ip:port"
+    std::unordered_set<std::string> allowed_;       // "ip:port"
+    std::unordered_set<std::string> slow_forward_;  // "ip:port" of slow_forward routers
 };
 
 }  // namespace fanout::fleetsim

@@ -122,7 +122,8 @@ struct fleet::impl {
     // Every router address becomes a permitted bastion destination; then one listener per
     // bastion (a down bastion's never listens).
     void open_bastions() {
-        for (const auto& l : listeners) bastions->allow(dotted(l.address), l.port);
+        for (const auto& l : listeners)
+            bastions->allow(dotted(l.address), l.port, l.router->fault == fault_kind::slow_forward);
         for (const auto& bastion : options.bastions) {
             listener l = open_listener(bastion.name, bastion.fault != bastion_fault::down,
                                        INADDR_LOOPBACK, 0);
@@ -311,6 +312,7 @@ void fleet::start() {
     m.settings.latency = &m.latency;
     m.settings.huge_bytes = m.options.huge_bytes;
     m.settings.trickle = m.options.trickle;
+    m.settings.slow_forward = m.options.slow_forward;
     m.settings.interfaces = m.options.interfaces;
     m.settings.netconf_sessions = &m.netconf_sessions;
     m.settings.netconf_rpcs = &m.netconf_rpcs;

@@ -11,7 +11,7 @@
 namespace fanout::fleetsim {
 namespace {
 
-constexpr std::array<std::pair<fault_kind, std::string_view>, 22> fault_names{{
+constexpr std::array<std::pair<fault_kind, std::string_view>, 23> fault_names{{
     {fault_kind::none, "none"},
     {fault_kind::refuse, "refuse"},
     {fault_kind::blackhole, "blackhole"},
@@ -34,6 +34,7 @@ constexpr std::array<std::pair<fault_kind, std::string_view>, 22> fault_names{{
     {fault_kind::netconf_short_chunk_close, "netconf_short_chunk_close"},
     {fault_kind::netconf_oversized, "netconf_oversized"},
     {fault_kind::netconf_rpc_error, "netconf_rpc_error"},
+    {fault_kind::slow_forward, "slow_forward"},
 }};
 
 constexpr std::string_view fault_help =
@@ -53,6 +54,9 @@ constexpr std::string_view fault_help =
   kbdint_only      only keyboard-interactive auth (password auth rejected)
   one_channel      refuses a second channel on the same session
   stderr_output    writes a warning line to stderr as well, exit status 0
+  slow_forward     behind a bastion: the bastion answers each direct-tcpip open to this
+                   router --slow-forward-ms late (then connects as usual); direct
+                   connections are not affected
 drop_mid_output, huge_output, slow_trickle, never_close and stderr_output apply to exec only.
 NETCONF faults (the netconf subsystem only; exec still answers normally):
   netconf_hang_after_hello   sends its hello, then never reads or answers anything
@@ -190,6 +194,7 @@ parse_result parse_options(int argc, char** argv) {
     int latency_ms = 0;
     int jitter_ms = 0;
     int trickle_ms = 200;
+    int slow_forward_ms = 3000;
     int netconf_port = 0;
 
     CLI::App app{
@@ -265,6 +270,10 @@ parse_result parse_options(int argc, char** argv) {
     app.add_option("--trickle-ms", trickle_ms, "Line interval of the slow_trickle fault")
         ->check(CLI::Range(1, 3'600'000))
         ->capture_default_str();
+    app.add_option("--slow-forward-ms", slow_forward_ms,
+                   "How late a bastion answers a direct-tcpip open to a slow_forward router")
+        ->check(CLI::Range(0, 3'600'000))
+        ->capture_default_str();
     app.add_option("--seed", options.seed, "Seed of the latency jitter")->capture_default_str();
     int bastions = 0;
     app.add_option("--bastions", bastions,
@@ -287,6 +296,7 @@ parse_result parse_options(int argc, char** argv) {
         options.latency = std::chrono::milliseconds(latency_ms);
         options.jitter = std::chrono::milliseconds(jitter_ms);
         options.trickle = std::chrono::milliseconds(trickle_ms);
+        options.slow_forward = std::chrono::milliseconds(slow_forward_ms);
         if (options.prefix.empty()) throw CLI::ValidationError("--prefix", "must not be empty");
         if (bastions > 0 && options.prefix == "bastion") {
             throw CLI::ValidationError("--prefix", "'bastion' is the bastions' name prefix");

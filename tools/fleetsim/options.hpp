@@ -45,6 +45,7 @@ enum class fault_kind {
     netconf_short_chunk_close,
     netconf_oversized,
     netconf_rpc_error,
+    slow_forward,  // a bastion answers direct-tcpip opens to it --slow-forward-ms late
 };
 
 std::optional<fault_kind> parse_fault_kind(std::string_view name);
@@ -68,6 +69,7 @@ struct fleet_options {
     std::chrono::milliseconds latency{0};
     std::chrono::milliseconds jitter{0};
     std::chrono::milliseconds trickle{200};
+    std::chrono::milliseconds slow_forward{3000};  // the slow_forward fault's delay
     std::string username = "fanout";
     std::string password = "fanout-secret";
     std::uint64_t huge_bytes = 100ull * 1024 * 1024;

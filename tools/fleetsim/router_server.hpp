@@ -50,6 +50,7 @@ struct server_settings {
     latency_source* latency = nullptr;
     std::uint64_t huge_bytes = 0;
     std::chrono::milliseconds trickle{200};
+    std::chrono::milliseconds slow_forward{3000};  // bastions: the slow_forward fault's delay
     int interfaces = default_interfaces;
     const std::atomic<bool>* stopping = nullptr;
     std::atomic<std::uint64_t>* netconf_sessions = nullptr;  // also numbers the session-ids
