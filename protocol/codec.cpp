@@ -167,7 +167,7 @@ struct reply_encoder {
     void operator()(const status_reply& r) const {
         p.pack_map(7 + count_owner(r.node, r.control_endpoint) +
                    count_audit(r.submitted_by, r.requested_by) + (r.stopped_by.empty() ? 0 : 1) +
-                   (r.running ? 1 : 0));
+                   (r.running ? 1 : 0) + (r.deadline ? 1 : 0));
         pack_type(p, "status");
         pack_field(p, "job_id", r.job_id);
         pack_field(p, "state", to_string(r.state));
@@ -180,6 +180,7 @@ struct reply_encoder {
         // Execution controls: sent only for a job that has them.
         if (!r.stopped_by.empty()) pack_field(p, "stopped_by", r.stopped_by);
         if (r.running) pack_field(p, "running", *r.running);
+        if (r.deadline) pack_field(p, "deadline", *r.deadline);  // issue 13
     }
     void operator()(const job_result& r) const { pack_job_result(p, r); }
     void operator()(const pong_reply& r) const {

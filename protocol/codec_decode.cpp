@@ -200,6 +200,8 @@ status_reply read_status(const map_reader& m) {
     read_stopped_by(m, r);
     if (const auto* running = m.find_non_nil("running"))
         r.running = detail::read_uint(*running, m.field("running"));
+    if (const auto* deadline = m.find_non_nil("deadline"))  // issue 13
+        r.deadline = detail::read_number(*deadline, m.field("deadline"));
     return r;
 }
 

@@ -33,6 +33,24 @@ job_state state_of(const msgpack::object& o, const std::string& field) {
     return *state;
 }
 
+// A job entry's optional fields (audit, execution controls), written only when set.
+std::uint32_t optional_count(const job_entry& j) {
+    return (j.submitted_by.empty() ? 0 : 1) + (j.requested_by.empty() ? 0 : 1) +
+           (j.stopped_by.empty() ? 0 : 1);
+}
+
+void pack_optional_fields(packer& p, const job_entry& j) {
+    if (!j.submitted_by.empty()) pack_string_field(p, "submitted_by", j.submitted_by);
+    if (!j.requested_by.empty()) pack_string_field(p, "requested_by", j.requested_by);
+    if (!j.stopped_by.empty()) pack_string_field(p, "stopped_by", j.stopped_by);
+}
+
+// Absent or nil: empty (a daemon before they were listed, or a job without them).
+std::string optional_string_of(const map_reader& m, std::string_view key) {
+    const auto* value = m.find_non_nil(key);
+    return value ? std::string(read_string(*value, m.field(key))) : std::string();
+}
+
 }  // namespace
 
 void pack_jobs_request(packer& p, const jobs_request& r) {
@@ -52,7 +70,7 @@ void pack_jobs_reply(packer& p, const jobs_reply& r) {
     pack_key(p, "jobs");
     p.pack_array(static_cast<std::uint32_t>(r.jobs.size()));
     for (const auto& j : r.jobs) {
-        p.pack_map(11);
+        p.pack_map(11 + optional_count(j));
         pack_string_field(p, "job_id", j.job_id);
         pack_string_field(p, "state", to_string(j.state));
         pack_string_field(p, "submitted_at", j.submitted_at);
@@ -64,6 +82,7 @@ void pack_jobs_reply(packer& p, const jobs_reply& r) {
         pack_uint_field(p, "successful", j.successful);
         pack_uint_field(p, "failed", j.failed);
         pack_uint_field(p, "cancelled", j.cancelled);
+        pack_optional_fields(p, j);
     }
 }
 
@@ -111,6 +130,9 @@ jobs_reply read_jobs_reply(const map_reader& m) {
         j.successful = uint_of(e, "successful");
         j.failed = uint_of(e, "failed");
         j.cancelled = uint_of(e, "cancelled");
+        j.submitted_by = optional_string_of(e, "submitted_by");
+        j.requested_by = optional_string_of(e, "requested_by");
+        j.stopped_by = optional_string_of(e, "stopped_by");
         r.jobs.push_back(std::move(j));
     }
     return r;

@@ -221,6 +221,8 @@ struct status_reply {
     // none, not sent), and its routers running now.
     std::string stopped_by{};
     std::optional<std::uint64_t> running{};
+    // Issue 13: the job's `deadline` in seconds, sent only when it has one.
+    std::optional<double> deadline{};
 };
 
 // The daemon's SSH session pool: current counts (open, idle) and totals since start.
@@ -306,6 +308,10 @@ struct job_entry {
     std::uint64_t successful = 0;
     std::uint64_t failed = 0;
     std::uint64_t cancelled = 0;
+    // As status_reply's (audit, execution controls); empty: not sent.
+    std::string submitted_by{};
+    std::string requested_by{};
+    std::string stopped_by{};
     bool operator==(const job_entry&) const = default;
 };
 struct jobs_reply {

@@ -27,6 +27,8 @@ protocol::status_reply scheduler::status_of(const job& j) const {
         j.successful, j.failed, identity_.node,    identity_.control_endpoint};
     status.submitted_by = j.submitted_by;  // audit (issue 14)
     status.requested_by = j.requested_by;
+    if (j.deadline)  // issue 13
+        status.deadline = std::chrono::duration<double>(*j.deadline).count();
     // Execution controls: only for a job that has them.
     if (j.controls.active()) {
         if (auto rule = j.controls.stopped_by()) status.stopped_by = std::string(to_string(*rule));

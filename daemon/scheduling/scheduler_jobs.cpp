@@ -73,6 +73,9 @@ std::optional<protocol::jobs_reply> scheduler::jobs(const protocol::jobs_request
             e.successful = j.successful;
             e.failed = j.failed;
             e.cancelled = j.cancelled_results;
+            e.submitted_by = j.submitted_by;
+            e.requested_by = j.requested_by;
+            if (auto rule = j.controls.stopped_by()) e.stopped_by = std::string(to_string(*rule));
         } else {
             const auto& kept = *c.kept;
             const auto& s = kept.result->summary;
@@ -85,6 +88,9 @@ std::optional<protocol::jobs_reply> scheduler::jobs(const protocol::jobs_request
             e.successful = s.successful;
             e.failed = s.failed;
             e.cancelled = s.cancelled;
+            e.submitted_by = kept.status.submitted_by;
+            e.requested_by = kept.status.requested_by;
+            e.stopped_by = kept.status.stopped_by;
         }
         reply.jobs.push_back(std::move(e));
     }

@@ -54,7 +54,8 @@ void scheduler::restore(recovered_state state, std::shared_ptr<const inventory> 
                                           identity_.control_endpoint,
                                           r.submitted_by,
                                           r.requested_by};
-            status.stopped_by = r.stopped_by;  // a job stopped by its rule still says so
+            status.stopped_by = r.stopped_by;      // a job stopped by its rule still says so
+            status.deadline = r.summary.deadline;  // issue 13
             keep_finished_locked(r.job_id,
                                  finished_job{kept.result, status, to_steady(kept.ended_at), 0,
                                               std::move(kept.digest), accepted_time(kept)});

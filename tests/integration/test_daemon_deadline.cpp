@@ -6,7 +6,8 @@
 // - a deadline that expires mid-command (hang_after_auth) fails the command as timeout;
 // - a job with `timeout` 2 and no deadline gets a 5 s connect budget;
 // - through a fleetsim bastion, the same deadline holds;
-// - the job summary echoes `deadline`, and it is part of the job's content.
+// - the job summary and `status` echo `deadline` (and fanoutctl shows it), and it is part of
+//   the job's content.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -127,6 +128,42 @@ TEST_F(daemon_deadline, the_deadline_is_part_of_the_jobs_content) {
     EXPECT_EQ(other.code, protocol::error_code::duplicate_job);
     auto none = expect_error(jobs.request(with_deadline("content", {"r3"}, std::nullopt), 60s));
     EXPECT_EQ(none.code, protocol::error_code::duplicate_job);
+}
+
+TEST_F(daemon_deadline, status_and_fanoutctl_show_the_deadline) {
+    client jobs(direct_->daemon.jobs());
+    expect_reply<job_result>(jobs.request(with_deadline("shown", {"r3"}, 20.0), 60s));
+    expect_reply<job_result>(jobs.request(with_deadline("unbounded", {"r3"}, std::nullopt), 60s));
+    auto status =
+        expect_reply<protocol::status_reply>(jobs.request(protocol::status_request{"shown"}));
+    EXPECT_DOUBLE_EQ(status.deadline.value_or(0), 20.0);
+    EXPECT_FALSE(
+        expect_reply<protocol::status_reply>(jobs.request(protocol::status_request{"unbounded"}))
+            .deadline);
+    const auto ctl = [&](std::vector<std::string> arguments) {
+        std::vector<std::string> argv = {FANOUTCTL_BIN, "--jobs", direct_->daemon.jobs()};
+        argv.insert(argv.end(), arguments.begin(), arguments.end());
+        child_process process(argv);
+        process.drain(60s);
+        EXPECT_TRUE(process.wait(60s).has_value());
+        std::string text;
+        for (const auto& line : process.lines()) text += line + "\n";
+        return text;
+    };
+    // A table row `  deadline <padding> 20s per router`.
+    const auto has_row = [](const std::string& text) {
+        const auto at = text.find("  deadline  ");
+        return at != std::string::npos &&
+               text.find_first_not_of(' ', at + 10) == text.find("20s per router\n", at);
+    };
+    auto text = ctl({"status", "shown"});
+    EXPECT_TRUE(has_row(text)) << text;
+    text = ctl({"result", "--brief", "shown"});
+    EXPECT_TRUE(has_row(text)) << text;
+    text = ctl({"status", "--json", "shown"});
+    EXPECT_NE(text.find("\"deadline\":20"), std::string::npos) << text;
+    text = ctl({"status", "unbounded"});
+    EXPECT_EQ(text.find("deadline"), std::string::npos) << text;
 }
 
 TEST_F(daemon_deadline, through_a_bastion_the_deadline_bounds_a_dead_banner_router) {

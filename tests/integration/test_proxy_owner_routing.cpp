@@ -1,10 +1,12 @@
-// Through fanout-proxy, fanoutctl's status, result, cancel and diff reach the daemon that owns
-// the job (issue 13): two daemons behind one proxy, jobs placed on each, and every query made
-// at the proxy only. Without the resends after not_found (job_query.hpp), about half of these
-// reach the other daemon and fail.
+// Through fanout-proxy, fanoutctl's status, result, cancel, diff and follow reach the daemon
+// that owns the job (issue 13): two daemons behind one proxy, jobs placed on each, and every
+// query made at the proxy only. Without the resends after not_found (job_query.hpp), about half
+// of these reach the other daemon and fail.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <set>
+#include <thread>
 
 #include "tests/support/pool_harness.hpp"
 
@@ -104,6 +106,49 @@ TEST_F(proxy_owner_routing, cancel_reaches_each_jobs_owner) {
         EXPECT_EQ(expect_reply<protocol::status_reply>(reply).state,
                   protocol::job_state::cancelled);
     }
+}
+
+TEST_F(proxy_owner_routing, follow_reaches_each_jobs_owner) {
+    // The proxy alternates strictly, so a fixed sequence of requests can land each first
+    // request on its owner by parity alone: a ping through the proxy flips that parity.
+    const auto shift = [&] {
+        expect_reply<protocol::pong_reply>(via_proxy.request(protocol::ping_request{}));
+    };
+    // Ended jobs: its `jobs` lookup and `result` each find the owner.
+    const auto ended = one_job_per_daemon("followed", {"r1", "r2"}, true);
+    for (int round = 0; round < 4; ++round) {
+        for (const auto& id : ended) {
+            if (round % 2) shift();
+            auto follow = ctl({"follow", "--brief", id});
+            EXPECT_EQ(follow.code, 0) << id << "\n" << follow.text;
+            EXPECT_NE(follow.text.find("job " + id + " done"), std::string::npos) << follow.text;
+            EXPECT_NE(follow.text.find("\nr2 "), std::string::npos) << follow.text;
+        }
+    }
+    // Running jobs (r3 never answers): the lookup and the `replay` of the results so far reach
+    // the owner; Ctrl-C stops following.
+    const auto running = one_job_per_daemon("live", {"r1", "r3"}, false);
+    for (std::size_t n = 0; n < 2 * running.size(); ++n) {
+        const std::size_t i = n % running.size();
+        const auto& id = running[i];
+        if (n >= running.size()) shift();
+        const auto give_up = std::chrono::steady_clock::now() + 30s;
+        while (expect_reply<protocol::status_reply>(
+                   direct[i]->request(protocol::status_request{id}, 10s))
+                   .completed < 1) {
+            ASSERT_LT(std::chrono::steady_clock::now(), give_up) << "r1 never answered";
+            std::this_thread::sleep_for(20ms);  // a poll interval, not synchronisation
+        }
+        child_process follow({FANOUTCTL_BIN, "--jobs", proxy.jobs(), "--results", proxy.results(),
+                              "follow", "--brief", "--no-progress", id});
+        EXPECT_NE(follow.wait_for_line("job " + id + " running", 30s).find("1/2 results done"),
+                  std::string::npos)
+            << "r1's result is on its owner";
+        follow.wait_for_line("r1 ", 30s);
+        EXPECT_EQ(follow.stop(SIGINT), 130);
+    }
+    for (std::size_t i = 0; i < running.size(); ++i)
+        direct[i]->request(protocol::cancel_request{running[i]}, 10s);
 }
 
 TEST_F(proxy_owner_routing, an_unknown_job_is_still_not_found) {

@@ -77,6 +77,26 @@ TEST(job_diff, a_status_change_is_a_change_even_without_output) {
         << text;
 }
 
+TEST(job_diff, a_cancelled_result_with_a_reason_shows_it_like_a_failure) {
+    auto stopped = ok("r1", "");
+    stopped.status = router_status::cancelled;
+    stopped.error = protocol::router_error{error_kind::stopped,
+                                           "not started: the job was stopped by its rule canary"};
+    auto bare = ok("r2", "");
+    bare.status = router_status::cancelled;  // a cancel: no error object
+    const auto a = job({ok("r1", "up\n"), ok("r2", "up\n")});
+    const auto d = diff_jobs(a, job({stopped, bare}));
+    ASSERT_EQ(d.changed.size(), 2u);
+    EXPECT_EQ(d.changed[0].after,
+              "cancelled (stopped: not started: the job was stopped by its rule canary)");
+    EXPECT_EQ(d.changed[1].after, "cancelled");
+    const auto text = format_job_diff(d, "A", "B");
+    EXPECT_NE(text.find("r1 (1)  [show version]  ok -> cancelled (stopped: not started: the job "
+                        "was stopped by its rule canary)"),
+              std::string::npos)
+        << text;
+}
+
 TEST(job_diff, a_failing_exit_status_compares_the_router_answer) {
     const auto a = job({failed("r1", error_kind::exit_status, "exit status 1", "error: x\n")});
     const auto b = job({failed("r1", error_kind::exit_status, "exit status 1", "error: y\n")});

@@ -1,5 +1,5 @@
 // fanoutctl's rendering for `jobs`, `follow` and `watch` (issue 13): the jobs table and its
-// note at the limit, the JSON form, watch's result and job-end lines.
+// note at the limit, a job stopped by its rule, the JSON form, watch's result and job-end lines.
 #include <gtest/gtest.h>
 
 #include "tools/fanoutctl/render_jobs.hpp"
@@ -73,6 +73,28 @@ TEST(FanoutctlJobs, JsonUsesTheWireNames) {
     EXPECT_EQ(j["jobs"][0]["completed"], 147);
 }
 
+TEST(FanoutctlJobs, AJobStoppedByItsRuleSaysSoNotJustCancelled) {
+    protocol::jobs_reply reply;
+    reply.jobs = {entry("guarded", job_state::cancelled), entry("stopping", job_state::running),
+                  entry("cancelled", job_state::cancelled)};
+    reply.jobs[0].stopped_by = "max_fail_percent";
+    reply.jobs[0].submitted_by = "ops-laptop";
+    reply.jobs[0].requested_by = "CHG-1234";
+    reply.jobs[1].stopped_by = "canary";
+    const auto text = format_jobs_table(reply);
+    EXPECT_NE(text.find("guarded    stopped (max_fail_percent)"), std::string::npos) << text;
+    EXPECT_NE(text.find("stopping   running, stopping (canary)"), std::string::npos) << text;
+    EXPECT_NE(text.find("cancelled  cancelled "), std::string::npos) << text;
+    const auto j = jobs_to_json(reply);
+    EXPECT_EQ(j["jobs"][0]["state"], "cancelled") << "the wire word stays";
+    EXPECT_EQ(j["jobs"][0]["stopped_by"], "max_fail_percent");
+    EXPECT_EQ(j["jobs"][0]["submitted_by"], "ops-laptop");
+    EXPECT_EQ(j["jobs"][0]["requested_by"], "CHG-1234");
+    EXPECT_FALSE(j["jobs"][2].contains("stopped_by")) << "absent when not sent";
+    EXPECT_FALSE(j["jobs"][2].contains("submitted_by"));
+    EXPECT_FALSE(j["jobs"][2].contains("requested_by"));
+}
+
 TEST(FanoutctlJobs, LocalTimeFallsBackToTheTextGiven) {
     EXPECT_EQ(local_time_of("not a time"), "not a time");
     EXPECT_EQ(local_time_of("2001-02-03T04:05:06.000Z").substr(0, 4), "2001");  // not today
@@ -103,6 +125,14 @@ TEST(FanoutctlJobs, JobEndLineAndJsonWithoutResults) {
     const auto line = format_job_end_line(job);
     EXPECT_EQ(line.rfind("job nightly-42 done", 0), 0u) << line;
     EXPECT_NE(line.find("1 failed"), std::string::npos) << line;
+    EXPECT_EQ(line.find("stopped"), std::string::npos) << line;
+    job.state = job_state::cancelled;
+    job.stopped_by = "stop_after_failures";
+    EXPECT_EQ(
+        format_job_end_line(job).rfind(
+            "job nightly-42 cancelled in 1.500s, stopped by stop_after_failures: 2 routers", 0),
+        0u)
+        << format_job_end_line(job);
     const auto j = job_end_json(job);
     EXPECT_EQ(j["type"], "job_result");
     EXPECT_EQ(j["summary"]["failed"], 1);

@@ -179,6 +179,21 @@ TEST(FanoutctlText, SummaryTableCountsEveryOutcome) {
               "  duration  1.500s\n");
 }
 
+TEST(FanoutctlText, SummaryAndStatusShowTheDeadline) {
+    auto job = make_job({make_result("r1", router_status::success)});
+    EXPECT_EQ(format_job_summary(job).find("deadline"), std::string::npos) << "none: no row";
+    job.summary.deadline = 30.0;
+    EXPECT_NE(format_job_summary(job).find("  deadline  30s per router\n"), std::string::npos)
+        << format_job_summary(job);
+    protocol::status_reply status{"j", protocol::job_state::running, 4, 1, 1, 0};
+    EXPECT_EQ(format_status(status).find("deadline"), std::string::npos);
+    status.deadline = 0.5;
+    EXPECT_NE(format_status(status).find("  deadline    0.5s per router\n"), std::string::npos)
+        << format_status(status);
+    EXPECT_EQ(to_json(job)["summary"]["deadline"], 30.0);
+    EXPECT_EQ(to_json(status)["deadline"], 0.5);
+}
+
 TEST(FanoutctlText, OneBadRouterWithThreeCommandsIsOneFailedRouter) {
     std::vector<protocol::router_result> results;
     for (std::uint32_t c = 0; c < 3; ++c) {

@@ -521,6 +521,7 @@ TEST(JournalRecovery, ACanaryInterruptedByACrashHasNotPassed) {
         restarted run(dir, sink, inv);
         auto spec = spec_of(inv, "canary", 3);
         spec.controls = {.canary = 1};
+        spec.deadline = std::chrono::milliseconds(5000);
         run.s.submit(spec);
         (void)run.s.next_task();  // r1, the canary, in flight at the crash
     }
@@ -543,6 +544,7 @@ TEST(JournalRecovery, ACanaryInterruptedByACrashHasNotPassed) {
     auto status = second.s.status("canary");  // status says it too, not only the aggregate
     ASSERT_TRUE(status);
     EXPECT_EQ(status->stopped_by, "canary");
+    EXPECT_DOUBLE_EQ(status->deadline.value_or(0), 5.0) << "and its deadline";
 }
 
 // Issue 13: an ended job that left retention stays gone after a restart, also when the

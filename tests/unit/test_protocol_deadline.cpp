@@ -1,5 +1,5 @@
 // `deadline` on the wire (issue 13): optional in submit, bounded, refused with bad_request
-// naming the field, and echoed in the job summary only when set.
+// naming the field, and echoed in the job summary and in status only when set.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -85,4 +85,16 @@ TEST(protocol_deadline, the_job_summary_echoes_it_only_when_set) {
     job.summary.deadline = 5.0;
     auto decoded = std::get<p::job_result>(p::decode_published(p::encode_job_result(job)));
     EXPECT_DOUBLE_EQ(decoded.summary.deadline.value_or(0), 5.0);
+}
+
+TEST(protocol_deadline, status_carries_it_only_when_set) {
+    p::status_reply status;
+    status.job_id = "j1";
+    auto plain = p::encode_reply(status);
+    EXPECT_EQ(plain.find("deadline"), std::string::npos);
+    EXPECT_FALSE(std::get<p::status_reply>(std::get<p::reply>(p::decode_reply(plain))).deadline);
+    status.deadline = 2.5;
+    auto decoded =
+        std::get<p::status_reply>(std::get<p::reply>(p::decode_reply(p::encode_reply(status))));
+    EXPECT_DOUBLE_EQ(decoded.deadline.value_or(0), 2.5);
 }

@@ -1,6 +1,8 @@
 // Protocol v1 `jobs` (issue 13): request validation, the exact wire form, reply round trip.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "protocol/codec.hpp"
 #include "protocol/limits.hpp"
 #include "tests/support/protocol_test_wire.hpp"
@@ -120,6 +122,53 @@ TEST(ProtocolJobs, ReplyRoundTripAndKeyOrder) {
     ASSERT_EQ(back.jobs.size(), 2u);
     EXPECT_EQ(back.jobs[0], list.jobs[0]);
     EXPECT_EQ(back.jobs[1], list.jobs[1]);
+}
+
+TEST(ProtocolJobs, AuditAndStopFieldsAreSentOnlyWhenSetAndReadBack) {
+    jobs_reply list;
+    list.jobs = {entry("stopped", job_state::cancelled), entry("plain", job_state::done)};
+    list.jobs[0].submitted_by = "ops-laptop";
+    list.jobs[0].requested_by = "CHG-1234";
+    list.jobs[0].stopped_by = "max_fail_percent";
+    const std::string bytes = encode_reply(list);
+    const std::string stopped_tail = wire()
+                                         .str("cancelled")
+                                         .uint(0)
+                                         .kv("submitted_by", "ops-laptop")
+                                         .kv("requested_by", "CHG-1234")
+                                         .kv("stopped_by", "max_fail_percent")
+                                         .map(11)
+                                         .kv("job_id", "plain")
+                                         .bytes();
+    EXPECT_NE(bytes.find(stopped_tail), std::string::npos) << "14 keys, then the plain job's 11";
+    const std::string stopped_head = wire().map(14).kv("job_id", "stopped").bytes();
+    EXPECT_NE(bytes.find(stopped_head), std::string::npos);
+
+    const auto back = std::get<jobs_reply>(std::get<reply>(decode_reply(bytes)));
+    ASSERT_EQ(back.jobs.size(), 2u);
+    EXPECT_EQ(back.jobs[0], list.jobs[0]);
+    EXPECT_EQ(back.jobs[1], list.jobs[1]);
+    EXPECT_TRUE(back.jobs[1].stopped_by.empty());
+}
+
+TEST(ProtocolJobs, AFullReplyStaysUnderOneMebibyte) {
+    // Every field at its bound: the longest id, command, requested_by and key name.
+    jobs_reply list;
+    list.matched = max_jobs_listed;
+    for (std::size_t i = 0; i < max_jobs_listed; ++i) {
+        auto e = entry(std::string(64, 'j'), job_state::cancelled);
+        e.command = std::string(max_listed_command_bytes, 'c');
+        e.command_count = e.total_routers = e.total = e.completed = e.successful = e.failed =
+            e.cancelled = UINT64_MAX;
+        e.submitted_by = std::string(255, 'k');  // a CURVE key file name: 1-255 characters
+        e.requested_by = std::string(max_requested_by_bytes, 'r');
+        e.stopped_by = "stop_after_failures";
+        list.jobs.push_back(std::move(e));
+    }
+    const auto size = encode_reply(list).size();
+    std::printf("[ measured ] a full jobs reply: %zu bytes (%zu per entry)\n", size,
+                size / max_jobs_listed);
+    EXPECT_LT(size, 1024u * 1024u) << "PROTOCOL.md and configuration.md say under ~1 MiB";
 }
 
 TEST(ProtocolJobs, ReplyMissingAFieldIsMalformed) {

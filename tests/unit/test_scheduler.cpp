@@ -193,6 +193,23 @@ TEST(scheduler, status_and_result_follow_the_job) {
     EXPECT_TRUE(std::holds_alternative<std::monostate>(s.result("unknown")));
 }
 
+TEST(scheduler, status_carries_the_jobs_deadline_while_it_runs_and_after) {
+    auto inv = fanout::test::numbered_inventory(2);
+    recording_sink sink;
+    scheduler s({}, sink);
+    auto bounded = spec_for(inv, "bounded", 1, 1);
+    bounded.deadline = std::chrono::milliseconds(2500);
+    s.submit(std::move(bounded));
+    s.submit(spec_for(inv, "unbounded", 2, 1));
+    EXPECT_DOUBLE_EQ(s.status("bounded")->deadline.value_or(0), 2.5);
+    EXPECT_FALSE(s.status("unbounded")->deadline);
+    finish(s, *s.next_task());
+    finish(s, *s.next_task());
+    EXPECT_EQ(s.status("bounded")->state, job_state::done);
+    EXPECT_DOUBLE_EQ(s.status("bounded")->deadline.value_or(0), 2.5) << "kept after the end";
+    EXPECT_FALSE(s.status("unbounded")->deadline);
+}
+
 TEST(scheduler, record_missing_fills_only_the_commands_without_a_result) {
     auto inv = fanout::test::numbered_inventory(1);
     recording_sink sink;

@@ -1,5 +1,6 @@
 // scheduler::jobs (issue 13): active and kept jobs newest first, the limit and what it says
-// about the rest, the state and job_id filters, counts, the command bound, and eviction.
+// about the rest, the state and job_id filters, counts, the audit fields and the stopping rule,
+// the command bound, and eviction.
 #include <gtest/gtest.h>
 
 #include "daemon/scheduling/scheduler.hpp"
@@ -107,6 +108,46 @@ TEST_F(jobs_test, a_cancelled_job_lists_its_cancelled_results) {
     EXPECT_EQ(reply.jobs[0].state, job_state::cancelled);
     EXPECT_EQ(reply.jobs[0].cancelled, 3u);
     EXPECT_EQ(reply.jobs[0].successful, 1u);
+}
+
+TEST_F(jobs_test, entries_say_who_submitted_who_asked_and_which_rule_stopped_the_job) {
+    job_spec spec;
+    spec.id = "guarded";
+    spec.commands = {"cmd"};
+    spec.devices = inventory_;
+    for (int i = 1; i <= 5; ++i) spec.routers.push_back(inventory_->find("r" + std::to_string(i)));
+    spec.submitted_by = "ops-laptop";
+    spec.requested_by = "CHG-1234";
+    spec.controls.max_parallel = 2;
+    spec.controls.stop_after_failures = 1;
+    ASSERT_EQ(tasks_.submit(std::move(spec)).index(), 0u);
+    auto first = tasks_.next_task(), second = tasks_.next_task();
+    ASSERT_TRUE(first && second);
+    submit("plain", 1);  // after: both tasks above are the guarded job's
+    router_result failed;
+    failed.status = router_status::failed;
+    tasks_.record(*first, 0, failed);
+    tasks_.task_finished(*first);  // the rule is reached; `second` is still in flight
+    auto stopping = list({std::nullopt, std::nullopt, std::string("guarded")}).jobs.at(0);
+    EXPECT_EQ(stopping.state, job_state::running);
+    EXPECT_EQ(stopping.stopped_by, "stop_after_failures");
+    EXPECT_EQ(stopping.submitted_by, "ops-laptop");
+    EXPECT_EQ(stopping.requested_by, "CHG-1234");
+    router_result ok;
+    ok.status = router_status::success;
+    tasks_.record(*second, 0, ok);
+    tasks_.task_finished(*second);
+    auto reply = list();
+    ASSERT_EQ(ids(reply), (std::vector<std::string>{"plain", "guarded"}));
+    const auto& ended = reply.jobs[1];
+    EXPECT_EQ(ended.state, job_state::cancelled);
+    EXPECT_EQ(ended.stopped_by, "stop_after_failures") << "kept after the end";
+    EXPECT_EQ(ended.submitted_by, "ops-laptop");
+    EXPECT_EQ(ended.requested_by, "CHG-1234");
+    const auto& plain = reply.jobs[0];
+    EXPECT_TRUE(plain.stopped_by.empty());
+    EXPECT_TRUE(plain.submitted_by.empty());
+    EXPECT_TRUE(plain.requested_by.empty());
 }
 
 TEST_F(jobs_test, the_limit_keeps_the_newest_and_says_how_many_matched) {

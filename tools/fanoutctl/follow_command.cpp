@@ -1,4 +1,6 @@
-// `fanoutctl follow JOB`: attach to a running or ended job (jobs_commands.hpp).
+// `fanoutctl follow JOB`: attach to a running or ended job (jobs_commands.hpp). Its `jobs`,
+// `replay` and `result` requests name the job, so behind fanout-proxy each finds the job's
+// owner as status/result do (request_job_owner, job_query.hpp).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -7,6 +9,7 @@
 
 #include "tools/fanoutctl/command_support.hpp"
 #include "tools/fanoutctl/exit_codes.hpp"
+#include "tools/fanoutctl/job_query.hpp"
 #include "tools/fanoutctl/jobs_commands.hpp"
 #include "tools/fanoutctl/out_dir.hpp"
 #include "tools/fanoutctl/render_text.hpp"
@@ -34,7 +37,7 @@ using or_exit = std::variant<T, int>;
 or_exit<protocol::job_entry> find_job(job_client& client, const std::string& job_id) {
     protocol::jobs_request request;
     request.job_id = job_id;
-    auto outcome = client.request(request);
+    auto outcome = request_job_owner(client, request);
     if (auto* failure = std::get_if<client_failure>(&outcome))
         return report_client_failure(*failure);
     auto& reply = std::get<protocol::reply>(outcome);
@@ -54,7 +57,7 @@ or_exit<std::vector<protocol::router_result>> replay_after(job_client& client,
     std::vector<protocol::router_result> results;
     protocol::replay_request request{since, std::nullopt, job_id};
     while (true) {
-        auto outcome = client.request(request);
+        auto outcome = request_job_owner(client, request);
         if (auto* failure = std::get_if<client_failure>(&outcome))
             return report_client_failure(*failure);
         auto& reply = std::get<protocol::reply>(outcome);
@@ -145,7 +148,7 @@ int follow_command(const global_options& global, const follow_options& options) 
             return exit_interrupted;
         }
         if (clock::now() >= next_poll) {
-            auto outcome = client.request(protocol::result_request{options.job_id});
+            auto outcome = request_job_owner(client, protocol::result_request{options.job_id});
             if (auto* failure = std::get_if<client_failure>(&outcome)) {
                 progress.clear();
                 return report_client_failure(*failure);

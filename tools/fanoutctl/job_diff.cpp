@@ -26,7 +26,7 @@ bool answered(const router_result& r) {
 std::string state_of(const router_result* r) {
     if (!r) return "absent";
     std::string state(status_word(r->status));
-    if (r->status == router_status::failed && r->error)
+    if (r->status != router_status::success && r->error)  // failed, or cancelled with a reason
         state += " (" + std::string(protocol::to_string(r->error->kind)) + ": " +
                  r->error->message + ")";
     return state;

@@ -1,8 +1,9 @@
 // `fanoutctl diff JOB_A JOB_B`: what changed, router by router, between two jobs' results.
 //
 // Contract: pure. Results are paired by router name and command index. A router's result
-// compares as its state ("ok", "FAILED (kind: message)", "cancelled"; "absent" when the job
-// has no result for that command) and, when the router answered (success or a failing exit
+// compares as its state ("ok", "FAILED (kind: message)", "cancelled", "cancelled (kind:
+// message)" when it has an error, e.g. `stopped` by a rule; "absent" when the job has no
+// result for that command) and, when the router answered (success or a failing exit
 // status), its text: output, then stderr lines as "stderr: ...", then "[output truncated]";
 // byte for byte. Changed pairs are grouped by command index, state before and after and
 // unified diff (line_diff.hpp, raw lines; the renderers make them safe): routers with the same

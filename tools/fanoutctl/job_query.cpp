@@ -7,6 +7,10 @@ namespace fanout::ctl {
 namespace {
 
 bool names_a_job(const protocol::request& request) {
+    if (const auto* replay = std::get_if<protocol::replay_request>(&request))
+        return replay->job_id.has_value();
+    if (const auto* jobs = std::get_if<protocol::jobs_request>(&request))
+        return jobs->job_id.has_value();
     return std::holds_alternative<protocol::status_request>(request) ||
            std::holds_alternative<protocol::result_request>(request) ||
            std::holds_alternative<protocol::cancel_request>(request);

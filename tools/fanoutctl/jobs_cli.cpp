@@ -18,6 +18,9 @@ jobs_subcommands add_jobs_subcommands(CLI::App& app, global_options& global,
         "(--keep-jobs, --keep-seconds, --keep-bytes; with --state-dir also across restarts).\n"
         "DONE counts router results (routers x commands), FAILED and CANCELLED too. When more\n"
         "jobs match than --limit, the newest are listed and a last line says how many there are.\n"
+        "A job its rule stopped (--stop-after-failures, --max-fail-percent, --canary) shows as\n"
+        "`stopped (RULE)`; --state cancelled lists it. Behind fanout-proxy, one daemon answers:\n"
+        "list each at its own endpoint (--jobs ENDPOINT).\n"
         "\nExamples:\n  fanoutctl jobs\n  fanoutctl jobs --state running\n"
         "  fanoutctl jobs --json --limit 1000 | jq -r '.jobs[] | select(.failed > 0) | .job_id'\n" +
         footer);
@@ -43,6 +46,7 @@ jobs_subcommands add_jobs_subcommands(CLI::App& app, global_options& global,
         "the results it has so far, then each new one as it lands, then the summary, exactly\n"
         "as `run` does; every router result once. An ended job prints at once. Ctrl-C stops\n"
         "following (exit 130) and does not cancel the job (use `fanoutctl cancel JOB`).\n"
+        "Through fanout-proxy it finds the daemon that owns the job, as `status` does.\n"
         "\nExamples:\n  fanoutctl follow nightly-42\n  fanoutctl follow nightly-42 --brief\n"
         "  fanoutctl follow nightly-42 --json | jq -r 'select(.type==\"router_result\") | "
         ".router_name'\n" +
@@ -54,9 +58,10 @@ jobs_subcommands add_jobs_subcommands(CLI::App& app, global_options& global,
     out.watch->footer(
         "\nOne line per router result, of every job fanoutd runs, as it lands:\n"
         "  #<seq> <job>  <router> <status> <seconds> [<command>] <first line or error>\n"
-        "and one line when a job ends. Runs until Ctrl-C (exit 0). Results fanoutd publishes\n"
-        "while nobody reads, or that a slow reader misses, are not printed; a gap in seq is\n"
-        "reported on stderr with the `fanoutctl replay --since` that fills it.\n"
+        "and one line when a job ends (`, stopped by RULE` when its rule stopped it). Runs until\n"
+        "Ctrl-C (exit 0). Results fanoutd publishes while nobody reads, or that a slow reader\n"
+        "misses, are not printed; a gap in seq is reported on stderr with the\n"
+        "`fanoutctl replay --since` that fills it.\n"
         "\nExamples:\n  fanoutctl watch\n  fanoutctl watch | grep FAILED\n"
         "  fanoutctl watch --json | jq -r 'select(.type==\"router_result\") | .router_name'\n" +
         footer);

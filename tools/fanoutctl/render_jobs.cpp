@@ -23,6 +23,14 @@ std::string local_time_of(const std::string& iso_utc) {
     return text;
 }
 
+std::string job_state_label(protocol::job_state state, const std::string& stopped_by) {
+    const std::string word(protocol::to_string(state));
+    if (stopped_by.empty()) return word;
+    const bool ended =
+        state == protocol::job_state::done || state == protocol::job_state::cancelled;
+    return (ended ? "stopped (" : word + ", stopping (") + terminal_safe(stopped_by) + ")";
+}
+
 std::string format_jobs_table(const protocol::jobs_reply& reply) {
     if (reply.jobs.empty()) return "no jobs\n";
     text_table table({false, false, false, true, true, true, true, false});
@@ -31,7 +39,7 @@ std::string format_jobs_table(const protocol::jobs_reply& reply) {
     for (const auto& j : reply.jobs) {
         std::string command = terminal_safe(j.command);
         if (j.command_count > 1) command += " (+" + std::to_string(j.command_count - 1) + " more)";
-        table.add_row({terminal_safe(j.job_id), std::string(protocol::to_string(j.state)),
+        table.add_row({terminal_safe(j.job_id), job_state_label(j.state, j.stopped_by),
                        local_time_of(j.submitted_at), std::to_string(j.total_routers),
                        std::to_string(j.completed) + "/" + std::to_string(j.total),
                        std::to_string(j.failed), std::to_string(j.cancelled), command});
@@ -46,7 +54,7 @@ std::string format_jobs_table(const protocol::jobs_reply& reply) {
 ordered_json jobs_to_json(const protocol::jobs_reply& reply) {
     ordered_json out{{"type", "jobs"}, {"matched", reply.matched}, {"more", reply.more}};
     out["jobs"] = ordered_json::array();
-    for (const auto& j : reply.jobs)
+    for (const auto& j : reply.jobs) {
         out["jobs"].push_back({{"job_id", j.job_id},
                                {"state", protocol::to_string(j.state)},
                                {"submitted_at", j.submitted_at},
@@ -58,6 +66,11 @@ ordered_json jobs_to_json(const protocol::jobs_reply& reply) {
                                {"successful", j.successful},
                                {"failed", j.failed},
                                {"cancelled", j.cancelled}});
+        auto& entry = out["jobs"].back();  // the optional fields, when fanoutd sent them
+        if (!j.submitted_by.empty()) entry["submitted_by"] = j.submitted_by;
+        if (!j.requested_by.empty()) entry["requested_by"] = j.requested_by;
+        if (!j.stopped_by.empty()) entry["stopped_by"] = j.stopped_by;
+    }
     return out;
 }
 
@@ -70,9 +83,11 @@ std::string format_watch_line(const protocol::router_result& r) {
 std::string format_job_end_line(const protocol::job_result& job) {
     const auto& s = job.summary;
     return "job " + terminal_safe(job.job_id) + " " + std::string(protocol::to_string(job.state)) +
-           " in " + format_seconds(s.total_duration) + ": " + std::to_string(s.total_routers) +
-           " routers, " + std::to_string(s.successful) + " ok, " + std::to_string(s.failed) +
-           " failed, " + std::to_string(s.cancelled) + " cancelled results\n";
+           " in " + format_seconds(s.total_duration) +
+           (job.stopped_by.empty() ? "" : ", stopped by " + terminal_safe(job.stopped_by)) + ": " +
+           std::to_string(s.total_routers) + " routers, " + std::to_string(s.successful) + " ok, " +
+           std::to_string(s.failed) + " failed, " + std::to_string(s.cancelled) +
+           " cancelled results\n";
 }
 
 ordered_json job_end_json(const protocol::job_result& job) {

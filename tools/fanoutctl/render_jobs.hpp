@@ -1,12 +1,13 @@
 // Rendering of the `jobs` reply and of `watch`'s lines (issue 13).
 //
 // Contract: pure. format_jobs_table: one row per job, in the reply's order (newest first):
-// id, state, submitted (local time; the date too when not today), routers, results done of
-// total, failed and cancelled results, and the first command (terminal-safe, with
+// id, state (job_state_label), submitted (local time; the date too when not today), routers,
+// results done of total, failed and cancelled results, and the first command (terminal-safe, with
 // "(+N more)" for several); a trailing note when the daemon left older jobs out. jobs_to_json:
 // the reply with wire field names. format_watch_line: one line for a router result of any
 // job, `#<seq> <job>  <router> <status> ...` as `replay --brief` prints it; format_job_end_line
-// one for a job's end; job_end_json the job_result without its results (watch --json).
+// one for a job's end (`job J cancelled in 2.0s, stopped by RULE: ...` when a rule stopped
+// it); job_end_json the job_result without its results (watch --json).
 #pragma once
 
 #include <string>
@@ -15,6 +16,10 @@
 #include "tools/fanoutctl/render_json.hpp"
 
 namespace fanout::ctl {
+
+// The state as `jobs` shows it: the wire word, or for a job its rule stopped `stopped (RULE)`
+// once ended and `running, stopping (RULE)` while its started routers finish.
+std::string job_state_label(protocol::job_state state, const std::string& stopped_by);
 
 std::string format_jobs_table(const protocol::jobs_reply& reply);
 ordered_json jobs_to_json(const protocol::jobs_reply& reply);

@@ -62,6 +62,7 @@ ordered_json to_json(const protocol::job_summary& s) {
     j["failed"] = s.failed;
     j["cancelled"] = s.cancelled;
     j["total_duration"] = s.total_duration;
+    if (s.deadline) j["deadline"] = *s.deadline;  // issue 13
     return j;
 }
 
@@ -94,6 +95,7 @@ ordered_json to_json(const protocol::status_reply& s) {
     // Execution controls: only for a job that has them.
     if (!s.stopped_by.empty()) j["stopped_by"] = s.stopped_by;
     if (s.running) j["running"] = *s.running;
+    if (s.deadline) j["deadline"] = *s.deadline;  // issue 13
     return j;
 }
 

@@ -81,6 +81,7 @@ std::string format_job_summary(const protocol::job_result& job) {
         {"routers", breakdown(s.total_routers, routers.ok, routers.failed, routers.cancelled)});
     table.add_row({"results", breakdown(s.total, s.successful, s.failed, s.cancelled)});
     table.add_row({"duration", format_seconds(s.total_duration)});
+    if (s.deadline) table.add_row({"deadline", format_deadline(*s.deadline)});  // issue 13
     if (!job.stopped_by.empty())  // execution controls: why routers never started
         table.add_row({"stopped by", "its rule " + terminal_safe(job.stopped_by)});
     return "job " + terminal_safe(job.job_id) + "  " + std::string(protocol::to_string(job.state)) +

@@ -40,6 +40,12 @@ std::string format_seconds(double seconds) {
     return buffer;
 }
 
+std::string format_deadline(double seconds) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%gs per router", seconds);
+    return buffer;
+}
+
 std::string_view status_word(router_status status) {
     switch (status) {
         case router_status::success:
@@ -120,6 +126,7 @@ std::string format_status(const protocol::status_reply& status) {
     if (!status.requested_by.empty())
         table.add_row({"requested by", terminal_safe(status.requested_by)});
     if (status.running) table.add_row({"running", std::to_string(*status.running)});
+    if (status.deadline) table.add_row({"deadline", format_deadline(*status.deadline)});
     if (!status.stopped_by.empty())
         table.add_row({"stopped by", "its rule " + terminal_safe(status.stopped_by)});
     return "job " + terminal_safe(status.job_id) + "  " +

@@ -25,6 +25,9 @@ struct result_style {
 // "0.532s"
 std::string format_seconds(double seconds);
 
+// A job's `deadline` (issue 13): "30s per router", "0.5s per router".
+std::string format_deadline(double seconds);
+
 // "ok", "FAILED" or "cancelled".
 std::string_view status_word(protocol::router_status status);
 
@@ -58,7 +61,7 @@ struct router_counts {
 router_counts count_routers(const protocol::job_result& job);
 
 // The summary table: the command(s), routers and results each with ok/failed/cancelled counts,
-// total duration.
+// total duration, and the deadline and the rule that stopped the job when there are.
 std::string format_job_summary(const protocol::job_result& job);
 
 // A table of the failed routers (one row each, its first failed result) with their error kinds;
@@ -67,7 +70,7 @@ std::string format_job_summary(const protocol::job_result& job);
 std::string format_failed_table(const protocol::job_result& job);
 
 // State and result counts; `cancelled` (completed results neither ok nor failed) is shown when
-// non-zero or the job was cancelled.
+// non-zero or the job was cancelled; the audit fields, deadline and stopping rule when sent.
 std::string format_status(const protocol::status_reply& status);
 std::string format_routers_table(const protocol::routers_reply& routers);
 std::string format_pong(const protocol::pong_reply& pong);
