@@ -151,6 +151,20 @@ TEST_F(proxy_owner_routing, follow_reaches_each_jobs_owner) {
         direct[i]->request(protocol::cancel_request{running[i]}, 10s);
 }
 
+TEST_F(proxy_owner_routing, replay_of_one_job_reaches_its_owner) {
+    // Each job twice in a row: the proxy's round robin hands one of the two asks to the other
+    // daemon, which does not have the job.
+    const auto ended = one_job_per_daemon("replayed", {"r1", "r2"}, true);
+    for (const auto& id : ended) {
+        for (int ask = 0; ask < 2; ++ask) {
+            auto replay = ctl({"replay", "--since", "0", "--brief", "--job", id});
+            EXPECT_EQ(replay.code, 0) << id << "\n" << replay.text;
+            EXPECT_NE(replay.text.find(" " + id + "  r1 "), std::string::npos) << replay.text;
+            EXPECT_NE(replay.text.find(" " + id + "  r2 "), std::string::npos) << replay.text;
+        }
+    }
+}
+
 TEST_F(proxy_owner_routing, an_unknown_job_is_still_not_found) {
     auto status = ctl({"status", "--json", "no-such-job"});
     EXPECT_EQ(status.code, 2) << status.text;

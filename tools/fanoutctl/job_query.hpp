@@ -1,5 +1,5 @@
 // Reaching the daemon that owns a job, and fetching an ended job's results, for the commands
-// that name a job (status, result, cancel, diff, run --failed-from, follow).
+// that name a job (status, result, cancel, diff, run --failed-from, follow, replay --job).
 //
 // Contract: request_job_owner sends `request` on `client`; when it is a status, result or
 // cancel, or a replay or jobs with a job_id, and the answer is `not_found`, the job may belong to

@@ -7,6 +7,7 @@
 #include "tools/fanoutctl/command_support.hpp"
 #include "tools/fanoutctl/commands.hpp"
 #include "tools/fanoutctl/exit_codes.hpp"
+#include "tools/fanoutctl/job_query.hpp"
 #include "tools/fanoutctl/render_json.hpp"
 #include "tools/fanoutctl/render_text.hpp"
 
@@ -35,7 +36,9 @@ int replay_command(const global_options& global, const replay_options& options) 
     if (!options.job_id.empty()) request.job_id = options.job_id;
     std::uint64_t count = 0;
     for (bool first = true;; first = false) {
-        auto outcome = client.request(request);
+        // With --job, the job's owner answers, also behind fanout-proxy (job_query.hpp).
+        auto outcome =
+            request.job_id ? request_job_owner(client, request) : client.request(request);
         if (auto* failure = std::get_if<client_failure>(&outcome))
             return report_client_failure(*failure);
         auto& reply = std::get<protocol::reply>(outcome);
