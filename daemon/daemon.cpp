@@ -272,7 +272,12 @@ void daemon::replace_command_policy(std::shared_ptr<const command_policy> policy
 }
 
 bool daemon::reopen_audit_log() {
-    return !parts_->audit_file || parts_->audit_file->reopen();
+    if (!parts_->audit_file) return true;
+    const bool reopened = parts_->audit_file->reopen();
+    // The reopen may have written held records (a full disk freed by the rotation): the audit
+    // trail then tells the journal which job_ends are on disk now, not at the next record.
+    parts_->audit.ready();
+    return reopened;
 }
 
 void daemon::shutdown() {

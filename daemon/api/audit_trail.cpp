@@ -18,7 +18,9 @@ bool audit_trail::append(std::string record, const std::string* job_end_of) {
     bool ok = false;
     {
         std::lock_guard guard(mutex_);
-        ok = record.empty() ? file_->writable() : file_->append(std::move(record));
+        // A job_end is never dropped beyond the held limit: it is reported written below.
+        ok = record.empty() ? file_->writable()
+                            : file_->append(std::move(record), /*droppable=*/job_end_of == nullptr);
         if (job_end_of) owed_.push_back(*job_end_of);
         // append() true: this record and every one before it are on stable storage.
         if (ok) written.swap(owed_);

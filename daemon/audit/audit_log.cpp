@@ -1,5 +1,7 @@
 #include "daemon/audit/audit_log.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -91,14 +93,19 @@ audit_log::~audit_log() {
     ::close(fd_);
 }
 
-bool audit_log::append(std::string record) {
+bool audit_log::append(std::string record, bool droppable) {
     record.push_back('\n');
     std::lock_guard guard(mutex_);
     if (held_.size() >= max_held_) {
-        held_.pop_front();
-        ++lost_;
+        // The oldest record that may go; none (all kept): held beyond max_held.
+        auto oldest = std::find_if(held_.begin(), held_.end(),
+                                   [](const held_record& r) { return r.droppable; });
+        if (oldest != held_.end()) {
+            held_.erase(oldest);
+            ++lost_;
+        }
     }
-    held_.push_back(std::move(record));
+    held_.push_back({std::move(record), droppable});
     return flush_locked();
 }
 
@@ -110,7 +117,7 @@ bool audit_log::writable() {
 bool audit_log::flush_locked() {
     std::string bytes;
     if (lost_ != 0) bytes = records_lost_record(lost_) + "\n";
-    for (const auto& r : held_) bytes += r;
+    for (const auto& r : held_) bytes += r.line;
     struct stat st {};
     int error = 0;
     if (::fstat(fd_, &st) != 0) {

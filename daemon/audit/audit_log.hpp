@@ -11,10 +11,11 @@
 //   Records are whole lines: a failed write or fdatasync (disk full, EFBIG, EIO) cuts the file
 //   back to its last whole record, and the records not written are held in memory, in order,
 //   and written first by the next append() or writable() (the journal's disk-full model,
-//   daemon/journal/journal.hpp). At most max_held records are held; beyond that the oldest are
-//   dropped and counted, and once writing works again an `audit_records_lost` record with the
-//   count is written before the held ones. Each failure episode is logged once at error, its
-//   end at warn. Never throws after construction.
+//   daemon/journal/journal.hpp). At most max_held records are held; beyond that the oldest
+//   droppable one is dropped and counted (append(record, false): never dropped, held beyond
+//   max_held; job_ends, bounded by the jobs that end while submits are refused), and once writing
+//   works again an `audit_records_lost` record with the count is written before the held ones. Each
+//   failure episode is logged once at error, its end at warn. Never throws after construction.
 // - append() returns true when the record and every record before it are on stable storage.
 //   writable() tries the held records and returns true when none is held back.
 // - reopen() (SIGHUP, for logrotate) opens FILE again by its path, with the constructor's
@@ -50,7 +51,9 @@ class audit_log {
     audit_log& operator=(const audit_log&) = delete;
     ~audit_log();
 
-    bool append(std::string record);
+    // droppable false: never one of the records dropped beyond max_held (a job_end, which the
+    // journal reports written once append() says so).
+    bool append(std::string record, bool droppable = true);
     bool writable();
     bool reopen();
 
@@ -63,7 +66,11 @@ class audit_log {
     const std::size_t max_held_;
     int fd_ = -1;
     std::mutex mutex_;
-    std::deque<std::string> held_;  // records (with their newline) not written yet, oldest first
+    struct held_record {
+        std::string line;  // with its newline
+        bool droppable = true;
+    };
+    std::deque<held_record> held_;  // records not written yet, oldest first
     std::uint64_t lost_ = 0;        // records dropped from held_ since the last flush
     bool failing_ = false;          // a failure episode is in progress (logged once)
 };

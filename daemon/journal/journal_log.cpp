@@ -93,6 +93,12 @@ void journal_log::audit_owed(const std::string& job_id) {
     audit_owed_.insert(job_id);
 }
 
+bool journal_log::job_end_owed(const std::string& job_id) {
+    if (!audit_job_ends_) return false;
+    std::lock_guard guard(audit_mutex_);
+    return audit_owed_.count(job_id) != 0;
+}
+
 std::uint64_t journal_log::job_forgotten(const std::string& job_id) {
     if (audit_job_ends_) {
         std::lock_guard guard(audit_mutex_);

@@ -54,6 +54,7 @@ class journal_log final : public job_log {
     std::uint64_t job_ended(const protocol::job_result& aggregate,
                             std::chrono::system_clock::time_point at) override;
     std::uint64_t job_forgotten(const std::string& job_id) override;
+    bool job_end_owed(const std::string& job_id) override;
     std::uint64_t last_ticket() override { return file_.last_ticket(); }
     bool written(std::uint64_t ticket) override { return file_.written(ticket); }
     bool make_durable(std::uint64_t ticket) override { return file_.sync(ticket); }

@@ -55,9 +55,7 @@ class replay {
             case record_type::forgotten:  // left retention before the restart (issue 13)
                 return forget_ended(body.at("id").get<std::string>());
             case record_type::audited:  // its audit job_end is written (docs/audit.md)
-                for (auto& k : ended_)
-                    if (k.result->job_id == body.at("id").get<std::string>()) k.audit_owed = false;
-                return;
+                return apply_audited(body.at("id").get<std::string>());
             case snapshot_marker:
                 next_seq_ = std::max(next_seq_, body.at("next_seq").get<std::uint64_t>());
                 return;
@@ -113,6 +111,15 @@ class replay {
             "read, and their routers without one are {}",
             where, running,
             rerun_ ? "run again (--rerun-interrupted)" : "reported interrupted, never run again");
+    }
+
+    // Newest first: a job's end is audited soon after it ends, so the search stops near the back.
+    void apply_audited(const std::string& id) {
+        for (auto k = ended_.rbegin(); k != ended_.rend(); ++k) {
+            if (k->result->job_id != id) continue;
+            k->audit_owed = false;
+            return;
+        }
     }
 
     void forget_ended(const std::string& id) {

@@ -31,6 +31,10 @@ class job_log {
     // bring it back, whatever --keep-seconds it runs with. Not synced: a crash may lose it, and
     // then the start-up retention check decides. (Issue 13; no-op by default.)
     virtual std::uint64_t job_forgotten(const std::string& /*job_id*/) { return 0; }
+    // The job ended but its audit job_end is not on stable storage yet (--audit-log): retention
+    // must not forget it, or a crash would lose that job_end for good (docs/audit.md). False by
+    // default.
+    virtual bool job_end_owed(const std::string& /*job_id*/) { return false; }
     virtual std::uint64_t last_ticket() = 0;
     virtual bool written(std::uint64_t ticket) = 0;
     virtual bool make_durable(std::uint64_t ticket) = 0;

@@ -283,6 +283,9 @@ void scheduler::evict_finished_locked() {
         bool too_old = it != finished_.end() && now - it->second.ended_at > limits_.keep_time;
         bool too_big = finished_bytes_ > limits_.keep_bytes && finished_.size() > 1;
         if (it != finished_.end() && !too_many && !too_old && !too_big) break;
+        // Its audit job_end is not on disk yet (the publisher is behind, or the audit file's
+        // disk is full, when submits are refused): kept, with every newer job, until it is.
+        if (it != finished_.end() && log_.job_end_owed(it->first)) break;
         if (it != finished_.end()) {
             for (const auto& r : it->second.result->results) index_.remove(r.seq);
             log_.job_forgotten(it->first);

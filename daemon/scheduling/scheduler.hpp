@@ -35,7 +35,8 @@
 //   does every router start; submit answers `busy`. When the journal gives up waiting
 //   (stop_waiting_for_journal, at shutdown), what it still holds is never published.
 // - Every result of an active or retained job stays fetchable by seq (`replay`) until the
-//   job is evicted.
+//   job is evicted. Eviction (oldest first, by --keep-*) waits at a job whose audit job_end is
+//   still owed (job_log::job_end_owed), so retention never loses one.
 // - Idempotent submit: a job_id that is active or retained, submitted again with the same
 //   content (job_digest.hpp), answers `accepted` as the first submit did and runs nothing;
 //   with other content it is duplicate_job. An evicted id is forgotten: it runs again.

@@ -28,7 +28,6 @@ namespace fanout::daemon {
 namespace {
 
 using fanout::testing::disk_full;
-
 using fanout::testing::temp_dir;
 
 std::vector<std::string> lines_of(const std::string& path) {
@@ -238,6 +237,27 @@ TEST(audit_log, appends_racing_reopens_land_each_in_exactly_one_file) {
     std::vector<int> all(threads * per_thread);
     for (int i = 0; i < threads * per_thread; ++i) all[static_cast<std::size_t>(i)] = i;
     EXPECT_EQ(seen, all);
+}
+
+// A client retrying refused submits while the disk is full must not push job_ends out: they are
+// never among the records dropped beyond the held limit.
+TEST(audit_log, a_record_that_may_not_be_dropped_is_held_beyond_the_limit) {
+    temp_dir dir;
+    const auto path = dir.file("audit.jsonl");
+    audit_log file(path, /*max_held=*/2);
+    ASSERT_TRUE(file.append(record(1)));
+    {
+        disk_full full(std::filesystem::file_size(path));
+        EXPECT_FALSE(file.append(record(2), /*droppable=*/false));
+        for (int n = 3; n <= 6; ++n) EXPECT_FALSE(file.append(record(n)));
+    }
+    ASSERT_TRUE(file.writable());
+    const auto lines = lines_of(path);
+    ASSERT_EQ(lines.size(), 4u);  // 1, the lost count (3, 4, 5), 2, 6
+    EXPECT_EQ(nlohmann::json::parse(lines[1]).at("event"), "audit_records_lost");
+    EXPECT_EQ(nlohmann::json::parse(lines[1]).at("count"), 3);
+    EXPECT_EQ(nlohmann::json::parse(lines[2]).at("n"), 2) << "the kept record was dropped";
+    EXPECT_EQ(nlohmann::json::parse(lines[3]).at("n"), 6);
 }
 
 }  // namespace

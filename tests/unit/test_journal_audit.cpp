@@ -84,3 +84,32 @@ TEST(journal_audit, without_an_audit_log_nothing_is_owed) {
     EXPECT_EQ(state.ended.size(), 2u);
     EXPECT_TRUE(owed(state).empty());
 }
+
+// Retention (--keep-jobs 1 here) never forgets a job whose job_end is owed: a crash would lose
+// that job_end for good. It waits at the oldest owed job, and goes on once it is audited.
+TEST(journal_audit, retention_keeps_a_job_until_its_job_end_is_written) {
+    temp_dir dir;
+    auto inv = fanout::test::numbered_inventory(1);
+    journal file(dir.path());
+    journal_log log(file, true);
+    recording_sink sink;
+    scheduler_limits keep_one;
+    keep_one.keep_jobs = 1;
+    scheduler s(keep_one, sink, &log);
+    s.restore(recover(file.take_replayed(), false), inv);
+    const auto run = [&](const std::string& id) {
+        ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(
+            s.submit(spec_of(inv, id, 1))));
+        succeed(s, *s.next_task());
+    };
+    run("a");
+    run("b");  // a's job_end is not written: a stays
+    EXPECT_TRUE(s.status("a")) << "forgotten with its job_end owed";
+    EXPECT_TRUE(s.status("b"));
+    log.job_audited("a");
+    log.job_audited("b");
+    run("c");  // now a and b go
+    EXPECT_FALSE(s.status("a"));
+    EXPECT_FALSE(s.status("b"));
+    EXPECT_TRUE(s.status("c"));
+}
