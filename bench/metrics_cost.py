@@ -2,19 +2,21 @@
 """bench/metrics_cost.py: the CPU cost of --metrics-listen on the N=1000 job (issue 14).
 
 Contract: starts one fleetsim (N routers, latency L, key auth), then for --rounds rounds runs
-the same job on a fresh fanoutd once per mode (--modes, rotated each round so drift spreads over
-all): off (no --metrics-listen: nothing is recorded), on (--metrics-listen on a loopback port,
-scraped every second by a thread during the whole run, as a Prometheus with scrape_interval 1s
-would) and unscraped (recorded, never scraped). Measures fanoutd's utime+stime (/proc/PID/stat)
-from submit to reply (and, with --perf, `perf stat` counts); prints each run, each mode's
-median, and the paired per-round difference against off with its 95 % interval: a single pair
-is noise (1000 threads on 2 cores), the interval over many rounds is the figure. Each "on" run
-ends with 300 back-to-back scrapes of the idle daemon: the CPU of one scrape, which load hardly
-blurs. Exit 0 when every run answered on every router, 1 otherwise. Needs a build (BUILD_DIR,
-default build).
+the same job on a fresh fanoutd once per mode (--modes). Modes: off (no --metrics-listen:
+nothing is recorded), on (--metrics-listen on a loopback port, scraped every second by a thread
+during the whole run, as a Prometheus with scrape_interval 1s would) and unscraped (recorded,
+never scraped). Each round runs the modes in the next of all their orders, so --rounds a
+multiple of 2 (two modes) or 6 (three) gives each mode each place, and each predecessor,
+equally often. Measures fanoutd's utime+stime (/proc/PID/stat) from submit to reply (and,
+with --perf, `perf stat` counts); prints each run, each mode's median, and the paired per-round
+difference against off with its 95 % interval: a single pair is noise (1000 threads on 2
+cores), the interval over many rounds is the figure. Each "on" run ends with 300 back-to-back
+scrapes of the idle daemon: the CPU of one scrape, which load hardly blurs. Exit 0 when every
+run answered on every router, 1 otherwise. Needs a build (BUILD_DIR, default build).
 """
 
 import argparse
+import itertools
 import os
 import socket
 import statistics
@@ -142,7 +144,7 @@ def main():
     parser.add_argument("--latency-ms", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--modes", default="off,on",
-                        help="comma-separated, run in rotation each round: off (no "
+                        help="comma-separated, every order in turn, one order a round: off (no "
                              "--metrics-listen), on (recorded and scraped every second), "
                              "unscraped (recorded, never scraped)")
     parser.add_argument("--perf", action="store_true",
@@ -156,13 +158,16 @@ def main():
     fleetsim_bin = os.path.join(build, "tools", "fleetsim", "fleetsim")
     bench_runs.raise_fd_limit()
     modes = args.modes.split(",")
+    orders = list(itertools.permutations(modes))
     runs = []
     with tempfile.TemporaryDirectory(prefix="fanout-metrics-cost-") as work:
         fleet = bench_runs.Fleet(fleetsim_bin, args.routers, args.latency_ms, 0, work)
         try:
             for r in range(args.rounds):
-                # Each round starts with the next mode, so drift spreads over all of them.
-                for mode in modes[r % len(modes):] + modes[:r % len(modes)]:
+                # Every order of the modes in turn (6 for three): each mode takes each place, and
+                # follows each other mode, equally often, so drift and whatever a run leaves to
+                # the next (fleetsim's connection churn) fall on every mode alike.
+                for mode in orders[r % len(orders)]:
                     run = run_once(fanoutd_bin, fleet, work, f"{r}-{mode}", mode, args.perf)
                     runs.append(run)
                     perf = run["perf"]
