@@ -18,21 +18,7 @@ namespace protocol = fanout::protocol;
 
 namespace {
 
-struct ctl_run {
-    int code = -1;
-    std::vector<std::string> lines;
-    std::chrono::steady_clock::duration took{};
-    std::string text() const {
-        std::string out;
-        for (const auto& l : lines) out += l + "\n";
-        return out;
-    }
-    bool has(const std::string& needle) const {
-        return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
-            return l.find(needle) != std::string::npos;
-        });
-    }
-};
+using ctl_run = finished_run;
 
 // fanoutctl under `env` (VAR=value words, or -u VAR), with `arguments`; one stream captured.
 ctl_run ctl(std::vector<std::string> env, std::vector<std::string> arguments,
@@ -48,14 +34,7 @@ ctl_run ctl(std::vector<std::string> env, std::vector<std::string> arguments,
     argv.insert(argv.end(), env.begin(), env.end());
     argv.push_back(FANOUTCTL_BIN);
     argv.insert(argv.end(), arguments.begin(), arguments.end());
-    const auto start = std::chrono::steady_clock::now();
-    child_process process(argv, which);
-    process.drain(60s);
-    ctl_run run;
-    run.code = process.wait(60s).value_or(-1);
-    run.took = std::chrono::steady_clock::now() - start;
-    run.lines = process.lines();
-    return run;
+    return run_to_end(std::move(argv), which, 60s);
 }
 
 constexpr auto stderr_stream = child_process::capture::stderr_stream;

@@ -71,16 +71,7 @@ struct two_fleets {
 
 two_fleets* setup = nullptr;
 
-struct ctl_run {
-    int code = -1;
-    std::vector<std::string> lines;
-    std::string text() const {
-        std::string out;
-        for (const auto& l : lines) out += l + "\n";
-        return out;
-    }
-    bool has(const std::string& needle) const { return text().find(needle) != std::string::npos; }
-};
+using ctl_run = finished_run;
 
 std::vector<std::string> ctl_argv(const std::string& jobs, const std::string& results,
                                   const std::vector<std::string>& arguments) {
@@ -91,13 +82,7 @@ std::vector<std::string> ctl_argv(const std::string& jobs, const std::string& re
 
 ctl_run ctl(std::vector<std::string> arguments,
             child_process::capture which = child_process::capture::stdout_stream) {
-    child_process process(ctl_argv(setup->daemon.jobs(), setup->daemon.results(), arguments),
-                          which);
-    process.drain(90s);
-    ctl_run run;
-    run.code = process.wait(90s).value_or(-1);
-    run.lines = process.lines();
-    return run;
+    return run_to_end(ctl_argv(setup->daemon.jobs(), setup->daemon.results(), arguments), which);
 }
 
 names routers_of(const ctl_run& run) {

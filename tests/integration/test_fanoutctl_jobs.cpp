@@ -19,27 +19,14 @@ using nlohmann::json;
 
 namespace {
 
-struct ctl_run {
-    int code = -1;
-    std::vector<std::string> lines;
-    std::string text() const {
-        std::string out;
-        for (const auto& l : lines) out += l + "\n";
-        return out;
-    }
-};
+using ctl_run = finished_run;
 
 ctl_run ctl(const fanoutd_process& daemon, std::vector<std::string> arguments,
             child_process::capture which = child_process::capture::stdout_stream) {
     std::vector<std::string> argv = {FANOUTCTL_BIN, "--jobs", daemon.jobs(), "--results",
                                      daemon.results()};
     argv.insert(argv.end(), arguments.begin(), arguments.end());
-    child_process process(argv, which);
-    process.drain(90s);
-    ctl_run run;
-    run.code = process.wait(90s).value_or(-1);
-    run.lines = process.lines();
-    return run;
+    return run_to_end(std::move(argv), which);
 }
 
 json jobs_json(const fanoutd_process& daemon, std::vector<std::string> extra = {}) {

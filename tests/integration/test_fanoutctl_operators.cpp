@@ -49,15 +49,7 @@ struct operator_fleet {
 
 operator_fleet* setup = nullptr;
 
-struct ctl_run {
-    int code = -1;
-    std::vector<std::string> lines;
-    std::string text() const {
-        std::string out;
-        for (const auto& l : lines) out += l + "\n";
-        return out;
-    }
-};
+using ctl_run = finished_run;
 
 // fanoutctl with `arguments` (after the endpoints); one stream captured; `input` on stdin.
 ctl_run ctl(std::vector<std::string> arguments,
@@ -76,12 +68,7 @@ ctl_run ctl(std::vector<std::string> arguments,
                                      "--results",
                                      setup->daemon.results()};
     argv.insert(argv.end(), arguments.begin(), arguments.end());
-    child_process process(argv, which);
-    process.drain(60s);
-    ctl_run run;
-    run.code = process.wait(60s).value_or(-1);
-    run.lines = process.lines();
-    return run;
+    return run_to_end(std::move(argv), which, 60s);
 }
 
 // The routers of the router_result lines of `run --json`.
@@ -92,11 +79,6 @@ names routers_of(const ctl_run& run) {
         if (object.at("type") == "router_result") out.insert(object.at("router_name"));
     }
     return out;
-}
-
-bool has_line(const ctl_run& run, const std::string& needle) {
-    return std::any_of(run.lines.begin(), run.lines.end(),
-                       [&](const std::string& l) { return l.find(needle) != std::string::npos; });
 }
 
 std::string read_file(const std::string& path) {
@@ -125,12 +107,12 @@ TEST_F(fanoutctl_operators, node_sets_exclusions_and_unquoted_words) {
     auto huge = ctl({"run", "-r", "r[1-100000000]", "show", "version"},
                     child_process::capture::stderr_stream);
     EXPECT_EQ(huge.code, 2);
-    EXPECT_TRUE(has_line(huge, "r[1-100000000]: more than 200000 names")) << huge.text();
+    EXPECT_TRUE(huge.has("r[1-100000000]: more than 200000 names")) << huge.text();
 
     auto several = ctl({"run", "-r", "r1", "show version", "show system uptime"},
                        child_process::capture::stderr_stream);
     EXPECT_EQ(several.code, 2);
-    EXPECT_TRUE(has_line(several, "with -c each")) << several.text();
+    EXPECT_TRUE(several.has("with -c each")) << several.text();
 }
 
 TEST_F(fanoutctl_operators, globs_and_groups_come_from_the_inventory) {
@@ -144,7 +126,7 @@ TEST_F(fanoutctl_operators, globs_and_groups_come_from_the_inventory) {
     auto unknown_group =
         ctl({"run", "-r", "@spine", "show", "version"}, child_process::capture::stderr_stream);
     EXPECT_EQ(unknown_group.code, 2);
-    EXPECT_TRUE(has_line(unknown_group, "groups: core, edge, lab")) << unknown_group.text();
+    EXPECT_TRUE(unknown_group.has("groups: core, edge, lab")) << unknown_group.text();
 
     auto listed = ctl({"routers", "--json"});
     ASSERT_EQ(listed.code, 0);
@@ -174,9 +156,9 @@ TEST_F(fanoutctl_operators, unknown_names_are_refused_whole_with_suggestions) {
     auto run =
         ctl({"run", "-r", "R1,r99,r3", "show", "version"}, child_process::capture::stderr_stream);
     EXPECT_EQ(run.code, 2);
-    EXPECT_TRUE(has_line(run, "error unknown_routers")) << run.text();
-    EXPECT_TRUE(has_line(run, "  R1: did you mean r1?")) << run.text();
-    EXPECT_TRUE(has_line(run, "  r99: did you mean r9?")) << run.text();
+    EXPECT_TRUE(run.has("error unknown_routers")) << run.text();
+    EXPECT_TRUE(run.has("  R1: did you mean r1?")) << run.text();
+    EXPECT_TRUE(run.has("  r99: did you mean r9?")) << run.text();
 }
 
 TEST_F(fanoutctl_operators, collapse_groups_identical_outputs_under_folded_node_sets) {
@@ -196,18 +178,18 @@ TEST_F(fanoutctl_operators, collapse_groups_identical_outputs_under_folded_node_
 
     auto again = ctl({"result", "collapsed", "--collapse", "--brief"});
     EXPECT_EQ(again.code, 1);
-    EXPECT_TRUE(has_line(again, "r[1-4,6-11] (10)  FAILED  exit_status")) << again.text();
+    EXPECT_TRUE(again.has("r[1-4,6-11] (10)  FAILED  exit_status")) << again.text();
 }
 
 TEST_F(fanoutctl_operators, prefix_puts_the_router_before_every_line) {
     auto run = ctl({"run", "-r", "r1,r2", "--prefix", "--no-progress", "show", "version"});
     EXPECT_EQ(run.code, 0);
-    EXPECT_TRUE(has_line(run, "r1: Hostname: r1")) << run.text();
-    EXPECT_TRUE(has_line(run, "r2: Model: mx960")) << run.text();
+    EXPECT_TRUE(run.has("r1: Hostname: r1")) << run.text();
+    EXPECT_TRUE(run.has("r2: Model: mx960")) << run.text();
     auto errors = ctl({"run", "-r", "r5", "--prefix", "--no-progress", "show", "version"},
                       child_process::capture::stderr_stream);
     EXPECT_EQ(errors.code, 1);
-    EXPECT_TRUE(has_line(errors, "r5: FAILED auth: authentication failed")) << errors.text();
+    EXPECT_TRUE(errors.has("r5: FAILED auth: authentication failed")) << errors.text();
 }
 
 TEST_F(fanoutctl_operators, out_dir_writes_one_file_per_router_and_the_aggregate) {
@@ -225,15 +207,15 @@ TEST_F(fanoutctl_operators, out_dir_writes_one_file_per_router_and_the_aggregate
 TEST_F(fanoutctl_operators, brief_shows_the_routers_error_text_and_summaries_count_routers) {
     auto brief = ctl({"run", "-r", "r1", "--brief", "--no-progress", "show", "foo"});
     EXPECT_EQ(brief.code, 1);
-    EXPECT_TRUE(has_line(brief, "exit status 1: error: syntax error, expecting <command>: foo"))
+    EXPECT_TRUE(brief.has("exit status 1: error: syntax error, expecting <command>: foo"))
         << brief.text();
 
     auto three = ctl({"run", "-r", "r1,r5", "--brief", "--no-progress", "-c", "show version", "-c",
                       "show system uptime", "-c", "show interfaces terse"});
     EXPECT_EQ(three.code, 1);
-    EXPECT_TRUE(has_line(three, "routers   2 (1 ok, 1 failed, 0 cancelled)")) << three.text();
-    EXPECT_TRUE(has_line(three, "results   6 (3 ok, 3 failed, 0 cancelled)")) << three.text();
-    EXPECT_TRUE(has_line(three, "failed routers (1, 3 results):")) << three.text();
+    EXPECT_TRUE(three.has("routers   2 (1 ok, 1 failed, 0 cancelled)")) << three.text();
+    EXPECT_TRUE(three.has("results   6 (3 ok, 3 failed, 0 cancelled)")) << three.text();
+    EXPECT_TRUE(three.has("failed routers (1, 3 results):")) << three.text();
 }
 
 TEST_F(fanoutctl_operators, a_cancelled_jobs_status_shows_its_cancelled_count) {
@@ -247,7 +229,7 @@ TEST_F(fanoutctl_operators, a_cancelled_jobs_status_shows_its_cancelled_count) {
                .state != protocol::job_state::cancelled)
         ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the job never ended cancelled";
     auto status = ctl({"status", "to-cancel"});
-    EXPECT_TRUE(has_line(status, "job to-cancel  cancelled")) << status.text();
+    EXPECT_TRUE(status.has("job to-cancel  cancelled")) << status.text();
     // The table pads its labels to the longest one shown, so the gap's width is not fixed.
     const auto row = [&](const std::string& value) {
         const std::regex pattern("^  cancelled +" + value + "$");

@@ -17,21 +17,13 @@ using nlohmann::json;
 
 namespace {
 
-struct ctl_run {
-    int code = -1;
-    std::string text;
-};
+using ctl_run = finished_run;
 
 ctl_run ctl(const fanoutd_process& daemon, std::vector<std::string> arguments) {
     std::vector<std::string> argv = {FANOUTCTL_BIN, "--jobs", daemon.jobs(), "--results",
                                      daemon.results()};
     argv.insert(argv.end(), arguments.begin(), arguments.end());
-    child_process process(argv);
-    process.drain(60s);
-    ctl_run run;
-    run.code = process.wait(60s).value_or(-1);
-    for (const auto& line : process.lines()) run.text += line + "\n";
-    return run;
+    return run_to_end(std::move(argv), child_process::capture::stdout_stream, 60s);
 }
 
 }  // namespace
@@ -74,14 +66,14 @@ TEST(fanoutctl_stopped_jobs, jobs_watch_and_diff_name_the_rule_that_stopped_a_jo
     EXPECT_EQ(watch.stop(SIGINT), 0);
 
     auto table = ctl(setup.daemon, {"jobs"});
-    EXPECT_EQ(table.code, 0) << table.text;
-    EXPECT_NE(table.text.find("guarded  stopped (canary)"), std::string::npos) << table.text;
-    EXPECT_NE(table.text.find("plain    done"), std::string::npos) << table.text;
+    EXPECT_EQ(table.code, 0) << table.text();
+    EXPECT_NE(table.text().find("guarded  stopped (canary)"), std::string::npos) << table.text();
+    EXPECT_NE(table.text().find("plain    done"), std::string::npos) << table.text();
 
     auto listed = ctl(setup.daemon, {"jobs", "--json", "--limit", "2"});
-    ASSERT_EQ(listed.code, 0) << listed.text;
-    const auto reply = json::parse(listed.text);
-    ASSERT_EQ(reply.at("jobs").size(), 2u) << listed.text;
+    ASSERT_EQ(listed.code, 0) << listed.text();
+    const auto reply = json::parse(listed.text());
+    ASSERT_EQ(reply.at("jobs").size(), 2u) << listed.text();
     const auto& plain = reply.at("jobs").at(0);
     const auto& stopped_entry = reply.at("jobs").at(1);
     EXPECT_EQ(stopped_entry.at("job_id"), "guarded");
@@ -90,19 +82,19 @@ TEST(fanoutctl_stopped_jobs, jobs_watch_and_diff_name_the_rule_that_stopped_a_jo
     EXPECT_EQ(stopped_entry.at("requested_by"), "CHG-1234");
     EXPECT_EQ(stopped_entry.at("submitted_by"), "local") << "no CURVE: the local principal";
     EXPECT_EQ(plain.at("job_id"), "plain");
-    EXPECT_FALSE(plain.contains("stopped_by")) << listed.text;
-    EXPECT_FALSE(plain.contains("requested_by")) << listed.text;
+    EXPECT_FALSE(plain.contains("stopped_by")) << listed.text();
+    EXPECT_FALSE(plain.contains("requested_by")) << listed.text();
 
     // r3..r10 never started in `guarded`: each says why, as a failure would.
     auto diff = ctl(setup.daemon, {"diff", "guarded", "plain"});
-    EXPECT_EQ(diff.code, 1) << "the jobs differ\n" << diff.text;
+    EXPECT_EQ(diff.code, 1) << "the jobs differ\n" << diff.text();
     // One group per router: each one's output names it.
     for (int i = 3; i <= 10; ++i) {
         const auto heading = "\nr" + std::to_string(i) +
                              " (1)  [show version]  cancelled (stopped: not started: the canary "
                              "failed (router r2 failed, one of the first 2 routers; canary=2)) -> "
                              "ok\n";
-        EXPECT_NE(diff.text.find(heading), std::string::npos) << heading << "in\n" << diff.text;
+        EXPECT_NE(diff.text().find(heading), std::string::npos) << heading << "in\n" << diff.text();
     }
-    EXPECT_NE(diff.text.find("8 changed, 2 unchanged"), std::string::npos) << diff.text;
+    EXPECT_NE(diff.text().find("8 changed, 2 unchanged"), std::string::npos) << diff.text();
 }

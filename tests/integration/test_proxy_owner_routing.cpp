@@ -15,10 +15,7 @@ namespace protocol = fanout::protocol;
 
 namespace {
 
-struct ctl_run {
-    int code = -1;
-    std::string text;
-};
+using ctl_run = finished_run;
 
 class proxy_owner_routing : public ::testing::Test {
   protected:
@@ -62,12 +59,7 @@ class proxy_owner_routing : public ::testing::Test {
         std::vector<std::string> argv = {FANOUTCTL_BIN, "--jobs", proxy.jobs(), "--results",
                                          proxy.results()};
         argv.insert(argv.end(), arguments.begin(), arguments.end());
-        child_process process(argv);
-        process.drain(60s);
-        ctl_run run;
-        run.code = process.wait(60s).value_or(-1);
-        for (const auto& line : process.lines()) run.text += line + "\n";
-        return run;
+        return run_to_end(std::move(argv), child_process::capture::stdout_stream, 60s);
     }
 
     temp_dir dir;
@@ -83,25 +75,25 @@ TEST_F(proxy_owner_routing, status_result_and_diff_reach_each_jobs_owner) {
     for (int round = 0; round < 3; ++round) {
         for (const auto& id : ended) {
             auto status = ctl({"status", id});
-            EXPECT_EQ(status.code, 0) << id << "\n" << status.text;
-            EXPECT_NE(status.text.find("done"), std::string::npos) << status.text;
+            EXPECT_EQ(status.code, 0) << id << "\n" << status.text();
+            EXPECT_NE(status.text().find("done"), std::string::npos) << status.text();
             auto result = ctl({"result", "--brief", id});
-            EXPECT_EQ(result.code, 0) << id << "\n" << result.text;
-            EXPECT_NE(result.text.find("r2"), std::string::npos) << result.text;
+            EXPECT_EQ(result.code, 0) << id << "\n" << result.text();
+            EXPECT_NE(result.text().find("r2"), std::string::npos) << result.text();
         }
     }
     // The two jobs live on different daemons; diff fetches each from its owner.
     auto diff = ctl({"diff", ended[0], ended[1]});
-    EXPECT_EQ(diff.code, 0) << diff.text;
-    EXPECT_NE(diff.text.find("unchanged: r[1-2] (2)"), std::string::npos) << diff.text;
+    EXPECT_EQ(diff.code, 0) << diff.text();
+    EXPECT_NE(diff.text().find("unchanged: r[1-2] (2)"), std::string::npos) << diff.text();
 }
 
 TEST_F(proxy_owner_routing, cancel_reaches_each_jobs_owner) {
     const auto running = one_job_per_daemon("hung", {"r1", "r3"}, false);
     for (std::size_t i = 0; i < running.size(); ++i) {
         auto cancel = ctl({"cancel", running[i]});
-        EXPECT_EQ(cancel.code, 1) << running[i] << "\n" << cancel.text;  // cancelled: exit 1
-        EXPECT_NE(cancel.text.find("cancelled"), std::string::npos) << cancel.text;
+        EXPECT_EQ(cancel.code, 1) << running[i] << "\n" << cancel.text();  // cancelled: exit 1
+        EXPECT_NE(cancel.text().find("cancelled"), std::string::npos) << cancel.text();
         auto reply = direct[i]->request(protocol::status_request{running[i]}, 10s);
         EXPECT_EQ(expect_reply<protocol::status_reply>(reply).state,
                   protocol::job_state::cancelled);
@@ -120,9 +112,10 @@ TEST_F(proxy_owner_routing, follow_reaches_each_jobs_owner) {
         for (const auto& id : ended) {
             if (round % 2) shift();
             auto follow = ctl({"follow", "--brief", id});
-            EXPECT_EQ(follow.code, 0) << id << "\n" << follow.text;
-            EXPECT_NE(follow.text.find("job " + id + " done"), std::string::npos) << follow.text;
-            EXPECT_NE(follow.text.find("\nr2 "), std::string::npos) << follow.text;
+            EXPECT_EQ(follow.code, 0) << id << "\n" << follow.text();
+            EXPECT_NE(follow.text().find("job " + id + " done"), std::string::npos)
+                << follow.text();
+            EXPECT_NE(follow.text().find("\nr2 "), std::string::npos) << follow.text();
         }
     }
     // Running jobs (r3 never answers): the lookup and the `replay` of the results so far reach
@@ -158,17 +151,17 @@ TEST_F(proxy_owner_routing, replay_of_one_job_reaches_its_owner) {
     for (const auto& id : ended) {
         for (int ask = 0; ask < 2; ++ask) {
             auto replay = ctl({"replay", "--since", "0", "--brief", "--job", id});
-            EXPECT_EQ(replay.code, 0) << id << "\n" << replay.text;
-            EXPECT_NE(replay.text.find(" " + id + "  r1 "), std::string::npos) << replay.text;
-            EXPECT_NE(replay.text.find(" " + id + "  r2 "), std::string::npos) << replay.text;
+            EXPECT_EQ(replay.code, 0) << id << "\n" << replay.text();
+            EXPECT_NE(replay.text().find(" " + id + "  r1 "), std::string::npos) << replay.text();
+            EXPECT_NE(replay.text().find(" " + id + "  r2 "), std::string::npos) << replay.text();
         }
     }
 }
 
 TEST_F(proxy_owner_routing, an_unknown_job_is_still_not_found) {
     auto status = ctl({"status", "--json", "no-such-job"});
-    EXPECT_EQ(status.code, 2) << status.text;
-    EXPECT_NE(status.text.find("not_found"), std::string::npos) << status.text;
+    EXPECT_EQ(status.code, 2) << status.text();
+    EXPECT_NE(status.text().find("not_found"), std::string::npos) << status.text();
 }
 
 }  // namespace

@@ -146,4 +146,28 @@ int child_process::stop(int sig, std::chrono::milliseconds timeout) {
     return *exit_status_;
 }
 
+std::string finished_run::text() const {
+    std::string out;
+    for (const auto& line : lines) out += line + "\n";
+    return out;
+}
+
+bool finished_run::has(std::string_view needle) const {
+    for (const auto& line : lines)
+        if (line.find(needle) != std::string::npos) return true;
+    return false;
+}
+
+finished_run run_to_end(std::vector<std::string> argv, child_process::capture which,
+                        std::chrono::milliseconds timeout) {
+    const auto start = std::chrono::steady_clock::now();
+    child_process process(std::move(argv), which);
+    process.drain(timeout);
+    finished_run run;
+    run.code = process.wait(timeout).value_or(-1);
+    run.took = std::chrono::steady_clock::now() - start;
+    run.lines = process.lines();
+    return run;
+}
+
 }  // namespace fanout::testing

@@ -5,7 +5,8 @@
 // outlives its test. A test that crashes or is killed takes its children with it
 // (PR_SET_PDEATHSIG, SIGKILL): the kernel sends it when the *thread* that started the child
 // ends, so start children from the test's own thread, never from a short-lived one. The stream that
-// is not captured is inherited, so logs stay visible.
+// is not captured is inherited, so logs stay visible. run_to_end() runs a command to its end
+// and keeps what it printed.
 #pragma once
 
 #include <sys/types.h>
@@ -56,5 +57,20 @@ class child_process {
     std::vector<std::string> lines_;
     std::optional<int> exit_status_;
 };
+
+// A command run to its end by run_to_end(): its exit status (-1: still running at the timeout,
+// then killed), the captured lines, and how long it took.
+struct finished_run {
+    int code = -1;
+    std::vector<std::string> lines;
+    std::chrono::steady_clock::duration took{};
+    std::string text() const;                 // every line, each with its "\n"
+    bool has(std::string_view needle) const;  // a line contains `needle`
+};
+
+// Runs `argv` (one stream captured, as child_process) until it exits or `timeout` passes.
+finished_run run_to_end(std::vector<std::string> argv,
+                        child_process::capture which = child_process::capture::stdout_stream,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(90));
 
 }  // namespace fanout::testing
