@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -42,9 +43,23 @@ bool eventually(client& jobs, const std::function<bool()>& done) {
     return false;
 }
 
-void run(client& jobs, const std::string& id) {
+// Runs job `id`, then waits for its job_end in `file`: the publisher thread writes it after the
+// reply may have gone out, and a rename or SIGHUP before that would move it to the next file.
+void run(client& jobs, const std::string& id, const std::string& file) {
     auto done = expect_reply<p::job_result>(jobs.request(submit_of(id, "show version", {"r1"})));
     EXPECT_EQ(done.summary.successful, 1u) << id;
+    const auto line = "job_end " + id;
+    EXPECT_TRUE(eventually(
+        jobs,
+        [&] {
+            try {
+                const auto events = events_of(file);
+                return std::find(events.begin(), events.end(), line) != events.end();
+            } catch (const nlohmann::json::exception&) {  // a line half written: look again
+                return false;
+            }
+        }))
+        << line << " never reached " << file;
 }
 
 }  // namespace
@@ -57,12 +72,12 @@ TEST(daemon_audit_rotation, sighup_reopens_the_file_and_every_record_lands_exact
     fanoutd_process d(dir, routers.devices_json(), routers.known_hosts(), {"--audit-log", audit},
                       {{}, log});
     client jobs(d.jobs());
-    run(jobs, "before");
+    run(jobs, "before", audit);
     std::filesystem::rename(audit, audit + ".1");  // logrotate's rename
-    run(jobs, "between");                          // before the SIGHUP: the renamed file
+    run(jobs, "between", audit + ".1");            // before the SIGHUP: the renamed file
     ASSERT_EQ(::kill(d.process().pid(), SIGHUP), 0);
     ASSERT_TRUE(eventually(jobs, [&] { return std::filesystem::exists(audit); }));
-    run(jobs, "after");
+    run(jobs, "after", audit);
     EXPECT_EQ(events_of(audit + ".1"),
               (std::vector<std::string>{"job_end before", "job_end between", "submit before",
                                         "submit between"}));
@@ -79,7 +94,7 @@ TEST(daemon_audit_rotation, sighup_reopens_the_file_and_every_record_lands_exact
     ASSERT_TRUE(eventually(
         jobs, [&] { return read_text(log).find("cannot reopen it") != std::string::npos; }));
     EXPECT_NE(read_text(log).find("chmod 600"), std::string::npos) << read_text(log);
-    run(jobs, "kept");
+    run(jobs, "kept", audit + ".2");
     EXPECT_EQ(read_text(audit), "");
     EXPECT_EQ(events_of(audit + ".2"), (std::vector<std::string>{"job_end after", "job_end kept",
                                                                  "submit after", "submit kept"}));
@@ -91,7 +106,7 @@ TEST(daemon_audit_rotation, sighup_reopens_the_file_and_every_record_lands_exact
         auto reopened = text.rfind("reopened");
         return reopened != std::string::npos && reopened > text.rfind("cannot reopen it");
     }));
-    run(jobs, "fixed");
+    run(jobs, "fixed", audit);
     EXPECT_EQ(events_of(audit), (std::vector<std::string>{"job_end fixed", "submit fixed"}));
     EXPECT_EQ(d.process().stop(SIGTERM, 60s), 0);
     // Nothing twice, nothing lost: each job's two records are in exactly one file.
