@@ -305,6 +305,9 @@ inventory inventory::parse(std::string_view json_text, std::string_view source,
         // a password.
         throw inventory_error(std::string(source) + ": not valid JSON (error near byte " +
                               std::to_string(e.byte) + ")");
+    } catch (const json::out_of_range&) {  // 406: a number beyond a double (found by fuzzing)
+        throw inventory_error(std::string(source) +
+                              ": not valid JSON (a number too large to represent)");
     }
     if (!doc.is_object())
         throw inventory_error(std::string(source) + ": must be a JSON object keyed by router name");
