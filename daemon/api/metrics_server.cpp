@@ -1,7 +1,9 @@
 #include "daemon/api/metrics_server.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
@@ -131,11 +133,14 @@ metrics_server::metrics_server(const listen_address& where, metrics_probes probe
                [check = probes.not_ready](const httplib::Request&, httplib::Response& r) {
                    answer(r, check(), "ready");
                });
+    errno = 0;
     port_ = where.port == 0 ? server.bind_to_any_port(where.host)
                             : (server.bind_to_port(where.host, where.port) ? where.port : -1);
+    const int why = errno;  // bind(2)'s, when that is what failed (cpp-httplib keeps it)
     if (port_ <= 0)
         throw std::runtime_error("--metrics-listen: cannot listen on " + where.host + ":" +
-                                 std::to_string(where.port));
+                                 std::to_string(where.port) +
+                                 (why != 0 ? std::string(": ") + std::strerror(why) : ""));
     impl_->listener = std::thread([this] {
         impl_->server.listen_after_bind();
         impl_->listen_returned = true;

@@ -4,7 +4,8 @@
 //
 // Contract:
 // - The constructor binds host:port (port 0: any free port, see port()) and starts serving;
-//   it throws std::runtime_error when it cannot bind, also when another process listens there
+//   it throws std::runtime_error when it cannot bind (naming bind's reason, e.g. "Address already
+//   in use"), also when another process listens there
 //   (no SO_REUSEPORT). stop() (also the destructor) stops
 //   accepting, finishes the requests in hand and joins every thread.
 // - GET /metrics: 200, `text/plain; version=0.0.4`, the body render() returns.
