@@ -32,13 +32,23 @@ channel_opens::channel_opens(std::string bastion, std::chrono::milliseconds aban
 
 void channel_opens::add(ssh_session session, std::shared_ptr<forward_request> request) {
     std::string target = request->host + ":" + std::to_string(request->port);
+    if (gave_up(*request, steady::now())) {
+        // Given up while queued, or queued with its time already spent: no channel open goes
+        // out (it would only be closed again when the bastion answers).
+        forward_result late;
+        late.error = router_error{error_kind::timeout, "no time was left to open a channel to " +
+                                                           target + " through bastion " + bastion_};
+        release_slot_();  // first: the caller may look at the slots once it has its answer
+        deliver(*request, std::move(late));  // nobody takes it when abandoned
+        return;
+    }
     opens_.push_back({std::make_unique<channel_pump>(session, request->host, request->port),
                       std::move(target), std::move(request)});
 }
 
-bool channel_opens::gave_up(const open& o, steady::time_point now) {
-    std::lock_guard lock(o.request->mutex);
-    return o.request->abandoned || now >= o.request->deadline;
+bool channel_opens::gave_up(forward_request& request, steady::time_point now) {
+    std::lock_guard lock(request.mutex);
+    return request.abandoned || now >= request.deadline;
 }
 
 std::size_t channel_opens::abandoned() const {
@@ -75,7 +85,7 @@ std::vector<std::unique_ptr<channel_pump>> channel_opens::step() {
             it = opens_.erase(it);
             continue;
         }
-        if (waiting && !gave_up(o, now)) {
+        if (waiting && !gave_up(*o.request, now)) {
             ++it;
             continue;
         }

@@ -7,7 +7,9 @@
 // bastion's SSH_MSG_CHANNEL_OPEN_CONFIRMATION arrives later the channel stays open on the
 // bastion, with its TCP connection to the router, for the life of the session.
 //
-// Contract: step() resolves what it can. A request whose channel opened is delivered to its
+// Contract: add() sends no channel open for a request already given up (abandoned while
+// queued, or its deadline passed): it gets its timeout error at once and its slot is released.
+// step() resolves what it can. A request whose channel opened is delivered to its
 // caller and handed back to the pump; one refused gets its error. A request still waiting at
 // its deadline gets a timeout error then (never later), and one whose caller gave up
 // (abandoned) is not answered; either way its channel stays here as abandoned until the
@@ -55,7 +57,8 @@ class channel_opens {
     channel_opens(std::string bastion, std::chrono::milliseconds abandoned_limit,
                   std::function<void()> release_slot);
 
-    // Starts opening a channel for `request` (whose slot is reserved) on `session`.
+    // Starts opening a channel for `request` (whose slot is reserved) on `session`, unless
+    // the request was given up already (see above).
     void add(ssh_session session, std::shared_ptr<forward_request> request);
     // Steps every open; returns the channels that opened for a caller who took them.
     std::vector<std::unique_ptr<channel_pump>> step();
@@ -74,7 +77,7 @@ class channel_opens {
         std::chrono::steady_clock::time_point keep_slot_until{};
         bool holds_slot = true;
     };
-    static bool gave_up(const open& o, std::chrono::steady_clock::time_point now);
+    static bool gave_up(forward_request& request, std::chrono::steady_clock::time_point now);
 
     std::string bastion_;
     std::chrono::milliseconds abandoned_limit_;
