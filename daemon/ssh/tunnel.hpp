@@ -28,7 +28,9 @@
 // The pump keeps it, still holding its slot, until the bastion answers: opened, it closes it
 // at once; refused, it frees it; then the slot is freed. After abandoned_open_limit without an
 // answer the slot is freed anyway (the channel is still closed if it opens later, or with the
-// session). The caller gets its error at once either way. No libssh type appears here.
+// session). The caller gets its error at once either way. A forward given up before the pump
+// thread sent its open (time spent, or cancelled while queued) sends none. No libssh type
+// appears here.
 #pragma once
 
 #include <atomic>
