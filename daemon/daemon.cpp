@@ -248,10 +248,12 @@ struct daemon::parts {
             return closed;
         });
         handler.set_audit_trail(&audit);  // issue 14
+        // --metrics-listen binds before intake answers anything: a port that cannot be bound
+        // stops start-up before a client or a health check has seen this daemon answer.
+        if (auto where = parse_listen_address(settings.metrics_listen))
+            observed = std::make_unique<observability>(*where, tasks, workers, sessions);
         connections.start();
         requests.start();
-        if (auto where = parse_listen_address(settings.metrics_listen))  // --metrics-listen
-            observed = std::make_unique<observability>(*where, tasks, workers, sessions);
     }
 };
 
