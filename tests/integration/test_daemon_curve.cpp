@@ -258,7 +258,7 @@ TEST_F(daemon_curve_setup, a_non_loopback_bind_warns_only_while_curve_is_off) {
     auto start = [&](std::vector<std::string> extra) {
         child_process d(fanoutd(std::move(extra), "tcp://0.0.0.0:*", "tcp://0.0.0.0:*"),
                         child_process::capture::stderr_stream);
-        d.wait_for_line("ready", 30s);
+        d.wait_for_line(" ready: jobs on", 30s);
         EXPECT_EQ(d.stop(SIGTERM), 0);
         std::string log;
         for (const auto& line : d.lines()) log += line + "\n";

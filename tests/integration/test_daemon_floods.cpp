@@ -82,10 +82,19 @@ struct limited_daemon {
         if (kind == "ipc") {
             jobs = "ipc://" + dir.file("jobs.sock");
             results = "ipc://" + dir.file("results.sock");
-        } else {
-            jobs = "tcp://127.0.0.1:" + std::to_string(free_loopback_port());
-            results = "tcp://127.0.0.1:" + std::to_string(free_loopback_port());
+            start(daemon_args);
+            return;
         }
+        // A port probed free may be taken before fanoutd binds it: fanoutd exits, and the
+        // start is tried again on other ports.
+        on_free_loopback_port([&](int jobs_port) {
+            jobs = "tcp://127.0.0.1:" + std::to_string(jobs_port);
+            results = "tcp://127.0.0.1:" + std::to_string(free_loopback_port());
+            start(daemon_args);
+            return 0;
+        });
+    }
+    void start(const std::vector<std::string>& daemon_args) {
         std::vector<std::string> argv{
             "/usr/bin/prlimit",
             "--nofile=" + std::to_string(open_file_limit) + ":" + std::to_string(open_file_limit),
@@ -103,7 +112,7 @@ struct limited_daemon {
             std::to_string(max_connections)};
         argv.insert(argv.end(), daemon_args.begin(), daemon_args.end());
         process = std::make_unique<child_process>(argv, child_process::capture::stderr_stream);
-        process->wait_for_line("ready");
+        process->wait_for_line(" ready: jobs on");  // not "Address already in use"
     }
     temp_dir dir;
     fleet routers_served;

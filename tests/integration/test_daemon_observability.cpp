@@ -9,6 +9,7 @@
 
 #include "tests/support/fanout_harness.hpp"
 #include "tests/support/loopback_port.hpp"
+#include "tests/support/metrics_daemon.hpp"
 #include "tests/support/metrics_text.hpp"
 
 using namespace fanout::testing;
@@ -25,11 +26,11 @@ std::map<std::string, double> scrape(int port) {
 }  // namespace
 
 TEST(daemon_observability, counters_match_the_jobs_run) {
-    const int port = free_loopback_port();
     temp_dir dir;
     fleet routers(dir, 5, {"--fault", "r5=auth_fail"});
-    fanoutd_process d(dir, routers.devices_json(), routers.known_hosts(),
-                      {"--metrics-listen", "127.0.0.1:" + std::to_string(port)});
+    metrics_daemon served(dir, routers);
+    const int port = served.port;
+    auto& d = *served.process;
     EXPECT_EQ(http_get(port, "/healthz").status, 200);
     EXPECT_EQ(http_get(port, "/readyz").status, 200);
     // The health check of the container and the systemd timer (bash /dev/tcp, no curl).
@@ -80,12 +81,11 @@ TEST(daemon_observability, counters_match_the_jobs_run) {
 }
 
 TEST(daemon_observability, journal_metrics_count_what_it_syncs) {
-    const int port = free_loopback_port();
     temp_dir dir;
     fleet routers(dir, 2, {});
-    fanoutd_process d(dir, routers.devices_json(), routers.known_hosts(),
-                      {"--metrics-listen", "127.0.0.1:" + std::to_string(port), "--state-dir",
-                       dir.file("state")});
+    metrics_daemon served(dir, routers, {"--state-dir", dir.file("state")});
+    const int port = served.port;
+    auto& d = *served.process;
     client jobs(d.jobs());
     expect_reply<job_result>(jobs.request(submit_of("j1", "show version", router_names(1, 2))));
     auto m = scrape(port);
@@ -94,12 +94,11 @@ TEST(daemon_observability, journal_metrics_count_what_it_syncs) {
 }
 
 TEST(daemon_observability, readyz_is_503_while_draining_and_healthz_stays_200) {
-    const int port = free_loopback_port();
     temp_dir dir;
     fleet routers(dir, 2, {"--fault", "r1=hang_auth"});
-    fanoutd_process d(
-        dir, routers.devices_json(), routers.known_hosts(),
-        {"--metrics-listen", "127.0.0.1:" + std::to_string(port), "--shutdown-grace", "120"});
+    metrics_daemon served(dir, routers, {"--shutdown-grace", "120"});
+    const int port = served.port;
+    auto& d = *served.process;
     client jobs(d.jobs());
     expect_reply<accepted_reply>(
         jobs.request(submit_of("stuck", "show version", {"r1"}, false, 600.0)));

@@ -214,7 +214,7 @@ TEST(daemon_slow_consumers, wait_clients_that_vanish_cost_nothing) {
                            routers.known_hosts(), "--jobs", jobs_endpoint, "--results",
                            "ipc://" + dir.file("results.sock"), "--log-level", "debug"},
                           child_process::capture::stderr_stream);
-    fanoutd.wait_for_line("ready");
+    fanoutd.wait_for_line(" ready: jobs on");  // not "already in use"
 
     constexpr int vanishing = 5;
     for (int i = 1; i <= vanishing; ++i) {

@@ -14,6 +14,7 @@
 
 #include "tests/support/fanout_harness.hpp"
 #include "tests/support/loopback_port.hpp"
+#include "tests/support/metrics_daemon.hpp"
 #include "tests/support/metrics_text.hpp"
 
 using namespace fanout::testing;
@@ -43,6 +44,25 @@ std::optional<double> query_sum(int port, const std::string& query) {
     return sum;
 }
 
+// Debian's prometheus scraping as `config` says, its web API on `port`; ready once /-/ready
+// answers 200. Throws std::runtime_error when it exits first (the port was taken) or is not
+// ready in 60 s.
+std::unique_ptr<child_process> start_prometheus(const temp_dir& dir, const std::string& config,
+                                                int port) {
+    auto prometheus = std::make_unique<child_process>(std::vector<std::string>{
+        prometheus_bin, "--config.file=" + config,
+        "--storage.tsdb.path=" + dir.file("tsdb-" + std::to_string(port)),
+        "--web.listen-address=127.0.0.1:" + std::to_string(port), "--log.level=warn"});
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (http_get(port, "/-/ready", std::chrono::seconds(2)).status != 200) {
+        if (auto code = prometheus->wait(std::chrono::milliseconds(100)))
+            throw std::runtime_error("prometheus exited at start, status " + std::to_string(*code));
+        if (std::chrono::steady_clock::now() > give_up)
+            throw std::runtime_error("prometheus not ready in 60 s");
+    }
+    return prometheus;
+}
+
 void collect_exprs(const json& node, std::vector<std::string>& exprs) {
     if (node.is_object()) {
         for (const auto& [key, value] : node.items()) {
@@ -66,21 +86,21 @@ std::string base_family(std::string name) {
 TEST(prometheus_scrape, prometheus_reads_the_router_results_fanoutd_exposes) {
     if (!std::filesystem::exists(prometheus_bin))
         GTEST_SKIP() << "Debian's prometheus is not installed: bash scripts/install-deps.sh";
-    const int metrics_port = free_loopback_port();
     temp_dir dir;
     fleet routers(dir, 3, {"--fault", "r3=auth_fail"});
-    fanoutd_process d(dir, routers.devices_json(), routers.known_hosts(),
-                      {"--metrics-listen", "127.0.0.1:" + std::to_string(metrics_port)});
+    metrics_daemon served(dir, routers);
+    const int metrics_port = served.port;
+    auto& d = *served.process;
 
     std::ofstream(dir.file("prometheus.yml"))
         << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
         << "scrape_configs:\n  - job_name: fanoutd\n    static_configs:\n"
         << "      - targets: ['127.0.0.1:" << metrics_port << "']\n";
-    const int prometheus_port = free_loopback_port();
-    child_process prometheus({prometheus_bin, "--config.file=" + dir.file("prometheus.yml"),
-                              "--storage.tsdb.path=" + dir.file("tsdb"),
-                              "--web.listen-address=127.0.0.1:" + std::to_string(prometheus_port),
-                              "--log.level=warn"});
+    int prometheus_port = 0;
+    auto prometheus = on_free_loopback_port([&](int port) {
+        prometheus_port = port;
+        return start_prometheus(dir, dir.file("prometheus.yml"), port);
+    });
 
     client jobs(d.jobs());
     auto aggregate =
@@ -96,7 +116,7 @@ TEST(prometheus_scrape, prometheus_reads_the_router_results_fanoutd_exposes) {
         failed = query_sum(prometheus_port,
                            "fanout_router_results_total{status=\"failed\",kind=\"auth\"}");
         if (results == 3.0 && failed == 1.0) break;
-        ASSERT_TRUE(prometheus.running()) << "prometheus exited";
+        ASSERT_FALSE(prometheus->wait(std::chrono::milliseconds(0))) << "prometheus exited";
     }
     EXPECT_EQ(results, 3.0) << "fanout_router_results_total over every label set";
     EXPECT_EQ(failed, 1.0);

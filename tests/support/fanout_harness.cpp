@@ -55,7 +55,16 @@ fanoutd_process::fanoutd_process(const temp_dir& dir, const std::string& invento
     // The daemon logs to stderr, which the test inherits; readiness is a ping answered.
     process_ = std::make_unique<child_process>(argv, child_process::capture::stdout_stream);
     client probe(jobs_, zmq::socket_type::dealer, extras.curve);
-    expect_reply<protocol::pong_reply>(probe.request(protocol::ping_request{}, 30s));
+    probe.send_frames({protocol::encode_request(protocol::ping_request{})});
+    const auto give_up = std::chrono::steady_clock::now() + 30s;
+    std::optional<std::string> pong;
+    while (!(pong = probe.receive(100ms))) {
+        if (auto code = process_->wait(0ms))  // it said why on stderr, which the test shows
+            throw std::runtime_error("fanoutd exited at start, status " + std::to_string(*code));
+        if (std::chrono::steady_clock::now() > give_up)
+            throw std::runtime_error("no reply from fanoutd in time");
+    }
+    expect_reply<protocol::pong_reply>(reply_of(*pong));
 }
 
 client::client(const std::string& endpoint, zmq::socket_type type, const curve_credentials& curve)

@@ -68,7 +68,8 @@ struct fanoutd_extras {
     std::string log_file;     // when set, fanoutd's stderr (its log) is appended to this file
 };
 
-// A fanoutd process; ready once it answered a ping.
+// A fanoutd process; ready once it answered a ping. Throws std::runtime_error when it exits
+// first (at once: a port taken, a bad flag) or gives no answer within 30 s.
 class fanoutd_process {
   public:
     fanoutd_process(const temp_dir& dir, const std::string& inventory,

@@ -1,7 +1,10 @@
 // A TCP port on 127.0.0.1 that was free a moment ago, for test servers that need a fixed one.
 //
-// Contract: binds port 0, reads the port the kernel chose, closes; another process may take
-// it before the caller binds (callers that can, retry). Throws std::runtime_error on failure.
+// Contract: free_loopback_port binds port 0, reads the port the kernel chose, closes; another
+// process may take it before the caller binds. Throws std::runtime_error on failure.
+// on_free_loopback_port(start) is the retry: it returns start(port) for a free port, and when
+// start throws std::runtime_error (the server could not bind it, e.g. because a fleet of
+// another test took it meanwhile) tries another port, three times at most.
 #pragma once
 
 #include <arpa/inet.h>
@@ -28,6 +31,17 @@ inline std::uint16_t free_loopback_port() {
     }
     ::close(fd);
     return ntohs(address.sin_port);
+}
+
+template <class Start>
+auto on_free_loopback_port(Start&& start) {  // called up to three times: not forwarded
+    for (int attempt = 1;; ++attempt) {
+        try {
+            return start(free_loopback_port());
+        } catch (const std::runtime_error&) {
+            if (attempt == 3) throw;
+        }
+    }
 }
 
 }  // namespace fanout::testing

@@ -17,7 +17,7 @@ proxy_process::proxy_process(const temp_dir& dir, std::vector<std::string> extra
     if (tcp_jobs_backend) argv[4] = "tcp://127.0.0.1:*";
     process_ = std::make_unique<child_process>(argv, child_process::capture::stderr_stream);
     // "ready: jobs J -> B, results R <- S": B is the bound backend, with its port.
-    auto line = process_->wait_for_line("ready", 30s);
+    auto line = process_->wait_for_line(" ready: jobs ", 30s);
     auto from = line.find(" -> ") + 4;
     jobs_backend_ = line.substr(from, line.find(',', from) - from);
 }
