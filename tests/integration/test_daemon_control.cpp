@@ -3,6 +3,9 @@
 
 #include <signal.h>
 
+#include <chrono>
+#include <string>
+
 #include "tests/support/fanout_harness.hpp"
 
 using namespace fanout::testing;
@@ -29,6 +32,15 @@ struct hanging_fleet {
 
 error_code error_of(const fanout::protocol::reply& r) {
     return expect_error(r).code;
+}
+
+// True once `status` finds `job_id` (another client's submit reached the daemon), polling for
+// up to 30 s.
+bool known_soon(client& jobs, const std::string& job_id) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::holds_alternative<error_reply>(jobs.request(status_request{job_id})))
+        if (std::chrono::steady_clock::now() > deadline) return false;
+    return true;
 }
 
 }  // namespace
@@ -136,11 +148,7 @@ TEST(daemon_control, sigterm_lets_running_jobs_finish_within_the_grace_period) {
     client waiter(d.jobs());
     waiter.send_frames({fanout::protocol::encode_request(
         submit_of("waited", "show system uptime", router_names(1, 4), true))});
-    // The waiter's submit is known to the daemon once `status` finds it.
-    for (int i = 0;
-         i < 200 && std::holds_alternative<error_reply>(jobs.request(status_request{"waited"}));
-         ++i) {
-    }
+    ASSERT_TRUE(known_soon(jobs, "waited"));
     ASSERT_EQ(expect_reply<status_reply>(jobs.request(status_request{"waited"})).total, 4u);
 
     EXPECT_EQ(d.process().stop(SIGTERM, 60s), 0);
@@ -159,10 +167,7 @@ TEST(daemon_control, sigterm_cancels_what_the_grace_period_cannot_finish) {
     client waiter(d.jobs());
     waiter.send_frames({fanout::protocol::encode_request(
         submit_of("stuck", "show version", {"r1", "r2", "r5"}, true, 600.0))});
-    for (int i = 0;
-         i < 200 && std::holds_alternative<error_reply>(jobs.request(status_request{"stuck"}));
-         ++i) {
-    }
+    ASSERT_TRUE(known_soon(jobs, "stuck"));
     EXPECT_EQ(d.process().stop(SIGTERM, 60s), 0) << "exit 0 after a clean shutdown";
     auto body = waiter.receive(10s);
     ASSERT_TRUE(body);

@@ -66,9 +66,11 @@ TEST(execution_controls, max_parallel_is_never_exceeded_at_the_fleet) {
 
 class every_tenth_fails : public ::testing::Test {
   protected:
+    // 300 ms per command: a router that starts after a failing one cannot end before that
+    // router's login fails, so which routers ran when a rule stopped the job is known.
     every_tenth_fails()
-        : setup(100, {"--fault-every", "10:auth_fail", "--latency-ms", "20"}, {"--workers", "16"}) {
-    }
+        : setup(100, {"--fault-every", "10:auth_fail", "--latency-ms", "300"},
+                {"--workers", "16"}) {}
     fleet_and_daemon setup;
 };
 
@@ -151,7 +153,9 @@ TEST_F(every_tenth_fails, fanoutctl_flags_reach_fanoutd_and_the_summary_says_why
 }
 
 TEST(execution_controls, a_failing_canary_cancels_the_rest_and_a_passing_one_releases_it) {
-    fleet_and_daemon setup(20, {"--fault", "r2=auth_fail", "--latency-ms", "50"},
+    // The last canary fails: the two before it were handed out first (request order), so
+    // they are in flight, whatever the timing, when its failure stops the job.
+    fleet_and_daemon setup(20, {"--fault", "r3=auth_fail", "--latency-ms", "50"},
                            {"--workers", "16"});
     client jobs(setup.daemon.jobs());
     auto failing =
@@ -159,11 +163,11 @@ TEST(execution_controls, a_failing_canary_cancels_the_rest_and_a_passing_one_rel
     EXPECT_EQ(failing.state, job_state::cancelled);
     EXPECT_EQ(failing.stopped_by, "canary");
     EXPECT_EQ(failing.results[0].status, router_status::success) << "in flight: ran normally";
-    EXPECT_EQ(failing.results[1].status, router_status::failed);
-    EXPECT_EQ(failing.results[2].status, router_status::success);
+    EXPECT_EQ(failing.results[1].status, router_status::success) << "in flight: ran normally";
+    EXPECT_EQ(failing.results[2].status, router_status::failed);
     for (std::size_t i = 3; i < 10; ++i)
         EXPECT_EQ(failing.results[i].status, router_status::cancelled) << i;
-    expect_stopped_results(failing, "the canary failed (router r2 failed, one of the first 3");
+    expect_stopped_results(failing, "the canary failed (router r3 failed, one of the first 3");
 
     auto passing =
         expect_reply<job_result>(jobs.request(controlled("good", 11, 20, {.canary = 2}), 120s));
@@ -234,9 +238,10 @@ class controls_across_a_crash : public ::testing::Test {
 };
 
 TEST_F(controls_across_a_crash, a_job_stopped_by_its_rule_stays_stopped) {
-    // r1 fails at once; r2 answers after 20 s, so it is in flight at the kill.
+    // r1 never answers its command, so it is in flight at the kill; r2, handed out after it,
+    // fails at once.
     routers = std::make_unique<fleet>(
-        dir, 10, args{"--fault", "r1=auth_fail", "--slow-every", "2:20000", "--latency-ms", "10"});
+        dir, 10, args{"--fault", "r1=hang_auth", "--fault", "r2=auth_fail", "--latency-ms", "10"});
     {
         auto first = start();
         client jobs(first->jobs());
@@ -244,16 +249,17 @@ TEST_F(controls_across_a_crash, a_job_stopped_by_its_rule_stays_stopped) {
         sub.sync(jobs, "r3");
         expect_reply<fanout::protocol::accepted_reply>(jobs.request(
             controlled("stop1", 1, 10, {.max_parallel = 2, .stop_after_failures = 1}, false)));
-        // r1's failure, then r3..r10 cancelled by the rule: 9 results, r2 still running.
+        // r2's failure, then r3..r10 cancelled by the rule: 9 results, r1 still running.
         results_until(sub, 9);
         EXPECT_EQ(first->process().stop(SIGKILL), 128 + SIGKILL);
     }
     auto job = restart_and_finish("stop1");
     EXPECT_EQ(job.state, job_state::cancelled);
     EXPECT_EQ(job.stopped_by, "stop_after_failures");
-    EXPECT_EQ(job.results[1].error->kind, error_kind::interrupted);
+    ASSERT_TRUE(job.results[0].error);
+    EXPECT_EQ(job.results[0].error->kind, error_kind::interrupted);
     EXPECT_EQ(job.summary.successful, 0u) << "nothing ran after the restart";
-    expect_stopped_results(job, "stop_after_failures=1 (1 of 10 routers failed, the last r1)");
+    expect_stopped_results(job, "stop_after_failures=1 (1 of 10 routers failed, the last r2)");
 }
 
 TEST_F(controls_across_a_crash, a_failed_canary_stays_failed) {

@@ -197,26 +197,32 @@ class router_connection {
     }
 
     // False: the session is over.
-    // Counts an exec in settings' execs_running while it lives, and raises execs_peak.
+    // Counts an exec in settings' execs_running while it lives, or until end(), and raises
+    // execs_peak. end() comes before the exit status goes out: once the client has it, it
+    // may start its next command, which must not find this one still counted.
     struct exec_counter {
         const server_settings& s;
+        bool counted = false;
         explicit exec_counter(const server_settings& settings) : s(settings) {
             if (!s.execs_running) return;
+            counted = true;
             const auto now = s.execs_running->fetch_add(1) + 1;
             auto peak = s.execs_peak->load();
             while (now > peak && !s.execs_peak->compare_exchange_weak(peak, now)) {
             }
         }
-        ~exec_counter() {
-            if (s.execs_running) s.execs_running->fetch_sub(1);
+        void end() {
+            if (counted) s.execs_running->fetch_sub(1);
+            counted = false;
         }
+        ~exec_counter() { end(); }
         exec_counter(const exec_counter&) = delete;
         exec_counter& operator=(const exec_counter&) = delete;
     };
 
     bool exec(ssh_channel channel, const std::string& command) {
         log("exec '" + command + "'");
-        const exec_counter counted(settings_);
+        exec_counter counted(settings_);
         if (router_.fault == fault_kind::hang_auth) return true;  // accepted, never answered
 
         switch (wait(router_.latency ? *router_.latency : settings_.latency->next(), channel)) {
@@ -239,6 +245,7 @@ class router_connection {
             }
             case fault_kind::huge_output:
                 if (!stream_huge(channel)) return !gone();
+                counted.end();
                 finish(channel, 0);
                 return true;
             case fault_kind::slow_trickle:
@@ -252,10 +259,12 @@ class router_connection {
                     !write(channel, stderr_warning(), /*to_stderr=*/true)) {
                     return !gone();
                 }
+                counted.end();
                 finish(channel, answer.exit_status);
                 return true;
             default:
                 if (!write(channel, answer.output)) return !gone();
+                counted.end();
                 finish(channel, answer.exit_status);
                 return true;
         }
