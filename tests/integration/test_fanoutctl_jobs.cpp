@@ -12,6 +12,7 @@
 
 #include "tests/support/fanout_harness.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/watch_sync.hpp"
 
 using namespace fanout::testing;
 namespace protocol = fanout::protocol;
@@ -155,18 +156,9 @@ TEST(fanoutctl_jobs, watch_streams_every_result_of_every_job_until_ctrl_c) {
     fleet_and_daemon setup(3, args{});
     client jobs(setup.daemon.jobs());
     child_process watch({FANOUTCTL_BIN, "--results", setup.daemon.results(), "watch", "--json"});
-    // The subscription joins asynchronously: tiny jobs until one shows up in watch's output.
-    bool joined = false;
-    for (int i = 0; i < 50 && !joined; ++i) {
-        const auto id = "sync-" + std::to_string(i);
-        expect_reply<protocol::job_result>(jobs.request(submit_of(id, "show version", {"r1"})));
-        try {
-            watch.wait_for_line("\"job_id\":\"" + id + "\"", 2s);
-            joined = true;
-        } catch (const std::runtime_error&) {
-        }
-    }
-    ASSERT_TRUE(joined) << "watch never received a result";
+    ASSERT_TRUE(sync_watch(jobs, watch, [](const std::string& id) {
+        return "\"job_id\":\"" + id + "\"";
+    })) << "watch never received a result";
     expect_reply<protocol::job_result>(jobs.request(submit_of("a", "show version", {"r1", "r2"})));
     expect_reply<protocol::job_result>(jobs.request(submit_of("b", "show version", {"r2", "r3"})));
     watch.wait_for_line("\"type\":\"job_result\",\"job_id\":\"b\"", 30s);

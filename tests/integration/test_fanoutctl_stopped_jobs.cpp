@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/fanout_harness.hpp"
+#include "tests/support/watch_sync.hpp"
 
 using namespace fanout::testing;
 namespace protocol = fanout::protocol;
@@ -33,18 +34,9 @@ TEST(fanoutctl_stopped_jobs, jobs_watch_and_diff_name_the_rule_that_stopped_a_jo
     fleet_and_daemon setup(10, {"--fault", "r2=auth_fail"}, {"--workers", "4"});
     client jobs(setup.daemon.jobs());
     child_process watch({FANOUTCTL_BIN, "--results", setup.daemon.results(), "watch"});
-    // The subscription joins asynchronously: tiny jobs until one shows up in watch's output.
-    bool joined = false;
-    for (int i = 0; i < 50 && !joined; ++i) {
-        const auto id = "sync-" + std::to_string(i);
-        expect_reply<protocol::job_result>(jobs.request(submit_of(id, "show version", {"r1"})));
-        try {
-            watch.wait_for_line("job " + id + " done", 2s);
-            joined = true;
-        } catch (const std::runtime_error&) {
-        }
-    }
-    ASSERT_TRUE(joined) << "watch never received a job's end";
+    ASSERT_TRUE(sync_watch(jobs, watch, [](const std::string& id) {
+        return "job " + id + " done";
+    })) << "watch never received a job's end";
 
     auto guarded = submit_of("guarded", "show version", router_names(1, 10));
     guarded.controls.canary = 2;

@@ -1,5 +1,6 @@
-// Helpers for journal tests: segment files, the records in them, what a journal replays, and a
-// scheduler's side of a job (its spec, a router that succeeds; the sink: scheduler_fixture.hpp).
+// Helpers for journal tests: segment files, the records in them, what a journal replays, a
+// scheduler's side of a job (its spec, a router that succeeds; the sink: scheduler_fixture.hpp),
+// and a daemon's life over a journal (a scheduler restored from it; what a restart recovers).
 //
 // Contract: header-only, test code only; everything throws or fails the test on a surprise.
 #pragma once
@@ -12,10 +13,14 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "daemon/admission/inventory.hpp"
 #include "daemon/journal/journal.hpp"
+#include "daemon/journal/journal_log.hpp"
+#include "daemon/journal/recovery.hpp"
 #include "daemon/scheduling/result_sink.hpp"
 #include "daemon/scheduling/scheduler.hpp"
 #include "protocol/messages.hpp"
@@ -85,6 +90,16 @@ inline void flip_body_bit(const std::filesystem::path& path, char type, std::siz
     throw std::runtime_error("no such record in " + path.string());
 }
 
+// A snapshot marker then three change records ("m", "A:first", 1000 x "B", "C:third"), synced.
+inline void write_sample(const temp_dir& dir) {
+    daemon::journal j(dir.path());
+    j.begin_snapshot();
+    j.sync(j.end_snapshot("m"));
+    j.append('A', "first");
+    j.append('B', std::string(1000, 'x'));
+    j.sync(j.append('C', "third"));
+}
+
 // The records `dir`'s journal replays, as "type:first bytes of the body"; a lost stretch is "?".
 inline std::vector<std::string> replayed(const temp_dir& dir) {
     daemon::journal j(dir.path());
@@ -100,13 +115,45 @@ inline daemon::job_spec spec_of(const std::shared_ptr<const daemon::inventory>& 
     return spec_for(inv, std::move(id), 1, count);
 }
 
-// Records a success ("ok <router>") for the task's one command and finishes the task.
-inline void succeed(daemon::scheduler& s, const daemon::router_task& t) {
+// A success with output "ok <router>".
+inline protocol::router_result ok_from(const daemon::router_task& t) {
     protocol::router_result r;
     r.status = protocol::router_status::success;
     r.output = "ok " + t.target().name;
-    s.record(t, 0, r);
+    return r;
+}
+
+// Records ok_from(t) for the task's one command and finishes the task.
+inline void succeed(daemon::scheduler& s, const daemon::router_task& t) {
+    s.record(t, 0, ok_from(t));
     s.task_finished(t);
+}
+
+// Whether the scheduler accepted a submit.
+inline bool accepted(const std::variant<protocol::accepted_reply, protocol::error_reply>& reply) {
+    return std::holds_alternative<protocol::accepted_reply>(reply);
+}
+
+// A daemon's start over the journal in `dir`: the scheduler (`limits`; `sink` gets what it
+// publishes) restored from what the journal replays, without --rerun-interrupted. `args` go to
+// the journal's constructor after the directory.
+struct restarted {
+    daemon::journal file;
+    daemon::journal_log log;
+    daemon::scheduler s;
+    template <typename... journal_args>
+    restarted(const temp_dir& dir, recording_sink& sink,
+              const std::shared_ptr<const daemon::inventory>& inv,
+              daemon::scheduler_limits limits = {}, journal_args... args)
+        : file(dir.path(), args...), log(file), s(limits, sink, &log) {
+        s.restore(daemon::recover(file.take_replayed(), false), inv);
+    }
+};
+
+// What a restart over `dir`'s journal recovers (the journal is closed again on return).
+inline daemon::recovered_state recovered(const temp_dir& dir, bool rerun_interrupted = false) {
+    daemon::journal file(dir.path());
+    return daemon::recover(file.take_replayed(), rerun_interrupted);
 }
 
 }  // namespace fanout::testing

@@ -8,8 +8,14 @@
 //   of `inv` (each must exist) running `commands` (one: single_command); controlled_spec adds
 //   execution controls.
 // - finish(s, task, status) records every command of `task` as a worker would (success: output
-//   "fine", exit status 0; failed: an exit_status error) and then ends the task.
+//   "fine", exit status 0; failed: an exit_status error) and then ends the task; finish_with
+//   records one given result for every command instead.
+// - null_sink drops everything; scheduler_test is a gtest fixture over a scheduler with that
+//   sink and routers r1..r10, for tests of what the scheduler answers (jobs, replay) rather
+//   than what it publishes.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <memory>
 #include <optional>
@@ -17,6 +23,7 @@
 #include <vector>
 
 #include "daemon/scheduling/scheduler.hpp"
+#include "tests/support/numbered_inventory.hpp"
 
 namespace fanout::testing {
 
@@ -71,18 +78,44 @@ inline protocol::router_result ok_result() {
     return r;
 }
 
-inline void finish(daemon::scheduler& s, const daemon::router_task& t,
-                   protocol::router_status status = protocol::router_status::success) {
-    for (std::size_t c = 0; c < t.owner->commands.size(); ++c) {
-        auto r = ok_result();
-        r.status = status;
-        if (status == protocol::router_status::failed) {
-            r.exit_status = 1;
-            r.error = protocol::router_error{protocol::error_kind::exit_status, "exit status 1"};
-        }
-        s.record(t, c, r);
-    }
+inline void finish_with(daemon::scheduler& s, const daemon::router_task& t,
+                        const protocol::router_result& r) {
+    for (std::size_t c = 0; c < t.owner->commands.size(); ++c) s.record(t, c, r);
     s.task_finished(t);
 }
+
+inline void finish(daemon::scheduler& s, const daemon::router_task& t,
+                   protocol::router_status status = protocol::router_status::success) {
+    auto r = ok_result();
+    r.status = status;
+    if (status == protocol::router_status::failed) {
+        r.exit_status = 1;
+        r.error = protocol::router_error{protocol::error_kind::exit_status, "exit status 1"};
+    }
+    finish_with(s, t, r);
+}
+
+struct null_sink : daemon::result_sink {
+    void router_result_ready(const protocol::router_result&) override {}
+    void job_ended(std::shared_ptr<const protocol::job_result>) override {}
+};
+
+class scheduler_test : public ::testing::Test {
+  protected:
+    explicit scheduler_test(daemon::scheduler_limits limits = {}) : tasks_(limits, sink_) {}
+
+    // Submits `spec`; the test fails unless the scheduler accepts it.
+    void accept(daemon::job_spec spec) { ASSERT_EQ(tasks_.submit(std::move(spec)).index(), 0u); }
+    // Takes the next task (the test fails if there is none) and finish_with's it with `r`.
+    void run_one_with(const protocol::router_result& r) {
+        auto task = tasks_.next_task();
+        ASSERT_TRUE(task);
+        finish_with(tasks_, *task, r);
+    }
+
+    std::shared_ptr<const daemon::inventory> inventory_ = fanout::test::numbered_inventory(10);
+    null_sink sink_;
+    daemon::scheduler tasks_;
+};
 
 }  // namespace fanout::testing

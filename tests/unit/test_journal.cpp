@@ -4,7 +4,6 @@
 // unfinished job with its kept, interrupted and unstarted routers.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <thread>
 
 #include "daemon/journal/journal.hpp"
@@ -18,53 +17,11 @@
 #include "tests/support/temp_dir.hpp"
 
 using namespace fanout::daemon;
+using namespace fanout::testing;
 using fanout::protocol::error_kind;
 using fanout::protocol::job_state;
 using fanout::protocol::router_result;
 using fanout::protocol::router_status;
-using fanout::testing::recording_sink;
-using fanout::testing::spec_of;
-using fanout::testing::succeed;
-using fanout::testing::temp_dir;
-
-namespace {
-
-std::vector<std::filesystem::path> segments(const temp_dir& dir) {
-    std::vector<std::filesystem::path> out;
-    for (const auto& e : std::filesystem::directory_iterator(dir.path()))
-        if (e.path().extension() == ".log") out.push_back(e.path());
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-void write_file(const std::filesystem::path& path, const std::string& bytes) {
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// A snapshot marker then three change records, synced.
-void write_sample(const temp_dir& dir) {
-    journal j(dir.path());
-    j.begin_snapshot();
-    j.sync(j.end_snapshot("m"));
-    j.append('A', "first");
-    j.append('B', std::string(1000, 'x'));
-    j.sync(j.append('C', "third"));
-}
-
-std::vector<std::string> replayed_bodies(const temp_dir& dir) {
-    journal j(dir.path());
-    std::vector<std::string> out;
-    for (auto& r : j.take_replayed())
-        out.push_back(std::string(1, r.type) + ":" + r.body.substr(0, 5));
-    return out;
-}
-
-}  // namespace
 
 TEST(Journal, Crc32MatchesTheStandardCheckValue) {
     EXPECT_EQ(crc32("123456789"), 0xCBF43926u);
@@ -73,8 +30,7 @@ TEST(Journal, Crc32MatchesTheStandardCheckValue) {
 TEST(Journal, RecordsSurviveAReopen) {
     temp_dir dir;
     write_sample(dir);
-    EXPECT_EQ(replayed_bodies(dir),
-              (std::vector<std::string>{"M:m", "A:first", "B:xxxxx", "C:third"}));
+    EXPECT_EQ(replayed(dir), (std::vector<std::string>{"M:m", "A:first", "B:xxxxx", "C:third"}));
 }
 
 TEST(Journal, AppendsBeforeTheFirstSnapshotAreDropped) {
@@ -83,22 +39,21 @@ TEST(Journal, AppendsBeforeTheFirstSnapshotAreDropped) {
         journal j(dir.path());
         EXPECT_EQ(j.append('A', "lost"), 0u);
     }
-    EXPECT_TRUE(segments(dir).empty());
-    EXPECT_TRUE(replayed_bodies(dir).empty());
+    EXPECT_TRUE(journal_segments(dir.path()).empty());
+    EXPECT_TRUE(replayed(dir).empty());
 }
 
 TEST(Journal, TornTailIsIgnoredWithoutACrash) {
     temp_dir dir;
     write_sample(dir);
-    auto path = segments(dir).at(0);
-    auto bytes = read_file(path);
+    auto path = journal_segments(dir.path()).at(0);
+    auto bytes = read_bytes(path);
     // Half of a fourth record, as a crash in the middle of write(2) leaves it.
-    write_file(path, bytes + frame_record('D', "never completed").substr(0, 12));
-    EXPECT_EQ(replayed_bodies(dir),
-              (std::vector<std::string>{"M:m", "A:first", "B:xxxxx", "C:third"}));
+    write_bytes(path, bytes + frame_record('D', "never completed").substr(0, 12));
+    EXPECT_EQ(replayed(dir), (std::vector<std::string>{"M:m", "A:first", "B:xxxxx", "C:third"}));
     // Cut inside the third record's header: the third is gone, the rest stays.
-    write_file(path, bytes.substr(0, bytes.size() - frame_record('C', "third").size() + 3));
-    EXPECT_EQ(replayed_bodies(dir), (std::vector<std::string>{"M:m", "A:first", "B:xxxxx"}));
+    write_bytes(path, bytes.substr(0, bytes.size() - frame_record('C', "third").size() + 3));
+    EXPECT_EQ(replayed(dir), (std::vector<std::string>{"M:m", "A:first", "B:xxxxx"}));
 }
 
 TEST(Journal, CompactionReplacesTheOldSegment) {
@@ -111,29 +66,29 @@ TEST(Journal, CompactionReplacesTheOldSegment) {
         j.begin_snapshot();
         j.append('S', "state");
         auto ticket = j.end_snapshot("m2");
-        EXPECT_EQ(segments(dir).size(), 2u);  // the old one stays until the new one is durable
+        EXPECT_EQ(journal_segments(dir.path()).size(),
+                  2u);  // the old one stays until the new one is durable
         j.finish_snapshot(ticket);
-        EXPECT_EQ(segments(dir).size(), 1u);
+        EXPECT_EQ(journal_segments(dir.path()).size(), 1u);
         EXPECT_FALSE(j.wants_compaction());
         j.sync(j.append('A', "after"));
     }
-    EXPECT_EQ(replayed_bodies(dir), (std::vector<std::string>{"S:state", "M:m2", "A:after"}));
+    EXPECT_EQ(replayed(dir), (std::vector<std::string>{"S:state", "M:m2", "A:after"}));
 }
 
 TEST(Journal, ASegmentWithoutMarkerFallsBackToThePreviousOne) {
     temp_dir dir;
     write_sample(dir);
     // A compaction that crashed before its marker: a newer segment with only a partial snapshot.
-    write_file(dir.file("journal-0000000009.log"), frame_record('S', "partial"));
-    EXPECT_EQ(replayed_bodies(dir),
-              (std::vector<std::string>{"M:m", "A:first", "B:xxxxx", "C:third"}));
+    write_bytes(dir.file("journal-0000000009.log"), frame_record('S', "partial"));
+    EXPECT_EQ(replayed(dir), (std::vector<std::string>{"M:m", "A:first", "B:xxxxx", "C:third"}));
     {
         journal j(dir.path());
         j.begin_snapshot();
         j.finish_snapshot(j.end_snapshot("m"));
     }
-    ASSERT_EQ(segments(dir).size(), 1u);  // both older segments removed
-    EXPECT_EQ(segments(dir)[0].filename(), "journal-0000000010.log");
+    ASSERT_EQ(journal_segments(dir.path()).size(), 1u);  // both older segments removed
+    EXPECT_EQ(journal_segments(dir.path())[0].filename(), "journal-0000000010.log");
 }
 
 TEST(Journal, ConcurrentWritersShareSyncsAndLoseNothing) {
@@ -174,16 +129,12 @@ namespace {
 
 // Runs a first "life": job `done` ends; job `big` (4 routers) has r1 finished, r2 in flight.
 void first_life(const temp_dir& dir, const std::shared_ptr<const inventory>& inv) {
-    journal file(dir.path());
-    journal_log log(file);
     recording_sink sink;
-    scheduler s({}, sink, &log);
-    s.restore(recover(file.take_replayed(), false), inv);
-    ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(
-        s.submit(spec_of(inv, "done", 1))));
+    restarted run(dir, sink, inv);
+    auto& s = run.s;
+    ASSERT_TRUE(accepted(s.submit(spec_of(inv, "done", 1))));
     succeed(s, *s.next_task());
-    ASSERT_TRUE(
-        std::holds_alternative<fanout::protocol::accepted_reply>(s.submit(spec_of(inv, "big", 4))));
+    ASSERT_TRUE(accepted(s.submit(spec_of(inv, "big", 4))));
     succeed(s, *s.next_task());
     auto in_flight = s.next_task();  // r2 started, never finished: the "crash" comes now
     ASSERT_EQ(in_flight->target().name, "r2");
@@ -237,8 +188,7 @@ TEST(JournalRecovery, RerunInterruptedRunsTheInFlightRouterAgain) {
     temp_dir dir;
     auto inv = fanout::test::numbered_inventory(4);
     first_life(dir, inv);
-    journal file(dir.path());
-    auto state = recover(file.take_replayed(), true);
+    auto state = recovered(dir, true);
     ASSERT_EQ(state.resumed.size(), 1u);
     EXPECT_TRUE(state.resumed[0].interrupted.empty());
     EXPECT_EQ(state.resumed[0].to_run, (std::vector<std::size_t>{1, 2, 3}));
@@ -249,16 +199,12 @@ TEST(JournalRecovery, StartUpCompactionKeepsTheStateAcrossASecondRestart) {
     auto inv = fanout::test::numbered_inventory(4);
     first_life(dir, inv);
     {
-        journal file(dir.path());
-        journal_log log(file);
         recording_sink sink;
-        scheduler s({}, sink, &log);
-        s.restore(recover(file.take_replayed(), false), inv);  // compacts: one segment left
-        EXPECT_EQ(segments(dir).size(), 1u);
-        succeed(s, *s.next_task());  // r3; r4 never starts
+        restarted run(dir, sink, inv);  // compacts: one segment left
+        EXPECT_EQ(journal_segments(dir.path()).size(), 1u);
+        succeed(run.s, *run.s.next_task());  // r3; r4 never starts
     }
-    journal file(dir.path());
-    auto state = recover(file.take_replayed(), false);
+    auto state = recovered(dir);
     ASSERT_EQ(state.ended.size(), 1u);
     ASSERT_EQ(state.resumed.size(), 1u);
     const auto& big = state.resumed[0];
@@ -283,23 +229,19 @@ TEST(JournalRecovery, RuntimeCompactionKeepsOnlyTheRetainedJobs) {
     scheduler_limits limits;
     limits.keep_jobs = 5;
     {
-        journal file(dir.path(), 2048);
-        journal_log log(file);
         recording_sink sink;
-        scheduler s(limits, sink, &log);
-        s.restore(recover(file.take_replayed(), false), inv);
+        restarted run(dir, sink, inv, limits, std::uint64_t{2048});
+        auto& s = run.s;
         for (int i = 1; i <= 60; ++i) {
-            ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(
-                s.submit(spec_of(inv, "j" + std::to_string(i), 1))));
+            ASSERT_TRUE(accepted(s.submit(spec_of(inv, "j" + std::to_string(i), 1))));
             succeed(s, *s.next_task());
         }
-        auto segs = segments(dir);
+        auto segs = journal_segments(dir.path());
         ASSERT_EQ(segs.size(), 1u);
         EXPECT_NE(segs[0].filename(), "journal-0000000001.log");  // compacted while running
         EXPECT_LT(std::filesystem::file_size(segs[0]), 3 * 2048u);
     }
-    journal file(dir.path());
-    auto state = recover(file.take_replayed(), false);
+    auto state = recovered(dir);
     EXPECT_TRUE(state.resumed.empty());
     // The snapshot holds the 5 kept jobs; jobs that ended after it follow as changes.
     ASSERT_GE(state.ended.size(), 5u);
@@ -319,16 +261,13 @@ TEST(JournalRecovery, AMultiCommandRouterInterruptedHalfwayKeepsItsFirstResult) 
     temp_dir dir;
     auto inv = fanout::test::numbered_inventory(2);
     {
-        journal file(dir.path());
-        journal_log log(file);
         recording_sink sink;
-        scheduler s({}, sink, &log);
-        s.restore(recover(file.take_replayed(), false), inv);
+        restarted run(dir, sink, inv);
+        auto& s = run.s;
         auto spec = spec_of(inv, "two", 2);
         spec.commands = {"show version", "show chassis"};
         spec.single_command = false;
-        ASSERT_TRUE(
-            std::holds_alternative<fanout::protocol::accepted_reply>(s.submit(std::move(spec))));
+        ASSERT_TRUE(accepted(s.submit(std::move(spec))));
         auto task = s.next_task();
         router_result first;
         first.status = router_status::success;
@@ -366,14 +305,12 @@ TEST(JournalRecovery, AJobsFormatAndDataSurviveARestart) {
     auto inv = fanout::test::numbered_inventory(2);
     std::string digest_at_submit;
     {
-        journal file(dir.path());
-        journal_log log(file);
         recording_sink sink;
-        scheduler s({}, sink, &log);
-        s.restore(recover(file.take_replayed(), false), inv);
+        restarted run(dir, sink, inv);
+        auto& s = run.s;
         auto spec = spec_of(inv, "formatted", 2);
         spec.format = fanout::protocol::output_format::json;
-        ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(s.submit(spec)));
+        ASSERT_TRUE(accepted(s.submit(spec)));
         auto task = s.next_task();
         fanout::protocol::router_result r;
         r.status = router_status::success;
@@ -383,8 +320,7 @@ TEST(JournalRecovery, AJobsFormatAndDataSurviveARestart) {
         s.task_finished(*task);
         (void)s.next_task();  // r2 in flight at the "crash"
     }
-    journal file(dir.path());
-    auto state = recover(file.take_replayed(), false);
+    auto state = recovered(dir);
     ASSERT_EQ(state.resumed.size(), 1u);
     const auto& job = state.resumed[0];
     EXPECT_EQ(job.format, fanout::protocol::output_format::json);
@@ -408,24 +344,6 @@ fanout::protocol::router_result failed_result() {
     r.status = router_status::failed;
     r.error = fanout::protocol::router_error{error_kind::exit_status, "exit status 1"};
     return r;
-}
-
-// A scheduler over the journal in `dir` after a restart; `sink` gets what it publishes.
-struct restarted {
-    journal file;
-    journal_log log;
-    scheduler s;
-    restarted(const temp_dir& dir, recording_sink& sink,
-              const std::shared_ptr<const inventory>& inv)
-        : file(dir.path()), log(file), s({}, sink, &log) {
-        s.restore(recover(file.take_replayed(), false), inv);
-    }
-};
-
-const fanout::protocol::job_result* ended(const recording_sink& sink, const std::string& id) {
-    for (const auto& j : sink.jobs)
-        if (j->job_id == id) return j.get();
-    return nullptr;
 }
 
 }  // namespace
@@ -456,15 +374,14 @@ TEST(JournalRecovery, AJobStoppedByItsRuleStaysStoppedAfterACrash) {
         restarted run(dir, sink, inv);
         auto spec = spec_of(inv, "stopped", 5);
         spec.controls = controls;
-        ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(run.s.submit(spec)));
+        ASSERT_TRUE(accepted(run.s.submit(spec)));
         auto a = *run.s.next_task();
         auto b = *run.s.next_task();  // r2: in flight at the "kill -9"
         (void)b;
         run.s.record(a, 0, failed_result());
         run.s.task_finished(a);  // stopped: r3..r5 cancelled, synced
     }
-    journal file(dir.path());
-    auto state = recover(file.take_replayed(), false);
+    auto state = recovered(dir);
     ASSERT_EQ(state.resumed.size(), 1u);
     EXPECT_EQ(state.resumed[0].controls, controls);
     EXPECT_EQ(state.resumed[0].stopped_by, "stop_after_failures");
@@ -479,7 +396,7 @@ TEST(JournalRecovery, AJobStoppedByItsRuleStaysStoppedAfterACrash) {
         scheduler s({}, sink);
         s.restore(std::move(state), inv);
     }
-    const auto* job = ended(sink, "stopped");
+    const auto* job = sink.job("stopped");
     ASSERT_TRUE(job) << "r2 interrupted, nothing left to run: the job ends";
     EXPECT_EQ(job->state, job_state::cancelled);
     EXPECT_EQ(job->stopped_by, "stop_after_failures");
@@ -507,7 +424,7 @@ TEST(JournalRecovery, FailuresBeforeACrashStillCountTowardsTheRule) {
     EXPECT_EQ(run.s.status("counted")->running, 1u) << "max_parallel came back too";
     run.s.record(b, 0, failed_result());  // the second failure overall
     run.s.task_finished(b);
-    const auto* job = ended(sink, "counted");
+    const auto* job = sink.job("counted");
     ASSERT_TRUE(job);
     EXPECT_EQ(job->stopped_by, "stop_after_failures");
     EXPECT_EQ(job->summary.cancelled, 2u);
@@ -528,7 +445,7 @@ TEST(JournalRecovery, ACanaryInterruptedByACrashHasNotPassed) {
     {
         recording_sink sink;
         restarted run(dir, sink, inv);
-        const auto* job = ended(sink, "canary");
+        const auto* job = sink.job("canary");
         ASSERT_TRUE(job);
         EXPECT_EQ(job->stopped_by, "canary");
         EXPECT_EQ(job->results[0].error->kind, error_kind::interrupted);
@@ -555,21 +472,17 @@ TEST(JournalRecovery, AJobThatLeftRetentionDoesNotComeBackUnderALongerRetention)
     scheduler_limits limits;
     limits.keep_jobs = 1;
     {
-        journal file(dir.path());
-        journal_log log(file);
         recording_sink sink;
-        scheduler s(limits, sink, &log);
-        s.restore(recover(file.take_replayed(), false), inv);
+        restarted run(dir, sink, inv, limits);
+        auto& s = run.s;
         for (std::string id : {"old", "new"}) {
-            ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(
-                s.submit(spec_of(inv, id, 1))));
+            ASSERT_TRUE(accepted(s.submit(spec_of(inv, id, 1))));
             succeed(s, *s.next_task());
         }
         s.sync_log();
         EXPECT_TRUE(std::holds_alternative<std::monostate>(s.result("old")));  // --keep-jobs 1
     }
-    journal file(dir.path());
-    auto state = recover(file.take_replayed(), false);
+    auto state = recovered(dir);
     ASSERT_EQ(state.ended.size(), 1u);
     EXPECT_EQ(state.ended.front().result->job_id, "new");
 }
@@ -580,20 +493,16 @@ TEST(JournalRecovery, AJobsDeadlineSurvivesARestart) {
     temp_dir dir;
     auto inv = fanout::test::numbered_inventory(2);
     {
-        journal file(dir.path());
-        journal_log log(file);
         recording_sink sink;
-        scheduler s({}, sink, &log);
-        s.restore(recover(file.take_replayed(), false), inv);
+        restarted run(dir, sink, inv);
+        auto& s = run.s;
         auto spec = spec_of(inv, "bounded", 2);
         spec.deadline = std::chrono::milliseconds(5000);
-        ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(s.submit(spec)));
-        ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(
-            s.submit(spec_of(inv, "unbounded", 2))));
+        ASSERT_TRUE(accepted(s.submit(spec)));
+        ASSERT_TRUE(accepted(s.submit(spec_of(inv, "unbounded", 2))));
         (void)s.next_task();  // in flight at the "crash"
     }
-    journal file(dir.path());
-    auto state = recover(file.take_replayed(), false);
+    auto state = recovered(dir);
     ASSERT_EQ(state.resumed.size(), 2u);
     const auto& bounded = state.resumed[0];
     ASSERT_TRUE(bounded.deadline);

@@ -15,6 +15,7 @@
 #include "tests/support/temp_dir.hpp"
 
 using namespace fanout::daemon;
+using fanout::testing::accepted;
 using fanout::testing::recording_sink;
 using fanout::testing::spec_of;
 using fanout::testing::succeed;
@@ -39,8 +40,7 @@ void run_jobs(bool audit_job_ends, const temp_dir& dir, const std::vector<std::s
     scheduler s({}, sink, &log);
     s.restore(recover(file.take_replayed(), false), inv);
     for (const auto& id : ids) {
-        ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(
-            s.submit(spec_of(inv, id, 1))));
+        ASSERT_TRUE(accepted(s.submit(spec_of(inv, id, 1))));
         succeed(s, *s.next_task());
     }
     for (const auto& id : audited) log.job_audited(id);
@@ -98,8 +98,7 @@ TEST(journal_audit, retention_keeps_a_job_until_its_job_end_is_written) {
     scheduler s(keep_one, sink, &log);
     s.restore(recover(file.take_replayed(), false), inv);
     const auto run = [&](const std::string& id) {
-        ASSERT_TRUE(std::holds_alternative<fanout::protocol::accepted_reply>(
-            s.submit(spec_of(inv, id, 1))));
+        ASSERT_TRUE(accepted(s.submit(spec_of(inv, id, 1))));
         succeed(s, *s.next_task());
     };
     run("a");

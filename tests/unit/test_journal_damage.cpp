@@ -14,32 +14,12 @@
 #include "tests/support/temp_dir.hpp"
 
 using namespace fanout::daemon;
-using fanout::protocol::accepted_reply;
+using namespace fanout::testing;
 using fanout::protocol::error_kind;
 using fanout::protocol::router_result;
 using fanout::protocol::router_status;
-using fanout::testing::files_named;
-using fanout::testing::flip_body_bit;
-using fanout::testing::journal_segments;
-using fanout::testing::read_bytes;
-using fanout::testing::recording_sink;
-using fanout::testing::replayed;
-using fanout::testing::spec_of;
-using fanout::testing::succeed;
-using fanout::testing::temp_dir;
-using fanout::testing::write_bytes;
 
 namespace {
-
-// A snapshot marker then three change records, synced.
-void write_sample(const temp_dir& dir) {
-    journal j(dir.path());
-    j.begin_snapshot();
-    j.sync(j.end_snapshot("m"));
-    j.append('A', "first");
-    j.append('B', std::string(1000, 'x'));
-    j.sync(j.append('C', "third"));
-}
 
 std::string first_segment(const temp_dir& dir) {
     return journal_segments(dir.path()).at(0).string();
@@ -48,14 +28,12 @@ std::string first_segment(const temp_dir& dir) {
 // One life, then a crash: job `big` (4 routers) ran r1, r2 and r3, r4 never started; job
 // `later` (2 routers) was accepted after that and never started.
 void three_of_four_ran(const temp_dir& dir, const std::shared_ptr<const inventory>& inv) {
-    journal file(dir.path());
-    journal_log log(file);
     recording_sink sink;
-    scheduler s({}, sink, &log);
-    s.restore(recover(file.take_replayed(), false), inv);
-    ASSERT_TRUE(std::holds_alternative<accepted_reply>(s.submit(spec_of(inv, "big", 4))));
+    restarted run(dir, sink, inv);
+    auto& s = run.s;
+    ASSERT_TRUE(accepted(s.submit(spec_of(inv, "big", 4))));
     for (int i = 0; i < 3; ++i) succeed(s, *s.next_task());
-    ASSERT_TRUE(std::holds_alternative<accepted_reply>(s.submit(spec_of(inv, "later", 2))));
+    ASSERT_TRUE(accepted(s.submit(spec_of(inv, "later", 2))));
     ASSERT_EQ(sink.results.size(), 3u);
 }
 
@@ -187,8 +165,7 @@ TEST(JournalDamage, ALostResultComesBackInterruptedNotRunAgain) {
     three_of_four_ran(dir, inv);
     flip_body_bit(first_segment(dir), 'R', 1);  // r2's result
 
-    journal file(dir.path());
-    auto state = recover(file.take_replayed(), false);
+    auto state = recovered(dir);
     const auto& big = resumed(state, "big");
     EXPECT_TRUE(big.results[0].has_value());
     EXPECT_FALSE(big.results[1].has_value());
@@ -222,7 +199,6 @@ TEST(JournalDamage, AFlippedBitInTheFirstRecordLosesNoJobAndKeepsTheEvidence) {
     auto aside = files_named(dir.path(), ".log.corrupt-");
     ASSERT_EQ(aside.size(), 1u);
     EXPECT_EQ(read_bytes(aside[0]), damaged);
-    journal file(dir.path());
-    auto state = recover(file.take_replayed(), false);
+    auto state = recovered(dir);
     EXPECT_EQ(state.resumed.size(), 2u);
 }

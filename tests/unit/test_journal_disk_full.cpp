@@ -18,30 +18,17 @@
 #include "tests/support/temp_dir.hpp"
 
 using namespace fanout::daemon;
-using fanout::protocol::accepted_reply;
+using namespace fanout::testing;
 using fanout::protocol::error_reply;
 using fanout::protocol::job_result;
 using fanout::protocol::job_state;
 using fanout::protocol::router_result;
 using fanout::protocol::router_status;
-using fanout::testing::disk_full;
-using fanout::testing::journal_segments;
-using fanout::testing::recording_sink;
-using fanout::testing::replayed;
-using fanout::testing::spec_of;
-using fanout::testing::temp_dir;
 
 namespace {
 
 std::uintmax_t segment_size(const temp_dir& dir) {
     return std::filesystem::file_size(journal_segments(dir.path()).back());
-}
-
-router_result ok(const router_task& t) {
-    router_result r;
-    r.status = router_status::success;
-    r.output = "ok " + t.target().name;
-    return r;
 }
 
 }  // namespace
@@ -53,19 +40,17 @@ TEST(JournalDiskFull, AJobIsReportedEndedOnlyOnceItsResultsAreWrittenAndComesBac
     auto inv = fanout::test::numbered_inventory(2);
     std::shared_ptr<const job_result> reported;
     {
-        journal file(dir.path(), std::uint64_t{64} << 20, std::chrono::milliseconds(10));
-        journal_log log(file);
         recording_sink sink;
-        scheduler s({}, sink, &log);
-        s.restore(recover(file.take_replayed(), false), inv);
-        ASSERT_TRUE(std::holds_alternative<accepted_reply>(s.submit(spec_of(inv, "full", 2))));
+        restarted run(dir, sink, inv, {}, std::uint64_t{64} << 20, std::chrono::milliseconds(10));
+        auto& s = run.s;
+        ASSERT_TRUE(accepted(s.submit(spec_of(inv, "full", 2))));
         auto first = s.next_task();
         auto second = s.next_task();  // both starts are durable
-        s.record(*first, 0, ok(*first));
+        s.record(*first, 0, ok_from(*first));
         s.task_finished(*first);
         {
             disk_full full(segment_size(dir));
-            s.record(*second, 0, ok(*second));
+            s.record(*second, 0, ok_from(*second));
             EXPECT_TRUE(sink.jobs.empty())
                 << "the job was reported ended while its last result was not in the journal";
             EXPECT_EQ(sink.results.size(), 1u) << "a result the journal lacks was published";
@@ -78,8 +63,7 @@ TEST(JournalDiskFull, AJobIsReportedEndedOnlyOnceItsResultsAreWrittenAndComesBac
         reported = sink.jobs[0];
         EXPECT_EQ(reported->summary.successful, 2u);
     }  // a crash: no shutdown
-    journal file(dir.path());
-    auto state = recover(file.take_replayed(), false);
+    auto state = recovered(dir);
     EXPECT_TRUE(state.resumed.empty()) << "the ended job came back as unfinished";
     ASSERT_EQ(state.ended.size(), 1u);
     const auto& kept = *state.ended[0].result;
@@ -149,13 +133,11 @@ TEST(JournalDiskFull, NoRouterStartsWhileItsStartCannotBeWrittenAndSubmitIsBusy)
     temp_dir dir;
     auto inv = fanout::test::numbered_inventory(1);
     {
-        journal file(dir.path());
-        journal_log log(file);
         recording_sink sink;
-        scheduler s({}, sink, &log);
-        s.restore(recover(file.take_replayed(), false), inv);
-        ASSERT_TRUE(std::holds_alternative<accepted_reply>(s.submit(spec_of(inv, "stuck", 1))));
-        ASSERT_TRUE(std::holds_alternative<accepted_reply>(s.submit(spec_of(inv, "other", 1))));
+        restarted run(dir, sink, inv);
+        auto& s = run.s;
+        ASSERT_TRUE(accepted(s.submit(spec_of(inv, "stuck", 1))));
+        ASSERT_TRUE(accepted(s.submit(spec_of(inv, "other", 1))));
         disk_full full(segment_size(dir));
         s.cancel("other");  // its records are held: from now on the journal cannot write
         std::optional<router_task> task;
@@ -171,8 +153,7 @@ TEST(JournalDiskFull, NoRouterStartsWhileItsStartCannotBeWrittenAndSubmitIsBusy)
         EXPECT_TRUE(s.wait_idle(std::chrono::steady_clock::now()));  // shutdown can go on
     }
     // After the restart the router runs: its start was never written, so it never ran.
-    journal file(dir.path());
-    auto state = recover(file.take_replayed(), false);
+    auto state = recovered(dir);
     ASSERT_EQ(state.resumed.size(), 2u);  // the cancel of `other` was never written either
     EXPECT_EQ(state.resumed[0].id, "stuck");
     EXPECT_EQ(state.resumed[0].to_run, (std::vector<std::size_t>{0}));
@@ -182,14 +163,12 @@ TEST(JournalDiskFull, AStartUpThatCannotWriteItsSnapshotFailsAndKeepsTheOldSegme
     temp_dir dir;
     auto inv = fanout::test::numbered_inventory(1);
     {
-        journal file(dir.path());
-        journal_log log(file);
         recording_sink sink;
-        scheduler s({}, sink, &log);
-        s.restore(recover(file.take_replayed(), false), inv);
-        ASSERT_TRUE(std::holds_alternative<accepted_reply>(s.submit(spec_of(inv, "kept", 1))));
+        restarted run(dir, sink, inv);
+        auto& s = run.s;
+        ASSERT_TRUE(accepted(s.submit(spec_of(inv, "kept", 1))));
         auto task = s.next_task();
-        s.record(*task, 0, ok(*task));
+        s.record(*task, 0, ok_from(*task));
         s.task_finished(*task);
     }
     {
@@ -200,8 +179,7 @@ TEST(JournalDiskFull, AStartUpThatCannotWriteItsSnapshotFailsAndKeepsTheOldSegme
         disk_full full(10);
         EXPECT_THROW(s.restore(recover(file.take_replayed(), false), inv), std::runtime_error);
     }
-    journal file(dir.path());
-    auto state = recover(file.take_replayed(), false);
+    auto state = recovered(dir);
     ASSERT_EQ(state.ended.size(), 1u);
     EXPECT_EQ(state.ended[0].result->job_id, "kept");
 }

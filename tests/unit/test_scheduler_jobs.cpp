@@ -5,7 +5,7 @@
 
 #include "daemon/scheduling/scheduler.hpp"
 #include "protocol/limits.hpp"
-#include "tests/support/numbered_inventory.hpp"
+#include "tests/support/scheduler_fixture.hpp"
 
 using namespace fanout::daemon;
 using fanout::protocol::job_state;
@@ -16,35 +16,18 @@ using fanout::protocol::router_status;
 
 namespace {
 
-struct null_sink : result_sink {
-    void router_result_ready(const router_result&) override {}
-    void job_ended(std::shared_ptr<const fanout::protocol::job_result>) override {}
-};
-
-class jobs_test : public ::testing::Test {
+class jobs_test : public fanout::testing::scheduler_test {
   protected:
-    explicit jobs_test(scheduler_limits limits = {}) : tasks_(limits, sink_) {}
+    using scheduler_test::scheduler_test;
 
     void submit(const std::string& id, int routers, std::vector<std::string> commands = {"cmd"}) {
-        job_spec spec;
-        spec.id = id;
-        spec.single_command = commands.size() == 1;
-        spec.commands = std::move(commands);
-        spec.devices = inventory_;
-        for (int i = 1; i <= routers; ++i)
-            spec.routers.push_back(inventory_->find("r" + std::to_string(i)));
-        ASSERT_EQ(tasks_.submit(std::move(spec)).index(), 0u);
+        accept(fanout::testing::spec_for(inventory_, id, 1, routers, std::move(commands)));
     }
     // Takes the next task and records all its commands with `status`.
     void run_one(router_status status = router_status::success) {
-        auto task = tasks_.next_task();
-        ASSERT_TRUE(task);
-        for (std::size_t c = 0; c < task->owner->commands.size(); ++c) {
-            router_result r;
-            r.status = status;
-            tasks_.record(*task, c, r);
-        }
-        tasks_.task_finished(*task);
+        router_result r;
+        r.status = status;
+        run_one_with(r);
     }
     jobs_reply list(jobs_request request = {}) {
         auto reply = tasks_.jobs(request);
@@ -56,10 +39,6 @@ class jobs_test : public ::testing::Test {
         for (const auto& j : reply.jobs) out.push_back(j.job_id);
         return out;
     }
-
-    std::shared_ptr<const inventory> inventory_ = fanout::test::numbered_inventory(10);
-    null_sink sink_;
-    scheduler tasks_;
 };
 
 }  // namespace
@@ -111,16 +90,12 @@ TEST_F(jobs_test, a_cancelled_job_lists_its_cancelled_results) {
 }
 
 TEST_F(jobs_test, entries_say_who_submitted_who_asked_and_which_rule_stopped_the_job) {
-    job_spec spec;
-    spec.id = "guarded";
-    spec.commands = {"cmd"};
-    spec.devices = inventory_;
-    for (int i = 1; i <= 5; ++i) spec.routers.push_back(inventory_->find("r" + std::to_string(i)));
+    auto spec = fanout::testing::spec_for(inventory_, "guarded", 1, 5, {"cmd"});
     spec.submitted_by = "ops-laptop";
     spec.requested_by = "CHG-1234";
     spec.controls.max_parallel = 2;
     spec.controls.stop_after_failures = 1;
-    ASSERT_EQ(tasks_.submit(std::move(spec)).index(), 0u);
+    accept(std::move(spec));
     auto first = tasks_.next_task(), second = tasks_.next_task();
     ASSERT_TRUE(first && second);
     submit("plain", 1);  // after: both tasks above are the guarded job's

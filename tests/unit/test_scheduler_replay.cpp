@@ -4,7 +4,6 @@
 
 #include "daemon/scheduling/scheduler.hpp"
 #include "protocol/limits.hpp"
-#include "tests/support/numbered_inventory.hpp"
 #include "tests/support/scheduler_fixture.hpp"
 
 using namespace fanout::daemon;
@@ -15,33 +14,21 @@ using fanout::protocol::router_status;
 
 namespace {
 
-struct null_sink : result_sink {
-    void router_result_ready(const router_result&) override {}
-    void job_ended(std::shared_ptr<const fanout::protocol::job_result>) override {}
-};
-
-class replay_test : public ::testing::Test {
+class replay_test : public fanout::testing::scheduler_test {
   protected:
-    explicit replay_test(scheduler_limits limits = {}) : tasks_(limits, sink_) {}
+    using scheduler_test::scheduler_test;
 
     void submit(const std::string& id, int routers, int commands = 1) {
         std::vector<std::string> named;
         for (int c = 0; c < commands; ++c) named.push_back("cmd" + std::to_string(c));
-        ASSERT_EQ(
-            tasks_.submit(fanout::testing::spec_for(inventory_, id, 1, routers, named)).index(),
-            0u);
+        accept(fanout::testing::spec_for(inventory_, id, 1, routers, named));
     }
     // Takes the next task and records all its commands with `output`.
     void run_one(const std::string& output = "fine") {
-        auto task = tasks_.next_task();
-        ASSERT_TRUE(task);
-        for (std::size_t c = 0; c < task->owner->commands.size(); ++c) {
-            router_result r;
-            r.status = router_status::success;
-            r.output = output;
-            tasks_.record(*task, c, r);
-        }
-        tasks_.task_finished(*task);
+        router_result r;
+        r.status = router_status::success;
+        r.output = output;
+        run_one_with(r);
     }
     replay_reply replay(std::uint64_t since, std::optional<std::uint64_t> limit = std::nullopt,
                         std::optional<std::string> job = std::nullopt) {
@@ -54,10 +41,6 @@ class replay_test : public ::testing::Test {
         for (const auto& r : page.results) out.push_back(r.seq);
         return out;
     }
-
-    std::shared_ptr<const inventory> inventory_ = fanout::test::numbered_inventory(10);
-    null_sink sink_;
-    scheduler tasks_;
 };
 
 }  // namespace

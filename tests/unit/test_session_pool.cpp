@@ -370,16 +370,24 @@ std::vector<device> fleet_of(std::size_t routers) {
 
 // One pass over `fleet` in order with `workers` leases held at once, as fanoutd's workers do:
 // each gives its session back (kept) and then leases the next router. Returns the hits.
-std::uint64_t scan(pool_type& pool, const std::vector<device>& fleet, std::size_t workers) {
+// With `demand`, as fanoutd wires the scheduler's: the pass is a job that wants every router
+// of `fleet` from its submit until its task finishes (after the lease went back).
+std::uint64_t scan(pool_type& pool, const std::vector<device>& fleet, std::size_t workers,
+                   bool demand = false) {
+    std::vector<std::string> keys;
+    for (const auto& target : fleet) keys.push_back(session_key_of(target));
+    if (demand) pool.add_demand(keys);  // the job is accepted
     const auto hits_before = pool.figures().hits;
-    std::deque<pool_type::lease> in_flight;
+    std::deque<std::pair<pool_type::lease, std::size_t>> in_flight;  // and the fleet index
     auto finish_oldest = [&] {
-        in_flight.front().keep();
-        in_flight.pop_front();
+        in_flight.front().first.keep();
+        const auto i = in_flight.front().second;
+        in_flight.pop_front();                      // the lease goes back,
+        if (demand) pool.remove_demand({keys[i]});  // then the task is finished
     };
-    for (const auto& target : fleet) {
+    for (std::size_t i = 0; i < fleet.size(); ++i) {
         if (in_flight.size() == workers) finish_oldest();
-        in_flight.push_back(lease_of(pool, target));
+        in_flight.emplace_back(lease_of(pool, fleet[i]), i);
     }
     while (!in_flight.empty()) finish_oldest();
     return pool.figures().hits - hits_before;
@@ -410,24 +418,8 @@ TEST(session_pool, a_repeated_scan_with_demand_reuses_every_session_the_cap_hold
     fake_opener opener;
     pool_type pool(options(cap), opener.make());
     const auto fleet = fleet_of(routers);
-    std::vector<std::string> keys;
-    for (const auto& target : fleet) keys.push_back(session_key_of(target));
     for (int pass = 1; pass <= 4; ++pass) {
-        pool.add_demand(keys);  // the job is accepted
-        const auto hits_before = pool.figures().hits;
-        std::deque<std::pair<pool_type::lease, std::string>> in_flight;
-        auto finish_oldest = [&] {
-            in_flight.front().first.keep();
-            auto key = std::move(in_flight.front().second);
-            in_flight.pop_front();                 // the lease goes back,
-            pool.remove_demand({std::move(key)});  // then the task is finished
-        };
-        for (std::size_t i = 0; i < routers; ++i) {
-            if (in_flight.size() == workers) finish_oldest();
-            in_flight.emplace_back(lease_of(pool, fleet[i]), keys[i]);
-        }
-        while (!in_flight.empty()) finish_oldest();
-        const auto hits = pool.figures().hits - hits_before;
+        const auto hits = scan(pool, fleet, workers, true);
         EXPECT_EQ(hits, pass == 1 ? 0u : cap) << "pass " << pass;
         EXPECT_LE(pool.figures().open, cap);
     }
@@ -519,6 +511,20 @@ int hammer(pool_type& pool) {
     return overlaps;
 }
 
+// What hammer leaves in a pool capped at `cap`: every lease counted, the cap kept, all idle.
+void expect_hammered(const session_pool_figures& f, std::size_t cap) {
+    EXPECT_EQ(f.hits + f.misses, 8u * 300u);
+    EXPECT_LE(f.open, cap);
+    EXPECT_EQ(f.open, f.idle);
+}
+
+// Every session `opener` opened is still pooled (`f.open`) or closed.
+void expect_unpooled_closed(fake_opener& opener, const session_pool_figures& f) {
+    std::size_t closed = 0;
+    for (const auto& state : opener.opened) closed += state->closed ? 1 : 0;
+    EXPECT_EQ(closed + f.open, opener.count()) << "every session not pooled was closed";
+}
+
 TEST(session_pool, a_session_is_never_leased_twice_at_once) {
     fake_opener opener;
     // Cap above the 9 routers: each thread mostly reuses its own router's session, while
@@ -526,9 +532,7 @@ TEST(session_pool, a_session_is_never_leased_twice_at_once) {
     pool_type pool(options(16, 300s, 1ms), opener.make());
     EXPECT_EQ(hammer(pool), 0);
     auto f = pool.figures();
-    EXPECT_EQ(f.hits + f.misses, 8u * 300u);
-    EXPECT_LE(f.open, 16u);
-    EXPECT_EQ(f.open, f.idle);
+    expect_hammered(f, 16);
     EXPECT_GT(f.hits, 0u);
 }
 
@@ -537,13 +541,9 @@ TEST(session_pool, eviction_under_contention_keeps_the_cap_and_ownership) {
     pool_type pool(options(2, 300s, 1ms), opener.make());
     EXPECT_EQ(hammer(pool), 0);
     auto f = pool.figures();
-    EXPECT_EQ(f.hits + f.misses, 8u * 300u);
-    EXPECT_LE(f.open, 2u);
-    EXPECT_EQ(f.open, f.idle);
+    expect_hammered(f, 2);
     EXPECT_GT(f.evicted, 0u);
-    std::size_t closed = 0;
-    for (const auto& state : opener.opened) closed += state->closed ? 1 : 0;
-    EXPECT_EQ(closed + f.open, opener.count()) << "every session not pooled was closed";
+    expect_unpooled_closed(opener, f);
 }
 
 TEST(session_pool, demand_changing_under_contention_keeps_the_cap_and_ownership) {
@@ -562,12 +562,8 @@ TEST(session_pool, demand_changing_under_contention_keeps_the_cap_and_ownership)
     done = true;
     scheduler_like.join();
     auto f = pool.figures();
-    EXPECT_EQ(f.hits + f.misses, 8u * 300u);
-    EXPECT_LE(f.open, 3u);
-    EXPECT_EQ(f.open, f.idle);
-    std::size_t closed = 0;
-    for (const auto& state : opener.opened) closed += state->closed ? 1 : 0;
-    EXPECT_EQ(closed + f.open, opener.count()) << "every session not pooled was closed";
+    expect_hammered(f, 3);
+    expect_unpooled_closed(opener, f);
 }
 
 }  // namespace

@@ -18,38 +18,10 @@
 #include <vector>
 
 #include "tools/fleetsim/bastion_options.hpp"
+#include "tools/fleetsim/fault_kinds.hpp"
 #include "tools/fleetsim/junos_facts.hpp"
 
 namespace fanout::fleetsim {
-
-enum class fault_kind {
-    none,
-    refuse,
-    blackhole,
-    hang_banner,
-    hang_auth,
-    hang_after_auth,
-    auth_fail,
-    drop_mid_output,
-    huge_output,
-    slow_trickle,
-    wrong_host_key,
-    never_close,
-    kbdint_only,
-    one_channel,
-    stderr_output,
-    netconf_hang_after_hello,
-    netconf_hang_rpc,
-    netconf_broken_frame,
-    netconf_short_chunk,
-    netconf_short_chunk_close,
-    netconf_oversized,
-    netconf_rpc_error,
-    slow_forward,  // a bastion answers direct-tcpip opens to it --slow-forward-ms late
-};
-
-std::optional<fault_kind> parse_fault_kind(std::string_view name);
-std::string_view fault_name(fault_kind kind);
 
 struct router_spec {
     std::string name;  // <prefix><index>

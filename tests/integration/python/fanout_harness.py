@@ -191,39 +191,38 @@ class FleetDaemonTestCase(unittest.TestCase):
         self.client.close()
 
 
-def wait_for_line(process, expected, timeout_s):
+def _stdout_chunks(process, timeout_s, wanted, late):
+    """Each chunk process prints on stdout, for timeout_s at the most. AssertionError when it
+    exits first ("exited before printing <wanted>") or the time runs out ("<late> within ...")."""
     deadline = time.monotonic() + timeout_s
-    buffered = b""
     while time.monotonic() < deadline:
         ready, _, _ = select.select([process.stdout], [], [], deadline - time.monotonic())
         if not ready:
             break
         chunk = os.read(process.stdout.fileno(), 4096)
         if not chunk:
-            raise AssertionError(f"{process.args[0]} exited before printing {expected!r}")
+            raise AssertionError(f"{process.args[0]} exited before printing {wanted}")
+        yield chunk
+    raise AssertionError(f"{process.args[0]} {late} within {timeout_s}s")
+
+
+def wait_for_line(process, expected, timeout_s):
+    buffered = b""
+    for chunk in _stdout_chunks(process, timeout_s, repr(expected), f"did not print {expected!r}"):
         buffered += chunk
         if expected.encode() in buffered.splitlines():
             return
-    raise AssertionError(f"{process.args[0]} did not print {expected!r} within {timeout_s}s")
 
 
 def read_line_starting(process, prefix, timeout_s):
     """The next whole stdout line that starts with prefix (earlier lines are dropped)."""
-    deadline = time.monotonic() + timeout_s
     buffered = b""
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stdout], [], [], deadline - time.monotonic())
-        if not ready:
-            break
-        chunk = os.read(process.stdout.fileno(), 4096)
-        if not chunk:
-            raise AssertionError(f"{process.args[0]} exited before printing {prefix!r}")
+    for chunk in _stdout_chunks(process, timeout_s, repr(prefix), f"printed no {prefix!r} line"):
         buffered += chunk
         *lines, buffered = buffered.split(b"\n")
         for line in lines:
             if line.startswith(prefix.encode()):
                 return line.decode()
-    raise AssertionError(f"{process.args[0]} printed no {prefix!r} line within {timeout_s}s")
 
 
 def stop_process(process, timeout_s=30):
