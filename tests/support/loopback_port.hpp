@@ -5,6 +5,9 @@
 // on_free_loopback_port(start) is the retry: it returns start(port) for a free port, and when
 // start throws std::runtime_error (the server could not bind it, e.g. because a fleet of
 // another test took it meanwhile) tries another port, three times at most.
+// refused_loopback_port holds a port bound and never listened on: a connect to it is refused
+// while the object lives, and no other process can take the port (a probed free port meant as
+// "nothing there" can become another test's router).
 #pragma once
 
 #include <arpa/inet.h>
@@ -32,6 +35,30 @@ inline std::uint16_t free_loopback_port() {
     ::close(fd);
     return ntohs(address.sin_port);
 }
+
+class refused_loopback_port {
+  public:
+    refused_loopback_port() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+            if (fd_ >= 0) ::close(fd_);
+            throw std::runtime_error("cannot bind a loopback port");
+        }
+        port_ = ntohs(address.sin_port);
+    }
+    ~refused_loopback_port() { ::close(fd_); }
+    refused_loopback_port(const refused_loopback_port&) = delete;
+    refused_loopback_port& operator=(const refused_loopback_port&) = delete;
+    std::uint16_t port() const { return port_; }
+
+  private:
+    int fd_;
+    std::uint16_t port_ = 0;
+};
 
 template <class Start>
 auto on_free_loopback_port(Start&& start) {  // called up to three times: not forwarded

@@ -8,16 +8,21 @@ namespace fanout::testing {
 
 namespace {
 constexpr const char* subsystem_binary = "/usr/sbin/netconf-subsystem";
-}
+}  // namespace
 
 netconfd_server::netconfd_server() : socket_path_(dir_.file("ncxserver.sock")) {
     sshd_ = std::make_unique<sshd_server>(
         std::vector<std::string>{std::string("Subsystem netconf ") + subsystem_binary +
                                  " --ncxserver-sockname={port}@" + socket_path_});
-    netconfd_ = std::make_unique<child_process>(
-        std::vector<std::string>{"/usr/sbin/netconfd", "--no-startup", "--superuser=root",
-                                 "--ncxserver-sockname=" + socket_path_,
-                                 "--port=" + std::to_string(sshd_->port()), "--log-level=info"});
+    // netconfd reads and rewrites its transaction id file, startup-cfg-txid.txt, from the
+    // first place it finds one: the current directory, else ~/.yuma, which every netconfd of
+    // the user shares (tests in parallel failed with "Read txid file failed"). So each runs in
+    // its own directory, which holds its own file.
+    dir_.write("startup-cfg-txid.txt", "0\n");
+    netconfd_ = std::make_unique<child_process>(std::vector<std::string>{
+        "/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", dir_.path(), "/usr/sbin/netconfd",
+        "--no-startup", "--superuser=root", "--ncxserver-sockname=" + socket_path_,
+        "--port=" + std::to_string(sshd_->port()), "--log-level=info"});
     try {
         netconfd_->wait_for_line("Running netconfd server", std::chrono::seconds(30));
     } catch (const std::runtime_error& e) {

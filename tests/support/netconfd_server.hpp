@@ -3,9 +3,10 @@
 // port.
 //
 // Contract: needs root, like sshd_server (root is the SSH user and netconfd's superuser).
-// netconfd runs with --no-startup (an empty running configuration) and a private socket in the
-// sshd temp dir, so tests never share a server. sshd runs `/usr/sbin/netconf-subsystem
-// --ncxserver-sockname=PORT@SOCKET`: netconf-subsystem tells netconfd the server port it finds
+// netconfd runs with --no-startup (an empty running configuration), and in a private temp dir
+// that holds its socket and its transaction id file, so tests never share a server or its state.
+// sshd runs `/usr/sbin/netconf-subsystem --ncxserver-sockname=PORT@SOCKET`: netconf-subsystem
+// tells netconfd the server port it finds
 // in SSH_CONNECTION, and netconfd accepts only ports it was started with (--port), so both
 // are the sshd port. The constructor returns once netconfd is ready to accept sessions;
 // exec commands on the same sshd still reach sshd_server's Junos script. The destructor stops
