@@ -4,14 +4,18 @@
 // own control_endpoint means no proxy: the `jobs` request is sent once and its outcome returned
 // as is (direct: unchanged). Otherwise the proxy's round robin hands each request to the next
 // daemon, so the same `jobs` request is sent again and again, each reply kept with the `node`
-// it names, until a node answers a second time (the whole pool has answered: `incomplete` is
-// empty) or 1 + pool_probes requests were made. Listing stops early, with `incomplete` saying
+// it names (a repeated node's reply is dropped), until the first node answers a second time
+// and the daemon that answered the ping has answered too (the round robin has come round:
+// `incomplete` is empty), or 1 + pool_probes requests were made. Another node answering twice
+// first means another client took turns in between, so asking goes on. Listing stops early,
+// with `incomplete` saying
 // why, when a reply names no node (a fanoutd before this field: it is kept, as node "", and
 // nothing after it can be told apart), or a later request gets no jobs reply (its failure is
 // named). A failed first request is returned as its outcome. Best effort: other clients'
 // requests through the proxy take turns of the round robin in between, so a daemon can be
-// skipped (listed as incomplete when no node repeats within the probes, or silently when one
-// repeats first), and a full daemon is reached only once it has room; nothing is remembered
+// skipped (marked incomplete when the first node does not come back within the probes, and
+// silently when the skipped turns all fall between two answers that bring the first node
+// back), and a full daemon is reached only once it has room; nothing is remembered
 // between runs. Asking twice is harmless: `jobs` only reads.
 //
 // merge_pool_jobs is pure: every entry of every reply, with its reply's node; newest first by

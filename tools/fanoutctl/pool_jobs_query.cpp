@@ -28,6 +28,8 @@ std::variant<pool_answers, request_outcome> ask_pool_jobs(job_client& client,
     const auto* pong = std::get_if<protocol::pong_reply>(reply);
     if (pong && pong->control_endpoint == client.endpoint()) return client.request(request);
 
+    // The daemon that answered the ping is one of the pool: the listing waits for it too.
+    const std::string pinged = pong ? pong->node : std::string();
     pool_answers answers;
     std::set<std::string> seen;
     for (unsigned asked = 0; asked <= pool_probes; ++asked) {
@@ -41,7 +43,15 @@ std::variant<pool_answers, request_outcome> ask_pool_jobs(job_client& client,
                                  ")";
             return answers;
         }
-        if (!list->node.empty() && !seen.insert(list->node).second) return answers;  // all asked
+        if (!list->node.empty() && !seen.insert(list->node).second) {
+            // The round robin came back to the first daemon asked: all were asked, unless the
+            // pinged one is missing. Any other repeat means another client took turns; keep
+            // asking (it may have taken the turn of a daemon not yet asked).
+            if (list->node == answers.replies.front().node &&
+                (pinged.empty() || seen.count(pinged)))
+                return answers;
+            continue;
+        }
         answers.replies.push_back(std::move(*list));
         if (answers.replies.back().node.empty()) {
             answers.incomplete =
@@ -50,8 +60,9 @@ std::variant<pool_answers, request_outcome> ask_pool_jobs(job_client& client,
             return answers;
         }
     }
-    answers.incomplete = "no daemon answered twice in " + std::to_string(pool_probes + 1) +
-                         " requests (a pool of more than " + std::to_string(pool_probes) +
+    answers.incomplete = "the first daemon asked did not answer again in " +
+                         std::to_string(pool_probes + 1) + " requests (a pool of more than " +
+                         std::to_string(pool_probes) +
                          " daemons, or other clients' requests took turns of the proxy's round "
                          "robin)";
     return answers;
