@@ -130,8 +130,11 @@ TEST_F(proxy_pool_jobs, a_daemons_own_endpoint_lists_its_own_jobs_as_before) {
     for (const auto& [id, node] : owner) mine += node == nodes[0];
     EXPECT_EQ(own.at("matched"), mine) << own.dump();
     for (const auto& job : own.at("jobs")) {
+        const auto id = job.at("job_id").get<std::string>();
         EXPECT_FALSE(job.contains("node"));
-        EXPECT_EQ(owner.at(job.at("job_id").get<std::string>()), nodes[0]);
+        EXPECT_EQ(owner.at(id), nodes[0]);
+        const bool bounded = id == "pooled-0" || id == "pooled-3" || id == "pooled-6";
+        EXPECT_EQ(job.contains("deadline"), bounded) << job.dump();
     }
     auto table = ctl(members[0]->jobs(), {"jobs"});
     EXPECT_EQ(table.lines.front().find("NODE"), std::string::npos) << table.text();
