@@ -36,13 +36,17 @@ job_state state_of(const msgpack::object& o, const std::string& field) {
 // A job entry's optional fields (audit, execution controls), written only when set.
 std::uint32_t optional_count(const job_entry& j) {
     return (j.submitted_by.empty() ? 0 : 1) + (j.requested_by.empty() ? 0 : 1) +
-           (j.stopped_by.empty() ? 0 : 1);
+           (j.stopped_by.empty() ? 0 : 1) + (j.deadline ? 1 : 0);
 }
 
 void pack_optional_fields(packer& p, const job_entry& j) {
     if (!j.submitted_by.empty()) pack_string_field(p, "submitted_by", j.submitted_by);
     if (!j.requested_by.empty()) pack_string_field(p, "requested_by", j.requested_by);
     if (!j.stopped_by.empty()) pack_string_field(p, "stopped_by", j.stopped_by);
+    if (j.deadline) {
+        pack_key(p, "deadline");
+        pack_float64(p, *j.deadline);
+    }
 }
 
 // Absent or nil: empty (a daemon before they were listed, or a job without them).
@@ -62,7 +66,7 @@ void pack_jobs_request(packer& p, const jobs_request& r) {
 }
 
 void pack_jobs_reply(packer& p, const jobs_reply& r) {
-    p.pack_map(4);
+    p.pack_map(4 + (r.node.empty() ? 0 : 1));
     pack_string_field(p, "type", "jobs");
     pack_uint_field(p, "matched", r.matched);
     pack_key(p, "more");
@@ -84,6 +88,7 @@ void pack_jobs_reply(packer& p, const jobs_reply& r) {
         pack_uint_field(p, "cancelled", j.cancelled);
         pack_optional_fields(p, j);
     }
+    if (!r.node.empty()) pack_string_field(p, "node", r.node);  // after `jobs`: old readers skip it
 }
 
 jobs_request read_jobs_request(const map_reader& m) {
@@ -133,8 +138,11 @@ jobs_reply read_jobs_reply(const map_reader& m) {
         j.submitted_by = optional_string_of(e, "submitted_by");
         j.requested_by = optional_string_of(e, "requested_by");
         j.stopped_by = optional_string_of(e, "stopped_by");
+        if (const auto* deadline = e.find_non_nil("deadline"))
+            j.deadline = read_number(*deadline, e.field("deadline"));
         r.jobs.push_back(std::move(j));
     }
+    r.node = optional_string_of(m, "node");
     return r;
 }
 

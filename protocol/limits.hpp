@@ -34,8 +34,9 @@ inline constexpr std::size_t max_replay_bytes = 4 * 1024 * 1024;
 // `jobs` (issue 13): one reply lists at most max_jobs_listed jobs (the request's `limit` is
 // 1..this; default_jobs_listed without one), newest first, and each entry's `command` holds at
 // most max_listed_command_bytes of the job's first command (cut at a UTF-8 boundary), so a
-// reply stays under 1 MiB however many jobs the daemon keeps (with requested_by and a CURVE key
-// name as submitted_by at their bounds too; test_protocol_jobs measures it).
+// reply stays under 1.1 MiB however many jobs the daemon keeps (with requested_by, a CURVE key
+// name as submitted_by, a deadline and the node at their bounds too; test_protocol_jobs
+// measures it).
 inline constexpr std::size_t max_jobs_listed = 1000;
 inline constexpr std::size_t default_jobs_listed = 100;
 inline constexpr std::size_t max_listed_command_bytes = 200;

@@ -312,12 +312,14 @@ struct job_entry {
     std::string submitted_by{};
     std::string requested_by{};
     std::string stopped_by{};
+    std::optional<double> deadline{};  // the job's `deadline` in seconds, sent only when it has one
     bool operator==(const job_entry&) const = default;
 };
 struct jobs_reply {
     std::vector<job_entry> jobs;  // newest first (by submitted_at), at most the request's limit
     std::uint64_t matched = 0;    // jobs the daemon has that match the filter, listed or not
     bool more = false;            // matched > jobs.size(): the older ones were left out
+    std::string node{};  // the answering daemon (as pong's); empty: not sent (before pool jobs)
 };
 
 using reply = std::variant<accepted_reply, status_reply, job_result, pong_reply, routers_reply,

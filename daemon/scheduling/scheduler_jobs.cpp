@@ -54,6 +54,7 @@ std::optional<protocol::jobs_reply> scheduler::jobs(const protocol::jobs_request
                       });
 
     protocol::jobs_reply reply;
+    reply.node = identity_.node;  // so a client through fanout-proxy can tell daemons apart
     reply.matched = all.size();
     reply.more = all.size() > shown;
     reply.jobs.reserve(shown);
@@ -76,6 +77,7 @@ std::optional<protocol::jobs_reply> scheduler::jobs(const protocol::jobs_request
             e.submitted_by = j.submitted_by;
             e.requested_by = j.requested_by;
             if (auto rule = j.controls.stopped_by()) e.stopped_by = std::string(to_string(*rule));
+            if (j.deadline) e.deadline = std::chrono::duration<double>(*j.deadline).count();
         } else {
             const auto& kept = *c.kept;
             const auto& s = kept.result->summary;
@@ -91,6 +93,7 @@ std::optional<protocol::jobs_reply> scheduler::jobs(const protocol::jobs_request
             e.submitted_by = kept.status.submitted_by;
             e.requested_by = kept.status.requested_by;
             e.stopped_by = kept.status.stopped_by;
+            e.deadline = kept.status.deadline;
         }
         reply.jobs.push_back(std::move(e));
     }

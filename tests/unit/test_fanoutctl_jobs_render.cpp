@@ -71,6 +71,9 @@ TEST(FanoutctlJobs, JsonUsesTheWireNames) {
     EXPECT_EQ(j["jobs"][0]["submitted_at"], "2026-12-06T12:00:00.000Z");
     EXPECT_EQ(j["jobs"][0]["total_routers"], 150);
     EXPECT_EQ(j["jobs"][0]["completed"], 147);
+    EXPECT_FALSE(j["jobs"][0].contains("deadline")) << "absent when not sent";
+    reply.jobs[0].deadline = 12.5;
+    EXPECT_EQ(jobs_to_json(reply)["jobs"][0]["deadline"], 12.5);
 }
 
 TEST(FanoutctlJobs, AJobStoppedByItsRuleSaysSoNotJustCancelled) {

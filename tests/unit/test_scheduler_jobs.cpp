@@ -1,6 +1,6 @@
 // scheduler::jobs (issue 13): active and kept jobs newest first, the limit and what it says
 // about the rest, the state and job_id filters, counts, the audit fields and the stopping rule,
-// the command bound, and eviction.
+// the command bound, the deadline, and eviction.
 #include <gtest/gtest.h>
 
 #include "daemon/scheduling/scheduler.hpp"
@@ -123,6 +123,27 @@ TEST_F(jobs_test, entries_say_who_submitted_who_asked_and_which_rule_stopped_the
     EXPECT_TRUE(plain.stopped_by.empty());
     EXPECT_TRUE(plain.submitted_by.empty());
     EXPECT_TRUE(plain.requested_by.empty());
+}
+
+TEST_F(jobs_test, entries_carry_the_jobs_deadline_while_active_and_once_ended) {
+    job_spec spec;
+    spec.id = "bounded";
+    spec.commands = {"cmd"};
+    spec.devices = inventory_;
+    spec.routers.push_back(inventory_->find("r1"));
+    spec.deadline = std::chrono::milliseconds(2500);
+    ASSERT_EQ(tasks_.submit(std::move(spec)).index(), 0u);
+    submit("plain", 1);
+    auto active = list();
+    ASSERT_EQ(ids(active), (std::vector<std::string>{"plain", "bounded"}));
+    EXPECT_EQ(active.jobs[1].deadline, 2.5);
+    EXPECT_FALSE(active.jobs[0].deadline);
+    run_one();
+    run_one();
+    auto ended = list({std::nullopt, job_state::done, std::nullopt});
+    ASSERT_EQ(ids(ended), (std::vector<std::string>{"plain", "bounded"}));
+    EXPECT_EQ(ended.jobs[1].deadline, 2.5) << "kept after the end";
+    EXPECT_FALSE(ended.jobs[0].deadline);
 }
 
 TEST_F(jobs_test, the_limit_keeps_the_newest_and_says_how_many_matched) {

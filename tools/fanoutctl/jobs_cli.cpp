@@ -19,8 +19,12 @@ jobs_subcommands add_jobs_subcommands(CLI::App& app, global_options& global,
         "DONE counts router results (routers x commands), FAILED and CANCELLED too. When more\n"
         "jobs match than --limit, the newest are listed and a last line says how many there are.\n"
         "A job its rule stopped (--stop-after-failures, --max-fail-percent, --canary) shows as\n"
-        "`stopped (RULE)`; --state cancelled lists it. Behind fanout-proxy, one daemon answers:\n"
-        "list each at its own endpoint (--jobs ENDPOINT).\n"
+        "`stopped (RULE)`; --state cancelled lists it. --json shows a job's deadline too.\n"
+        "Through fanout-proxy, every daemon of the pool is asked in turn (until the first one\n"
+        "answers again, at most 17 requests) and the lists are merged: a NODE column (and\n"
+        "`node` in --json) names each job's daemon, the limit applies to the whole list. Best\n"
+        "effort: other clients' requests at the same time can make it miss a daemon (then a\n"
+        "warning on stderr and `complete: false` in --json, when it can tell; see pool.md).\n"
         "\nExamples:\n  fanoutctl jobs\n  fanoutctl jobs --state running\n"
         "  fanoutctl jobs --json --limit 1000 | jq -r '.jobs[] | select(.failed > 0) | .job_id'\n" +
         footer);

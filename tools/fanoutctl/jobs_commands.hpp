@@ -3,6 +3,7 @@
 // Contract: as commands.hpp. add_jobs_subcommands() declares the three subcommands on the
 // application and returns them, so cli.cpp only dispatches (see jobs_cli.cpp for their help).
 // - jobs: one `jobs` request; a table (or the reply as one JSON object), newest first. Exit 0.
+//   Through fanout-proxy, one `jobs` per daemon of the pool, merged (pool_jobs.hpp).
 // - follow JOB: subscribes to the job first, then takes its results so far by `replay`, then
 //   the live ones; a result is printed once (by router and command), whichever path brings
 //   it, and any the subscription missed come by `replay` (when the daemon's count runs ahead)

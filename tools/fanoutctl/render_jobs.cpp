@@ -31,19 +31,25 @@ std::string job_state_label(protocol::job_state state, const std::string& stoppe
     return (ended ? "stopped (" : word + ", stopping (") + terminal_safe(stopped_by) + ")";
 }
 
+std::vector<std::string> job_row(const protocol::job_entry& j) {
+    std::string command = terminal_safe(j.command);
+    if (j.command_count > 1) command += " (+" + std::to_string(j.command_count - 1) + " more)";
+    return {terminal_safe(j.job_id),
+            job_state_label(j.state, j.stopped_by),
+            local_time_of(j.submitted_at),
+            std::to_string(j.total_routers),
+            std::to_string(j.completed) + "/" + std::to_string(j.total),
+            std::to_string(j.failed),
+            std::to_string(j.cancelled),
+            command};
+}
+
 std::string format_jobs_table(const protocol::jobs_reply& reply) {
     if (reply.jobs.empty()) return "no jobs\n";
     text_table table({false, false, false, true, true, true, true, false});
     table.add_row(
         {"JOB", "STATE", "SUBMITTED", "ROUTERS", "DONE", "FAILED", "CANCELLED", "COMMAND"});
-    for (const auto& j : reply.jobs) {
-        std::string command = terminal_safe(j.command);
-        if (j.command_count > 1) command += " (+" + std::to_string(j.command_count - 1) + " more)";
-        table.add_row({terminal_safe(j.job_id), job_state_label(j.state, j.stopped_by),
-                       local_time_of(j.submitted_at), std::to_string(j.total_routers),
-                       std::to_string(j.completed) + "/" + std::to_string(j.total),
-                       std::to_string(j.failed), std::to_string(j.cancelled), command});
-    }
+    for (const auto& j : reply.jobs) table.add_row(job_row(j));
     std::string text = table.render();
     if (reply.more)
         text += "(the newest " + std::to_string(reply.jobs.size()) + " of " +
@@ -51,26 +57,30 @@ std::string format_jobs_table(const protocol::jobs_reply& reply) {
     return text;
 }
 
+ordered_json job_entry_json(const protocol::job_entry& j) {
+    ordered_json entry{{"job_id", j.job_id},
+                       {"state", protocol::to_string(j.state)},
+                       {"submitted_at", j.submitted_at},
+                       {"command", j.command},
+                       {"command_count", j.command_count},
+                       {"total_routers", j.total_routers},
+                       {"total", j.total},
+                       {"completed", j.completed},
+                       {"successful", j.successful},
+                       {"failed", j.failed},
+                       {"cancelled", j.cancelled}};
+    // The optional fields, when fanoutd sent them.
+    if (!j.submitted_by.empty()) entry["submitted_by"] = j.submitted_by;
+    if (!j.requested_by.empty()) entry["requested_by"] = j.requested_by;
+    if (!j.stopped_by.empty()) entry["stopped_by"] = j.stopped_by;
+    if (j.deadline) entry["deadline"] = *j.deadline;
+    return entry;
+}
+
 ordered_json jobs_to_json(const protocol::jobs_reply& reply) {
     ordered_json out{{"type", "jobs"}, {"matched", reply.matched}, {"more", reply.more}};
     out["jobs"] = ordered_json::array();
-    for (const auto& j : reply.jobs) {
-        out["jobs"].push_back({{"job_id", j.job_id},
-                               {"state", protocol::to_string(j.state)},
-                               {"submitted_at", j.submitted_at},
-                               {"command", j.command},
-                               {"command_count", j.command_count},
-                               {"total_routers", j.total_routers},
-                               {"total", j.total},
-                               {"completed", j.completed},
-                               {"successful", j.successful},
-                               {"failed", j.failed},
-                               {"cancelled", j.cancelled}});
-        auto& entry = out["jobs"].back();  // the optional fields, when fanoutd sent them
-        if (!j.submitted_by.empty()) entry["submitted_by"] = j.submitted_by;
-        if (!j.requested_by.empty()) entry["requested_by"] = j.requested_by;
-        if (!j.stopped_by.empty()) entry["stopped_by"] = j.stopped_by;
-    }
+    for (const auto& j : reply.jobs) out["jobs"].push_back(job_entry_json(j));
     return out;
 }
 
