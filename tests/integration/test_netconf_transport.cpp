@@ -51,6 +51,16 @@ transport_options options_for(netconfd_server& server) {
     return options;
 }
 
+// A connection whose hello netconfd has taken, so that its first RPC is answered whatever the
+// timing: session `id` (netconfd numbers its sessions from 1) on a gated server. See
+// netconfd_server::wait_until_active.
+ssh_connection connect_active(netconfd_server& server, const device& target,
+                              const transport_options& options, int id) {
+    auto connection = connect_ok(target, options);
+    server.wait_until_active(id);
+    return connection;
+}
+
 // The netconfd log line containing `needle`: among those read already, else the next one.
 std::string logged(netconfd_server& server, const std::string& needle) {
     for (const auto& line : server.log_lines())
@@ -82,12 +92,12 @@ std::string logged(netconfd_server& server, const std::string& needle) {
 
 class netconf_transport_test : public ::testing::Test {
   protected:
-    netconfd_server server;
+    netconfd_server server{/*gated=*/true};
     device target = netconf_device(server);
 };
 
 TEST_F(netconf_transport_test, hello_negotiates_base_1_1_and_get_config_returns_data) {
-    auto connection = connect_ok(target, options_for(server));
+    auto connection = connect_active(server, target, options_for(server), 1);
     EXPECT_EQ(connection.transport(), transport_kind::netconf);
 
     auto out = connection.run_operation(get_config, 10s, not_cancelled);
@@ -105,13 +115,13 @@ TEST_F(netconf_transport_test, hello_negotiates_base_1_1_and_get_config_returns_
 
     // netconfd logs the framing both sides agreed on once the hellos are exchanged; a second
     // session's messages complete that line (see netconfd_server.hpp).
-    auto second = connect_ok(target, options_for(server));
+    auto second = connect_active(server, target, options_for(server), 2);
     EXPECT_NE(logged(server, "Session 1 for root@127.0.0.1 now active").find("(base:1.1)"),
               std::string::npos);
 }
 
 TEST_F(netconf_transport_test, junos_command_gets_the_servers_rpc_error_and_the_session_stays) {
-    auto connection = connect_ok(target, options_for(server));
+    auto connection = connect_active(server, target, options_for(server), 1);
     auto out = connection.run("show version", 10s, not_cancelled);
     EXPECT_EQ(out.status, router_status::failed);
     ASSERT_TRUE(out.error);
@@ -129,7 +139,7 @@ TEST_F(netconf_transport_test, junos_command_gets_the_servers_rpc_error_and_the_
 }
 
 TEST_F(netconf_transport_test, an_unknown_rpc_is_an_rpc_error) {
-    auto connection = connect_ok(target, options_for(server));
+    auto connection = connect_active(server, target, options_for(server), 1);
     auto out =
         connection.run_operation("<frobnicate xmlns=\"urn:example:fanout\"/>", 10s, not_cancelled);
     EXPECT_EQ(out.status, router_status::failed);
@@ -140,11 +150,11 @@ TEST_F(netconf_transport_test, an_unknown_rpc_is_an_rpc_error) {
 }
 
 TEST_F(netconf_transport_test, close_session_is_answered_ok_and_ends_the_session) {
-    auto connection = connect_ok(target, options_for(server));
+    auto connection = connect_active(server, target, options_for(server), 1);
     auto out = connection.run_operation("<close-session/>", 10s, not_cancelled);
     ASSERT_EQ(out.status, router_status::success) << message_of(out);
     EXPECT_TRUE(out.output.empty()) << "an <ok/> carries no text: " << out.output;
-    auto other = connect_ok(target, options_for(server));
+    auto other = connect_active(server, target, options_for(server), 2);
     ASSERT_TRUE(session_ended(other, 1));
     // The server closed the channel: the next command cannot be sent, and says so.
     auto after = connection.run_operation(get_config, 10s, not_cancelled);
@@ -156,12 +166,12 @@ TEST_F(netconf_transport_test, close_session_is_answered_ok_and_ends_the_session
 
 TEST_F(netconf_transport_test, closing_a_connection_sends_close_session) {
     {
-        auto connection = connect_ok(target, options_for(server));
+        auto connection = connect_active(server, target, options_for(server), 1);
         auto out = connection.run_operation(get_config, 10s, not_cancelled);
         ASSERT_EQ(out.status, router_status::success) << message_of(out);
     }  // the destructor sends <close-session/> and does not wait
     {
-        auto other = connect_ok(target, options_for(server));
+        auto other = connect_active(server, target, options_for(server), 2);
         ASSERT_TRUE(session_ended(other, 1));
     }  // session 2's messages complete session 1's last line
     logged(server, "Session 1 closed");
@@ -176,7 +186,7 @@ TEST_F(netconf_transport_test, closing_a_connection_sends_close_session) {
 TEST_F(netconf_transport_test, output_over_the_cap_is_truncated) {
     auto options = options_for(server);
     options.max_output_bytes = 64;
-    auto connection = connect_ok(target, options);
+    auto connection = connect_active(server, target, options, 1);
     auto out = connection.run_operation(get_config, 10s, not_cancelled);
     EXPECT_EQ(out.status, router_status::success) << message_of(out);
     EXPECT_TRUE(out.truncated);

@@ -65,6 +65,24 @@ child_process::~child_process() {
     if (fd_ >= 0) close(fd_);
 }
 
+int child_process::read_more(std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return 0;
+        pollfd p{fd_, POLLIN, 0};
+        int ready = poll(&p, 1, static_cast<int>(left.count()));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) return 0;
+        char chunk[4096];
+        ssize_t n = read(fd_, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        buffer_.append(chunk, static_cast<std::size_t>(n));
+        return 1;
+    }
+}
+
 bool child_process::read_line(std::string& line, std::chrono::steady_clock::time_point deadline) {
     for (;;) {
         auto newline = buffer_.find('\n');
@@ -74,26 +92,33 @@ bool child_process::read_line(std::string& line, std::chrono::steady_clock::time
             lines_.push_back(line);
             return true;
         }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return false;
-        pollfd p{fd_, POLLIN, 0};
-        int ready = poll(&p, 1, static_cast<int>(left.count()));
-        if (ready < 0 && errno == EINTR) continue;
-        if (ready <= 0) return false;
-        char chunk[4096];
-        ssize_t n = read(fd_, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            if (!buffer_.empty()) {
-                line = std::move(buffer_);
-                buffer_.clear();
-                lines_.push_back(line);
-                return true;
-            }
-            throw std::runtime_error("child_process: stream closed");
+        const int got = read_more(deadline);
+        if (got == 0) return false;
+        if (got < 0) {
+            if (buffer_.empty()) throw std::runtime_error("child_process: stream closed");
+            line = std::move(buffer_);
+            buffer_.clear();
+            lines_.push_back(line);
+            return true;
         }
-        buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+}
+
+std::string child_process::wait_for_text(std::string_view needle,
+                                         std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string line;
+    for (;;) {
+        while (buffer_.find('\n') != std::string::npos) {
+            read_line(line, deadline);  // a whole line is there: no wait
+            if (line.find(needle) != std::string::npos) return line;
+        }
+        if (buffer_.find(needle) != std::string::npos) return buffer_;
+        const int got = read_more(deadline);
+        if (got == 0)
+            throw std::runtime_error("child_process: no text '" + std::string(needle) +
+                                     "' in time");
+        if (got < 0) throw std::runtime_error("child_process: stream closed");
     }
 }
 

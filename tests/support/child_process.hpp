@@ -35,6 +35,12 @@ class child_process {
     std::string wait_for_line(std::string_view needle,
                               std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+    // Like wait_for_line, but `needle` may also stand in the line still being written (no
+    // newline yet); returns the line or that unfinished text. For programs that end a message
+    // with the start of the next one.
+    std::string wait_for_text(std::string_view needle,
+                              std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
     // Every captured line read so far (by wait_for_line or drain).
     const std::vector<std::string>& lines() const { return lines_; }
 
@@ -50,6 +56,9 @@ class child_process {
 
   private:
     bool read_line(std::string& line, std::chrono::steady_clock::time_point deadline);
+    // Appends what the stream has to buffer_, waiting for it until `deadline`: 1 when it read
+    // something, 0 at the deadline, -1 at the end of the stream.
+    int read_more(std::chrono::steady_clock::time_point deadline);
 
     pid_t pid_ = -1;
     int fd_ = -1;

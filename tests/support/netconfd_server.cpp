@@ -10,10 +10,12 @@ namespace {
 constexpr const char* subsystem_binary = "/usr/sbin/netconf-subsystem";
 }  // namespace
 
-netconfd_server::netconfd_server() : socket_path_(dir_.file("ncxserver.sock")) {
-    sshd_ = std::make_unique<sshd_server>(
-        std::vector<std::string>{std::string("Subsystem netconf ") + subsystem_binary +
-                                 " --ncxserver-sockname={port}@" + socket_path_});
+netconfd_server::netconfd_server(bool gated) : socket_path_(dir_.file("ncxserver.sock")) {
+    const std::string gate = std::string("/usr/bin/python3 ") + FANOUT_SOURCE_DIR +
+                             "/tests/support/netconf_subsystem_gate.py ";
+    sshd_ = std::make_unique<sshd_server>(std::vector<std::string>{
+        "Subsystem netconf " + (gated ? gate : std::string()) + subsystem_binary +
+        " --ncxserver-sockname={port}@" + socket_path_});
     // netconfd reads and rewrites its transaction id file, startup-cfg-txid.txt, from the
     // first place it finds one: the current directory, else ~/.yuma, which every netconfd of
     // the user shares (tests in parallel failed with "Read txid file failed"). So each runs in
@@ -42,10 +44,17 @@ std::string netconfd_server::wait_for_log(std::string_view needle,
     return netconfd_->wait_for_line(needle, timeout);
 }
 
+void netconfd_server::wait_until_active(int id, std::chrono::milliseconds timeout) {
+    const std::string active = "Session " + std::to_string(id) + " for root@127.0.0.1 now active";
+    for (const auto& line : netconfd_->lines())
+        if (line.find(active) != std::string::npos) return;
+    netconfd_->wait_for_text(active, timeout);
+}
+
 std::size_t netconfd_server::subsystem_sessions() const {
     std::size_t count = 0;
     for (const auto& record : sshd_->commands_run())
-        count += record.command.rfind(subsystem_binary, 0) == 0;
+        count += record.command.find(subsystem_binary) != std::string::npos;
     return count;
 }
 

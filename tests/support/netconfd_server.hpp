@@ -29,7 +29,9 @@ namespace fanout::testing {
 
 class netconfd_server {
   public:
-    netconfd_server();
+    // `gated`: the subsystem is netconf_subsystem_gate.py around netconf-subsystem (see
+    // wait_until_active); otherwise netconf-subsystem itself, as a router would run it.
+    explicit netconfd_server(bool gated = false);
     ~netconfd_server();
     netconfd_server(const netconfd_server&) = delete;
     netconfd_server& operator=(const netconfd_server&) = delete;
@@ -45,6 +47,12 @@ class netconfd_server {
     std::string wait_for_log(std::string_view needle,
                              std::chrono::milliseconds timeout = std::chrono::seconds(20));
     const std::vector<std::string>& log_lines() const { return netconfd_->lines(); }
+    // Waits until netconfd has taken session `id`'s hello ("Session N for root@127.0.0.1 now
+    // active", logged at once); throws after `timeout`. yuma123's netconfd leaves a message
+    // unanswered when it reaches netconfd in one read with the one before (the client's hello
+    // with the first <rpc>, or with netconf-subsystem's ncx-connect), so a test that must not
+    // depend on that timing sends its first RPC after this, on a gated server.
+    void wait_until_active(int id, std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
   private:
     temp_dir dir_;  // netconfd's socket

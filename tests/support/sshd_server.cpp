@@ -37,7 +37,9 @@ case "$cmd" in
 "drop")
     printf 'partial output\n'
     kill -9 $PPID ;;
-"/usr/sbin/netconf-subsystem "* | "/bin/bash "*"/netconf-fault.sh")
+"/usr/sbin/netconf-subsystem "* | "/usr/bin/python3 "*"/netconf_subsystem_gate.py "*)
+    exec $cmd ;;
+"/bin/bash "*"/netconf-fault.sh")
     # A netconf subsystem (netconfd_server.hpp, or a test's fake): ForceCommand also catches
     # subsystems, with the Subsystem line's command in SSH_ORIGINAL_COMMAND.
     exec $cmd ;;
