@@ -128,6 +128,26 @@ TEST(FanoutctlPoolJobsQuery, GivesUpAfterOnePlusPoolProbesRequestsAndSaysSo) {
     EXPECT_EQ(pool.jobs_asked(), static_cast<int>(pool_probes + 1));
 }
 
+// A daemon (wildcard bind, or reached as localhost) whose pong does not name the endpoint
+// asked: the only node comes back, and its answer is the plain, direct one.
+TEST(FanoutctlPoolJobsQuery, OneDaemonNotRecognisedAsDirectGetsItsPlainAnswer) {
+    scripted_pool pool("a", {"a", "a"});
+    job_client client(pool.endpoint(), 10s);
+    auto asked = ask_pool_jobs(client, protocol::jobs_request{});
+    ASSERT_TRUE(std::holds_alternative<request_outcome>(asked));
+    const auto& reply = std::get<protocol::reply>(std::get<request_outcome>(asked));
+    EXPECT_EQ(std::get<protocol::jobs_reply>(reply).jobs.size(), 1u);
+    EXPECT_EQ(pool.jobs_asked(), 2);
+}
+
+TEST(FanoutctlPoolJobsQuery, AFirstReplyWithoutNodeIsThePlainAnswer) {
+    scripted_pool pool("", {"", "a"});
+    job_client client(pool.endpoint(), 10s);
+    auto asked = ask_pool_jobs(client, protocol::jobs_request{});
+    ASSERT_TRUE(std::holds_alternative<request_outcome>(asked));
+    EXPECT_EQ(pool.jobs_asked(), 1);
+}
+
 TEST(FanoutctlPoolJobsQuery, AReplyWithoutNodeEndsTheListing) {
     scripted_pool pool("", {"a", "", "b"});
     const auto answers = ask(pool);

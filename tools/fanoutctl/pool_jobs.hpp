@@ -11,9 +11,11 @@
 // with `incomplete` saying
 // why, when a reply names no node (a fanoutd before this field: it is kept, as node "", and
 // nothing after it can be told apart), or a later request gets no jobs reply (its failure is
-// named). A failed first request is returned as its outcome. Best effort: other clients'
-// requests through the proxy take turns of the round robin in between, so a daemon can be
-// skipped (marked incomplete when the first node does not come back within the probes, and
+// named). A failed first request is returned as its outcome, and so is a first reply without a
+// node, and the second reply of a node that was the only one (a direct daemon reached under
+// another name than it binds, or a pool of one): those print as a direct daemon's. Best effort:
+// other clients' requests through the proxy take turns of the round robin in between, so a daemon
+// can be skipped (marked incomplete when the first node does not come back within the probes, and
 // silently when the skipped turns all fall between two answers that bring the first node
 // back), and a full daemon is reached only once it has room; nothing is remembered
 // between runs. Asking twice is harmless: `jobs` only reads.

@@ -36,7 +36,9 @@ std::variant<pool_answers, request_outcome> ask_pool_jobs(job_client& client,
         auto outcome = client.request(request);
         const auto* answer = std::get_if<protocol::reply>(&outcome);
         auto* list = answer ? std::get_if<protocol::jobs_reply>(answer) : nullptr;
-        if (!list) {
+        // No node in the first answer: a fanoutd from before pool-wide jobs, which cannot be
+        // told from others; its answer is printed as a direct daemon's.
+        if (!list || (asked == 0 && list->node.empty())) {
             if (asked == 0) return outcome;
             answers.incomplete = "request " + std::to_string(asked + 1) +
                                  " through the proxy got no jobs reply (" + failure_of(outcome) +
@@ -48,8 +50,13 @@ std::variant<pool_answers, request_outcome> ask_pool_jobs(job_client& client,
             // pinged one is missing. Any other repeat means another client took turns; keep
             // asking (it may have taken the turn of a daemon not yet asked).
             if (list->node == answers.replies.front().node &&
-                (pinged.empty() || seen.count(pinged)))
+                (pinged.empty() || seen.count(pinged))) {
+                // One daemon only: a direct daemon reached under another name than the one
+                // it binds (a wildcard bind, localhost for 127.0.0.1), or a pool of one. It
+                // is printed as a direct daemon's answer, so its output does not change.
+                if (answers.replies.size() == 1) return outcome;
                 return answers;
+            }
             continue;
         }
         answers.replies.push_back(std::move(*list));
