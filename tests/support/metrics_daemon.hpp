@@ -23,7 +23,7 @@ struct metrics_daemon {
               return std::make_unique<fanoutd_process>(dir, routers.devices_json(),
                                                        routers.known_hosts(), flags);
           })) {}
-    int port = 0;
+    int port = 0;  // declared before `process`, whose initialiser sets it
     std::unique_ptr<fanoutd_process> process;
 };
 

@@ -45,4 +45,5 @@ while True:
             os.write(to_child, data)
         else:
             held += data
-sys.exit(child.wait())
+status = child.wait()
+sys.exit(status if status >= 0 else 128 - status)  # killed by signal N: 128+N, as a shell says

@@ -252,6 +252,7 @@ class router_connection {
                 return trickle(channel) != wait_outcome::gone;
             case fault_kind::never_close:
                 if (!write(channel, answer.output)) return !gone();
+                counted.end();
                 ssh_channel_request_send_exit_status(channel, answer.exit_status);
                 return true;  // no EOF, no close: the channel stays open
             case fault_kind::stderr_output:
