@@ -34,7 +34,7 @@ std::variant<pool_answers, request_outcome> ask_pool_jobs(job_client& client,
     std::set<std::string> seen;
     for (unsigned asked = 0; asked <= pool_probes; ++asked) {
         auto outcome = client.request(request);
-        const auto* answer = std::get_if<protocol::reply>(&outcome);
+        auto* answer = std::get_if<protocol::reply>(&outcome);
         auto* list = answer ? std::get_if<protocol::jobs_reply>(answer) : nullptr;
         // No node in the first answer: a fanoutd from before pool-wide jobs, which cannot be
         // told from others; its answer is printed as a direct daemon's.
