@@ -96,7 +96,8 @@ TEST(daemon_bastion_faults, a_bastion_that_is_down_fails_every_router_at_once) {
     temp_dir keys;
     const std::string no_hosts = keys.file("empty_known_hosts");
     std::ofstream(no_hosts) << "";
-    refused_loopback_port down;  // bound, never listening: refused, and no one else's port
+    const loopback_socket down(
+        /*listening=*/false);  // bound, never listening: refused, and no one else's port
     behind_bastion setup(down.port(), new_key(keys), no_hosts, {"--connect-timeout", "5"});
     auto start = std::chrono::steady_clock::now();
     auto result = setup.run("bastion-down");

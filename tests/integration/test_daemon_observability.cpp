@@ -40,7 +40,7 @@ TEST(daemon_observability, counters_match_the_jobs_run) {
     EXPECT_EQ(std::system((probe + "127.0.0.1:" + std::to_string(port) + " /readyz").c_str()), 0);
     EXPECT_NE(std::system((probe + "127.0.0.1:" + std::to_string(port) + " /nothing").c_str()), 0)
         << "a 404 is not healthy";
-    const refused_loopback_port nothing;
+    const loopback_socket nothing(/*listening=*/false);
     EXPECT_NE(std::system((probe + "127.0.0.1:" + std::to_string(nothing.port())).c_str()), 0)
         << "nothing listening";
     auto before = scrape(port);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "daemon/ssh/transport.hpp"
+#include "tests/support/open_connection.hpp"
 #include "tests/support/sshd_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -48,15 +49,8 @@ class netconf_fault_test : public ::testing::Test {
             << (hello ? script_head : "") << fault << "\ncat >/dev/null\n";
     }
     device target() const {
-        device d;
-        d.name = "fake";
-        d.ip = "127.0.0.1";
-        d.port = server.port();
-        d.username = "root";
-        d.auth = device::auth_type::ssh_key;
-        d.private_key_path = server.client_key_path();
-        d.transport = transport_kind::netconf;
-        return d;
+        return testing::sshd_device(server, "fake", server.client_key_path(),
+                                    transport_kind::netconf);
     }
     std::variant<ssh_connection, router_error> open(std::size_t max_output = 8u << 20) {
         transport_options options;

@@ -32,15 +32,8 @@ using testing::not_cancelled;
 const std::string get_config = "<get-config><source><running/></source></get-config>";
 
 device netconf_device(netconfd_server& server) {
-    device target;
-    target.name = "netconfd";
-    target.ip = "127.0.0.1";
-    target.port = server.port();
-    target.username = "root";
-    target.auth = device::auth_type::ssh_key;
-    target.private_key_path = server.sshd().client_key_path();
-    target.transport = transport_kind::netconf;
-    return target;
+    return testing::sshd_device(server.sshd(), "netconfd", server.sshd().client_key_path(),
+                                transport_kind::netconf);
 }
 
 transport_options options_for(netconfd_server& server) {

@@ -31,14 +31,7 @@ using testing::message_of;
 using testing::not_cancelled;
 
 device key_device(const sshd_server& server, const std::string& key_path) {
-    device target;
-    target.name = "sshd";
-    target.ip = "127.0.0.1";
-    target.port = server.port();
-    target.username = "root";
-    target.auth = device::auth_type::ssh_key;
-    target.private_key_path = key_path;
-    return target;
+    return testing::sshd_device(server, "sshd", key_path);
 }
 
 transport_options options_for(const sshd_server& server,

@@ -13,6 +13,7 @@
 
 #include "daemon/ssh/tunnel.hpp"
 #include "tests/support/bastion_setup.hpp"
+#include "tests/support/loopback_port.hpp"
 #include "tests/support/open_connection.hpp"
 #include "tests/support/sshd_server.hpp"
 
@@ -27,30 +28,14 @@ using testing::sshd_server;
 // A listening TCP socket on a free loopback port; closed with the object.
 class tcp_listener {
   public:
-    tcp_listener() {
-        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t size = sizeof address;
-        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-            ::listen(fd_, 16) != 0 ||
-            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0)
-            throw std::runtime_error("cannot listen on loopback");
-        port_ = ntohs(address.sin_port);
-    }
-    ~tcp_listener() { ::close(fd_); }
-    tcp_listener(const tcp_listener&) = delete;
-    tcp_listener& operator=(const tcp_listener&) = delete;
-
-    std::uint16_t port() const { return port_; }
+    std::uint16_t port() const { return socket_.port(); }
 
     // The next connection's first bytes (up to EOF or 64 bytes), waiting up to 10 s for the
     // connection and for its data; "(none)" when no connection came.
     std::string next_connection_text() const {
-        pollfd ready{fd_, POLLIN, 0};
+        pollfd ready{socket_.fd(), POLLIN, 0};
         if (::poll(&ready, 1, 10'000) != 1) return "(none)";
-        const int connection = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        const int connection = ::accept4(socket_.fd(), nullptr, nullptr, SOCK_CLOEXEC);
         std::string text;
         char buffer[64];
         pollfd readable{connection, POLLIN, 0};
@@ -64,18 +49,11 @@ class tcp_listener {
     }
 
   private:
-    int fd_ = -1;
-    std::uint16_t port_ = 0;
+    testing::loopback_socket socket_{/*listening=*/true};
 };
 
 std::unique_ptr<ssh_tunnel> tunnel_through(const sshd_server& bastion) {
-    device target;
-    target.name = "bastion";
-    target.ip = "127.0.0.1";
-    target.port = bastion.port();
-    target.username = "root";
-    target.auth = device::auth_type::ssh_key;
-    target.private_key_path = bastion.client_key_path();
+    const auto target = testing::sshd_device(bastion, "bastion", bastion.client_key_path());
     transport_options options;
     options.connect_timeout = 10s;
     options.known_hosts = bastion.known_hosts_path();
